@@ -1,0 +1,266 @@
+"""Settings: one frozen dataclass, read once from ``LINKDIR_*`` environment variables.
+
+Nothing else in linkdir reads ``os.environ``. Each field's metadata carries the text of the
+README's settings table; ``tests/test_config.py`` keeps the two in step.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import ipaddress
+import os
+import re
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+PREFIX = "LINKDIR_"
+MIN_SECRET_KEY_LENGTH = 32
+_WEAK_SECRETS = {"secret", "changeme", "change-me", "password", "linkdir", "development", "dev"}
+
+
+class SettingsError(ValueError):
+    """A setting has a value linkdir cannot use; the message names the variable."""
+
+
+def _doc(text: str, *, example: str | None = None) -> dict[str, Any]:
+    return {"doc": text, "example": example}
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything linkdir can be told from the outside."""
+
+    env: str = field(
+        default="production",
+        metadata=_doc(
+            "`development` or `production`. Development generates a throw-away secret key "
+            "and allows plain-http cookies; production insists on a strong secret key.",
+            example="development",
+        ),
+    )
+    database_url: str = field(
+        default="sqlite+aiosqlite:///./linkdir.db",
+        metadata=_doc(
+            "SQLAlchemy URL of the database: SQLite (embedded) or "
+            "`postgresql+asyncpg://user@host/db` (scale-out).",
+        ),
+    )
+    secret_key: str = field(
+        default="",
+        metadata=_doc(
+            "Signs sessions and derives token hashes; at least 32 characters. "
+            "Or put it in a file and name the file in `LINKDIR_SECRET_KEY_FILE`. "
+            "Required outside development.",
+        ),
+    )
+    base_url: str = field(
+        default="http://127.0.0.1:8000",
+        metadata=_doc(
+            "Public address of the site, used in feeds, links in e-mails and the checker's "
+            "User-Agent. `https://` turns on Secure cookies.",
+        ),
+    )
+    demo: bool = field(
+        default=False,
+        metadata=_doc(
+            "Load the demo directory (Swedish resources on digital participation) into an "
+            "empty database at start-up. `make run` turns it on.",
+        ),
+    )
+    log_level: str = field(default="INFO", metadata=_doc("Python logging level."))
+    checker_per_host: int = field(
+        default=2,
+        metadata=_doc("Most connections the checker opens to one host at a time."),
+    )
+    checker_concurrency: int = field(
+        default=200,
+        metadata=_doc("Most URLs the checker works on at once, over all hosts."),
+    )
+    checker_timeout: float = field(
+        default=30.0,
+        metadata=_doc(
+            "Total deadline for checking one URL, retries included, in seconds. "
+            "Single connect and read timeouts are derived from it."
+        ),
+    )
+    checker_user_agent: str = field(
+        default="",
+        metadata=_doc(
+            "User-Agent of the checker. Empty means "
+            "`linkdir/VERSION (+BASE_URL; link checker)`.",
+        ),
+    )
+    checker_allow_networks: tuple[str, ...] = field(
+        default=(),
+        metadata=_doc(
+            "Comma-separated CIDRs the checker may reach although they are not public "
+            "(loopback, private, link-local). Empty by default: the checker is no proxy "
+            "into private networks.",
+            example="127.0.0.0/8",
+        ),
+    )
+    check_interval_ok: timedelta = field(
+        default=timedelta(days=7),
+        metadata=_doc(
+            "How often a working link is rechecked (with jitter). Durations take "
+            "`s`, `m`, `h`, `d`, `w` or `y` suffixes; a bare number is seconds.",
+            example="7d",
+        ),
+    )
+    confirm_checks: int = field(
+        default=3,
+        metadata=_doc("Failing checks needed before a link is reported broken."),
+    )
+    confirm_span: timedelta = field(
+        default=timedelta(hours=48),
+        metadata=_doc("Time the failing checks must span before a link is reported broken."),
+    )
+    stale_after: timedelta = field(
+        default=timedelta(days=730),
+        metadata=_doc("A page whose own last-updated date is older than this is stale."),
+    )
+    wayback_api_url: str = field(
+        default="https://archive.org/wayback/available",
+        metadata=_doc("Internet Archive availability API used by the `use_archive` fix."),
+    )
+    websub_hub_url: str = field(
+        default="",
+        metadata=_doc("WebSub hub notified when a feed changes. Empty: no pings."),
+    )
+
+    @property
+    def is_development(self) -> bool:
+        return self.env == "development"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.base_url.startswith("https://")
+
+    @property
+    def user_agent(self) -> str:
+        from linkdir import __version__
+
+        return self.checker_user_agent or (
+            f"linkdir/{__version__} (+{self.base_url}; link checker)"
+        )
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Read ``LINKDIR_*`` variables; ``overrides`` win (tests use them)."""
+        environ = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for spec in dataclasses.fields(cls):
+            name = PREFIX + spec.name.upper()
+            raw = environ.get(name)
+            if spec.name == "secret_key" and not raw and environ.get(name + "_FILE"):
+                raw = _read_secret_file(environ[name + "_FILE"], name + "_FILE")
+            if raw is None:
+                continue
+            values[spec.name] = _parse(spec, raw.strip(), name)
+        values.update(overrides)
+        settings = cls(**values)
+        return settings.validated()
+
+    def validated(self) -> Settings:
+        """Check values that depend on each other; fill a development secret key."""
+        if self.env not in {"development", "production"}:
+            raise SettingsError(
+                f"LINKDIR_ENV must be 'development' or 'production', not {self.env!r}."
+            )
+        if not re.match(r"^https?://[^/\s]+", self.base_url):
+            raise SettingsError(
+                f"LINKDIR_BASE_URL must be an absolute http(s) address, not {self.base_url!r}."
+            )
+        for name in ("checker_per_host", "checker_concurrency", "confirm_checks"):
+            if getattr(self, name) < 1:
+                raise SettingsError(f"{PREFIX}{name.upper()} must be at least 1.")
+        if self.checker_timeout <= 0:
+            raise SettingsError("LINKDIR_CHECKER_TIMEOUT must be a positive number of seconds.")
+        if not self.database_url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise SettingsError(
+                "LINKDIR_DATABASE_URL must start with sqlite+aiosqlite:// or "
+                "postgresql+asyncpg://."
+            )
+        problem = secret_key_problem(self.secret_key)
+        if problem and not self.is_development:
+            raise SettingsError(
+                f"LINKDIR_SECRET_KEY {problem}. Generate one with "
+                "`python -c 'import secrets; print(secrets.token_urlsafe(48))'` and set "
+                "LINKDIR_SECRET_KEY (or LINKDIR_SECRET_KEY_FILE), or set "
+                "LINKDIR_ENV=development for a throw-away key."
+            )
+        if problem:
+            return dataclasses.replace(self, secret_key=GENERATED_PREFIX + secrets.token_urlsafe(48))
+        return self
+
+    @property
+    def secret_key_was_generated(self) -> bool:
+        return self.secret_key.startswith(GENERATED_PREFIX)
+
+
+GENERATED_PREFIX = "generated-for-development:"
+
+
+def secret_key_problem(key: str) -> str | None:
+    """Why ``key`` is unfit as a secret key, or None when it is fine."""
+    if not key:
+        return "is not set"
+    if len(key) < MIN_SECRET_KEY_LENGTH:
+        return f"is too short ({len(key)} characters; at least {MIN_SECRET_KEY_LENGTH} needed)"
+    if key.lower() in _WEAK_SECRETS or len(set(key)) < 8:
+        return "is too weak (too few different characters)"
+    return None
+
+
+def _read_secret_file(path: str, name: str) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8").strip()
+    except OSError as error:
+        raise SettingsError(f"{name}: cannot read {path!r}: {error.strerror}.") from None
+
+
+_DURATION = re.compile(r"^(\d+(?:\.\d+)?)\s*([smhdwy]?)$")
+_UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
+
+
+def parse_duration(raw: str) -> timedelta:
+    """Parse ``90``, ``30m``, ``48h``, ``7d``, ``2w`` or ``2y`` into a timedelta."""
+    match = _DURATION.match(raw.strip().lower())
+    if not match:
+        raise ValueError(f"not a duration: {raw!r} (use e.g. 90, 30m, 48h, 7d)")
+    return timedelta(seconds=float(match.group(1)) * _UNIT_SECONDS[match.group(2)])
+
+
+def _parse(spec: dataclasses.Field[Any], raw: str, name: str) -> Any:
+    kind = spec.type
+    try:
+        if kind == "bool":
+            lowered = raw.lower()
+            if lowered in {"1", "true", "yes", "on"}:
+                return True
+            if lowered in {"0", "false", "no", "off", ""}:
+                return False
+            raise ValueError(f"expected true/false, got {raw!r}")
+        if kind == "int":
+            return int(raw)
+        if kind == "float":
+            return float(raw)
+        if kind == "timedelta":
+            return parse_duration(raw)
+        if kind == "tuple[str, ...]":
+            items = tuple(item.strip() for item in raw.split(",") if item.strip())
+            if spec.name == "checker_allow_networks":
+                for item in items:
+                    ipaddress.ip_network(item, strict=False)
+            return items
+        return raw
+    except ValueError as error:
+        raise SettingsError(f"{name}: {error}") from None
