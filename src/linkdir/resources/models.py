@@ -1,0 +1,174 @@
+"""Directory entries, topics, tags and revisions."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, String, Text
+from sqlmodel import Field, SQLModel
+
+from linkdir.db import UTCDateTime, utcnow
+
+
+class ResourceState(StrEnum):
+    draft = "draft"
+    published = "published"
+    retired = "retired"
+
+
+class ResourceType(StrEnum):
+    report = "report"
+    course = "course"
+    guide = "guide"
+    tool = "tool"
+    organisation = "organisation"
+    network = "network"
+    project = "project"
+    other = "other"
+
+
+class LinkStatus(StrEnum):
+    unchecked = "unchecked"
+    ok = "ok"
+    moved = "moved"
+    broken = "broken"
+    unverified = "unverified"
+
+
+LANGUAGES = ("sv", "en", "fi", "se", "no", "da", "de", "fr", "es", "ar", "so", "other")
+
+
+def _ts(nullable: bool = True, index: bool = False) -> Any:
+    return Field(default=None, sa_type=UTCDateTime, nullable=nullable, index=index)
+
+
+class ResourceTopic(SQLModel, table=True):
+    __tablename__ = "resource_topic"
+
+    resource_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("resource.id", ondelete="CASCADE"), primary_key=True
+        )
+    )
+    topic_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("topic.id", ondelete="CASCADE"), primary_key=True, index=True
+        )
+    )
+
+
+class ResourceTag(SQLModel, table=True):
+    __tablename__ = "resource_tag"
+
+    resource_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("resource.id", ondelete="CASCADE"), primary_key=True
+        )
+    )
+    tag_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("tag.id", ondelete="CASCADE"), primary_key=True, index=True
+        )
+    )
+
+
+class Topic(SQLModel, table=True):
+    __tablename__ = "topic"
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(sa_column=Column(String(80), unique=True, nullable=False))
+    name_sv: str = Field(sa_column=Column(String(120), nullable=False))
+    name_en: str = Field(sa_column=Column(String(120), nullable=False))
+    description_sv: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    description_en: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+    def name(self, locale: str) -> str:
+        return self.name_en if locale == "en" else self.name_sv
+
+    def description(self, locale: str) -> str:
+        return self.description_en if locale == "en" else self.description_sv
+
+
+class Tag(SQLModel, table=True):
+    __tablename__ = "tag"
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(sa_column=Column(String(80), unique=True, nullable=False))
+
+
+class Resource(SQLModel, table=True):
+    __tablename__ = "resource"
+    __table_args__ = (
+        Index("ix_resource_state_published_at", "state", "published_at"),
+        Index("ix_resource_next_check_at", "next_check_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    url: str = Field(sa_column=Column(String(2048), unique=True, nullable=False))
+    title: str = Field(sa_column=Column(String(300), nullable=False))
+    description: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    language: str = Field(default="sv", sa_column=Column(String(8), nullable=False))
+    resource_type: str = Field(
+        default=ResourceType.other.value, sa_column=Column(String(20), nullable=False)
+    )
+    publisher: str = Field(default="", sa_column=Column(String(200), nullable=False))
+    state: str = Field(
+        default=ResourceState.draft.value, sa_column=Column(String(12), nullable=False)
+    )
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    published_at: datetime | None = _ts()
+    review_by: date | None = Field(default=None)
+
+    # Link health, written by the checker (DESIGN §2-3).
+    link_status: str = Field(
+        default=LinkStatus.unchecked.value,
+        sa_column=Column(String(12), nullable=False, index=True),
+    )
+    status_since: datetime | None = _ts()
+    last_checked_at: datetime | None = _ts()
+    next_check_at: datetime | None = _ts()
+    consecutive_failures: int = Field(default=0)
+    http_status: int | None = Field(default=None)
+    final_url: str | None = Field(default=None, sa_column=Column(String(2048)))
+    moved_to: str | None = Field(default=None, sa_column=Column(String(2048)))
+    reason: str | None = Field(default=None, sa_column=Column(String(64)))
+    etag: str | None = Field(default=None, sa_column=Column(String(512)))
+    last_modified: str | None = Field(default=None, sa_column=Column(String(128)))
+    content_hash: str | None = Field(default=None, sa_column=Column(String(64)))
+    content_changed_at: datetime | None = _ts()
+    modified_on: date | None = Field(default=None)
+    archive_url: str | None = Field(default=None, sa_column=Column(String(2048)))
+
+    # Stemmed words for full-text search, kept up to date by the service layer.
+    search_title: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    search_body: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+
+
+class Revision(SQLModel, table=True):
+    """One change to a resource: who, when, which fields, old and new values."""
+
+    __tablename__ = "revision"
+
+    id: int | None = Field(default=None, primary_key=True)
+    # Revisions outlive a deleted resource: the audit trail keeps its url and title.
+    resource_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("resource.id", ondelete="SET NULL"), index=True),
+    )
+    user_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("user_account.id", ondelete="SET NULL"), index=True),
+    )
+    actor: str = Field(sa_column=Column(String(254), nullable=False))
+    action: str = Field(sa_column=Column(String(32), nullable=False))
+    resource_url: str = Field(sa_column=Column(String(2048), nullable=False))
+    resource_title: str = Field(sa_column=Column(String(300), nullable=False))
+    changes: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_type=UTCDateTime, nullable=False, index=True
+    )
