@@ -1,12 +1,18 @@
-"""The ``linkdir`` command."""
+"""The ``linkdir`` command (DESIGN §7)."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import sys
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 import click
 
 from linkdir.config import Settings, SettingsError
+
+T = TypeVar("T")
 
 
 def load_settings() -> Settings:
@@ -18,15 +24,191 @@ def load_settings() -> Settings:
         sys.exit(2)
 
 
+def _configure_logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+def _run_with_session(settings: Settings, work: Callable[[Any], Awaitable[T]]) -> T:
+    from linkdir.db import create_engine, session_factory
+
+    async def runner() -> T:
+        engine = create_engine(settings.database_url)
+        try:
+            async with session_factory(engine)() as session:
+                result = await work(session)
+                await session.commit()
+                return result
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(runner())
+
+
+def _fail(message: str, status: int = 1) -> None:
+    click.echo(f"linkdir: {message}", err=True)
+    sys.exit(status)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="linkdir")
 def main() -> None:
     """linkdir: a curated link directory that checks its own links."""
 
 
-def _register() -> None:
-    from linkdir.checks.cli import check_urls
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option(
+    "--no-scheduler",
+    is_flag=True,
+    help="Web process only: leave link checks to `linkdir worker` processes.",
+)
+@click.option(
+    "--migrate/--no-migrate",
+    default=None,
+    help="Apply database migrations first (default: yes on SQLite, no on PostgreSQL).",
+)
+def serve(host: str, port: int, no_scheduler: bool, migrate: bool | None) -> None:
+    """Serve the directory over HTTP."""
+    import uvicorn
 
+    from linkdir.app import create_app
+    from linkdir.db import upgrade
+
+    settings = load_settings()
+    _configure_logging(settings)
+    log = logging.getLogger("linkdir")
+    if settings.secret_key_was_generated:
+        log.warning(
+            "development mode: generated a throw-away LINKDIR_SECRET_KEY; sessions will not "
+            "survive a restart. Set LINKDIR_SECRET_KEY for anything else."
+        )
+    if migrate if migrate is not None else settings.is_sqlite:
+        upgrade(settings.database_url)
+    app = create_app(settings)
+    app.state.run_scheduler = not no_scheduler
+    log.info("serving on http://%s:%d (database: %s)", host, port, settings.database_url.split("://")[0])
+    uvicorn.run(app, host=host, port=port, log_level=settings.log_level.lower(), proxy_headers=True)
+
+
+@main.group()
+def db() -> None:
+    """Database maintenance."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision: str) -> None:
+    """Apply Alembic migrations up to REVISION."""
+    from linkdir.db import upgrade
+
+    settings = load_settings()
+    upgrade(settings.database_url, revision)
+    click.echo(f"database is at {revision}")
+
+
+@main.group()
+def user() -> None:
+    """Curator accounts."""
+
+
+def _read_password(password_stdin: bool) -> str:
+    if password_stdin or not sys.stdin.isatty():
+        line = sys.stdin.readline()
+        return line.rstrip("\r\n")
+    return str(click.prompt("Password", hide_input=True, confirmation_prompt=True))
+
+
+@user.command("add")
+@click.argument("email")
+@click.option("--role", type=click.Choice(["admin", "editor"]), default="editor", show_default=True)
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def user_add(email: str, role: str, password_stdin: bool) -> None:
+    """Add an account; the password is asked for (or read from stdin), never an argument."""
+    from linkdir.auth.service import create_user
+    from linkdir.errors import Conflict, ValidationFailed
+
+    settings = load_settings()
+    password = _read_password(password_stdin)
+
+    async def work(session: Any) -> Any:
+        return await create_user(session, email, password, role)
+
+    try:
+        created = _run_with_session(settings, work)
+    except ValidationFailed as error:
+        _fail("; ".join(f"{e.field}: {e.message % e.params}" for e in error.errors), 2)
+    except Conflict as error:
+        _fail(error.error.message % error.error.params, 1)
+    click.echo(f"added {created.email} ({created.role})")
+
+
+@main.group()
+def token() -> None:
+    """API tokens."""
+
+
+@token.command("create")
+@click.argument("email")
+@click.option("--name", default="", help="A note saying what the token is for.")
+def token_create(email: str, name: str) -> None:
+    """Create an API token for EMAIL; it is printed once and stored only as a hash."""
+    from linkdir.auth.service import create_token
+    from linkdir.errors import NotFound
+
+    settings = load_settings()
+
+    async def work(session: Any) -> Any:
+        return await create_token(session, email, name)
+
+    try:
+        new = _run_with_session(settings, work)
+    except NotFound:
+        _fail(f"no active account {email!r}; add it with `linkdir user add`", 1)
+    click.echo(new.token)
+    click.echo("Store this token now: it is not shown again.", err=True)
+
+
+@main.command()
+@click.option("--url", default=None, help="Check this /health address instead of the database.")
+def healthcheck(url: str | None) -> None:
+    """Exit 0 when linkdir is healthy (the database answers, or --url answers 200)."""
+    settings = load_settings()
+    if url:
+        import httpx
+
+        try:
+            response = httpx.get(url, timeout=5)
+        except httpx.HTTPError as error:
+            _fail(f"unhealthy: {error}", 1)
+        if response.status_code != 200:
+            _fail(f"unhealthy: {url} answered {response.status_code}", 1)
+        click.echo("healthy")
+        return
+    from linkdir.db import create_engine, ping
+
+    async def check() -> bool:
+        engine = create_engine(settings.database_url)
+        try:
+            return await ping(engine)
+        finally:
+            await engine.dispose()
+
+    if not asyncio.run(check()):
+        _fail("unhealthy: the database does not answer", 1)
+    click.echo("healthy")
+
+
+def _register() -> None:
+    try:
+        from linkdir.checks.cli import check_urls
+    except ModuleNotFoundError as error:  # TODO(issue 4): remove once the engine lands
+        if error.name != "linkdir.checks.cli":
+            raise
+        return
     main.add_command(check_urls)
 
 

@@ -1,0 +1,244 @@
+"""The Litestar application: ``create_app(settings)`` wires database, pages, API and errors."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncGenerator, AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from litestar import Litestar, MediaType, Request, Response, get
+from litestar.di import Provide
+from litestar.exceptions import (
+    HTTPException,
+    NotAuthorizedException,
+    NotFoundException,
+    PermissionDeniedException,
+    ValidationException,
+)
+from litestar.openapi.config import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.static_files import create_static_files_router
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from linkdir import __version__, i18n
+from linkdir.config import Settings
+from linkdir.db import create_engine, ping, session_factory
+from linkdir.errors import Conflict, NotFound, ValidationFailed
+from linkdir.web import render, request_locale, static_dir
+
+log = logging.getLogger("linkdir")
+
+PROBLEM_JSON = "application/problem+json"
+
+
+async def provide_session(request: Request[Any, Any, Any]) -> AsyncGenerator[AsyncSession, None]:
+    """One session per request, committed when the handler succeeds."""
+    async with request.app.state.session_factory() as session:
+        try:
+            yield session
+            await session.commit()
+        except Exception:
+            await session.rollback()
+            raise
+
+
+def _is_api(request: Request[Any, Any, Any]) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def problem(
+    request: Request[Any, Any, Any],
+    status: int,
+    title: str,
+    detail: str | None = None,
+    **extra: Any,
+) -> Response[dict[str, Any]]:
+    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status}
+    if detail:
+        body["detail"] = detail
+    body.update(extra)
+    return Response(body, status_code=status, media_type=PROBLEM_JSON)
+
+
+def _error_page(
+    request: Request[Any, Any, Any], status: int, title: str, detail: str | None = None
+) -> Response[Any]:
+    if _is_api(request):
+        return problem(request, status, title, detail)
+    return render(request, "errors/error.html", status_code=status, title=title, detail=detail)
+
+
+def handle_validation_failed(
+    request: Request[Any, Any, Any], exc: ValidationFailed
+) -> Response[Any]:
+    i18n.set_locale(request_locale(request))
+    errors = [{"field": e.field, "message": e.render(i18n.gettext)} for e in exc.errors]
+    title = i18n.gettext("Some fields are not valid.")
+    detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+    if _is_api(request):
+        return problem(request, 422, title, detail, errors=errors)
+    return render(request, "errors/error.html", status_code=422, title=title, detail=detail)
+
+
+def handle_conflict(request: Request[Any, Any, Any], exc: Conflict) -> Response[Any]:
+    i18n.set_locale(request_locale(request))
+    message = exc.error.render(i18n.gettext)
+    extra: dict[str, Any] = {"errors": [{"field": exc.error.field, "message": message}]}
+    if exc.existing_id is not None:
+        extra["existing"] = f"/api/v1/resources/{exc.existing_id}"
+    if _is_api(request):
+        return problem(request, 409, i18n.gettext("Conflict"), message, **extra)
+    return render(request, "errors/error.html", status_code=409, title=message, detail=None)
+
+
+def handle_not_found(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    i18n.set_locale(request_locale(request))
+    return _error_page(
+        request,
+        404,
+        i18n.gettext("Page not found"),
+        i18n.gettext("There is nothing at this address. It may have been moved or removed."),
+    )
+
+
+def handle_litestar_validation(
+    request: Request[Any, Any, Any], exc: ValidationException
+) -> Response[Any]:
+    i18n.set_locale(request_locale(request))
+    errors = []
+    for item in exc.extra if isinstance(exc.extra, list) else []:
+        if isinstance(item, dict):
+            field = str(item.get("key") or item.get("source") or "body")
+            errors.append({"field": field, "message": _translate_decoder(str(item.get("message")))})
+    if not errors:
+        errors.append({"field": "body", "message": _translate_decoder(exc.detail)})
+    title = i18n.gettext("The request could not be read.")
+    detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+    if _is_api(request):
+        return problem(request, 400, title, detail, errors=errors)
+    return render(request, "errors/error.html", status_code=400, title=title, detail=detail)
+
+
+def _translate_decoder(message: str) -> str:
+    lowered = message.lower()
+    if "json is malformed" in lowered or "malformed" in lowered:
+        return i18n.gettext("The body is not valid JSON.")
+    if "expected `int`" in lowered or "expected `integer`" in lowered:
+        return i18n.gettext("Must be a whole number.")
+    if "expected `str`" in lowered:
+        return i18n.gettext("Must be text.")
+    if "expected `object`" in lowered:
+        return i18n.gettext("The body must be a JSON object.")
+    if "missing required" in lowered:
+        return i18n.gettext("This field is required.")
+    return i18n.gettext("This value is not valid.")
+
+
+def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    i18n.set_locale(request_locale(request))
+    status = exc.status_code
+    titles = {
+        401: i18n.gettext("Sign-in required"),
+        403: i18n.gettext("Not allowed"),
+        405: i18n.gettext("Method not allowed"),
+        413: i18n.gettext("The request is too large."),
+        429: i18n.gettext("Too many requests; try again shortly."),
+        503: i18n.gettext("The service is unavailable right now."),
+    }
+    title = titles.get(status, i18n.gettext("The request could not be handled."))
+    response = _error_page(request, status, title)
+    if status == 401 and _is_api(request):
+        response.headers["WWW-Authenticate"] = 'Bearer realm="linkdir"'
+    if exc.headers:
+        response.headers.update(exc.headers)
+    return response
+
+
+def handle_internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    # Logged with the traceback for the operator; the visitor sees no internals.
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    i18n.set_locale(request_locale(request))
+    return _error_page(
+        request,
+        HTTP_500_INTERNAL_SERVER_ERROR,
+        i18n.gettext("Something went wrong on our side."),
+        i18n.gettext("The error has been logged. Please try again later."),
+    )
+
+
+@get("/health", media_type=MediaType.JSON, include_in_schema=False, cache=False)
+async def health(request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
+    """200 when the database answers, 503 otherwise."""
+    ok = await ping(request.app.state.engine)
+    return Response(
+        {"status": "ok" if ok else "unavailable", "database": ok, "version": __version__},
+        status_code=200 if ok else 503,
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+def create_app(settings: Settings, *, engine: Any = None) -> Litestar:
+    """A linkdir application configured only by ``settings``."""
+    from linkdir.resources.api import ResourceApi, TopicApi
+    from linkdir.resources.routes import page_handlers
+
+    db_engine = engine or create_engine(settings.database_url)
+    owns_engine = engine is None
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        try:
+            if settings.demo:
+                from linkdir.resources.demo import load_demo
+
+                async with app.state.session_factory() as session:
+                    if await load_demo(session):
+                        await session.commit()
+                        log.info("loaded the demo directory into an empty database")
+            yield
+        finally:
+            if owns_engine:
+                await db_engine.dispose()
+
+    app = Litestar(
+        route_handlers=[
+            health,
+            *page_handlers,
+            ResourceApi,
+            TopicApi,
+            create_static_files_router(
+                path="/static", directories=[static_dir()], include_in_schema=False
+            ),
+        ],
+        dependencies={"session": Provide(provide_session)},
+        lifespan=[lifespan],
+        exception_handlers={
+            ValidationFailed: handle_validation_failed,
+            Conflict: handle_conflict,
+            NotFound: handle_not_found,
+            NotFoundException: handle_not_found,
+            ValidationException: handle_litestar_validation,
+            NotAuthorizedException: handle_http_exception,
+            PermissionDeniedException: handle_http_exception,
+            HTTPException: handle_http_exception,
+            Exception: handle_internal_error,
+        },
+        openapi_config=OpenAPIConfig(
+            title="linkdir API",
+            version=__version__,
+            description=(
+                "Curated resources with link health. Reads are public (published resources "
+                "only); writes need `Authorization: Bearer <token>` "
+                "(`linkdir token create EMAIL`). Errors are application/problem+json."
+            ),
+            path="/schema",
+            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+        ),
+        debug=False,
+    )
+    app.state.settings = settings
+    app.state.engine = db_engine
+    app.state.session_factory = session_factory(db_engine)
+    return app

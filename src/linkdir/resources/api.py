@@ -1,0 +1,317 @@
+"""JSON API ``/api/v1`` for resources and topics (DESIGN §6)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, Request, Response, delete, get, patch, post
+from litestar.di import Provide
+from litestar.params import Parameter
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from linkdir.auth.guards import actor_of, provide_editor, provide_user
+from linkdir.auth.models import User
+from linkdir.config import Settings
+from linkdir.resources import service
+from linkdir.resources.models import LinkStatus, Resource, ResourceState, Topic
+from linkdir.resources.search import search
+
+MAX_PER_PAGE = 100
+
+
+class LinkHealth(msgspec.Struct):
+    status: str
+    status_since: datetime | None
+    last_checked_at: datetime | None
+    http_status: int | None
+    final_url: str | None
+    moved_to: str | None
+    reason: str | None
+    modified_on: date | None
+    archive_url: str | None
+
+
+class ResourceOut(msgspec.Struct):
+    id: int
+    url: str
+    title: str
+    description: str
+    language: str
+    resource_type: str
+    publisher: str
+    state: str
+    topics: list[str]
+    tags: list[str]
+    created_at: datetime
+    updated_at: datetime
+    published_at: datetime | None
+    review_by: date | None
+    link: LinkHealth
+    html_url: str
+
+
+class ResourceList(msgspec.Struct):
+    items: list[ResourceOut]
+    total: int
+    page: int
+    per_page: int
+    pages: int
+
+
+class ResourceIn(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
+    """Fields of a resource; on PATCH only those given change."""
+
+    url: str | msgspec.UnsetType = msgspec.UNSET
+    title: str | msgspec.UnsetType = msgspec.UNSET
+    description: str | msgspec.UnsetType = msgspec.UNSET
+    language: str | msgspec.UnsetType = msgspec.UNSET
+    resource_type: str | msgspec.UnsetType = msgspec.UNSET
+    publisher: str | msgspec.UnsetType = msgspec.UNSET
+    state: str | msgspec.UnsetType = msgspec.UNSET
+    review_by: str | None | msgspec.UnsetType = msgspec.UNSET
+    topics: list[str] | msgspec.UnsetType = msgspec.UNSET
+    tags: list[str] | msgspec.UnsetType = msgspec.UNSET
+
+
+class TopicOut(msgspec.Struct):
+    slug: str
+    name_sv: str
+    name_en: str
+    description_sv: str
+    description_en: str
+    resource_count: int
+
+
+class TopicIn(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
+    slug: str | msgspec.UnsetType = msgspec.UNSET
+    name_sv: str | msgspec.UnsetType = msgspec.UNSET
+    name_en: str | msgspec.UnsetType = msgspec.UNSET
+    description_sv: str | msgspec.UnsetType = msgspec.UNSET
+    description_en: str | msgspec.UnsetType = msgspec.UNSET
+
+
+def _given(data: msgspec.Struct) -> dict[str, Any]:
+    return {
+        name: getattr(data, name)
+        for name in data.__struct_fields__
+        if getattr(data, name) is not msgspec.UNSET
+    }
+
+
+async def resource_out(
+    session: AsyncSession, resources: list[Resource], base_url: str
+) -> list[ResourceOut]:
+    ids = [r.id for r in resources if r.id is not None]
+    topics = await service.topics_of(session, ids)
+    tags = await service.tags_of(session, ids)
+    out = []
+    for r in resources:
+        assert r.id is not None
+        out.append(
+            ResourceOut(
+                id=r.id,
+                url=r.url,
+                title=r.title,
+                description=r.description,
+                language=r.language,
+                resource_type=r.resource_type,
+                publisher=r.publisher,
+                state=r.state,
+                topics=[t.slug for t in topics[r.id]],
+                tags=tags[r.id],
+                created_at=r.created_at,
+                updated_at=r.updated_at,
+                published_at=r.published_at,
+                review_by=r.review_by,
+                link=LinkHealth(
+                    status=r.link_status,
+                    status_since=r.status_since,
+                    last_checked_at=r.last_checked_at,
+                    http_status=r.http_status,
+                    final_url=r.final_url,
+                    moved_to=r.moved_to,
+                    reason=r.reason,
+                    modified_on=r.modified_on,
+                    archive_url=r.archive_url,
+                ),
+                html_url=f"{base_url.rstrip('/')}/resources/{r.id}",
+            )
+        )
+    return out
+
+
+def _visible_states(user: User | None, state: str | None) -> tuple[str, ...]:
+    if user is None:
+        return service.PUBLIC_STATES
+    if state in service.ALL_STATES:
+        return (state,)
+    return service.ALL_STATES
+
+
+PageNumber = Annotated[int, Parameter(ge=1, le=100_000, description="Page number, from 1")]
+PerPage = Annotated[int, Parameter(ge=1, le=MAX_PER_PAGE, description="Items per page")]
+
+
+class ResourceApi(Controller):
+    path = "/api/v1/resources"
+    tags = ["resources"]
+    dependencies = {"user": Provide(provide_user), "editor": Provide(provide_editor)}
+
+    @get("/", summary="List or search resources")
+    async def list_resources(
+        self,
+        request: Request[Any, Any, Any],
+        session: AsyncSession,
+        user: User | None,
+        q: Annotated[str | None, Parameter(max_length=5000, description="Search words")] = None,
+        topic: Annotated[str | None, Parameter(max_length=80)] = None,
+        tag: Annotated[str | None, Parameter(max_length=80)] = None,
+        status: Annotated[
+            LinkStatus | None, Parameter(description="Link status to filter by")
+        ] = None,
+        resource_state: Annotated[
+            ResourceState | None,
+            Parameter(query="state", description="Resource state (signed-in clients only)"),
+        ] = None,
+        page: PageNumber = 1,
+        per_page: PerPage = 20,
+    ) -> ResourceList:
+        """Published resources (all states for signed-in clients), newest first or ranked."""
+        settings: Settings = request.app.state.settings
+        states = _visible_states(user, resource_state.value if resource_state else None)
+        if q and q.strip():
+            topic_id = None
+            if topic:
+                try:
+                    found = await service.get_topic(session, topic)
+                    topic_id = found.id
+                except service.NotFound:
+                    return ResourceList([], 0, page, per_page, 1)
+            result = await search(
+                session, q, topic_id=topic_id, states=states, page=page, per_page=per_page
+            )
+            items, total, pages = result.items, result.total, result.pages
+        else:
+            listed = await service.list_resources(
+                session,
+                topic=topic,
+                tag=tag,
+                link_status=status.value if status else None,
+                states=states,
+                page=page,
+                per_page=per_page,
+            )
+            items, total, pages = listed.items, listed.total, listed.pages
+        return ResourceList(
+            items=await resource_out(session, items, settings.base_url),
+            total=total,
+            page=page,
+            per_page=per_page,
+            pages=pages,
+        )
+
+    @post("/", summary="Add a resource", status_code=201)
+    async def create(
+        self,
+        request: Request[Any, Any, Any],
+        session: AsyncSession,
+        editor: User,
+        data: ResourceIn,
+    ) -> Response[ResourceOut]:
+        settings: Settings = request.app.state.settings
+        resource = await service.create_resource(
+            session,
+            _given(data),
+            by=actor_of(editor),
+            allow_networks=settings.checker_allow_networks,
+        )
+        [out] = await resource_out(session, [resource], settings.base_url)
+        return Response(
+            out, status_code=201, headers={"Location": f"/api/v1/resources/{resource.id}"}
+        )
+
+    @get("/{resource_id:int}", summary="One resource")
+    async def get_one(
+        self,
+        request: Request[Any, Any, Any],
+        session: AsyncSession,
+        user: User | None,
+        resource_id: int,
+    ) -> ResourceOut:
+        states = _visible_states(user, None)
+        resource = await service.get_resource(session, resource_id, states=states)
+        [out] = await resource_out(session, [resource], request.app.state.settings.base_url)
+        return out
+
+    @patch("/{resource_id:int}", summary="Change a resource")
+    async def update(
+        self,
+        request: Request[Any, Any, Any],
+        session: AsyncSession,
+        editor: User,
+        resource_id: int,
+        data: ResourceIn,
+    ) -> ResourceOut:
+        settings: Settings = request.app.state.settings
+        resource = await service.update_resource(
+            session,
+            resource_id,
+            _given(data),
+            by=actor_of(editor),
+            allow_networks=settings.checker_allow_networks,
+        )
+        [out] = await resource_out(session, [resource], settings.base_url)
+        return out
+
+    @delete("/{resource_id:int}", summary="Delete a resource", status_code=204)
+    async def remove(self, session: AsyncSession, editor: User, resource_id: int) -> None:
+        await service.delete_resource(session, resource_id, by=actor_of(editor))
+
+
+def topic_out(topic: Topic, count: int) -> TopicOut:
+    return TopicOut(
+        slug=topic.slug,
+        name_sv=topic.name_sv,
+        name_en=topic.name_en,
+        description_sv=topic.description_sv,
+        description_en=topic.description_en,
+        resource_count=count,
+    )
+
+
+class TopicApi(Controller):
+    path = "/api/v1/topics"
+    tags = ["topics"]
+    dependencies = {"user": Provide(provide_user), "editor": Provide(provide_editor)}
+
+    @get("/", summary="All topics with their resource counts")
+    async def list_topics(self, session: AsyncSession, user: User | None) -> list[TopicOut]:
+        states = _visible_states(user, None)
+        return [topic_out(t, n) for t, n in await service.list_topics(session, states=states)]
+
+    @get("/{slug:str}", summary="One topic")
+    async def get_one(self, session: AsyncSession, user: User | None, slug: str) -> TopicOut:
+        states = _visible_states(user, None)
+        for topic, count in await service.list_topics(session, states=states):
+            if topic.slug == slug:
+                return topic_out(topic, count)
+        raise service.NotFound(slug)
+
+    @post("/", summary="Add a topic", status_code=201)
+    async def create(self, session: AsyncSession, editor: User, data: TopicIn) -> TopicOut:
+        topic = await service.create_topic(session, _given(data))
+        return topic_out(topic, 0)
+
+    @patch("/{slug:str}", summary="Change a topic")
+    async def update(
+        self, session: AsyncSession, editor: User, slug: str, data: TopicIn
+    ) -> TopicOut:
+        topic = await service.update_topic(session, slug, _given(data))
+        counts = dict(await service.list_topics(session, states=service.ALL_STATES))
+        return topic_out(topic, counts.get(topic, 0))
+
+    @delete("/{slug:str}", summary="Delete a topic", status_code=204)
+    async def remove(self, session: AsyncSession, editor: User, slug: str) -> None:
+        await service.delete_topic(session, slug)

@@ -1,0 +1,158 @@
+"""Public pages: home, topic, tag, search, resource detail, accessibility statement."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, Response, get
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from linkdir import i18n
+from linkdir.errors import NotFound
+from linkdir.resources import service
+from linkdir.resources.models import LANGUAGES, ResourceType
+from linkdir.resources.search import search
+from linkdir.web import render
+
+PER_PAGE = 20
+MAX_PAGE = 10_000
+
+
+def _page_number(raw: str | None) -> int:
+    # Pages are forgiving: a mistyped ?page= shows the first page, not an error.
+    try:
+        return min(max(1, int(raw or "1")), MAX_PAGE)
+    except ValueError:
+        return 1
+
+
+async def _decorate(session: AsyncSession, items: list[Any]) -> dict[str, Any]:
+    ids = [r.id for r in items]
+    return {"topics_by_id": await service.topics_of(session, ids), "tags_by_id": await service.tags_of(session, ids)}
+
+
+@get("/", include_in_schema=False)
+async def home(
+    request: Request[Any, Any, Any], session: AsyncSession, page: str | None = None
+) -> Response[str]:
+    topics = await service.list_topics(session)
+    newest = await service.list_resources(session, page=_page_number(page), per_page=PER_PAGE)
+    return render(
+        request,
+        "resources/home.html",
+        topics=topics,
+        listing=newest,
+        **await _decorate(session, newest.items),
+    )
+
+
+@get("/topics/{slug:str}", include_in_schema=False)
+async def topic_page(
+    request: Request[Any, Any, Any], session: AsyncSession, slug: str, page: str | None = None
+) -> Response[str]:
+    topic = await service.get_topic(session, slug)
+    listing = await service.list_resources(
+        session, topic=slug, page=_page_number(page), per_page=PER_PAGE, order="title"
+    )
+    return render(
+        request,
+        "resources/topic.html",
+        topic=topic,
+        listing=listing,
+        **await _decorate(session, listing.items),
+    )
+
+
+@get("/tags/{slug:str}", include_in_schema=False)
+async def tag_page(
+    request: Request[Any, Any, Any], session: AsyncSession, slug: str, page: str | None = None
+) -> Response[str]:
+    if not await service.tag_exists(session, slug):
+        raise NotFound(slug)
+    listing = await service.list_resources(
+        session, tag=slug, page=_page_number(page), per_page=PER_PAGE, order="title"
+    )
+    return render(
+        request,
+        "resources/tag.html",
+        tag=slug,
+        listing=listing,
+        **await _decorate(session, listing.items),
+    )
+
+
+@get("/search", include_in_schema=False)
+async def search_page(
+    request: Request[Any, Any, Any],
+    session: AsyncSession,
+    q: str | None = None,
+    topic: str | None = None,
+    type: str | None = None,  # noqa: A002 - the public query parameter is called type
+    language: str | None = None,
+    page: str | None = None,
+) -> Response[str]:
+    query = (q or "")[:5000]
+    topics = await service.list_topics(session)
+    topic_by_slug = {t.slug: t for t, _ in topics}
+    topic_by_id = {t.id: t for t, _ in topics}
+    chosen_topic = topic_by_slug.get(topic or "")
+    resource_type = type if type in {t.value for t in ResourceType} else None
+    chosen_language = language if language in LANGUAGES else None
+    result = await search(
+        session,
+        query,
+        topic_id=chosen_topic.id if chosen_topic else None,
+        resource_type=resource_type,
+        language=chosen_language,
+        page=_page_number(page),
+        per_page=PER_PAGE,
+    )
+    return render(
+        request,
+        "resources/search.html",
+        query=query,
+        result=result,
+        listing=result,
+        chosen_topic=chosen_topic,
+        chosen_type=resource_type,
+        chosen_language=chosen_language,
+        topic_by_id=topic_by_id,
+        **await _decorate(session, result.items),
+    )
+
+
+@get("/resources/{resource_id:int}", include_in_schema=False)
+async def resource_page(
+    request: Request[Any, Any, Any], session: AsyncSession, resource_id: int
+) -> Response[str]:
+    resource = await service.get_resource(session, resource_id)
+    decoration = await _decorate(session, [resource])
+    return render(
+        request,
+        "resources/detail.html",
+        resource=resource,
+        topics=decoration["topics_by_id"][resource.id],
+        tags=decoration["tags_by_id"][resource.id],
+    )
+
+
+@get("/about/accessibility", include_in_schema=False)
+async def accessibility_page(request: Request[Any, Any, Any]) -> Response[str]:
+    return render(request, "about/accessibility.html")
+
+
+def type_label(value: str) -> str:
+    labels = {
+        "report": i18n.N_("Report"),
+        "course": i18n.N_("Course"),
+        "guide": i18n.N_("Guide"),
+        "tool": i18n.N_("Tool"),
+        "organisation": i18n.N_("Organisation"),
+        "network": i18n.N_("Network"),
+        "project": i18n.N_("Project"),
+        "other": i18n.N_("Other"),
+    }
+    return i18n.gettext(labels.get(value, value))
+
+
+page_handlers = [home, topic_page, tag_page, search_page, resource_page, accessibility_page]

@@ -1,0 +1,659 @@
+"""Directory services: plain async functions with an explicit session (STYLE habit 2)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from linkdir.db import utcnow
+from linkdir.errors import N_, Conflict, FieldError, NotFound, ValidationFailed
+from linkdir.resources.models import (
+    LANGUAGES,
+    LinkStatus,
+    Resource,
+    ResourceState,
+    ResourceTag,
+    ResourceTopic,
+    ResourceType,
+    Revision,
+    Tag,
+    Topic,
+)
+from linkdir.resources.search import index_text
+from linkdir.urls import InvalidUrl, normalise_url
+
+MAX_TITLE = 300
+MAX_DESCRIPTION = 5000
+MAX_PUBLISHER = 200
+MAX_TAGS = 30
+MAX_TOPIC_NAME = 120
+PUBLIC_STATES = (ResourceState.published.value,)
+ALL_STATES = tuple(state.value for state in ResourceState)
+
+_CONTROL_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_CONTROL_TEXT = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_SLUG = re.compile(r"^[a-z0-9åäöéü]+(?:-[a-z0-9åäöéü]+)*$")
+
+EDITABLE_FIELDS = (
+    "url",
+    "title",
+    "description",
+    "language",
+    "resource_type",
+    "publisher",
+    "state",
+    "review_by",
+    "topics",
+    "tags",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who makes a change: a user, or a named process (demo loader, checker)."""
+
+    label: str
+    user_id: int | None = None
+
+
+def clean_line(value: str) -> str:
+    """One line of text: NFC, control characters removed, spaces collapsed."""
+    value = _CONTROL_LINE.sub(" ", unicodedata.normalize("NFC", value))
+    return re.sub(r"\s+", " ", value).strip()
+
+
+def clean_text(value: str) -> str:
+    """Multi-line text: NFC, control characters but newlines and tabs removed."""
+    value = unicodedata.normalize("NFC", value).replace("\r\n", "\n").replace("\r", "\n")
+    return _CONTROL_TEXT.sub("", value).strip()
+
+
+def slugify(value: str) -> str:
+    value = clean_line(value).casefold()
+    value = re.sub(r"[^\wåäöéü]+", "-", value).replace("_", "-")
+    return re.sub(r"-{2,}", "-", value).strip("-")[:80]
+
+
+def _text_field(
+    data: Mapping[str, Any],
+    name: str,
+    errors: list[FieldError],
+    *,
+    maximum: int,
+    required: bool,
+    multiline: bool = False,
+) -> str | None:
+    raw = data.get(name)
+    if raw is None:
+        if required:
+            errors.append(FieldError(name, N_("This field is required.")))
+        return None
+    if not isinstance(raw, str):
+        errors.append(FieldError(name, N_("Must be text.")))
+        return None
+    value = clean_text(raw) if multiline else clean_line(raw)
+    if required and not value:
+        errors.append(FieldError(name, N_("This field is required.")))
+        return None
+    if len(value) > maximum:
+        errors.append(
+            FieldError(
+                name,
+                N_("Too long: at most %(max)d characters (now %(length)d)."),
+                {"max": maximum, "length": len(value)},
+            )
+        )
+        return None
+    return value
+
+
+def _choice(
+    data: Mapping[str, Any], name: str, allowed: Sequence[str], errors: list[FieldError]
+) -> str | None:
+    raw = data.get(name)
+    if raw is None:
+        return None
+    if not isinstance(raw, str) or raw not in allowed:
+        errors.append(
+            FieldError(
+                name,
+                N_("Choose one of: %(choices)s."),
+                {"choices": ", ".join(allowed)},
+            )
+        )
+        return None
+    return raw
+
+
+def _slug_list(
+    data: Mapping[str, Any], name: str, errors: list[FieldError], *, maximum: int
+) -> list[str] | None:
+    raw = data.get(name)
+    if raw is None:
+        return None
+    if isinstance(raw, str):
+        raw = [part for part in re.split(r"[,\n]", raw) if part.strip()]
+    if not isinstance(raw, list) or not all(isinstance(item, str) for item in raw):
+        errors.append(FieldError(name, N_("Must be a list of names.")))
+        return None
+    slugs: list[str] = []
+    for item in raw:
+        slug = slugify(item)
+        if not slug:
+            errors.append(FieldError(name, N_("%(value)s is not a valid name."), {"value": item}))
+            return None
+        if slug not in slugs:
+            slugs.append(slug)
+    if len(slugs) > maximum:
+        errors.append(FieldError(name, N_("At most %(max)d items."), {"max": maximum}))
+        return None
+    return slugs
+
+
+def validate_resource(
+    data: Mapping[str, Any], *, partial: bool, allow_networks: Iterable[str] = ()
+) -> dict[str, Any]:
+    """Cleaned values for the fields given, or ValidationFailed naming every bad field."""
+    errors: list[FieldError] = []
+    unknown = sorted(set(data) - set(EDITABLE_FIELDS))
+    for name in unknown:
+        errors.append(FieldError(name, N_("Unknown field.")))
+    cleaned: dict[str, Any] = {}
+    if "url" in data or not partial:
+        raw_url = data.get("url")
+        if not isinstance(raw_url, str):
+            errors.append(FieldError("url", N_("Enter an address (URL).")))
+        else:
+            try:
+                cleaned["url"] = normalise_url(raw_url, allow_networks=allow_networks)
+            except InvalidUrl as error:
+                errors.append(error.error)
+    if "title" in data or not partial:
+        title = _text_field(data, "title", errors, maximum=MAX_TITLE, required=True)
+        if title is not None:
+            cleaned["title"] = title
+    for name, maximum, multiline in (
+        ("description", MAX_DESCRIPTION, True),
+        ("publisher", MAX_PUBLISHER, False),
+    ):
+        if name in data:
+            value = _text_field(
+                data, name, errors, maximum=maximum, required=False, multiline=multiline
+            )
+            if value is not None:
+                cleaned[name] = value
+    for name, allowed in (
+        ("language", LANGUAGES),
+        ("resource_type", [t.value for t in ResourceType]),
+        ("state", ALL_STATES),
+    ):
+        value = _choice(data, name, allowed, errors)
+        if value is not None:
+            cleaned[name] = value
+    if "review_by" in data:
+        raw = data["review_by"]
+        if raw in (None, ""):
+            cleaned["review_by"] = None
+        elif isinstance(raw, date):
+            cleaned["review_by"] = raw
+        else:
+            try:
+                cleaned["review_by"] = date.fromisoformat(str(raw))
+            except ValueError:
+                errors.append(
+                    FieldError("review_by", N_("Enter a date as YYYY-MM-DD, e.g. 2027-06-30."))
+                )
+    for name, maximum in (("topics", 20), ("tags", MAX_TAGS)):
+        slugs = _slug_list(data, name, errors, maximum=maximum)
+        if slugs is not None:
+            cleaned[name] = slugs
+    if errors:
+        raise ValidationFailed(errors)
+    return cleaned
+
+
+async def _topic_ids(session: AsyncSession, slugs: list[str]) -> list[int]:
+    if not slugs:
+        return []
+    rows = await session.execute(select(Topic.slug, Topic.id).where(Topic.slug.in_(slugs)))  # type: ignore[attr-defined]
+    found = dict(rows.tuples().all())
+    missing = [slug for slug in slugs if slug not in found]
+    if missing:
+        raise ValidationFailed(
+            [
+                FieldError(
+                    "topics", N_("Unknown topic: %(topics)s."), {"topics": ", ".join(missing)}
+                )
+            ]
+        )
+    return [found[slug] for slug in slugs]
+
+
+async def _tag_ids(session: AsyncSession, slugs: list[str]) -> list[int]:
+    if not slugs:
+        return []
+    rows = await session.execute(select(Tag.slug, Tag.id).where(Tag.slug.in_(slugs)))  # type: ignore[attr-defined]
+    found = dict(rows.tuples().all())
+    for slug in slugs:
+        if slug not in found:
+            tag = Tag(slug=slug)
+            session.add(tag)
+            await session.flush()
+            assert tag.id is not None
+            found[slug] = tag.id
+    return [found[slug] for slug in slugs]
+
+
+async def topics_of(session: AsyncSession, resource_ids: Sequence[int]) -> dict[int, list[Topic]]:
+    """Topics of many resources in one query."""
+    result: dict[int, list[Topic]] = {rid: [] for rid in resource_ids}
+    if not resource_ids:
+        return result
+    rows = await session.execute(
+        select(ResourceTopic.resource_id, Topic)
+        .join(Topic, Topic.id == ResourceTopic.topic_id)  # type: ignore[arg-type]
+        .where(ResourceTopic.resource_id.in_(resource_ids))  # type: ignore[attr-defined]
+        .order_by(Topic.slug)
+    )
+    for resource_id, topic in rows.tuples():
+        result[resource_id].append(topic)
+    return result
+
+
+async def tags_of(session: AsyncSession, resource_ids: Sequence[int]) -> dict[int, list[str]]:
+    """Tag slugs of many resources in one query."""
+    result: dict[int, list[str]] = {rid: [] for rid in resource_ids}
+    if not resource_ids:
+        return result
+    rows = await session.execute(
+        select(ResourceTag.resource_id, Tag.slug)
+        .join(Tag, Tag.id == ResourceTag.tag_id)  # type: ignore[arg-type]
+        .where(ResourceTag.resource_id.in_(resource_ids))  # type: ignore[attr-defined]
+        .order_by(Tag.slug)
+    )
+    for resource_id, slug in rows.tuples():
+        result[resource_id].append(slug)
+    return result
+
+
+async def reindex(session: AsyncSession, resource: Resource) -> None:
+    """Recompute the stemmed search words of ``resource`` from its fields, topics and tags."""
+    assert resource.id is not None
+    topics = (await topics_of(session, [resource.id]))[resource.id]
+    tags = (await tags_of(session, [resource.id]))[resource.id]
+    resource.search_title = index_text(resource.title)
+    resource.search_body = index_text(
+        resource.description,
+        resource.publisher,
+        *(f"{t.name_sv} {t.name_en}" for t in topics),
+        *(tag.replace("-", " ") for tag in tags),
+    )
+
+
+def _snapshot(resource: Resource, topics: list[str], tags: list[str]) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        name: getattr(resource, name) for name in EDITABLE_FIELDS if name not in {"topics", "tags"}
+    }
+    values["review_by"] = resource.review_by.isoformat() if resource.review_by else None
+    values["topics"] = topics
+    values["tags"] = tags
+    return values
+
+
+async def _record(
+    session: AsyncSession,
+    resource: Resource,
+    actor: Actor,
+    action: str,
+    changes: dict[str, Any],
+) -> Revision:
+    revision = Revision(
+        resource_id=resource.id,
+        user_id=actor.user_id,
+        actor=actor.label,
+        action=action,
+        resource_url=resource.url,
+        resource_title=resource.title,
+        changes=changes,
+        created_at=utcnow(),
+    )
+    session.add(revision)
+    return revision
+
+
+async def _ensure_unique_url(session: AsyncSession, url: str, own_id: int | None) -> None:
+    existing = (
+        await session.execute(select(Resource.id, Resource.title).where(Resource.url == url))
+    ).first()
+    if existing is not None and existing[0] != own_id:
+        raise Conflict(
+            FieldError(
+                "url",
+                N_("This address is already in the directory: “%(title)s” (#%(id)d)."),
+                {"title": existing[1], "id": existing[0]},
+            ),
+            existing_id=existing[0],
+        )
+
+
+async def create_resource(
+    session: AsyncSession,
+    data: Mapping[str, Any],
+    *,
+    by: Actor,
+    allow_networks: Iterable[str] = (),
+) -> Resource:
+    """Validate and add a resource (a draft unless ``state`` says otherwise)."""
+    cleaned = validate_resource(data, partial=False, allow_networks=allow_networks)
+    await _ensure_unique_url(session, cleaned["url"], None)
+    topic_slugs = cleaned.pop("topics", [])
+    tag_slugs = cleaned.pop("tags", [])
+    topic_ids = await _topic_ids(session, topic_slugs)
+    now = utcnow()
+    resource = Resource(**cleaned, created_at=now, updated_at=now)
+    if resource.state == ResourceState.published.value:
+        resource.published_at = now
+    resource.next_check_at = now
+    session.add(resource)
+    await session.flush()
+    assert resource.id is not None
+    for topic_id in topic_ids:
+        session.add(ResourceTopic(resource_id=resource.id, topic_id=topic_id))
+    for tag_id in await _tag_ids(session, tag_slugs):
+        session.add(ResourceTag(resource_id=resource.id, tag_id=tag_id))
+    await session.flush()
+    await reindex(session, resource)
+    snapshot = _snapshot(resource, topic_slugs, tag_slugs)
+    await _record(session, resource, by, "create", {k: [None, v] for k, v in snapshot.items()})
+    await session.flush()
+    return resource
+
+
+async def get_resource(
+    session: AsyncSession, resource_id: int, *, states: Sequence[str] = PUBLIC_STATES
+) -> Resource:
+    resource = await session.get(Resource, resource_id)
+    if resource is None or resource.state not in states:
+        raise NotFound(resource_id)
+    return resource
+
+
+async def update_resource(
+    session: AsyncSession,
+    resource_id: int,
+    data: Mapping[str, Any],
+    *,
+    by: Actor,
+    allow_networks: Iterable[str] = (),
+    action: str | None = None,
+) -> Resource:
+    """Change the given fields; records a Revision with old and new values of each."""
+    resource = await get_resource(session, resource_id, states=ALL_STATES)
+    cleaned = validate_resource(data, partial=True, allow_networks=allow_networks)
+    if "url" in cleaned:
+        await _ensure_unique_url(session, cleaned["url"], resource.id)
+    assert resource.id is not None
+    old_topics = [t.slug for t in (await topics_of(session, [resource.id]))[resource.id]]
+    old_tags = (await tags_of(session, [resource.id]))[resource.id]
+    before = _snapshot(resource, old_topics, old_tags)
+    new_topics = cleaned.pop("topics", None)
+    new_tags = cleaned.pop("tags", None)
+    if new_topics is not None and sorted(new_topics) != sorted(old_topics):
+        topic_ids = await _topic_ids(session, new_topics)
+        await session.execute(
+            delete(ResourceTopic).where(ResourceTopic.resource_id == resource.id)  # type: ignore[arg-type]
+        )
+        for topic_id in topic_ids:
+            session.add(ResourceTopic(resource_id=resource.id, topic_id=topic_id))
+    else:
+        new_topics = old_topics
+    if new_tags is not None and sorted(new_tags) != sorted(old_tags):
+        tag_ids = await _tag_ids(session, new_tags)
+        await session.execute(
+            delete(ResourceTag).where(ResourceTag.resource_id == resource.id)  # type: ignore[arg-type]
+        )
+        for tag_id in tag_ids:
+            session.add(ResourceTag(resource_id=resource.id, tag_id=tag_id))
+    else:
+        new_tags = old_tags
+    for name, value in cleaned.items():
+        setattr(resource, name, value)
+    after = _snapshot(resource, sorted(new_topics), sorted(new_tags))
+    before_cmp = {**before, "topics": sorted(old_topics), "tags": sorted(old_tags)}
+    changes = {k: [before_cmp[k], after[k]] for k in after if before_cmp[k] != after[k]}
+    if not changes:
+        return resource
+    now = utcnow()
+    resource.updated_at = now
+    if "state" in changes and resource.state == ResourceState.published.value:
+        resource.published_at = resource.published_at or now
+    if "url" in changes:
+        # A new address has not been checked yet.
+        resource.link_status = LinkStatus.unchecked.value
+        resource.status_since = now
+        resource.consecutive_failures = 0
+        resource.next_check_at = now
+        resource.moved_to = None
+        resource.reason = None
+        resource.http_status = None
+        resource.final_url = None
+    await session.flush()
+    await reindex(session, resource)
+    if action is None:
+        action = "update"
+        if set(changes) == {"state"}:
+            action = {"published": "publish", "retired": "retire", "draft": "unpublish"}[
+                resource.state
+            ]
+    await _record(session, resource, by, action, changes)
+    await session.flush()
+    return resource
+
+
+async def delete_resource(session: AsyncSession, resource_id: int, *, by: Actor) -> None:
+    """Delete a resource; its revisions stay as the audit trail."""
+    resource = await get_resource(session, resource_id, states=ALL_STATES)
+    await _record(session, resource, by, "delete", {})
+    await session.flush()
+    await session.delete(resource)
+    await session.flush()
+
+
+async def revisions_of(session: AsyncSession, resource_id: int) -> list[Revision]:
+    rows = await session.execute(
+        select(Revision)
+        .where(Revision.resource_id == resource_id)
+        .order_by(Revision.created_at.desc(), Revision.id.desc())  # type: ignore[attr-defined,union-attr]
+    )
+    return list(rows.scalars())
+
+
+@dataclass(slots=True)
+class Page:
+    items: list[Resource]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+async def list_resources(
+    session: AsyncSession,
+    *,
+    topic: str | None = None,
+    tag: str | None = None,
+    link_status: str | None = None,
+    states: Sequence[str] = PUBLIC_STATES,
+    page: int = 1,
+    per_page: int = 20,
+    order: str = "newest",
+) -> Page:
+    """A page of resources, newest first or by title, filtered by topic, tag and status."""
+    page = max(1, page)
+    stmt = select(Resource).where(Resource.state.in_(states))  # type: ignore[attr-defined]
+    if topic is not None:
+        stmt = stmt.where(
+            Resource.id.in_(  # type: ignore[union-attr]
+                select(ResourceTopic.resource_id)
+                .join(Topic, Topic.id == ResourceTopic.topic_id)  # type: ignore[arg-type]
+                .where(Topic.slug == topic)
+            )
+        )
+    if tag is not None:
+        stmt = stmt.where(
+            Resource.id.in_(  # type: ignore[union-attr]
+                select(ResourceTag.resource_id)
+                .join(Tag, Tag.id == ResourceTag.tag_id)  # type: ignore[arg-type]
+                .where(Tag.slug == tag)
+            )
+        )
+    if link_status is not None:
+        stmt = stmt.where(Resource.link_status == link_status)
+    total = (
+        await session.execute(select(func.count()).select_from(stmt.subquery()))
+    ).scalar_one()
+    if order == "title":
+        stmt = stmt.order_by(func.lower(Resource.title), Resource.id)
+    else:
+        stmt = stmt.order_by(
+            func.coalesce(Resource.published_at, Resource.created_at).desc(),
+            Resource.id.desc(),  # type: ignore[union-attr]
+        )
+    stmt = stmt.limit(per_page).offset((page - 1) * per_page)
+    items = list((await session.execute(stmt)).scalars())
+    return Page(items, total, page, per_page)
+
+
+# Topics ---------------------------------------------------------------------------------
+
+TOPIC_FIELDS = ("slug", "name_sv", "name_en", "description_sv", "description_en")
+
+
+def validate_topic(data: Mapping[str, Any], *, partial: bool) -> dict[str, Any]:
+    errors: list[FieldError] = []
+    for name in sorted(set(data) - set(TOPIC_FIELDS)):
+        errors.append(FieldError(name, N_("Unknown field.")))
+    cleaned: dict[str, Any] = {}
+    for name in ("name_sv", "name_en"):
+        if name in data or not partial:
+            value = _text_field(data, name, errors, maximum=MAX_TOPIC_NAME, required=True)
+            if value is not None:
+                cleaned[name] = value
+    for name in ("description_sv", "description_en"):
+        if name in data:
+            value = _text_field(
+                data, name, errors, maximum=MAX_DESCRIPTION, required=False, multiline=True
+            )
+            if value is not None:
+                cleaned[name] = value
+    if "slug" in data:
+        raw = data["slug"]
+        if not isinstance(raw, str) or not _SLUG.match(raw):
+            errors.append(
+                FieldError(
+                    "slug",
+                    N_("Use lower-case letters, digits and hyphens, e.g. digital-delaktighet."),
+                )
+            )
+        else:
+            cleaned["slug"] = raw
+    elif not partial and "name_sv" in cleaned:
+        cleaned["slug"] = slugify(cleaned["name_sv"])
+    if errors:
+        raise ValidationFailed(errors)
+    return cleaned
+
+
+async def create_topic(session: AsyncSession, data: Mapping[str, Any]) -> Topic:
+    cleaned = validate_topic(data, partial=False)
+    if (await session.execute(select(Topic.id).where(Topic.slug == cleaned["slug"]))).first():
+        raise Conflict(
+            FieldError("slug", N_("A topic with this slug exists already."), {}),
+        )
+    topic = Topic(**cleaned)
+    session.add(topic)
+    await session.flush()
+    return topic
+
+
+async def get_topic(session: AsyncSession, slug: str) -> Topic:
+    topic = (await session.execute(select(Topic).where(Topic.slug == slug))).scalar_one_or_none()
+    if topic is None:
+        raise NotFound(slug)
+    return topic
+
+
+async def update_topic(session: AsyncSession, slug: str, data: Mapping[str, Any]) -> Topic:
+    topic = await get_topic(session, slug)
+    cleaned = validate_topic(data, partial=True)
+    if "slug" in cleaned and cleaned["slug"] != topic.slug:
+        taken = await session.execute(select(Topic.id).where(Topic.slug == cleaned["slug"]))
+        if taken.first():
+            raise Conflict(FieldError("slug", N_("A topic with this slug exists already.")))
+    for name, value in cleaned.items():
+        setattr(topic, name, value)
+    topic.updated_at = utcnow()
+    await session.flush()
+    if {"name_sv", "name_en"} & set(cleaned):
+        rows = await session.execute(
+            select(Resource)
+            .join(ResourceTopic, ResourceTopic.resource_id == Resource.id)  # type: ignore[arg-type]
+            .where(ResourceTopic.topic_id == topic.id)
+        )
+        for resource in rows.scalars():
+            await reindex(session, resource)
+    return topic
+
+
+async def delete_topic(session: AsyncSession, slug: str) -> None:
+    topic = await get_topic(session, slug)
+    resource_ids = list(
+        (
+            await session.execute(
+                select(ResourceTopic.resource_id).where(ResourceTopic.topic_id == topic.id)
+            )
+        ).scalars()
+    )
+    await session.delete(topic)
+    await session.flush()
+    for resource_id in resource_ids:
+        resource = await session.get(Resource, resource_id)
+        if resource is not None:
+            await reindex(session, resource)
+
+
+async def list_topics(
+    session: AsyncSession, *, states: Sequence[str] = PUBLIC_STATES
+) -> list[tuple[Topic, int]]:
+    """Every topic with the number of resources in ``states`` it holds."""
+    counts = (
+        select(ResourceTopic.topic_id, func.count().label("n"))
+        .join(Resource, Resource.id == ResourceTopic.resource_id)  # type: ignore[arg-type]
+        .where(Resource.state.in_(states))  # type: ignore[attr-defined]
+        .group_by(ResourceTopic.topic_id)
+        .subquery()
+    )
+    rows = await session.execute(
+        select(Topic, func.coalesce(counts.c.n, 0))
+        .outerjoin(counts, counts.c.topic_id == Topic.id)
+        .order_by(Topic.name_sv)
+    )
+    return [(topic, int(count)) for topic, count in rows.tuples()]
+
+
+async def tag_exists(session: AsyncSession, slug: str) -> bool:
+    return (await session.execute(select(Tag.id).where(Tag.slug == slug))).first() is not None
+
+
+async def count_resources(session: AsyncSession) -> int:
+    return (await session.execute(select(func.count()).select_from(Resource))).scalar_one()

@@ -1,0 +1,119 @@
+"""Rendering pages: the Jinja2 environment, the reader's locale, and a ``render`` helper."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import jinja2
+from litestar import Request, Response
+from litestar.datastructures import Cookie
+
+from linkdir import i18n
+from linkdir.config import Settings
+
+_PACKAGE = Path(__file__).parent
+
+
+def _asset_dir(name: str) -> Path:
+    # Installed wheels carry templates/ and static/ inside the package; a source checkout
+    # (editable install) keeps them at the top of the repository.
+    packaged = _PACKAGE / name
+    return packaged if packaged.is_dir() else _PACKAGE.parent.parent / name
+
+
+def template_dir() -> Path:
+    return _asset_dir("templates")
+
+
+def static_dir() -> Path:
+    return _asset_dir("static")
+
+
+@cache
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(template_dir())),
+        autoescape=jinja2.select_autoescape(["html", "xml", "svg"], default_for_string=True),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        i18n.gettext, i18n.ngettext, newstyle=True, pgettext=i18n.pgettext
+    )
+    env.filters.update(
+        day=i18n.format_day,
+        moment=i18n.format_moment,
+        number=i18n.format_number,
+        language_name=i18n.language_name,
+    )
+    from linkdir.resources.routes import type_label
+
+    env.filters["type_label"] = type_label
+    env.globals.update(LOCALES=i18n.LOCALES)
+    return env
+
+
+def request_locale(request: Request[Any, Any, Any]) -> str:
+    return i18n.negotiate(
+        request.query_params.get("lang"),
+        request.cookies.get(i18n.LANG_COOKIE),
+        request.headers.get("accept-language"),
+    )
+
+
+def url_with(request: Request[Any, Any, Any], **changes: Any) -> str:
+    """The current path with query parameters changed (None removes one)."""
+    params = dict(request.query_params)
+    for name, value in changes.items():
+        if value is None:
+            params.pop(name, None)
+        else:
+            params[name] = str(value)
+    query = urlencode(params)
+    return request.url.path + (f"?{query}" if query else "")
+
+
+def render(
+    request: Request[Any, Any, Any],
+    template: str,
+    *,
+    status_code: int = 200,
+    **context: Any,
+) -> Response[str]:
+    """Render ``template`` in the reader's language; remembers ``?lang=`` in a cookie."""
+    settings: Settings = request.app.state.settings
+    locale = request_locale(request)
+    i18n.set_locale(locale)
+    page = environment().get_template(template).render(
+        request=request,
+        locale=locale,
+        settings=settings,
+        url_with=lambda **changes: url_with(request, **changes),
+        user=getattr(request.state, "user", None),
+        **context,
+    )
+    cookies = []
+    if request.query_params.get("lang") in i18n.LOCALES:
+        cookies.append(
+            Cookie(
+                key=i18n.LANG_COOKIE,
+                value=locale,
+                max_age=365 * 24 * 3600,
+                path="/",
+                samesite="lax",
+                secure=settings.secure_cookies,
+                httponly=True,
+            )
+        )
+    return Response(
+        page,
+        status_code=status_code,
+        media_type="text/html; charset=utf-8",
+        cookies=cookies,
+        headers={"Vary": "Accept-Language, Cookie", "Content-Language": locale},
+    )
