@@ -264,3 +264,33 @@ def _parse(spec: dataclasses.Field[Any], raw: str, name: str) -> Any:
         return raw
     except ValueError as error:
         raise SettingsError(f"{name}: {error}") from None
+
+
+def _format_default(value: Any) -> str:
+    if isinstance(value, bool):
+        return "`1`" if value else "`0`"
+    if isinstance(value, timedelta):
+        seconds = int(value.total_seconds())
+        for unit, size in (("y", 31536000), ("w", 604800), ("d", 86400), ("h", 3600), ("m", 60)):
+            if seconds >= size and seconds % size == 0:
+                return f"`{seconds // size}{unit}`"
+        return f"`{seconds}`"
+    if isinstance(value, tuple):
+        return "`" + ",".join(value) + "`" if value else "(empty)"
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return f"`{value}`" if value != "" else "(empty)"
+
+
+def settings_table() -> str:
+    """The README's settings table, made from the dataclass (a test compares the two)."""
+    lines = ["| variable | default | meaning |", "| --- | --- | --- |"]
+    for spec in dataclasses.fields(Settings):
+        name = PREFIX + spec.name.upper()
+        lines.append(f"| `{name}` | {_format_default(spec.default)} | {spec.metadata['doc']} |")
+        if spec.name == "secret_key":
+            lines.append(
+                f"| `{name}_FILE` | (empty) | A file holding the secret key (for container "
+                f"secrets); read when `{name}` is empty. |"
+            )
+    return "\n".join(lines)

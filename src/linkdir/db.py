@@ -62,6 +62,13 @@ def metadata() -> Any:
     return SQLModel.metadata
 
 
+def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
+    """Alembic filter: FTS5 tables and the PostgreSQL search index are managed by hand."""
+    if name is None:
+        return True
+    return not any(name == obj or name.startswith(obj + "_") for obj in SEARCH_OBJECTS)
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # WAL lets readers go on while the scheduler writes; foreign keys are off by default.
     cursor = dbapi_connection.cursor()

@@ -3,23 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
-
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from linkdir.db import SEARCH_OBJECTS, create_engine, metadata
+from linkdir.db import create_engine, include_name, metadata
 
 config = context.config
 target_metadata = metadata()
-
-
-def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
-    # FTS5 tables (and their shadow tables) and the PostgreSQL search index are managed
-    # by hand in migrations, not through the ORM metadata.
-    if name is None:
-        return True
-    return not any(name == obj or name.startswith(obj + "_") for obj in SEARCH_OBJECTS)
 
 
 def do_run_migrations(connection: Connection) -> None:
