@@ -34,8 +34,8 @@ format: install-test
 	$(BIN)/ruff check --fix src tests bench
 
 catalogs: install-test
-	$(BIN)/pybabel extract -F babel.cfg -k N_ -o src/linkdir/locale/messages.pot --no-location --omit-header --sort-output .
-	$(BIN)/pybabel update -i src/linkdir/locale/messages.pot -d src/linkdir/locale --no-fuzzy-matching --omit-header --ignore-obsolete
+	$(BIN)/pybabel extract -F babel.cfg -k N_ --ignore-dirs ".* build dist .venv" -o src/linkdir/locale/messages.pot --no-location --omit-header --sort-output .
+	$(BIN)/pybabel update -i src/linkdir/locale/messages.pot -d src/linkdir/locale --no-fuzzy-matching --ignore-obsolete
 
 bench: install-test
 	$(BIN)/python bench/run.py

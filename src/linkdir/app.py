@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -103,15 +104,29 @@ def handle_not_found(request: Request[Any, Any, Any], exc: Exception) -> Respons
     )
 
 
+_AT_FIELD = re.compile(r"at `\$\.([A-Za-z0-9_]+)")
+_UNKNOWN_FIELD = re.compile(r"unknown field `([^`]+)`")
+
+
+def _decoder_error(item: dict[str, Any]) -> dict[str, str]:
+    """A Litestar/msgspec decoding error as {field, message} in the reader's language."""
+    raw = str(item.get("message") or "")
+    field = str(item.get("key") or "body")
+    if match := _UNKNOWN_FIELD.search(raw):
+        return {"field": match.group(1), "message": i18n.gettext("Unknown field.")}
+    if match := _AT_FIELD.search(raw):
+        field = match.group(1)
+    if field == "data":
+        field = "body"
+    return {"field": field, "message": _translate_decoder(raw)}
+
+
 def handle_litestar_validation(
     request: Request[Any, Any, Any], exc: ValidationException
 ) -> Response[Any]:
     i18n.set_locale(request_locale(request))
-    errors = []
-    for item in exc.extra if isinstance(exc.extra, list) else []:
-        if isinstance(item, dict):
-            field = str(item.get("key") or item.get("source") or "body")
-            errors.append({"field": field, "message": _translate_decoder(str(item.get("message")))})
+    items = exc.extra if isinstance(exc.extra, list) else []
+    errors = [_decoder_error(item) for item in items if isinstance(item, dict)]
     if not errors:
         errors.append({"field": "body", "message": _translate_decoder(exc.detail)})
     title = i18n.gettext("The request could not be read.")
@@ -123,16 +138,24 @@ def handle_litestar_validation(
 
 def _translate_decoder(message: str) -> str:
     lowered = message.lower()
-    if "json is malformed" in lowered or "malformed" in lowered:
+    if "truncated" in lowered or "malformed" in lowered or "invalid json" in lowered:
         return i18n.gettext("The body is not valid JSON.")
-    if "expected `int`" in lowered or "expected `integer`" in lowered:
+    if "expected `int`" in lowered:
         return i18n.gettext("Must be a whole number.")
     if "expected `str`" in lowered:
         return i18n.gettext("Must be text.")
+    if "expected `array`" in lowered:
+        return i18n.gettext("Must be a list.")
     if "expected `object`" in lowered:
         return i18n.gettext("The body must be a JSON object.")
     if "missing required" in lowered:
         return i18n.gettext("This field is required.")
+    if "greater than or equal" in lowered or "less than or equal" in lowered:
+        return i18n.gettext("The number is outside the allowed range.")
+    if "length" in lowered:
+        return i18n.gettext("The value is too long.")
+    if "invalid enum value" in lowered:
+        return i18n.gettext("This value is not one of the allowed choices.")
     return i18n.gettext("This value is not valid.")
 
 

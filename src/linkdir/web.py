@@ -10,11 +10,16 @@ from urllib.parse import urlencode
 import jinja2
 from litestar import Request, Response
 from litestar.datastructures import Cookie
+from litestar.di import NamedDependency
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from linkdir import i18n
 from linkdir.config import Settings
 
 _PACKAGE = Path(__file__).parent
+
+# The request's database session (provided by app.provide_session).
+DbSession = NamedDependency[AsyncSession]
 
 
 def _asset_dir(name: str) -> Path:

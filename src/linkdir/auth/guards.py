@@ -5,15 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request
+from litestar.di import NamedDependency
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from linkdir.auth.models import Role, User
 from linkdir.auth.service import user_for_token
 from linkdir.resources.service import Actor
+from linkdir.web import DbSession
 
 
-async def provide_user(request: Request[Any, Any, Any], session: AsyncSession) -> User | None:
+async def provide_user(request: Request[Any, Any, Any], session: DbSession) -> User | None:
     """The user behind ``Authorization: Bearer``, None when anonymous.
 
     A header that is present but wrong is an error, not anonymity: a client that
@@ -32,13 +33,18 @@ async def provide_user(request: Request[Any, Any, Any], session: AsyncSession) -
     return user
 
 
-async def provide_editor(user: User | None) -> User:
+async def provide_editor(user: NamedDependency[User | None]) -> User:
     """A signed-in editor or admin; 401 otherwise."""
     if user is None:
         raise NotAuthorizedException(headers={"WWW-Authenticate": 'Bearer realm="linkdir"'})
     if user.role not in {Role.editor.value, Role.admin.value}:
         raise PermissionDeniedException()
     return user
+
+
+# Handler parameter types: the signed-in user (or None), and one who may edit.
+CurrentUser = NamedDependency[User | None]
+Editor = NamedDependency[User]
 
 
 def actor_of(user: User) -> Actor:

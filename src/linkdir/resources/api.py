@@ -8,15 +8,16 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.di import Provide
-from litestar.params import Parameter
+from litestar.params import FromPath, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from linkdir.auth.guards import actor_of, provide_editor, provide_user
+from linkdir.auth.guards import CurrentUser, Editor, actor_of, provide_editor, provide_user
 from linkdir.auth.models import User
 from linkdir.config import Settings
 from linkdir.resources import service
 from linkdir.resources.models import LinkStatus, Resource, ResourceState, Topic
 from linkdir.resources.search import search
+from linkdir.web import DbSession
 
 MAX_PER_PAGE = 100
 
@@ -101,7 +102,7 @@ def _given(data: msgspec.Struct) -> dict[str, Any]:
 
 
 async def resource_out(
-    session: AsyncSession, resources: list[Resource], base_url: str
+    session: DbSession, resources: list[Resource], base_url: str
 ) -> list[ResourceOut]:
     ids = [r.id for r in resources if r.id is not None]
     topics = await service.topics_of(session, ids)
@@ -142,7 +143,7 @@ async def resource_out(
     return out
 
 
-def _visible_states(user: User | None, state: str | None) -> tuple[str, ...]:
+def _visible_states(user: CurrentUser, state: str | None) -> tuple[str, ...]:
     if user is None:
         return service.PUBLIC_STATES
     if state in service.ALL_STATES:
@@ -150,8 +151,8 @@ def _visible_states(user: User | None, state: str | None) -> tuple[str, ...]:
     return service.ALL_STATES
 
 
-PageNumber = Annotated[int, Parameter(ge=1, le=100_000, description="Page number, from 1")]
-PerPage = Annotated[int, Parameter(ge=1, le=MAX_PER_PAGE, description="Items per page")]
+PageNumber = Annotated[int, QueryParameter(ge=1, le=100_000, description="Page number, from 1")]
+PerPage = Annotated[int, QueryParameter(ge=1, le=MAX_PER_PAGE, description="Items per page")]
 
 
 class ResourceApi(Controller):
@@ -163,17 +164,17 @@ class ResourceApi(Controller):
     async def list_resources(
         self,
         request: Request[Any, Any, Any],
-        session: AsyncSession,
-        user: User | None,
-        q: Annotated[str | None, Parameter(max_length=5000, description="Search words")] = None,
-        topic: Annotated[str | None, Parameter(max_length=80)] = None,
-        tag: Annotated[str | None, Parameter(max_length=80)] = None,
+        session: DbSession,
+        user: CurrentUser,
+        q: Annotated[str | None, QueryParameter(max_length=5000, description="Search words")] = None,
+        topic: Annotated[str | None, QueryParameter(max_length=80)] = None,
+        tag: Annotated[str | None, QueryParameter(max_length=80)] = None,
         status: Annotated[
-            LinkStatus | None, Parameter(description="Link status to filter by")
+            LinkStatus | None, QueryParameter(description="Link status to filter by")
         ] = None,
         resource_state: Annotated[
             ResourceState | None,
-            Parameter(query="state", description="Resource state (signed-in clients only)"),
+            QueryParameter(name="state", description="Resource state (signed-in clients only)"),
         ] = None,
         page: PageNumber = 1,
         per_page: PerPage = 20,
@@ -216,9 +217,9 @@ class ResourceApi(Controller):
     async def create(
         self,
         request: Request[Any, Any, Any],
-        session: AsyncSession,
-        editor: User,
-        data: ResourceIn,
+        session: DbSession,
+        editor: Editor,
+        data: JSONBody[ResourceIn],
     ) -> Response[ResourceOut]:
         settings: Settings = request.app.state.settings
         resource = await service.create_resource(
@@ -236,9 +237,9 @@ class ResourceApi(Controller):
     async def get_one(
         self,
         request: Request[Any, Any, Any],
-        session: AsyncSession,
-        user: User | None,
-        resource_id: int,
+        session: DbSession,
+        user: CurrentUser,
+        resource_id: FromPath[int],
     ) -> ResourceOut:
         states = _visible_states(user, None)
         resource = await service.get_resource(session, resource_id, states=states)
@@ -249,10 +250,10 @@ class ResourceApi(Controller):
     async def update(
         self,
         request: Request[Any, Any, Any],
-        session: AsyncSession,
-        editor: User,
-        resource_id: int,
-        data: ResourceIn,
+        session: DbSession,
+        editor: Editor,
+        resource_id: FromPath[int],
+        data: JSONBody[ResourceIn],
     ) -> ResourceOut:
         settings: Settings = request.app.state.settings
         resource = await service.update_resource(
@@ -266,7 +267,7 @@ class ResourceApi(Controller):
         return out
 
     @delete("/{resource_id:int}", summary="Delete a resource", status_code=204)
-    async def remove(self, session: AsyncSession, editor: User, resource_id: int) -> None:
+    async def remove(self, session: DbSession, editor: Editor, resource_id: FromPath[int]) -> None:
         await service.delete_resource(session, resource_id, by=actor_of(editor))
 
 
@@ -287,12 +288,12 @@ class TopicApi(Controller):
     dependencies = {"user": Provide(provide_user), "editor": Provide(provide_editor)}
 
     @get("/", summary="All topics with their resource counts")
-    async def list_topics(self, session: AsyncSession, user: User | None) -> list[TopicOut]:
+    async def list_topics(self, session: DbSession, user: CurrentUser) -> list[TopicOut]:
         states = _visible_states(user, None)
         return [topic_out(t, n) for t, n in await service.list_topics(session, states=states)]
 
     @get("/{slug:str}", summary="One topic")
-    async def get_one(self, session: AsyncSession, user: User | None, slug: str) -> TopicOut:
+    async def get_one(self, session: DbSession, user: CurrentUser, slug: FromPath[str]) -> TopicOut:
         states = _visible_states(user, None)
         for topic, count in await service.list_topics(session, states=states):
             if topic.slug == slug:
@@ -300,18 +301,18 @@ class TopicApi(Controller):
         raise service.NotFound(slug)
 
     @post("/", summary="Add a topic", status_code=201)
-    async def create(self, session: AsyncSession, editor: User, data: TopicIn) -> TopicOut:
+    async def create(self, session: DbSession, editor: Editor, data: JSONBody[TopicIn]) -> TopicOut:
         topic = await service.create_topic(session, _given(data))
         return topic_out(topic, 0)
 
     @patch("/{slug:str}", summary="Change a topic")
     async def update(
-        self, session: AsyncSession, editor: User, slug: str, data: TopicIn
+        self, session: DbSession, editor: Editor, slug: FromPath[str], data: JSONBody[TopicIn]
     ) -> TopicOut:
         topic = await service.update_topic(session, slug, _given(data))
-        counts = dict(await service.list_topics(session, states=service.ALL_STATES))
-        return topic_out(topic, counts.get(topic, 0))
+        counts = {t.slug: n for t, n in await service.list_topics(session)}
+        return topic_out(topic, counts.get(topic.slug, 0))
 
     @delete("/{slug:str}", summary="Delete a topic", status_code=204)
-    async def remove(self, session: AsyncSession, editor: User, slug: str) -> None:
+    async def remove(self, session: DbSession, editor: Editor, slug: FromPath[str]) -> None:
         await service.delete_topic(session, slug)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, Response, get
+from litestar.params import FromPath, FromQuery
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linkdir import i18n
@@ -12,7 +13,7 @@ from linkdir.errors import NotFound
 from linkdir.resources import service
 from linkdir.resources.models import LANGUAGES, ResourceType
 from linkdir.resources.search import search
-from linkdir.web import render
+from linkdir.web import DbSession, render
 
 PER_PAGE = 20
 MAX_PAGE = 10_000
@@ -26,14 +27,14 @@ def _page_number(raw: str | None) -> int:
         return 1
 
 
-async def _decorate(session: AsyncSession, items: list[Any]) -> dict[str, Any]:
+async def _decorate(session: DbSession, items: list[Any]) -> dict[str, Any]:
     ids = [r.id for r in items]
     return {"topics_by_id": await service.topics_of(session, ids), "tags_by_id": await service.tags_of(session, ids)}
 
 
 @get("/", include_in_schema=False)
 async def home(
-    request: Request[Any, Any, Any], session: AsyncSession, page: str | None = None
+    request: Request[Any, Any, Any], session: DbSession, page: FromQuery[str | None] = None
 ) -> Response[str]:
     topics = await service.list_topics(session)
     newest = await service.list_resources(session, page=_page_number(page), per_page=PER_PAGE)
@@ -48,7 +49,7 @@ async def home(
 
 @get("/topics/{slug:str}", include_in_schema=False)
 async def topic_page(
-    request: Request[Any, Any, Any], session: AsyncSession, slug: str, page: str | None = None
+    request: Request[Any, Any, Any], session: DbSession, slug: FromPath[str], page: FromQuery[str | None] = None
 ) -> Response[str]:
     topic = await service.get_topic(session, slug)
     listing = await service.list_resources(
@@ -65,7 +66,7 @@ async def topic_page(
 
 @get("/tags/{slug:str}", include_in_schema=False)
 async def tag_page(
-    request: Request[Any, Any, Any], session: AsyncSession, slug: str, page: str | None = None
+    request: Request[Any, Any, Any], session: DbSession, slug: FromPath[str], page: FromQuery[str | None] = None
 ) -> Response[str]:
     if not await service.tag_exists(session, slug):
         raise NotFound(slug)
@@ -84,12 +85,12 @@ async def tag_page(
 @get("/search", include_in_schema=False)
 async def search_page(
     request: Request[Any, Any, Any],
-    session: AsyncSession,
-    q: str | None = None,
-    topic: str | None = None,
-    type: str | None = None,  # noqa: A002 - the public query parameter is called type
-    language: str | None = None,
-    page: str | None = None,
+    session: DbSession,
+    q: FromQuery[str | None] = None,
+    topic: FromQuery[str | None] = None,
+    type: FromQuery[str | None] = None,  # noqa: A002 - the public query parameter is called type
+    language: FromQuery[str | None] = None,
+    page: FromQuery[str | None] = None,
 ) -> Response[str]:
     query = (q or "")[:5000]
     topics = await service.list_topics(session)
@@ -123,7 +124,7 @@ async def search_page(
 
 @get("/resources/{resource_id:int}", include_in_schema=False)
 async def resource_page(
-    request: Request[Any, Any, Any], session: AsyncSession, resource_id: int
+    request: Request[Any, Any, Any], session: DbSession, resource_id: FromPath[int]
 ) -> Response[str]:
     resource = await service.get_resource(session, resource_id)
     decoration = await _decorate(session, [resource])

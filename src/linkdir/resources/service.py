@@ -223,7 +223,7 @@ async def _topic_ids(session: AsyncSession, slugs: list[str]) -> list[int]:
     if not slugs:
         return []
     rows = await session.execute(select(Topic.slug, Topic.id).where(Topic.slug.in_(slugs)))  # type: ignore[attr-defined]
-    found = dict(rows.tuples().all())
+    found: dict[str, int] = {slug: id_ for slug, id_ in rows}
     missing = [slug for slug in slugs if slug not in found]
     if missing:
         raise ValidationFailed(
@@ -240,7 +240,7 @@ async def _tag_ids(session: AsyncSession, slugs: list[str]) -> list[int]:
     if not slugs:
         return []
     rows = await session.execute(select(Tag.slug, Tag.id).where(Tag.slug.in_(slugs)))  # type: ignore[attr-defined]
-    found = dict(rows.tuples().all())
+    found: dict[str, int] = {slug: id_ for slug, id_ in rows}
     for slug in slugs:
         if slug not in found:
             tag = Tag(slug=slug)
@@ -262,7 +262,7 @@ async def topics_of(session: AsyncSession, resource_ids: Sequence[int]) -> dict[
         .where(ResourceTopic.resource_id.in_(resource_ids))  # type: ignore[attr-defined]
         .order_by(Topic.slug)
     )
-    for resource_id, topic in rows.tuples():
+    for resource_id, topic in rows:
         result[resource_id].append(topic)
     return result
 
@@ -278,7 +278,7 @@ async def tags_of(session: AsyncSession, resource_ids: Sequence[int]) -> dict[in
         .where(ResourceTag.resource_id.in_(resource_ids))  # type: ignore[attr-defined]
         .order_by(Tag.slug)
     )
-    for resource_id, slug in rows.tuples():
+    for resource_id, slug in rows:
         result[resource_id].append(slug)
     return result
 
@@ -648,7 +648,7 @@ async def list_topics(
         .outerjoin(counts, counts.c.topic_id == Topic.id)
         .order_by(Topic.name_sv)
     )
-    return [(topic, int(count)) for topic, count in rows.tuples()]
+    return [(topic, int(count)) for topic, count in rows]
 
 
 async def tag_exists(session: AsyncSession, slug: str) -> bool:

@@ -1,0 +1,344 @@
+"""What a page says about itself: not-found wording, parking, walls, redirects, dates.
+
+Everything here works on one parsed HTML document; the engine decides the verdict.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from dataclasses import dataclass
+from datetime import date
+from urllib.parse import urlsplit
+
+import lxml.etree
+import lxml.html
+
+from linkdir.checks import freshness
+
+# ------------------------------------------------------------------ wording
+
+_NOT_FOUND = re.compile(
+    "|".join(
+        [
+            # English
+            r"\b(?:page|file|document|resource|article|content)\s+(?:was\s+|is\s+)?not\s+found\b",
+            r"\b404\b[^.]{0,20}\bnot\s+found\b",
+            r"\bnot\s+found\b[^.]{0,10}\b404\b",
+            r"\berror\s*(?:code\s*)?404\b",
+            r"\b404\s*(?:error|-|–|—|:|\|)",
+            r"\bpage\s+(?:you|you're|you\s+are)\b[^.]{0,50}?\b(?:does\s*n[o']t\s+exist|"
+            r"could\s*n[o']t\s+be\s+found|can\s*(?:no|')t\s+be\s+found|no\s+longer\s+exists|"
+            r"(?:has|may\s+have)\s+been\s+(?:re)?moved|is\s+(?:no\s+longer\s+)?(?:un)?available)",
+            r"\b(?:this|that|the)\s+page\s+(?:does\s*n[o']t|no\s+longer)\s+exists?\b",
+            r"\bwe\s+(?:can't|cannot|can\s+not|could\s*n[o']t)\s+find\s+(?:the|that|this|your)\s+"
+            r"page\b",
+            r"\bthe\s+requested\s+(?:url|page|resource)\b[^.]{0,40}\bnot\s+(?:found|available)\b",
+            r"\bno\s+(?:such\s+)?page\s+(?:found|exists)\b",
+            # Swedish
+            r"\bsidan\s+(?:som\s+)?(?:du\s+\w+(?:\s+(?:efter|till|nå))?\s+)?(?:kunde\s+inte\s+"
+            r"hittas|kan\s+inte\s+hittas|gick\s+inte\s+att\s+hitta|hittades\s+inte|finns\s+inte|"
+            r"saknas|har\s+(?:tagits\s+bort|flyttats|raderats)|existerar\s+inte)",
+            r"\b(?:vi\s+)?(?:kunde|kan)\s+(?:tyvärr\s+)?inte\s+hitta\s+(?:sidan|den\s+sida|den\s+"
+            r"sidan|någon\s+sida)",
+            r"\bhittade\s+inte\s+sidan\b",
+            r"\bfel(?:kod)?\s*:?\s*404\b",
+            r"\b(?:den\s+här|denna)\s+sida(?:n)?\s+(?:finns\s+inte|existerar\s+inte|har\s+"
+            r"tagits\s+bort)",
+            r"\bingen\s+sida\s+(?:hittades|finns)\b",
+            r"\bsidan\s+(?:är\s+)?borttagen\b",
+        ]
+    ),
+    re.IGNORECASE,
+)
+_TITLE_404 = re.compile(r"^\W*(?:404|fel\s*404|error\s*404)\b", re.IGNORECASE)
+
+_PARKED = re.compile(
+    "|".join(
+        [
+            r"\b(?:this|the)\s+domain(?:\s+name)?\b[^.]{0,60}?\b(?:is|may\s+be|might\s+be|could\s+"
+            r"be)\s+(?:for\s+sale|available\s+for\s+(?:sale|purchase))",
+            r"\bbuy\s+this\s+domain\b",
+            r"\bdomain\s+(?:name\s+)?(?:is\s+)?for\s+sale\b",
+            r"\bmake\s+an\s+offer\s+on\s+this\s+domain\b",
+            r"\binquire\s+about\s+this\s+domain\b",
+            r"\bthis\s+domain\s+(?:is|has\s+been)\s+parked\b",
+            r"\bparked\s+(?:free|domain|by)\b",
+            r"\bdomain\s+parking\b",
+            r"\bthis\s+domain\s+(?:has\s+expired|is\s+registered\s+(?:at|with|by)|has\s+been\s+"
+            r"registered)\b",
+            r"\b(?:den\s+här|denna)\s+domän(?:en)?\s+(?:är|kan\s+vara)\s+(?:till\s+salu|parkerad|"
+            r"registrerad\s+(?:hos|av|via))",
+            r"\bdomänen\b[^.]{0,60}?\b(?:är|kan\s+vara)\s+(?:till\s+salu|parkerad|registrerad\s+"
+            r"(?:hos|av|via))",
+            r"\bköp\s+(?:den\s+här|denna)\s+domän\b",
+            r"\bdomänen\s+har\s+(?:gått\s+ut|löpt\s+ut)\b",
+        ]
+    ),
+    re.IGNORECASE,
+)
+PARKING_HOSTS = (
+    "sedoparking.com",
+    "sedo.com",
+    "parkingcrew.net",
+    "bodis.com",
+    "above.com",
+    "parklogic.com",
+    "dan.com",
+    "afternic.com",
+    "hugedomains.com",
+    "domainmarket.com",
+    "undeveloped.com",
+    "parking.godaddy.com",
+    "domainnamesales.com",
+    "uniregistry.com",
+    "buydomains.com",
+)
+
+_CHALLENGE_TITLES = re.compile(
+    r"^\s*(?:just\s+a\s+moment|attention\s+required|please\s+wait|checking\s+your\s+browser|"
+    r"pardon\s+our\s+interruption|are\s+you\s+a\s+robot|one\s+more\s+step|ddos[-\s]guard|"
+    r"access\s+denied|security\s+check|human\s+verification)",
+    re.IGNORECASE,
+)
+_CHALLENGE_MARKERS = (
+    b"_cf_chl_opt",
+    b"cf-browser-verification",
+    b"captcha-delivery.com",
+    b"_incapsula_resource",
+    b"px-captcha",
+    b"ddos-guard",
+)
+
+_LOGIN_PATH = re.compile(
+    r"(?:^|/)(?:login|log-in|logga-?in|signin|sign-in|sign_in|inloggning|auth|sso|cas/login|"
+    r"account/login|users/sign_in|wp-login\.php|idp|saml2?)(?:[/.?]|$)",
+    re.IGNORECASE,
+)
+_LOGIN_TITLE = re.compile(r"\b(?:logga\s+in|inloggning|log\s*in|sign\s+in)\b", re.IGNORECASE)
+
+_HOME_PATH = re.compile(
+    r"^/*(?:(?:sv|en|se|sv-se|en-gb|en-us|sv_se)/*)?"
+    r"(?:(?:index|default|home|start|startsida|hem|main)(?:\.(?:html?|php|aspx?|jsp))?)?/*$",
+    re.IGNORECASE,
+)
+
+_NOISE_TAGS = ("script", "style", "noscript", "template", "svg", "iframe", "object", "canvas")
+_CHROME_TAGS = ("nav", "header", "footer", "aside", "form", "button", "select", "dialog")
+_CHROME_ROLES = {"navigation", "banner", "contentinfo", "search", "complementary", "dialog"}
+_CHROME_CLASS = re.compile(
+    r"(?:^|[\s_-])(?:cookies?|consent|gdpr|breadcrumbs?|share|sharing|social|sidebar|menu|"
+    r"navbar|nav|skip|comments?|related|newsletter|pagination|toolbar)(?:[\s_-]|$)",
+    re.IGNORECASE,
+)
+_KEEP = ("html", "body", "main", "article")
+_XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_-]+)""", re.I)
+_REFRESH = re.compile(
+    r"^\s*(\d+(?:\.\d+)?)?\s*[;,]?\s*(?:url\s*=\s*)?(['\"]?)(.*?)\2\s*$", re.IGNORECASE | re.DOTALL
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """What the checker reads out of an HTML page."""
+
+    title: str
+    main_text: str  # normalised whitespace, for similarity and the content hash
+    refresh: tuple[float, str] | None  # (delay seconds, target) of a meta refresh
+    modified: date | None  # the page's own last-updated date
+    published: date | None
+    not_found: bool
+    parked: bool
+    challenge: bool
+    login_form: bool
+
+
+def decode_html(body: bytes, charset: str | None) -> str:
+    """Bytes to text: header charset, then ``<meta charset>``, then UTF-8, then cp1252."""
+    candidates = [charset] if charset else []
+    match = _META_CHARSET.search(body[:4096])
+    if match:
+        candidates.append(match.group(1).decode("ascii", "replace"))
+    for name in candidates:
+        try:
+            codec = codecs.lookup(name.strip().lower())
+        except LookupError:
+            continue
+        if codec.name in ("utf-8", "ascii"):
+            break  # checked below, tolerating a character cut in half by the body cap
+        if codec.name == "latin-1" or codec.name == "iso8859-1":
+            codec = codecs.lookup("cp1252")  # what browsers do with "iso-8859-1"
+        return body.decode(codec.name, "replace")
+    try:
+        return codecs.getincrementaldecoder("utf-8")().decode(body, final=False)
+    except UnicodeDecodeError:
+        return body.decode("cp1252", "replace")
+
+
+def analyse(body: bytes, charset: str | None, *, today: date) -> Page | None:
+    """Parse an HTML body; None when it is not parseable as HTML at all."""
+    text = _XML_DECL.sub("", decode_html(body, charset), count=1)
+    if not text.strip():
+        return None
+    try:
+        doc = lxml.html.document_fromstring(text)
+    except (lxml.etree.ParserError, ValueError):
+        return None
+    title = _squash(doc.findtext(".//title") or "")
+    metas: dict[str, str] = {}
+    refresh: tuple[float, str] | None = None
+    for meta in doc.iter("meta"):
+        key = (meta.get("property") or meta.get("name") or meta.get("itemprop") or "").lower()
+        content = meta.get("content") or ""
+        if key and content and key not in metas:
+            metas[key] = content
+        if (meta.get("http-equiv") or "").lower() == "refresh" and refresh is None:
+            refresh = _parse_refresh(content)
+    for element in doc.iter("time"):
+        if (element.get("itemprop") or "").lower() == "datemodified" and element.get("datetime"):
+            metas.setdefault("datemodified", element.get("datetime") or "")
+    json_ld = [
+        script.text or ""
+        for script in doc.iter("script")
+        if (script.get("type") or "").lower() == "application/ld+json"
+    ]
+    parking_script = any(
+        _host_matches(element.get("src") or "", PARKING_HOSTS)
+        for element in doc.iter("script", "iframe", "frame")
+    )
+    login_form = any(
+        (element.get("type") or "").lower() == "password" for element in doc.iter("input")
+    )
+    lowered = body[:65536].lower()
+    challenge = bool(_CHALLENGE_TITLES.match(title)) or any(
+        m in lowered for m in _CHALLENGE_MARKERS
+    )
+
+    for element in list(doc.iter(*_NOISE_TAGS)):
+        _drop(element)
+    body_element = doc.find("body")
+    root = body_element if body_element is not None else doc
+    full_text = _text(root)
+    headings = " ".join(_text(h) for h in root.iter("h1"))
+
+    meta_modified, meta_published = freshness.meta_dates(metas, today=today)
+    ld_modified, ld_published = freshness.json_ld_dates(json_ld, today=today)
+    modified = ld_modified or meta_modified or freshness.visible_modified(full_text, today=today)
+    published = (
+        ld_published or meta_published or freshness.visible_published(full_text, today=today)
+    )
+
+    for element in list(root.iter()):
+        if not isinstance(element.tag, str):
+            continue
+        if element.tag in _CHROME_TAGS or (element.tag not in _KEEP and _is_chrome(element)):
+            _drop(element)
+    main = _main_container(root)
+    main_text = _text(main)
+
+    not_found = bool(
+        _TITLE_404.match(title)
+        or _NOT_FOUND.search(title)
+        or _NOT_FOUND.search(headings)
+        or (len(main_text) < 3000 and _NOT_FOUND.search(main_text[:1500]))
+    )
+    parked = parking_script or bool(
+        len(full_text) < 5000 and (_PARKED.search(title) or _PARKED.search(full_text[:3000]))
+    )
+    return Page(
+        title=title,
+        main_text=main_text,
+        refresh=refresh,
+        modified=modified,
+        published=published,
+        not_found=not_found,
+        parked=parked,
+        challenge=challenge,
+        login_form=login_form and bool(_LOGIN_TITLE.search(title + " " + headings)),
+    )
+
+
+def _parse_refresh(content: str) -> tuple[float, str] | None:
+    match = _REFRESH.match(content)
+    if not match or not match.group(3).strip():
+        return None
+    try:
+        delay = float(match.group(1) or 0)
+    except ValueError:
+        return None
+    return delay, match.group(3).strip()
+
+
+def _is_chrome(element: lxml.html.HtmlElement) -> bool:
+    if (element.get("role") or "").lower() in _CHROME_ROLES:
+        return True
+    if (element.get("aria-hidden") or "").lower() == "true" or element.get("hidden") is not None:
+        return True
+    marker = f"{element.get('class') or ''} {element.get('id') or ''}"
+    return bool(marker.strip()) and bool(_CHROME_CLASS.search(marker))
+
+
+def _main_container(root: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
+    for path in (".//main", ".//*[@role='main']", ".//article"):
+        found = root.findall(path) if not path.startswith(".//*") else root.xpath(path)
+        if len(found) == 1:
+            return found[0]
+    return root
+
+
+def _drop(element: lxml.html.HtmlElement) -> None:
+    parent = element.getparent()
+    if parent is None:
+        return
+    tail = element.tail
+    if tail and tail.strip():
+        previous = element.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + " " + tail
+        else:
+            parent.text = (parent.text or "") + " " + tail
+    parent.remove(element)
+
+
+def _text(element: lxml.html.HtmlElement) -> str:
+    return _squash(" ".join(element.itertext()))
+
+
+def _squash(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _host_matches(url: str, hosts: tuple[str, ...]) -> bool:
+    try:
+        host = (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return False
+    return bool(host) and any(host == h or host.endswith("." + h) for h in hosts)
+
+
+def is_parking_host(url: str) -> bool:
+    return _host_matches(url, PARKING_HOSTS)
+
+
+def is_home_path(path: str) -> bool:
+    """True for a site's front page: ``/``, ``/index.html``, ``/sv/``, ``/start``."""
+    return bool(_HOME_PATH.match(path or "/"))
+
+
+def is_login_path(path: str) -> bool:
+    return bool(_LOGIN_PATH.search(path))
+
+
+def shingles(text: str) -> frozenset[int]:
+    """Hashes of word 3-grams of the first 2,000 words, for a quick Jaccard similarity."""
+    words = freshness.normalise_text(text).split()[:2000]
+    if len(words) < 3:
+        return frozenset({hash(" ".join(words))})
+    return frozenset(hash((words[i], words[i + 1], words[i + 2])) for i in range(len(words) - 2))
+
+
+def similarity(first: frozenset[int], second: frozenset[int]) -> float:
+    if not first and not second:
+        return 1.0
+    return len(first & second) / len(first | second)

@@ -1,0 +1,993 @@
+"""The link-checker engine: URL in, :class:`CheckResult` out (DESIGN §3-4).
+
+Pure: no database, no globals, no environment. :class:`Checker` owns the HTTP client,
+the per-host limits, the DNS cache and the soft-404 probe cache for as long as it is
+open; everything it knows comes from :class:`EngineConfig`.
+
+How a URL is checked: one GET per hop (never HEAD: many servers answer HEAD wrongly or
+not at all, and the body is needed for soft 404s and freshness anyway), reading a
+bounded prefix of the body. Redirects, including ``<meta http-equiv="refresh">``, are
+followed by hand so that every hop is vetted by the SSRF guard and cookies set along the
+way stay with this one check. Transient failures (429/5xx, resets, timeouts) are retried
+with backoff, honouring ``Retry-After`` up to ``retry_after_max`` and slowing the whole
+host, before a verdict is given.
+
+Verdicts and reasons
+====================
+
+=============  ======================  ==================================================
+status         reason                  when
+=============  ======================  ==================================================
+ok             ok                      2xx, nothing suspicious
+ok             temporary_redirect      reached a working page through a chain with at least
+                                       one 302/303/307 hop (``moved_to`` names the target
+                                       of a leading run of 301/308 hops, if any)
+ok             not_modified            304 to a conditional request (ETag/Last-Modified)
+moved          moved_permanently       every hop was 301/308 or a meta refresh, and the
+                                       final page works: update the link to ``final_url``
+broken         http_404, http_410, …   ``http_<code>`` for 4xx other than the walls below
+broken         http_500, http_503, …   5xx that did not clear after retries
+broken         soft_404                a 200 page saying "sidan kunde inte hittas" /
+                                       "page not found"
+broken         home_redirect           a deep link redirected to the site's front page
+broken         same_page_everywhere    the host answers a made-up sibling path with the
+                                       same page (or sends it to the same place)
+broken         parked                  a parked or for-sale domain
+broken         redirect_loop           a redirect chain that comes back on itself
+broken         too_many_redirects      more than ``max_redirects`` hops
+broken         redirect_without_location  3xx without a usable ``Location``
+broken         unsupported_scheme      a redirect to ``ftp:``, ``mailto:``, …
+broken         dns                     the name does not resolve
+broken         refused                 connection refused
+broken         reset                   connection dropped or reset, after retries
+broken         unreachable             no route to the host
+broken         tls                     certificate expired, self-signed, for another
+                                       name, …; ``detail`` says which
+broken         timeout                 connect/read timeouts after retries, or the total
+                                       deadline (``timeout``) passed
+broken         protocol_error          not HTTP, or malformed HTTP
+broken         blocked_address         the SSRF guard refused the address (loopback,
+                                       private, link-local, …) on some hop
+broken         invalid_url             not an http(s) URL that can be requested
+broken         empty_response          2xx whose body never arrived
+unverified     bot_wall                403, 406, 999, ``cf-mitigated: challenge``, or a
+                                       challenge page ("Just a moment…")
+unverified     login_required          401/407, or redirected to a login page
+unverified     rate_limited            429 that did not clear within the retries
+unverified     http_503                503 whose ``Retry-After`` was longer than we wait
+unverified     client_rendered         the page and a made-up sibling are the same empty
+                                       shell (a JavaScript app): a robot cannot tell
+=============  ======================  ==================================================
+
+Redirect chains: ``moved`` needs every hop to be permanent. A temporary hop anywhere
+means the owner says "this is where it is for now": if the chain ends on a temporary
+target, offering ``final_url`` as the new address would swap a stable link for a
+short-lived one (login hand-offs, language or campaign redirects), and a temporary hop
+before a permanent one means the original address is the owner's stable entry point.
+A leading run of permanent hops is still reported, as ``moved_to``, for a curator to
+consider.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import secrets
+import time
+from collections import OrderedDict, deque
+from collections.abc import AsyncIterable, AsyncIterator, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING, Any, Literal
+
+import httpx
+
+from linkdir.checks import classify
+from linkdir.checks.classify import Page
+from linkdir.checks.freshness import content_hash, header_date
+from linkdir.checks.netguard import AddressGuard, BlockedAddressError, NameResolutionError, Resolver
+from linkdir.checks.transport import (
+    Body,
+    HostLimiter,
+    backoff,
+    build_client,
+    classify_error,
+    read_body,
+)
+
+if TYPE_CHECKING:
+    from linkdir.config import Settings
+
+Status = Literal["ok", "moved", "broken", "unverified"]
+
+_REDIRECTS = {301: True, 302: False, 303: False, 307: False, 308: True}  # code -> permanent
+_RETRY_STATUSES = {429, 500, 502, 503, 504}
+_HTML_TYPES = ("text/html", "application/xhtml+xml")
+_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+_MAX_REFRESH_DELAY = 10.0  # longer meta refreshes are auto-reloads, not redirects
+
+
+@dataclass(frozen=True, slots=True)
+class EngineConfig:
+    """Everything the checker can be told. Tests shorten the timeouts and waits."""
+
+    per_host: int = 2
+    concurrency: int = 200
+    timeout: float = 30.0  # total deadline for one URL, retries included
+    user_agent: str = "linkdir (link checker)"
+    allow_networks: tuple[str, ...] = ()
+    max_body_bytes: int = 1_048_576  # decoded bytes of an HTML page read at most
+    max_other_bytes: int = 65_536  # prefix of a PDF, image, … read at most
+    max_redirects: int = 10
+    max_retries: int = 2
+    retry_backoff: float = 1.0  # first backoff in seconds, doubled per retry
+    retry_after_max: float = 20.0  # a longer Retry-After is not waited for
+    connect_timeout: float | None = None  # default: min(10, timeout / 3)
+    read_timeout: float | None = None  # default: min(15, timeout / 2)
+    extra_ca_file: str | None = None  # trusted in addition to certifi (tests)
+    accept_language: str = "sv,en;q=0.8"
+    probe_soft_404: bool = True  # probe a made-up sibling path for catch-all hosts
+    probe_cache_size: int = 4096
+    resolver: Resolver | None = field(default=None, compare=False, hash=False)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, **overrides: Any) -> EngineConfig:
+        """The engine configuration that ``LINKDIR_CHECKER_*`` settings describe."""
+        values: dict[str, Any] = {
+            "per_host": settings.checker_per_host,
+            "concurrency": settings.checker_concurrency,
+            "timeout": settings.checker_timeout,
+            "user_agent": settings.user_agent,
+            "allow_networks": tuple(settings.checker_allow_networks),
+        }
+        values.update(overrides)
+        return cls(**values)
+
+    @property
+    def connect_seconds(self) -> float:
+        return self.connect_timeout or min(10.0, self.timeout / 3)
+
+    @property
+    def read_seconds(self) -> float:
+        return self.read_timeout or min(15.0, self.timeout / 2)
+
+
+@dataclass(frozen=True, slots=True)
+class Redirect:
+    """One hop: ``url`` answered ``status`` and sent us on (a meta refresh keeps its 200)."""
+
+    url: str
+    status: int
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    """The verdict on one URL, with what was learned on the way."""
+
+    url: str
+    status: Status
+    http_status: int | None
+    reason: str
+    final_url: str | None
+    redirects: tuple[Redirect, ...]
+    modified: date | None
+    content_hash: str | None
+    elapsed_ms: int
+    checked_at: datetime
+    etag: str | None = None
+    last_modified: str | None = None  # the raw header, for the next conditional request
+    detail: str = ""  # human-readable precision: "certificate has expired"
+    moved_to: str | None = None  # the new address for ``moved`` (see module docstring)
+    title: str | None = None
+    content_type: str | None = None
+    attempts: int = 1
+
+    def to_json(self) -> dict[str, Any]:
+        """The item shape of DESIGN §4 (``check-urls --format json``)."""
+        return {
+            "url": self.url,
+            "status": self.status,
+            "http_status": self.http_status,
+            "reason": self.reason,
+            "final_url": self.final_url,
+            "redirects": [{"url": hop.url, "status": hop.status} for hop in self.redirects],
+            "modified": self.modified.isoformat() if self.modified else None,
+            "elapsed_ms": self.elapsed_ms,
+            "checked_at": self.checked_at.astimezone(UTC)
+            .isoformat(timespec="seconds")
+            .replace("+00:00", "Z"),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class FetchedPage:
+    """A page fetched with the checker's safety rules, for the importer."""
+
+    url: str
+    final_url: str
+    status: int
+    headers: httpx.Headers
+    text: str
+    content_type: str
+    redirects: tuple[Redirect, ...]
+    truncated: bool
+
+
+class FetchError(Exception):
+    """``fetch_page`` could not get an answer; ``reason`` is one of the engine's reasons."""
+
+    def __init__(self, url: str, reason: str, detail: str) -> None:
+        super().__init__(f"{url}: {reason} ({detail})" if detail else f"{url}: {reason}")
+        self.url = url
+        self.reason = reason
+        self.detail = detail
+
+
+class _Failure(Exception):
+    def __init__(self, reason: str, detail: str, retryable: bool = False) -> None:
+        super().__init__(detail)
+        self.reason = reason
+        self.detail = detail
+        self.retryable = retryable
+
+
+@dataclass(slots=True)
+class _Answer:
+    url: httpx.URL
+    status: int
+    headers: httpx.Headers
+    body: Body | None
+    content_type: str
+    charset: str | None
+    page: Page | None = None
+    unheeded_retry_after: bool = False
+
+
+@dataclass(slots=True)
+class _Probe:
+    status: int | None
+    final_url: str | None
+    redirected: bool
+    shingles: frozenset[int]
+    text_length: int
+    not_found: bool
+
+
+@dataclass(slots=True)
+class _Run:
+    """State of one check: its deadline, its cookies, its attempts."""
+
+    deadline: asyncio.Timeout
+    started: float
+    jar: httpx.Cookies = field(default_factory=httpx.Cookies)
+    queued: float = 0.0
+    attempts: int = 0
+    etag: str | None = None
+    last_modified: str | None = None
+
+    def remaining(self) -> float:
+        when = self.deadline.when()
+        return float("inf") if when is None else when - asyncio.get_running_loop().time()
+
+    def add_queueing(self, seconds: float) -> None:
+        # Waiting behind other checks of the same host is politeness, not slowness.
+        if seconds > 0:
+            self.queued += seconds
+            when = self.deadline.when()
+            if when is not None:
+                self.deadline.reschedule(when + seconds)
+
+
+class Checker:
+    """Checks URLs; an async context manager owning the client and the per-host state."""
+
+    def __init__(self, config: EngineConfig) -> None:
+        self.config = config
+        self._guard = AddressGuard(config.resolver, config.allow_networks)
+        self._limiter = HostLimiter(config.per_host)
+        self._client: httpx.AsyncClient | None = None
+        self._probes: OrderedDict[tuple[str, str], asyncio.Future[_Probe | None]] = OrderedDict()
+        self._probe_tasks: set[asyncio.Task[None]] = set()
+
+    async def __aenter__(self) -> Checker:
+        self._client = build_client(
+            guard=self._guard,
+            per_host=self.config.per_host,
+            concurrency=self.config.concurrency,
+            headers={
+                "User-Agent": self.config.user_agent,
+                "Accept": _ACCEPT,
+                "Accept-Language": self.config.accept_language,
+                # Only what we can inflate with a cap; br and zstd have no max_length.
+                "Accept-Encoding": "gzip, deflate",
+            },
+            extra_ca_file=self.config.extra_ca_file,
+        )
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        for task in list(self._probe_tasks):
+            task.cancel()
+        if self._probe_tasks:
+            await asyncio.gather(*self._probe_tasks, return_exceptions=True)
+        for future in self._probes.values():
+            if future.done() and not future.cancelled():
+                future.exception()
+        self._probes.clear()
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    @property
+    def client(self) -> httpx.AsyncClient:
+        if self._client is None:
+            raise RuntimeError("use Checker as `async with Checker(config) as checker:`")
+        return self._client
+
+    # ------------------------------------------------------------------ public API
+
+    async def check(
+        self, url: str, *, etag: str | None = None, last_modified: str | None = None
+    ) -> CheckResult:
+        """Check one URL; never raises for anything the URL or its server does."""
+        checked_at = datetime.now(UTC)
+        started = time.monotonic()
+        parsed = parse_url(url)
+        if isinstance(parsed, str):
+            return _result(url, "broken", None, "invalid_url", started, checked_at, detail=parsed)
+        conditional: dict[str, str] = {}
+        if etag:
+            conditional["If-None-Match"] = etag
+        if last_modified:
+            conditional["If-Modified-Since"] = last_modified
+        try:
+            async with asyncio.timeout(self.config.timeout) as deadline:
+                run = _Run(
+                    deadline=deadline, started=started, etag=etag, last_modified=last_modified
+                )
+                return await self._check(url, parsed, run, conditional, checked_at)
+        except TimeoutError:
+            return _result(
+                url, "broken", None, "timeout", started, checked_at,
+                detail=f"no answer within the {self.config.timeout:g} s deadline",
+            )  # fmt: skip
+        except Exception as error:  # a check reports; it does not crash
+            reason, detail, _ = classify_error(error)
+            return _result(url, "broken", None, reason, started, checked_at, detail=detail)
+
+    async def check_many(
+        self, urls: Iterable[str] | AsyncIterable[str]
+    ) -> AsyncIterator[CheckResult]:
+        """Check URLs with bounded concurrency, yielding results as they finish.
+
+        Input is read lazily into a bounded look-ahead and spread over hosts, so a list
+        sorted by host does not leave all workers queueing on one host, and 100,000 URLs
+        take no more memory than 1,000.
+        """
+        source = _aiter(urls)
+        per_host = self.config.per_host
+        limit = self.config.concurrency
+        lookahead = max(1000, limit * 4)
+        queues: dict[str, deque[str]] = {}
+        running_for: dict[str, int] = {}
+        ready: deque[str] = deque()
+        tasks: dict[asyncio.Task[CheckResult], str] = {}
+        buffered = 0
+        exhausted = False
+
+        def start_ready() -> None:
+            nonlocal buffered
+            while ready and len(tasks) < limit:
+                host = ready.popleft()
+                queue = queues.get(host)
+                if not queue or running_for.get(host, 0) >= per_host:
+                    continue
+                url = queue.popleft()
+                if not queue:
+                    del queues[host]
+                buffered -= 1
+                running_for[host] = running_for.get(host, 0) + 1
+                tasks[asyncio.ensure_future(self.check(url))] = host
+                if host in queues and running_for[host] < per_host:
+                    ready.append(host)
+
+        try:
+            while True:
+                start_ready()
+                if not exhausted and len(tasks) < limit and buffered < lookahead:
+                    try:
+                        url = await anext(source)
+                    except StopAsyncIteration:
+                        exhausted = True
+                        continue
+                    host = host_key(url)
+                    if host is None:
+                        yield await self.check(url)
+                        continue
+                    queues.setdefault(host, deque()).append(url)
+                    buffered += 1
+                    if running_for.get(host, 0) < per_host:
+                        ready.append(host)
+                    continue
+                if not tasks:
+                    if exhausted:
+                        return
+                    continue
+                done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+                for task in done:
+                    host = tasks.pop(task)
+                    running_for[host] -= 1
+                    if not running_for[host]:
+                        del running_for[host]
+                    if host in queues:
+                        ready.append(host)
+                    yield task.result()
+        finally:
+            for task in tasks:
+                task.cancel()
+            if tasks:
+                await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def fetch_page(self, url: str, *, max_bytes: int) -> FetchedPage:
+        """GET a page with the same SSRF guard, politeness and caps; follows HTTP redirects.
+
+        Raises :class:`FetchError` when no HTTP answer could be had. Any HTTP status is
+        returned as is: the caller decides what a 404 means to it.
+        """
+        parsed = parse_url(url)
+        if isinstance(parsed, str):
+            raise FetchError(url, "invalid_url", parsed)
+        try:
+            async with asyncio.timeout(self.config.timeout) as deadline:
+                run = _Run(deadline=deadline, started=time.monotonic())
+                current = parsed
+                hops: list[Redirect] = []
+                for _ in range(self.config.max_redirects + 1):
+                    answer = await self._fetch(run, current, {}, body_limit=max_bytes)
+                    target = _location(answer)
+                    if answer.status not in _REDIRECTS or target is None:
+                        break
+                    hops.append(Redirect(str(current), answer.status))
+                    if isinstance(target, str):
+                        raise FetchError(url, "unsupported_scheme", target)
+                    current = target
+                else:
+                    raise FetchError(url, "too_many_redirects", "")
+        except _Failure as failure:
+            raise FetchError(url, failure.reason, failure.detail) from None
+        except TimeoutError:
+            raise FetchError(url, "timeout", "deadline passed") from None
+        body = answer.body or Body(b"", complete=True, decodable=True)
+        return FetchedPage(
+            url=url,
+            final_url=str(answer.url),
+            status=answer.status,
+            headers=answer.headers,
+            text=classify.decode_html(body.data, answer.charset) if body.decodable else "",
+            content_type=answer.content_type,
+            redirects=tuple(hops),
+            truncated=not body.complete,
+        )
+
+    # ------------------------------------------------------------------ one check
+
+    async def _check(
+        self,
+        url: str,
+        start: httpx.URL,
+        run: _Run,
+        conditional: dict[str, str],
+        checked_at: datetime,
+    ) -> CheckResult:
+        current = start
+        hops: list[Redirect] = []
+        permanent: list[bool] = []
+        seen = {(str(start), "")}
+
+        def done(
+            status: Status, reason: str, answer: _Answer | None = None, **extra: Any
+        ) -> CheckResult:
+            return self._finish(url, status, reason, run, checked_at, answer, hops, **extra)
+
+        while True:
+            try:
+                answer = await self._fetch(run, current, conditional if not hops else {})
+            except _Failure as failure:
+                return done("broken", failure.reason, detail=failure.detail, final_url=str(current))
+            target: httpx.URL | str | None = None
+            is_permanent = False
+            if answer.status in _REDIRECTS:
+                target = _location(answer)
+                if target is None:
+                    return done("broken", "redirect_without_location", answer)
+                is_permanent = _REDIRECTS[answer.status]
+            elif answer.page is not None and answer.page.refresh is not None:
+                delay, where = answer.page.refresh
+                if delay <= _MAX_REFRESH_DELAY and 200 <= answer.status < 300:
+                    target = _join(current, where)
+                    is_permanent = True  # an instant meta refresh is how static hosts say 301
+                    if isinstance(target, httpx.URL) and _same_resource(target, current):
+                        target = None  # a page that reloads itself is not a redirect
+            if target is None:
+                break
+            hops.append(Redirect(str(current), answer.status))
+            permanent.append(is_permanent)
+            if isinstance(target, str):
+                return done("broken", "unsupported_scheme", answer, detail=target)
+            if len(hops) > self.config.max_redirects:
+                return done("broken", "too_many_redirects", answer, final_url=str(target))
+            cookie = self._cookie_header(run.jar, target)
+            if (str(target), cookie) in seen:
+                return done("broken", "redirect_loop", answer, final_url=str(target))
+            seen.add((str(target), cookie))
+            current = target
+        return await self._decide(url, start, answer, hops, permanent, run, checked_at)
+
+    async def _decide(
+        self,
+        url: str,
+        start: httpx.URL,
+        answer: _Answer,
+        hops: list[Redirect],
+        permanent: list[bool],
+        run: _Run,
+        checked_at: datetime,
+    ) -> CheckResult:
+        def done(status: Status, reason: str, **extra: Any) -> CheckResult:
+            return self._finish(url, status, reason, run, checked_at, answer, hops, **extra)
+
+        code = answer.status
+        headers = answer.headers
+        page = answer.page
+        final = answer.url
+        challenge_header = headers.get("cf-mitigated", "").strip().lower() == "challenge"
+        if challenge_header or code == 999:
+            return done("unverified", "bot_wall", detail="the site challenges robots")
+        if code == 304:
+            return done("ok", "not_modified")
+        if code in (401, 407):
+            return done("unverified", "login_required")
+        if code in (403, 406):
+            if page is not None and page.not_found:
+                return done("broken", "soft_404", detail=f"{code} with a not-found page")
+            return done("unverified", "bot_wall", detail=f"HTTP {code} to a robot")
+        if code == 429:
+            return done("unverified", "rate_limited", detail="429 did not clear")
+        if code == 503 and answer.unheeded_retry_after:
+            return done("unverified", f"http_{code}", detail="asked to come back later")
+        if not 200 <= code < 300:
+            return done("broken", f"http_{code}")
+
+        if page is not None and page.challenge:
+            return done("unverified", "bot_wall", detail="challenge page")
+        if classify.is_parking_host(str(final)) or (page is not None and page.parked):
+            return done("broken", "parked")
+        if page is not None and page.not_found:
+            return done("broken", "soft_404")
+        deep = not classify.is_home_path(start.path)
+        if hops and deep and classify.is_home_path(final.path):
+            return done("broken", "home_redirect", detail="a deep link lands on the front page")
+        if not classify.is_login_path(start.path) and (
+            (hops and classify.is_login_path(final.path)) or (page is not None and page.login_form)
+        ):
+            return done("unverified", "login_required", detail="redirected to a login page")
+        if answer.body is not None and not answer.body.data and answer.body.error == "timeout":
+            return done("broken", "empty_response", detail="the body never arrived")
+        if deep and page is not None and self.config.probe_soft_404:
+            verdict = await self._compare_with_probe(start, answer, bool(hops))
+            if verdict is not None:
+                status, reason, detail = verdict
+                return done(status, reason, detail=detail)
+
+        if not hops:
+            return done("ok", "ok")
+        if all(permanent):
+            return done("moved", "moved_permanently", moved_to=str(final))
+        leading = next(i for i, kept in enumerate(permanent) if not kept)
+        return done("ok", "temporary_redirect", moved_to=hops[leading].url if leading > 0 else None)
+
+    def _finish(
+        self,
+        url: str,
+        status: Status,
+        reason: str,
+        run: _Run,
+        checked_at: datetime,
+        answer: _Answer | None,
+        hops: list[Redirect],
+        *,
+        detail: str = "",
+        final_url: str | None = None,
+        moved_to: str | None = None,
+    ) -> CheckResult:
+        elapsed = time.monotonic() - run.started - run.queued
+        if answer is None:
+            return CheckResult(
+                url=url, status=status, http_status=None, reason=reason,
+                final_url=final_url, redirects=tuple(hops), modified=None,
+                content_hash=None, elapsed_ms=int(elapsed * 1000), checked_at=checked_at,
+                detail=detail, attempts=max(1, run.attempts),
+            )  # fmt: skip
+        headers = answer.headers
+        page = answer.page
+        received = datetime.now(UTC)
+        modified = page.modified if page is not None else None
+        raw_last_modified = headers.get("last-modified")
+        etag = headers.get("etag")
+        if answer.status == 304:  # unchanged: what the caller sent still holds
+            raw_last_modified = raw_last_modified or run.last_modified
+            etag = etag or run.etag
+        if modified is None:
+            modified = header_date(raw_last_modified, received=received)
+        if modified is None and page is not None:
+            modified = page.published
+        digest: str | None = None
+        if page is not None:
+            digest = content_hash(page.main_text)
+        elif answer.body is not None and answer.body.complete and answer.body.data:
+            digest = content_hash_bytes(answer.body.data)
+        return CheckResult(
+            url=url,
+            status=status,
+            http_status=answer.status,
+            reason=reason,
+            final_url=final_url or str(answer.url),
+            redirects=tuple(hops),
+            modified=modified,
+            content_hash=digest,
+            elapsed_ms=int(elapsed * 1000),
+            checked_at=checked_at,
+            etag=etag,
+            last_modified=raw_last_modified,
+            detail=detail,
+            moved_to=moved_to,
+            title=(page.title or None) if page is not None else None,
+            content_type=answer.content_type or None,
+            attempts=max(1, run.attempts),
+        )
+
+    # ------------------------------------------------------------------ soft-404 probe
+
+    async def _compare_with_probe(
+        self, start: httpx.URL, answer: _Answer, redirected: bool
+    ) -> tuple[Status, str, str] | None:
+        page = answer.page
+        assert page is not None
+        probe = await self._probe(start)
+        if probe is None or probe.status is None or not 200 <= probe.status < 300:
+            return None
+        same_place = (redirected or probe.redirected) and probe.final_url == str(answer.url)
+        mine = classify.shingles(page.main_text)
+        similar = classify.similarity(mine, probe.shingles) >= 0.8
+        if not (same_place or similar):
+            return None
+        if probe.not_found:
+            return "broken", "soft_404", "the site answers a made-up path with this page"
+        if len(page.main_text) < 40 and probe.text_length < 40 and not same_place:
+            return (
+                "unverified",
+                "client_rendered",
+                "an empty page shell answers every path; a robot cannot tell",
+            )
+        return "broken", "same_page_everywhere", "a made-up sibling path gets the same page"
+
+    async def _probe(self, start: httpx.URL) -> _Probe | None:
+        directory = start.path.rsplit("/", 1)[0] + "/"
+        key = (f"{start.scheme}://{start.netloc.decode('ascii')}", directory)
+        future = self._probes.get(key)
+        if future is None:
+            future = asyncio.get_running_loop().create_future()
+            self._probes[key] = future
+            while len(self._probes) > self.config.probe_cache_size:
+                _, old = self._probes.popitem(last=False)
+                if old.done() and not old.cancelled():
+                    old.exception()
+            task = asyncio.ensure_future(self._run_probe(start, directory, future))
+            self._probe_tasks.add(task)
+            task.add_done_callback(self._probe_tasks.discard)
+        else:
+            self._probes.move_to_end(key)
+        return await asyncio.shield(future)
+
+    async def _run_probe(
+        self, start: httpx.URL, directory: str, future: asyncio.Future[_Probe | None]
+    ) -> None:
+        last = start.path.rsplit("/", 1)[-1]
+        suffix = "." + last.rsplit(".", 1)[1] if "." in last[1:] else ""
+        if len(suffix) > 6:
+            suffix = ""
+        path = f"{directory}linkdir-probe-{secrets.token_hex(6)}{suffix}"
+        result: _Probe | None = None
+        try:
+            async with asyncio.timeout(self.config.timeout / 2) as deadline:
+                run = _Run(deadline=deadline, started=time.monotonic())
+                current = start.copy_with(path=path, query=None, fragment=None)
+                redirected = False
+                for _ in range(5):
+                    answer = await self._fetch(run, current, {})
+                    target = _location(answer) if answer.status in _REDIRECTS else None
+                    if not isinstance(target, httpx.URL):
+                        break
+                    current, redirected = target, True
+                text = answer.page.main_text if answer.page is not None else ""
+                result = _Probe(
+                    status=answer.status,
+                    final_url=str(answer.url),
+                    redirected=redirected,
+                    shingles=classify.shingles(text),
+                    text_length=len(text),
+                    not_found=answer.page is not None and answer.page.not_found,
+                )
+        except (_Failure, TimeoutError):
+            result = None
+        except Exception:  # a failed probe only means "cannot tell"
+            result = None
+        finally:
+            if not future.done():
+                future.set_result(result)
+
+    # ------------------------------------------------------------------ HTTP
+
+    async def _fetch(
+        self,
+        run: _Run,
+        url: httpx.URL,
+        extra_headers: dict[str, str],
+        *,
+        body_limit: int | None = None,
+    ) -> _Answer:
+        """One hop, retried while the failure is transient and time allows."""
+        host = url.raw_host.decode("ascii").lower()
+        retry = 0
+        while True:
+            run.attempts += 1
+            try:
+                answer = await self._exchange(run, url, host, extra_headers, body_limit)
+            except _Failure as failure:
+                if not failure.retryable or retry >= self.config.max_retries:
+                    raise
+                delay = backoff(
+                    retry, base=self.config.retry_backoff, cap=self.config.retry_after_max
+                )
+                if delay >= run.remaining() - 0.2:
+                    raise
+                retry += 1
+                await asyncio.sleep(delay)
+                continue
+            wall = answer.headers.get("cf-mitigated", "").lower() == "challenge"
+            if answer.status not in _RETRY_STATUSES or wall:
+                if 200 <= answer.status < 500 and answer.status != 429:
+                    self._limiter.recovered(host)
+                return answer
+            wait = retry_after(answer.headers.get("retry-after"))
+            if retry >= self.config.max_retries:
+                return answer
+            if wait is not None and wait > self.config.retry_after_max:
+                answer.unheeded_retry_after = True
+                return answer
+            delay = (
+                wait
+                if wait is not None
+                else backoff(retry, base=self.config.retry_backoff, cap=self.config.retry_after_max)
+            )
+            if delay >= run.remaining() - 0.2:
+                answer.unheeded_retry_after = wait is not None
+                return answer
+            retry += 1
+            if answer.status in (429, 503):
+                self._limiter.slow_down(host, delay)  # the whole host waits, not just us
+            await asyncio.sleep(delay)
+
+    async def _exchange(
+        self,
+        run: _Run,
+        url: httpx.URL,
+        host: str,
+        extra_headers: dict[str, str],
+        body_limit: int | None,
+    ) -> _Answer:
+        port = url.port or (443 if url.scheme == "https" else 80)
+        try:
+            # Resolve and vet before queueing for the host; the connector then dials
+            # exactly these (cached) addresses.
+            if not self._guard.vet_literal(host):
+                await self._guard.resolve(host, port)
+        except (BlockedAddressError, NameResolutionError) as error:
+            reason, detail, _ = classify_error(error)
+            raise _Failure(reason, detail) from None
+        timeout = httpx.Timeout(
+            connect=self.config.connect_seconds,
+            read=self.config.read_seconds,
+            write=self.config.read_seconds,
+            pool=self.config.connect_seconds,
+        )
+        async with self._limiter.slot(host) as queued:
+            run.add_queueing(queued)
+            request = self.client.build_request("GET", url, headers=extra_headers, timeout=timeout)
+            run.jar.set_cookie_header(request)
+            try:
+                response = await self.client.send(request, stream=True)
+            except Exception as error:
+                reason, detail, retryable = classify_error(error)
+                raise _Failure(reason, detail, retryable) from None
+            try:
+                run.jar.extract_cookies(response)
+                content_type, charset = _content_type(response.headers)
+                if body_limit is not None:
+                    limit = body_limit
+                elif response.status_code in _REDIRECTS or response.status_code >= 400:
+                    limit = 16_384
+                elif _is_html(content_type):
+                    limit = self.config.max_body_bytes
+                else:
+                    limit = self.config.max_other_bytes
+                body = await self._read(run, response, limit)
+            finally:
+                with contextlib.suppress(Exception):
+                    await response.aclose()
+        answer = _Answer(
+            url=url,
+            status=response.status_code,
+            headers=response.headers,
+            body=body,
+            content_type=content_type,
+            charset=charset,
+        )
+        if (
+            body.decodable
+            and body.data
+            and (_is_html(content_type) or (not content_type and _looks_like_html(body.data)))
+        ):
+            answer.page = classify.analyse(body.data, charset, today=datetime.now(UTC).date())
+        return answer
+
+    async def _read(self, run: _Run, response: httpx.Response, limit: int) -> Body:
+        # A body trickling in forever must not eat the whole deadline: keep some back so
+        # the verdict can still be given with what arrived.
+        budget = max(0.05, min(self.config.read_seconds * 2, run.remaining() - 0.1))
+        try:
+            async with asyncio.timeout(budget):
+                return await read_body(response, limit=limit)
+        except TimeoutError:
+            return Body(b"", complete=False, decodable=True, error="timeout")
+
+    @staticmethod
+    def _cookie_header(jar: httpx.Cookies, url: httpx.URL) -> str:
+        request = httpx.Request("GET", url)
+        jar.set_cookie_header(request)
+        return str(request.headers.get("cookie", ""))
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+def parse_url(raw: str) -> httpx.URL | str:
+    """The URL to request, or a message saying why it cannot be requested.
+
+    httpx encodes what people paste: ``å`` and spaces in paths are percent-encoded as
+    UTF-8, IDN hosts become punycode.
+    """
+    text = raw.strip()
+    if not text:
+        return "empty URL"
+    if any(ch in text for ch in "\r\n\t"):
+        return "control characters in the URL"
+    try:
+        url = httpx.URL(text)
+    except (httpx.InvalidURL, ValueError, UnicodeError) as error:
+        return str(error) or "not a URL"
+    if url.scheme not in ("http", "https"):
+        return f"not an http(s) URL: {url.scheme or 'no scheme'}"
+    if not url.raw_host:
+        return "no host in the URL"
+    try:
+        url.raw_host.decode("ascii")
+    except UnicodeDecodeError:
+        return "host cannot be encoded"
+    return url.copy_with(fragment=None) if url.fragment else url
+
+
+def host_key(raw: str) -> str | None:
+    parsed = parse_url(raw)
+    return None if isinstance(parsed, str) else parsed.raw_host.decode("ascii").lower()
+
+
+def retry_after(value: str | None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (seconds or an HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def content_hash_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _location(answer: _Answer) -> httpx.URL | str | None:
+    raw = answer.headers.get("location")
+    if raw is None or not raw.strip():
+        return None
+    # Headers arrive as latin-1; a raw UTF-8 Location ("/sök") is re-read as UTF-8.
+    with contextlib.suppress(UnicodeEncodeError, UnicodeDecodeError):
+        raw = raw.encode("latin-1").decode("utf-8")
+    return _join(answer.url, raw)
+
+
+def _join(base: httpx.URL, target: str) -> httpx.URL | str:
+    """Resolve a (relative) Location; a non-http(s) target comes back as a string."""
+    try:
+        joined = base.join(target.strip())
+    except (httpx.InvalidURL, ValueError, UnicodeError):
+        return target
+    if joined.scheme not in ("http", "https") or not joined.raw_host:
+        return target
+    return joined.copy_with(fragment=None) if joined.fragment else joined
+
+
+def _same_resource(first: httpx.URL, second: httpx.URL) -> bool:
+    return first.copy_with(fragment=None) == second.copy_with(fragment=None)
+
+
+def _content_type(headers: httpx.Headers) -> tuple[str, str | None]:
+    raw = headers.get("content-type", "")
+    main, _, params = raw.partition(";")
+    charset = None
+    for param in params.split(";"):
+        name, _, value = param.partition("=")
+        if name.strip().lower() == "charset":
+            charset = value.strip().strip("\"'") or None
+    return main.strip().lower(), charset
+
+
+def _is_html(content_type: str) -> bool:
+    return content_type in _HTML_TYPES
+
+
+def _looks_like_html(data: bytes) -> bool:
+    head = data[:512].lstrip().lower()
+    return head.startswith((b"<!doctype html", b"<html", b"<head", b"<meta", b"<title"))
+
+
+def _result(
+    url: str,
+    status: Status,
+    http_status: int | None,
+    reason: str,
+    started: float,
+    checked_at: datetime,
+    *,
+    detail: str = "",
+) -> CheckResult:
+    return CheckResult(
+        url=url,
+        status=status,
+        http_status=http_status,
+        reason=reason,
+        final_url=None,
+        redirects=(),
+        modified=None,
+        content_hash=None,
+        elapsed_ms=int((time.monotonic() - started) * 1000),
+        checked_at=checked_at,
+        detail=detail,
+    )
+
+
+async def _aiter(urls: Iterable[str] | AsyncIterable[str]) -> AsyncIterator[str]:
+    if isinstance(urls, AsyncIterable):
+        async for url in urls:
+            yield url
+    else:
+        for url in urls:
+            yield url
