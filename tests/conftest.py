@@ -157,7 +157,7 @@ async def make_resource(session: AsyncSession, **overrides: Any) -> Any:
         "description": overrides.pop("description", "En beskrivning."),
         "language": overrides.pop("language", "sv"),
         "resource_type": overrides.pop("resource_type", "report"),
-        "publisher": overrides.pop("publisher", "Kungliga biblioteket"),
+        "publisher": overrides.pop("publisher", f"Utgivare {random_word()}"),
         "state": overrides.pop("state", "published"),
         **overrides,
     }

@@ -1,0 +1,205 @@
+"""Answers a checker meets every day: odd HEAD handling, chunking, PDFs, big and bomb bodies."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import resource
+import time
+import zlib
+
+PAGE = (
+    "<!doctype html><html lang='sv'><head><title>Digital delaktighet</title></head>"
+    "<body><nav>Start Om oss Kontakt</nav><main><h1>Digital delaktighet</h1>"
+    "<p>En rapport om hur bibliotek arbetar med digital kompetens i hela landet.</p>"
+    "</main></body></html>"
+)
+
+
+async def test_a_working_page_is_ok_and_the_request_is_honest(web):
+    site = web.site("bibliotek.test", {"/rapport": web.html(PAGE)})
+    result = await web.check(site.url("/rapport"))
+    assert (result.status, result.http_status, result.reason) == ("ok", 200, "ok")
+    assert result.final_url == site.url("/rapport")
+    assert result.title == "Digital delaktighet"
+    request = site.hits("/rapport")[0]
+    assert request.method == "GET"
+    assert "linkdir" in request.headers["user-agent"]
+    assert "text/html" in request.headers["accept"]
+    assert request.headers["accept-language"].startswith("sv")
+
+
+async def test_head_refused_wrong_or_hanging_does_not_matter_when_get_works(web):
+    async def hang(_request, _reader, _writer):
+        await asyncio.sleep(5)
+        return False
+
+    def refuse_head(request):
+        return web.Reply(405, b"") if request.method == "HEAD" else web.html(PAGE)
+
+    def wrong_head(request):
+        return web.Reply(404, b"") if request.method == "HEAD" else web.html(PAGE)
+
+    def hanging_head(request):
+        return web.Raw(hang) if request.method == "HEAD" else web.html(PAGE)
+
+    site = web.site(
+        "head.test", {"/refused": refuse_head, "/wrong": wrong_head, "/hangs": hanging_head}
+    )
+    started = time.monotonic()
+    async with web.checker() as checker:
+        results = [await checker.check(site.url(p)) for p in ("/refused", "/wrong", "/hangs")]
+    assert [r.status for r in results] == ["ok", "ok", "ok"]
+    assert time.monotonic() - started < 3
+
+
+async def test_chunked_body_is_read_and_hashed(web):
+    site = web.site(
+        "chunks.test",
+        {"/plain": web.html(PAGE), "/chunked": web.html(PAGE, chunked=True)},
+    )
+    async with web.checker() as checker:
+        plain = await checker.check(site.url("/plain"))
+        chunked = await checker.check(site.url("/chunked"))
+    assert chunked.status == "ok"
+    assert chunked.content_hash is not None
+    assert chunked.content_hash == plain.content_hash
+
+
+async def test_broken_chunking_after_a_good_start_still_shows_the_page(web):
+    async def bad_chunks(_request, _reader, writer):
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nTransfer-Encoding: chunked\r\n\r\n")
+        body = PAGE.encode()
+        writer.write(b"%x\r\n%s\r\n" % (len(body), body))
+        writer.write(b"zz-not-a-size\r\n")
+        await writer.drain()
+        return False
+
+    site = web.site("badchunks.test", {"/page": web.Raw(bad_chunks)})
+    result = await web.check(site.url("/page"), read_timeout=0.5)
+    assert result.status == "ok"
+    assert result.title == "Digital delaktighet"
+
+
+async def test_pdf_is_ok_without_reading_it_all(web):
+    sent = {"bytes": 0}
+
+    async def pdf_body():
+        yield b"%PDF-1.7\n" + b"0" * 65536
+        for _ in range(400):  # 25 MB more than anyone needs to read
+            sent["bytes"] += 65536
+            yield b"1" * 65536
+
+    site = web.site(
+        "pdf.test",
+        {
+            "/rapport.pdf": web.Reply(
+                200, pdf_body, content_type="application/pdf", length=65545 + 400 * 65536
+            )
+        },
+    )
+    result = await web.check(site.url("/rapport.pdf"))
+    assert (result.status, result.http_status) == ("ok", 200)
+    assert result.content_type == "application/pdf"
+    assert result.elapsed_ms < 2000
+    await asyncio.sleep(0.2)
+    assert sent["bytes"] < 10 * 2**20  # the checker hung up early
+
+
+async def test_huge_html_body_is_read_only_up_to_the_cap(web):
+    sent = {"bytes": 0}
+
+    async def endless():
+        yield PAGE.encode()
+        for _ in range(3200):  # 200 MB
+            sent["bytes"] += 65536
+            yield b"<p>" + b"x" * 65529 + b"</p>"
+
+    site = web.site("huge.test", {"/page": web.Reply(200, endless)})
+    result = await web.check(site.url("/page"), max_body_bytes=256 * 1024)
+    assert result.status == "ok"
+    assert result.title == "Digital delaktighet"
+    await asyncio.sleep(0.2)
+    assert sent["bytes"] < 20 * 2**20
+
+
+def _gzip_bomb(megabytes: int) -> bytes:
+    packer = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    parts = [packer.compress(PAGE.encode())]
+    zeros = b"\0" * 2**20
+    parts += [packer.compress(zeros) for _ in range(megabytes)]
+    parts.append(packer.flush())
+    return b"".join(parts)
+
+
+async def test_compression_bomb_is_inflated_only_up_to_the_cap(web):
+    bomb = _gzip_bomb(1024)  # 1 GB of zeros in about 1 MB
+    assert len(bomb) < 2 * 2**20
+    deflate = zlib.compress(PAGE.encode() + b"\0" * 300 * 2**20, 9)
+    site = web.site(
+        "bomb.test",
+        {
+            "/gzip": web.Reply(200, bomb, headers=[("Content-Encoding", "gzip")]),
+            "/deflate": web.Reply(200, deflate, headers=[("Content-Encoding", "deflate")]),
+        },
+    )
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    async with web.checker(max_body_bytes=256 * 1024) as checker:
+        gz = await checker.check(site.url("/gzip"))
+        zl = await checker.check(site.url("/deflate"))
+    grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    assert (gz.status, zl.status) == ("ok", "ok")
+    assert gz.title == zl.title == "Digital delaktighet"
+    assert grown_mb < 60
+
+
+async def test_gzip_page_is_decoded_like_a_plain_one(web):
+    site = web.site(
+        "gz.test",
+        {
+            "/plain": web.html(PAGE),
+            "/gz": web.Reply(200, gzip.compress(PAGE.encode()), headers=[("Content-Encoding", "gzip")]),
+            "/raw-deflate": web.Reply(
+                200,
+                zlib.compress(PAGE.encode())[2:-4],  # deflate without the zlib wrapper (old IIS)
+                headers=[("Content-Encoding", "deflate")],
+            ),
+        },
+    )
+    async with web.checker() as checker:
+        plain, gz, raw = [await checker.check(site.url(p)) for p in ("/plain", "/gz", "/raw-deflate")]
+    assert gz.content_hash == plain.content_hash == raw.content_hash
+
+
+async def test_swedish_letters_spaces_and_idn_hosts_are_encoded_not_broken(web):
+    site = web.site(
+        "xn--bibliotek--b6a8r.test",  # bibliotek-åö.test
+        {
+            "/s%C3%B6k/min%20fil.html": web.html(PAGE),
+            "/%C3%A5rsrapport": web.html(PAGE),
+        },
+    )
+    async with web.checker() as checker:
+        spaced = await checker.check(f"http://bibliotek-åö.test:{site.port}/sök/min fil.html")
+        plain = await checker.check(f"http://Bibliotek-ÅÖ.test:{site.port}/årsrapport?q=rät väg")
+    assert (spaced.status, spaced.reason) == ("ok", "ok")
+    assert plain.status == "ok"
+    targets = [r.target for r in site.requests if "probe" not in r.target]
+    assert "/s%C3%B6k/min%20fil.html" in targets
+    assert any(t.startswith("/%C3%A5rsrapport?q=r%C3%A4t") for t in targets)
+    assert site.requests[0].headers["host"].startswith("xn--bibliotek--b6a8r.test")
+
+
+async def test_conditional_request_answered_304_is_ok_and_unchanged(web):
+    def conditional(request):
+        if request.headers.get("if-none-match") == '"v1"':
+            return web.Reply(304, b"", headers=[("ETag", '"v1"')])
+        return web.html(PAGE, headers=[("ETag", '"v1"')])
+
+    site = web.site("etag.test", {"/page": conditional})
+    async with web.checker() as checker:
+        first = await checker.check(site.url("/page"))
+        again = await checker.check(site.url("/page"), etag=first.etag)
+    assert first.etag == '"v1"'
+    assert (again.status, again.http_status, again.reason) == ("ok", 304, "not_modified")
+    assert again.etag == '"v1"'
