@@ -847,11 +847,7 @@ class Checker:
         # A body trickling in forever must not eat the whole deadline: keep some back so
         # the verdict can still be given with what arrived.
         budget = max(0.05, min(self.config.read_seconds * 2, run.remaining() - 0.1))
-        try:
-            async with asyncio.timeout(budget):
-                return await read_body(response, limit=limit)
-        except TimeoutError:
-            return Body(b"", complete=False, decodable=True, error="timeout")
+        return await read_body(response, limit=limit, seconds=budget)
 
     @staticmethod
     def _cookie_header(jar: httpx.Cookies, url: httpx.URL) -> str:

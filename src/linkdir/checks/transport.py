@@ -305,15 +305,27 @@ class _Inflater:
         return data, bool(self._decoder.unconsumed_tail)
 
 
-async def read_body(response: httpx.Response, *, limit: int) -> Body:
-    """Read at most ``limit`` decoded bytes of ``response`` and stop there."""
+async def read_body(response: httpx.Response, *, limit: int, seconds: float) -> Body:
+    """Read at most ``limit`` decoded bytes of ``response`` within ``seconds``.
+
+    What arrived before the time ran out or the connection broke is kept: a person
+    would see that much of the page too.
+    """
+    parts: list[bytes] = []
+    try:
+        async with asyncio.timeout(seconds):
+            return await _read_into(parts, response, limit)
+    except TimeoutError:
+        return Body(b"".join(parts), complete=False, decodable=True, error="timeout")
+
+
+async def _read_into(parts: list[bytes], response: httpx.Response, limit: int) -> Body:
     encoding = response.headers.get("content-encoding", "").strip().lower()
     inflater: _Inflater | None = None
     if encoding in ("gzip", "x-gzip", "deflate"):
         inflater = _Inflater(encoding)
     elif encoding not in ("", "identity"):
         return Body(b"", complete=False, decodable=False)
-    parts: list[bytes] = []
     size = 0
     try:
         async for chunk in response.aiter_raw():
