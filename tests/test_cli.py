@@ -1,0 +1,146 @@
+"""The `linkdir` command, run as a real process: serve, users, tokens, health."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import TEST_SECRET
+
+LINKDIR = str(Path(sys.executable).parent / "linkdir")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def run(args: list[str], env: dict[str, str], stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [LINKDIR, *args], input=stdin, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def base_env(database_url: str, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LINKDIR_")}
+    env.update(
+        LINKDIR_DATABASE_URL=database_url,
+        LINKDIR_SECRET_KEY=TEST_SECRET,
+        LINKDIR_CHECKER_ALLOW_NETWORKS="127.0.0.0/8",
+    )
+    env.update(extra)
+    return env
+
+
+def test_user_add_reads_the_password_from_stdin_and_never_echoes_it(database_url: str) -> None:
+    env = base_env(database_url)
+    password = "ett-långt-lösenord-2026"
+    added = run(["user", "add", "Bibliotekarie@Region.se", "--role", "admin", "--password-stdin"], env, password + "\n")
+    assert added.returncode == 0, added.stderr
+    assert "bibliotekarie@region.se (admin)" in added.stdout
+    assert password not in added.stdout + added.stderr
+    again = run(["user", "add", "bibliotekarie@region.se", "--password-stdin"], env, password + "\n")
+    assert again.returncode == 1 and "exists" in again.stderr
+    weak = run(["user", "add", "ny@region.se", "--password-stdin"], env, "kort\n")
+    assert weak.returncode == 2 and "10" in weak.stderr
+    common = run(["user", "add", "ny@region.se", "--password-stdin"], env, "1234567890\n")
+    assert common.returncode == 2 and "common" in common.stderr
+
+
+def test_token_create_prints_the_token_once(database_url: str) -> None:
+    env = base_env(database_url)
+    run(["user", "add", "red@region.se", "--password-stdin"], env, "ett-långt-lösenord-2026\n")
+    created = run(["token", "create", "red@region.se", "--name", "import script"], env)
+    assert created.returncode == 0
+    token = created.stdout.strip()
+    assert token.startswith("ldt_") and len(token) > 40
+    assert "not shown again" in created.stderr
+    unknown = run(["token", "create", "nobody@region.se"], env)
+    assert unknown.returncode == 1 and "user add" in unknown.stderr
+
+
+def test_healthcheck_follows_the_database(database_url: str) -> None:
+    assert run(["healthcheck"], base_env(database_url)).returncode == 0
+    down = run(["healthcheck"], base_env("postgresql+asyncpg://postgres@127.0.0.1:9/none"))
+    assert down.returncode == 1 and "unhealthy" in down.stderr
+
+
+def test_production_without_a_secret_key_refuses_to_start(tmp_path: Path) -> None:
+    env = base_env(f"sqlite+aiosqlite:///{tmp_path}/x.db")
+    del env["LINKDIR_SECRET_KEY"]
+    result = run(["serve", "--port", str(free_port())], env)
+    assert result.returncode == 2
+    assert "LINKDIR_SECRET_KEY is not set" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
+    """`linkdir serve` as `make run` starts it: development, demo data, fresh SQLite."""
+    port = free_port()
+    env = base_env(f"sqlite+aiosqlite:///{tmp_path}/linkdir.db", LINKDIR_ENV="development", LINKDIR_DEMO="1")
+    del env["LINKDIR_SECRET_KEY"]
+    log = (tmp_path / "serve.log").open("w")
+    process = subprocess.Popen(
+        [LINKDIR, "serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT, cwd=tmp_path
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        else:
+            pytest.fail((tmp_path / "serve.log").read_text())
+        yield base, env
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+        log.close()
+    output = (tmp_path / "serve.log").read_text()
+    assert "generated a throw-away LINKDIR_SECRET_KEY" in output
+    assert "Traceback" not in output
+
+
+def test_serve_runs_migrations_loads_the_demo_and_answers(served: tuple[str, dict[str, str]]) -> None:
+    base, env = served
+    home = httpx.get(base + "/")
+    assert home.status_code == 200
+    for title in (
+        "Svenskarna och internet 2018",
+        "It i människans tjänst",
+        "Digitalt först",
+    ):
+        assert title in httpx.get(base + "/search", params={"q": title.split()[0] + " " + title.split()[-1]}).text
+    found = httpx.get(base + "/api/v1/resources", params={"q": "biblioteken"}).json()
+    assert found["total"] >= 3
+    topics = httpx.get(base + "/api/v1/topics").json()
+    assert len(topics) >= 6 and all(t["name_en"] and t["name_sv"] for t in topics)
+    english = httpx.get(base + "/?lang=en")
+    assert 'lang="en"' in english.text
+    schema = httpx.get(base + "/schema/openapi.json")
+    assert schema.status_code == 200
+
+
+def test_a_token_from_the_cli_writes_through_the_api(served: tuple[str, dict[str, str]]) -> None:
+    base, env = served
+    assert run(["user", "add", "kurator@region.se", "--password-stdin"], env, "ett-långt-lösenord-2026\n").returncode == 0
+    token = run(["token", "create", "kurator@region.se"], env).stdout.strip()
+    payload = {"url": "https://www.bibliotek-i-norr.se/digital", "title": "Digitalt i norr", "state": "published"}
+    anonymous = httpx.post(base + "/api/v1/resources", json=payload)
+    assert anonymous.status_code == 401
+    created = httpx.post(base + "/api/v1/resources", json=payload, headers={"Authorization": f"Bearer {token}"})
+    assert created.status_code == 201, created.text
+    assert httpx.get(base + f"/resources/{created.json()['id']}").status_code == 200
