@@ -48,6 +48,7 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 _pg_migrated = False
 
+
 def _pg_tables() -> list[str]:
     from linkdir.db import metadata
 

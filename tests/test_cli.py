@@ -44,11 +44,17 @@ def base_env(database_url: str, **extra: str) -> dict[str, str]:
 def test_user_add_reads_the_password_from_stdin_and_never_echoes_it(database_url: str) -> None:
     env = base_env(database_url)
     password = "ett-långt-lösenord-2026"
-    added = run(["user", "add", "Bibliotekarie@Region.se", "--role", "admin", "--password-stdin"], env, password + "\n")
+    added = run(
+        ["user", "add", "Bibliotekarie@Region.se", "--role", "admin", "--password-stdin"],
+        env,
+        password + "\n",
+    )
     assert added.returncode == 0, added.stderr
     assert "bibliotekarie@region.se (admin)" in added.stdout
     assert password not in added.stdout + added.stderr
-    again = run(["user", "add", "bibliotekarie@region.se", "--password-stdin"], env, password + "\n")
+    again = run(
+        ["user", "add", "bibliotekarie@region.se", "--password-stdin"], env, password + "\n"
+    )
     assert again.returncode == 1 and "exists" in again.stderr
     weak = run(["user", "add", "ny@region.se", "--password-stdin"], env, "kort\n")
     assert weak.returncode == 2 and "10" in weak.stderr
@@ -87,11 +93,17 @@ def test_production_without_a_secret_key_refuses_to_start(tmp_path: Path) -> Non
 def served(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
     """`linkdir serve` as `make run` starts it: development, demo data, fresh SQLite."""
     port = free_port()
-    env = base_env(f"sqlite+aiosqlite:///{tmp_path}/linkdir.db", LINKDIR_ENV="development", LINKDIR_DEMO="1")
+    env = base_env(
+        f"sqlite+aiosqlite:///{tmp_path}/linkdir.db", LINKDIR_ENV="development", LINKDIR_DEMO="1"
+    )
     del env["LINKDIR_SECRET_KEY"]
     log = (tmp_path / "serve.log").open("w")
     process = subprocess.Popen(
-        [LINKDIR, "serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT, cwd=tmp_path
+        [LINKDIR, "serve", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=tmp_path,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -114,7 +126,9 @@ def served(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
     assert "Traceback" not in output
 
 
-def test_serve_runs_migrations_loads_the_demo_and_answers(served: tuple[str, dict[str, str]]) -> None:
+def test_serve_runs_migrations_loads_the_demo_and_answers(
+    served: tuple[str, dict[str, str]],
+) -> None:
     base, env = served
     home = httpx.get(base + "/")
     assert home.status_code == 200
@@ -123,7 +137,12 @@ def test_serve_runs_migrations_loads_the_demo_and_answers(served: tuple[str, dic
         "It i människans tjänst",
         "Digitalt först",
     ):
-        assert title in httpx.get(base + "/search", params={"q": title.split()[0] + " " + title.split()[-1]}).text
+        assert (
+            title
+            in httpx.get(
+                base + "/search", params={"q": title.split()[0] + " " + title.split()[-1]}
+            ).text
+        )
     found = httpx.get(base + "/api/v1/resources", params={"q": "biblioteken"}).json()
     assert found["total"] >= 3
     topics = httpx.get(base + "/api/v1/topics").json()
@@ -136,11 +155,24 @@ def test_serve_runs_migrations_loads_the_demo_and_answers(served: tuple[str, dic
 
 def test_a_token_from_the_cli_writes_through_the_api(served: tuple[str, dict[str, str]]) -> None:
     base, env = served
-    assert run(["user", "add", "kurator@region.se", "--password-stdin"], env, "ett-långt-lösenord-2026\n").returncode == 0
+    assert (
+        run(
+            ["user", "add", "kurator@region.se", "--password-stdin"],
+            env,
+            "ett-långt-lösenord-2026\n",
+        ).returncode
+        == 0
+    )
     token = run(["token", "create", "kurator@region.se"], env).stdout.strip()
-    payload = {"url": "https://www.bibliotek-i-norr.se/digital", "title": "Digitalt i norr", "state": "published"}
+    payload = {
+        "url": "https://www.bibliotek-i-norr.se/digital",
+        "title": "Digitalt i norr",
+        "state": "published",
+    }
     anonymous = httpx.post(base + "/api/v1/resources", json=payload)
     assert anonymous.status_code == 401
-    created = httpx.post(base + "/api/v1/resources", json=payload, headers={"Authorization": f"Bearer {token}"})
+    created = httpx.post(
+        base + "/api/v1/resources", json=payload, headers={"Authorization": f"Bearer {token}"}
+    )
     assert created.status_code == 201, created.text
     assert httpx.get(base + f"/resources/{created.json()['id']}").status_code == 200

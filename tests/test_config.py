@@ -30,7 +30,7 @@ def test_readme_table_lists_every_setting_and_nothing_else(repo_root: Path) -> N
 
 
 def test_readme_table_shows_the_real_defaults_and_meanings(repo_root: Path) -> None:
-    # Regenerate with: python -c "from linkdir.config import settings_table; print(settings_table())"
+    # Regenerate: python -c "from linkdir.config import settings_table as t; print(t())"
     assert settings_table() in (repo_root / "README.md").read_text(encoding="utf-8")
 
 
@@ -95,5 +95,7 @@ def test_durations() -> None:
 
 
 def test_https_base_url_turns_on_secure_cookies() -> None:
-    assert Settings(secret_key=STRONG, base_url="https://lankar.regionvasterbotten.se").secure_cookies
+    assert Settings(
+        secret_key=STRONG, base_url="https://lankar.regionvasterbotten.se"
+    ).secure_cookies
     assert not Settings(secret_key=STRONG).secure_cookies

@@ -16,7 +16,13 @@ PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
 
 def source_messages(repo_root: Path) -> set[str]:
     found: set[str] = set()
-    keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None, "pgettext": ((1, "c"), 2)}
+    keywords = {
+        "_": None,
+        "gettext": None,
+        "ngettext": (1, 2),
+        "N_": None,
+        "pgettext": ((1, "c"), 2),
+    }
     for root, method in (("src/linkdir", "python"), ("templates", "jinja2")):
         options = {"**.html": {"extensions": "jinja2.ext.i18n", "trimmed": "true"}}
         mapping = [("**.py", "python")] if method == "python" else [("**.html", "jinja2")]
@@ -35,9 +41,7 @@ def source_messages(repo_root: Path) -> set[str]:
 def swedish_catalog(repo_root: Path) -> dict[str, object]:
     with (repo_root / "src/linkdir/locale/sv/LC_MESSAGES/messages.po").open("rb") as po_file:
         catalog = read_po(po_file, locale="sv")
-    return {
-        (m.id[0] if isinstance(m.id, tuple) else m.id): m.string for m in catalog if m.id
-    }
+    return {(m.id[0] if isinstance(m.id, tuple) else m.id): m.string for m in catalog if m.id}
 
 
 def test_every_string_in_code_and_templates_is_in_the_swedish_catalog(repo_root: Path) -> None:
@@ -72,5 +76,7 @@ def test_catalogs_load_for_both_languages() -> None:
         ("xx", "yy", None, "sv"),
     ],
 )
-def test_locale_negotiation(query: str | None, cookie: str | None, header: str | None, expected: str) -> None:
+def test_locale_negotiation(
+    query: str | None, cookie: str | None, header: str | None, expected: str
+) -> None:
     assert negotiate(query, cookie, header) == expected

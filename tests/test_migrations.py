@@ -17,7 +17,11 @@ async def test_autogenerate_finds_no_drift(database_url: str) -> None:
     def diff(connection: Any) -> list[Any]:
         context = MigrationContext.configure(
             connection,
-            opts={"compare_type": True, "include_name": include_name, "target_metadata": metadata()},
+            opts={
+                "compare_type": True,
+                "include_name": include_name,
+                "target_metadata": metadata(),
+            },
         )
         return compare_metadata(context, metadata())
 
@@ -29,7 +33,9 @@ async def test_autogenerate_finds_no_drift(database_url: str) -> None:
     assert differences == []
 
 
-async def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path: Any, sqlite_template: Any) -> None:
+async def test_sqlite_runs_in_wal_mode_with_foreign_keys(
+    tmp_path: Any, sqlite_template: Any
+) -> None:
     engine = create_engine(f"sqlite+aiosqlite:///{sqlite_template}")
     try:
         async with engine.connect() as connection:

@@ -90,7 +90,9 @@ def serve(host: str, port: int, no_scheduler: bool, migrate: bool | None) -> Non
         upgrade(settings.database_url)
     app = create_app(settings)
     app.state.run_scheduler = not no_scheduler
-    log.info("serving on http://%s:%d (database: %s)", host, port, settings.database_url.split("://")[0])
+    log.info(
+        "serving on http://%s:%d (database: %s)", host, port, settings.database_url.split("://")[0]
+    )
     uvicorn.run(app, host=host, port=port, log_level=settings.log_level.lower(), proxy_headers=True)
 
 

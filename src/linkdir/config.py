@@ -90,8 +90,7 @@ class Settings:
     checker_user_agent: str = field(
         default="",
         metadata=_doc(
-            "User-Agent of the checker. Empty means "
-            "`linkdir/VERSION (+BASE_URL; link checker)`.",
+            "User-Agent of the checker. Empty means `linkdir/VERSION (+BASE_URL; link checker)`.",
         ),
     )
     checker_allow_networks: tuple[str, ...] = field(
@@ -186,8 +185,7 @@ class Settings:
             raise SettingsError("LINKDIR_CHECKER_TIMEOUT must be a positive number of seconds.")
         if not self.database_url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
             raise SettingsError(
-                "LINKDIR_DATABASE_URL must start with sqlite+aiosqlite:// or "
-                "postgresql+asyncpg://."
+                "LINKDIR_DATABASE_URL must start with sqlite+aiosqlite:// or postgresql+asyncpg://."
             )
         problem = secret_key_problem(self.secret_key)
         if problem and not self.is_development:
@@ -198,7 +196,9 @@ class Settings:
                 "LINKDIR_ENV=development for a throw-away key."
             )
         if problem:
-            return dataclasses.replace(self, secret_key=GENERATED_PREFIX + secrets.token_urlsafe(48))
+            return dataclasses.replace(
+                self, secret_key=GENERATED_PREFIX + secrets.token_urlsafe(48)
+            )
         return self
 
     @property

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import dataclasses
+from dataclasses import dataclass
 from typing import Any
 
 
@@ -15,7 +16,7 @@ def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "transla
 class FieldError:
     field: str
     message: str  # an English msgid, translated when rendered
-    params: dict[str, Any] = field(default_factory=dict)
+    params: dict[str, Any] = dataclasses.field(default_factory=dict)
 
     def render(self, gettext: Any) -> str:
         text: str = gettext(self.message)

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import format_date, format_datetime
@@ -20,6 +21,7 @@ DEFAULT_LOCALE = "sv"
 LOCALE_DIR = Path(__file__).parent / "locale"
 LANG_COOKIE = "lang"
 
+_STOCKHOLM = ZoneInfo("Europe/Stockholm")
 _current: ContextVar[str] = ContextVar("linkdir_locale", default=DEFAULT_LOCALE)
 
 
@@ -29,7 +31,9 @@ def translations(locale: str) -> gettext_module.NullTranslations:
     directory = LOCALE_DIR / locale / "LC_MESSAGES"
     mo_path = directory / "messages.mo"
     po_path = directory / "messages.po"
-    if mo_path.exists() and (not po_path.exists() or mo_path.stat().st_mtime >= po_path.stat().st_mtime):
+    if mo_path.exists() and (
+        not po_path.exists() or mo_path.stat().st_mtime >= po_path.stat().st_mtime
+    ):
         with mo_path.open("rb") as mo_file:
             return gettext_module.GNUTranslations(mo_file)
     if po_path.exists():
@@ -114,7 +118,7 @@ def format_moment(value: datetime | None, style: str = "medium") -> str:
     if value is None:
         return ""
     return format_datetime(
-        value, format=style, tzinfo="Europe/Stockholm", locale=Locale.parse(_current.get())
+        value, format=style, tzinfo=_STOCKHOLM, locale=Locale.parse(_current.get())
     )
 
 

@@ -41,9 +41,7 @@ def _address_is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -
     return address.is_global and not address.is_multicast
 
 
-def normalise_url(
-    raw: str, *, field: str = "url", allow_networks: Iterable[str] = ()
-) -> str:
+def normalise_url(raw: str, *, field: str = "url", allow_networks: Iterable[str] = ()) -> str:
     """A canonical absolute http(s) URL, or FieldError raised as ValueError's cousin.
 
     Lower-case scheme and host, IDN to punycode, default port and empty query dropped,
@@ -98,7 +96,7 @@ def normalise_url(
     path = quote(parts.path, safe=_SAFE_PATH) or "/"
     query = quote(parts.query, safe=_SAFE_QUERY)
     fragment = quote(parts.fragment, safe=_SAFE_QUERY)
-    result = urlunsplit((scheme, netloc, path, query, fragment))
+    result: str = urlunsplit((scheme, netloc, path, query, fragment))
     if len(result) > MAX_URL_LENGTH:
         raise InvalidUrl(
             FieldError(
@@ -129,9 +127,11 @@ def _vet_host(
         raise InvalidUrl(
             FieldError(field, N_("The host name %(host)s is not valid."), {"host": host})
         ) from None
-    if "." not in ascii_host or ascii_host.endswith(_PRIVATE_SUFFIXES) or ascii_host in {
-        "localhost"
-    }:
+    if (
+        "." not in ascii_host
+        or ascii_host.endswith(_PRIVATE_SUFFIXES)
+        or ascii_host in {"localhost"}
+    ):
         raise InvalidUrl(
             FieldError(
                 field,

@@ -94,13 +94,17 @@ def render(
     settings: Settings = request.app.state.settings
     locale = request_locale(request)
     i18n.set_locale(locale)
-    page = environment().get_template(template).render(
-        request=request,
-        locale=locale,
-        settings=settings,
-        url_with=lambda **changes: url_with(request, **changes),
-        user=getattr(request.state, "user", None),
-        **context,
+    page = (
+        environment()
+        .get_template(template)
+        .render(
+            request=request,
+            locale=locale,
+            settings=settings,
+            url_with=lambda **changes: url_with(request, **changes),
+            user=getattr(request.state, "user", None),
+            **context,
+        )
     )
     cookies = []
     if request.query_params.get("lang") in i18n.LOCALES:

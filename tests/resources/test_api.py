@@ -20,7 +20,9 @@ async def count(session: AsyncSession, model: Any) -> int:
     return (await session.execute(select(func.count()).select_from(model))).scalar_one()
 
 
-async def test_lists_published_resources_newest_first(client: Client, session: AsyncSession) -> None:
+async def test_lists_published_resources_newest_first(
+    client: Client, session: AsyncSession
+) -> None:
     first = await make_resource(session, title="Svenskarna och internet 2018")
     second = await make_resource(session, title="Digital agenda för Västerbotten")
     await make_resource(session, title="Utkast", state="draft")
@@ -41,7 +43,9 @@ async def test_filters_by_topic_and_tag_and_pages(client: Client, session: Async
     response = await client.get("/api/v1/resources", params={"topic": topic.slug, "per_page": 2})
     body = response.json()
     assert body["total"] == 5 and body["pages"] == 3 and len(body["items"]) == 2
-    page3 = (await client.get("/api/v1/resources", params={"topic": "mik", "per_page": 2, "page": 3})).json()
+    page3 = (
+        await client.get("/api/v1/resources", params={"topic": "mik", "per_page": 2, "page": 3})
+    ).json()
     assert len(page3["items"]) == 1
     tagged = (await client.get("/api/v1/resources", params={"tag": "källkritik"})).json()
     assert tagged["total"] == 5
@@ -196,7 +200,11 @@ async def test_a_revoked_token_no_longer_writes(client: Client, session: AsyncSe
         ({"url": "https://kb.se/", "title": "x" * 301}, "title", "300"),
         ({"url": "https://kb.se/", "title": "X", "description": "y" * 5001}, "description", "5000"),
         ({"url": "https://kb.se/", "title": "X", "language": "klingon"}, "language", "sv"),
-        ({"url": "https://kb.se/", "title": "X", "resource_type": "blog"}, "resource_type", "report"),
+        (
+            {"url": "https://kb.se/", "title": "X", "resource_type": "blog"},
+            "resource_type",
+            "report",
+        ),
         ({"url": "https://kb.se/", "title": "X", "state": "secret"}, "state", "draft"),
         ({"url": "https://kb.se/", "title": "X", "review_by": "next year"}, "review_by", "YYYY"),
         ({"url": "https://kb.se/", "title": "X", "topics": ["finns-inte"]}, "topics", "finns-inte"),
@@ -223,9 +231,7 @@ async def test_invalid_writes_name_the_field_and_change_nothing(
     assert await count(session, Resource) == 0
 
 
-async def test_errors_are_in_swedish_by_default(
-    client: Client, auth_headers_factory: Any
-) -> None:
+async def test_errors_are_in_swedish_by_default(client: Client, auth_headers_factory: Any) -> None:
     headers = await auth_headers_factory()
     response = await client.post(
         "/api/v1/resources", headers=headers, json={"url": "ftp://kb.se/", "title": "X"}
@@ -248,7 +254,9 @@ async def test_duplicate_url_is_409_naming_the_existing_resource(
     existing = await make_resource(session, url="https://www.kb.se/", title="KB")
     headers = await auth_headers_factory()
     response = await client.post(
-        "/api/v1/resources", headers=headers, json={"url": "HTTPS://WWW.KB.SE:443", "title": "KB igen"}
+        "/api/v1/resources",
+        headers=headers,
+        json={"url": "HTTPS://WWW.KB.SE:443", "title": "KB igen"},
     )
     assert response.status_code == 409
     body = response.json()
@@ -268,7 +276,9 @@ async def test_drafts_and_retired_are_invisible_to_anonymous_readers(
     found = (await client.get("/api/v1/resources", params={"q": "hemligt"})).json()
     assert found["total"] == 0
     headers = await auth_headers_factory()
-    mine = (await client.get("/api/v1/resources", params={"state": "draft"}, headers=headers)).json()
+    mine = (
+        await client.get("/api/v1/resources", params={"state": "draft"}, headers=headers)
+    ).json()
     assert [item["title"] for item in mine["items"]] == ["Hemligt utkast"]
 
 

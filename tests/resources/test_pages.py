@@ -38,12 +38,21 @@ async def seeded(session: AsyncSession) -> dict[str, Any]:
         topics=[topic.slug],
         tags=["statistik"],
     )
-    draft = await make_resource(session, title="Hemligt utkast", topics=[topic.slug], tags=["statistik"])
+    draft = await make_resource(
+        session, title="Hemligt utkast", topics=[topic.slug], tags=["statistik"]
+    )
     await make_resource(session, title="Dolt utkast", state="draft", topics=[topic.slug])
     return {"topic": topic, "resource": resource, "other": draft}
 
 
-PAGES = ["/", "/topics/digital-delaktighet", "/tags/statistik", "/search?q=internet", "/resources/{id}", "/about/accessibility"]
+PAGES = [
+    "/",
+    "/topics/digital-delaktighet",
+    "/tags/statistik",
+    "/search?q=internet",
+    "/resources/{id}",
+    "/about/accessibility",
+]
 
 
 @pytest.mark.parametrize("path", PAGES)
@@ -79,7 +88,9 @@ async def test_home_lists_topics_with_counts_and_newest_published(
     assert "Dolt utkast" not in (await client.get("/")).text
 
 
-async def test_english_by_query_then_cookie_then_accept_language(client: Client, session: AsyncSession) -> None:
+async def test_english_by_query_then_cookie_then_accept_language(
+    client: Client, session: AsyncSession
+) -> None:
     await seeded(session)
     english = await client.get("/?lang=en")
     page = parse(english.text)
@@ -102,7 +113,9 @@ async def test_english_by_query_then_cookie_then_accept_language(client: Client,
     assert parse(bad.text).get("lang") == "sv"
 
 
-async def test_language_switch_keeps_the_page_and_query(client: Client, session: AsyncSession) -> None:
+async def test_language_switch_keeps_the_page_and_query(
+    client: Client, session: AsyncSession
+) -> None:
     await seeded(session)
     page = parse((await client.get("/search?q=internet")).text)
     switch = page.xpath("//nav[contains(@class,'language')]//a[@hreflang='en']")[0]
@@ -114,7 +127,9 @@ async def test_language_switch_keeps_the_page_and_query(client: Client, session:
 async def test_topic_and_tag_pages_are_paginated(client: Client, session: AsyncSession) -> None:
     await make_topic(session, slug="mik")
     for number in range(23):
-        await make_resource(session, title=f"MIK-material {number:02d}", topics=["mik"], tags=["mik"])
+        await make_resource(
+            session, title=f"MIK-material {number:02d}", topics=["mik"], tags=["mik"]
+        )
     first = parse((await client.get("/topics/mik")).text)
     assert len(first.xpath("//ol[contains(@class,'resources')]/li")) == 20
     assert text_of(first, "//nav[contains(@class,'pagination')]//span") == ["Sida 1 av 2"]
@@ -127,11 +142,15 @@ async def test_topic_and_tag_pages_are_paginated(client: Client, session: AsyncS
     assert (await client.get("/topics/mik?page=abc")).status_code == 200
 
 
-async def test_search_page_finds_word_forms_and_offers_facets(client: Client, session: AsyncSession) -> None:
+async def test_search_page_finds_word_forms_and_offers_facets(
+    client: Client, session: AsyncSession
+) -> None:
     await seeded(session)
     response = await client.get("/search", params={"q": "internets"})
     page = parse(response.text)
-    assert text_of(page, "//section[contains(@class,'results')]//h3") == ["Svenskarna och internet 2018"]
+    assert text_of(page, "//section[contains(@class,'results')]//h3") == [
+        "Svenskarna och internet 2018"
+    ]
     facet_links = page.xpath("//section[contains(@class,'facets')]//a")
     assert any("topic=digital-delaktighet" in a.get("href") for a in facet_links)
     narrowed = await client.get("/search", params={"q": "internets", "type": "course"})
@@ -139,7 +158,9 @@ async def test_search_page_finds_word_forms_and_offers_facets(client: Client, se
 
 
 @pytest.mark.parametrize("query", ["!!!???", "x" * 5000, "<script>", "'; DROP TABLE resource; --"])
-async def test_search_page_survives_odd_queries(client: Client, session: AsyncSession, query: str) -> None:
+async def test_search_page_survives_odd_queries(
+    client: Client, session: AsyncSession, query: str
+) -> None:
     await seeded(session)
     response = await client.get("/search", params={"q": query})
     assert response.status_code == 200
@@ -156,10 +177,19 @@ async def test_resource_page_shows_the_facts(client: Client, session: AsyncSessi
     assert "Digital delaktighet" in facts["Ämnen"]
 
 
-async def test_drafts_retired_and_unknown_things_are_404_pages(client: Client, session: AsyncSession) -> None:
+async def test_drafts_retired_and_unknown_things_are_404_pages(
+    client: Client, session: AsyncSession
+) -> None:
     draft = await make_resource(session, title="Utkast", state="draft")
     retired = await make_resource(session, title="Pensionerad", state="retired")
-    for path in (f"/resources/{draft.id}", f"/resources/{retired.id}", "/resources/999999", "/topics/nope", "/tags/nope", "/finns-inte"):
+    for path in (
+        f"/resources/{draft.id}",
+        f"/resources/{retired.id}",
+        "/resources/999999",
+        "/topics/nope",
+        "/tags/nope",
+        "/finns-inte",
+    ):
         response = await client.get(path)
         assert response.status_code == 404, path
         page = parse(response.text)
@@ -170,9 +200,20 @@ async def test_user_text_is_escaped_everywhere(client: Client, session: AsyncSes
     payload = "<script>alert(1)</script>"
     await make_topic(session, slug="x", name_sv=payload, name_en=payload, description_sv=payload)
     resource = await make_resource(
-        session, title=payload, description=payload, publisher=payload, topics=["x"], tags=["scriptalert1script"]
+        session,
+        title=payload,
+        description=payload,
+        publisher=payload,
+        topics=["x"],
+        tags=["scriptalert1script"],
     )
-    for path in ("/", "/topics/x", f"/resources/{resource.id}", "/search?q=alert", "/tags/scriptalert1script"):
+    for path in (
+        "/",
+        "/topics/x",
+        f"/resources/{resource.id}",
+        "/search?q=alert",
+        "/tags/scriptalert1script",
+    ):
         body = (await client.get(path)).text
         assert "<script>alert(1)</script>" not in body, path
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body, path

@@ -44,7 +44,9 @@ async def test_title_matches_rank_before_description_matches(session: AsyncSessi
 
 
 async def test_searches_publisher_topics_and_tags(session: AsyncSession) -> None:
-    await make_topic(session, slug="mik", name_sv="Medie- och informationskunnighet", name_en="Media literacy")
+    await make_topic(
+        session, slug="mik", name_sv="Medie- och informationskunnighet", name_en="Media literacy"
+    )
     await make_resource(session, title="A", publisher="Statens medieråd")
     await make_resource(session, title="B", topics=["mik"])
     await make_resource(session, title="C", tags=["västerbotten"])
@@ -58,7 +60,10 @@ async def test_every_word_must_match_and_prefixes_work(session: AsyncSession) ->
     await make_resource(session, title="Digital agenda för Västerbotten")
     await make_resource(session, title="Digital kompetens")
     assert await titles(session, "digital västerbotten") == ["Digital agenda för Västerbotten"]
-    assert sorted(await titles(session, "digi")) == ["Digital agenda för Västerbotten", "Digital kompetens"]
+    assert sorted(await titles(session, "digi")) == [
+        "Digital agenda för Västerbotten",
+        "Digital kompetens",
+    ]
 
 
 async def test_facets_count_and_narrow(session: AsyncSession) -> None:
@@ -89,7 +94,9 @@ async def test_drafts_are_not_found(session: AsyncSession) -> None:
     assert found.total == 1
 
 
-@pytest.mark.parametrize("query", ["", "   ", "!!! ??? ...", "\"'();--", "*", "OR AND NOT", "x" * 5000])
+@pytest.mark.parametrize(
+    "query", ["", "   ", "!!! ??? ...", "\"'();--", "*", "OR AND NOT", "x" * 5000]
+)
 async def test_odd_queries_give_a_normal_answer(session: AsyncSession, query: str) -> None:
     await make_resource(session, title="Något")
     result = await search(session, query)

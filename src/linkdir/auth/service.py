@@ -11,6 +11,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from linkdir.auth.models import ApiToken, Role, User
 from linkdir.db import utcnow
@@ -87,7 +88,7 @@ def normalise_email(email: str) -> str:
 
 async def find_user(session: AsyncSession, email: str) -> User | None:
     return (
-        await session.execute(select(User).where(User.email == email.strip().lower()))
+        await session.execute(select(User).where(col(User.email) == email.strip().lower()))
     ).scalar_one_or_none()
 
 
@@ -136,8 +137,8 @@ async def user_for_token(session: AsyncSession, token: str) -> User | None:
     row = (
         await session.execute(
             select(ApiToken, User)
-            .join(User, User.id == ApiToken.user_id)  # type: ignore[arg-type]
-            .where(ApiToken.token_hash == token_digest(token))
+            .join(User, col(User.id) == col(ApiToken.user_id))
+            .where(col(ApiToken.token_hash) == token_digest(token))
         )
     ).first()
     if row is None:

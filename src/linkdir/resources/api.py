@@ -9,11 +9,10 @@ import msgspec
 from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.di import Provide
 from litestar.params import FromPath, JSONBody, QueryParameter
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from linkdir.auth.guards import CurrentUser, Editor, actor_of, provide_editor, provide_user
-from linkdir.auth.models import User
 from linkdir.config import Settings
+from linkdir.errors import NotFound
 from linkdir.resources import service
 from linkdir.resources.models import LinkStatus, Resource, ResourceState, Topic
 from linkdir.resources.search import search
@@ -166,7 +165,9 @@ class ResourceApi(Controller):
         request: Request[Any, Any, Any],
         session: DbSession,
         user: CurrentUser,
-        q: Annotated[str | None, QueryParameter(max_length=5000, description="Search words")] = None,
+        q: Annotated[
+            str | None, QueryParameter(max_length=5000, description="Search words")
+        ] = None,
         topic: Annotated[str | None, QueryParameter(max_length=80)] = None,
         tag: Annotated[str | None, QueryParameter(max_length=80)] = None,
         status: Annotated[
@@ -188,7 +189,7 @@ class ResourceApi(Controller):
                 try:
                     found = await service.get_topic(session, topic)
                     topic_id = found.id
-                except service.NotFound:
+                except NotFound:
                     return ResourceList([], 0, page, per_page, 1)
             result = await search(
                 session, q, topic_id=topic_id, states=states, page=page, per_page=per_page
@@ -298,7 +299,7 @@ class TopicApi(Controller):
         for topic, count in await service.list_topics(session, states=states):
             if topic.slug == slug:
                 return topic_out(topic, count)
-        raise service.NotFound(slug)
+        raise NotFound(slug)
 
     @post("/", summary="Add a topic", status_code=201)
     async def create(self, session: DbSession, editor: Editor, data: JSONBody[TopicIn]) -> TopicOut:

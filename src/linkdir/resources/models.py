@@ -48,9 +48,7 @@ class ResourceTopic(SQLModel, table=True):
     __tablename__ = "resource_topic"
 
     resource_id: int = Field(
-        sa_column=Column(
-            Integer, ForeignKey("resource.id", ondelete="CASCADE"), primary_key=True
-        )
+        sa_column=Column(Integer, ForeignKey("resource.id", ondelete="CASCADE"), primary_key=True)
     )
     topic_id: int = Field(
         sa_column=Column(
@@ -63,9 +61,7 @@ class ResourceTag(SQLModel, table=True):
     __tablename__ = "resource_tag"
 
     resource_id: int = Field(
-        sa_column=Column(
-            Integer, ForeignKey("resource.id", ondelete="CASCADE"), primary_key=True
-        )
+        sa_column=Column(Integer, ForeignKey("resource.id", ondelete="CASCADE"), primary_key=True)
     )
     tag_id: int = Field(
         sa_column=Column(

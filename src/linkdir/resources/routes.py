@@ -6,7 +6,6 @@ from typing import Any
 
 from litestar import Request, Response, get
 from litestar.params import FromPath, FromQuery
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from linkdir import i18n
 from linkdir.errors import NotFound
@@ -29,7 +28,10 @@ def _page_number(raw: str | None) -> int:
 
 async def _decorate(session: DbSession, items: list[Any]) -> dict[str, Any]:
     ids = [r.id for r in items]
-    return {"topics_by_id": await service.topics_of(session, ids), "tags_by_id": await service.tags_of(session, ids)}
+    return {
+        "topics_by_id": await service.topics_of(session, ids),
+        "tags_by_id": await service.tags_of(session, ids),
+    }
 
 
 @get("/", include_in_schema=False)
@@ -49,7 +51,10 @@ async def home(
 
 @get("/topics/{slug:str}", include_in_schema=False)
 async def topic_page(
-    request: Request[Any, Any, Any], session: DbSession, slug: FromPath[str], page: FromQuery[str | None] = None
+    request: Request[Any, Any, Any],
+    session: DbSession,
+    slug: FromPath[str],
+    page: FromQuery[str | None] = None,
 ) -> Response[str]:
     topic = await service.get_topic(session, slug)
     listing = await service.list_resources(
@@ -66,7 +71,10 @@ async def topic_page(
 
 @get("/tags/{slug:str}", include_in_schema=False)
 async def tag_page(
-    request: Request[Any, Any, Any], session: DbSession, slug: FromPath[str], page: FromQuery[str | None] = None
+    request: Request[Any, Any, Any],
+    session: DbSession,
+    slug: FromPath[str],
+    page: FromQuery[str | None] = None,
 ) -> Response[str]:
     if not await service.tag_exists(session, slug):
         raise NotFound(slug)

@@ -19,6 +19,7 @@ from typing import Any
 import snowballstemmer
 from sqlalchemy import ColumnElement, Select, func, literal_column, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from linkdir.resources.models import Resource, ResourceState, ResourceTopic
 
@@ -132,7 +133,7 @@ def _matching_ids(dialect: str, terms: list[QueryTerm]) -> tuple[Select[Any], Co
     """A select of (id, rank) for the matching resources; smaller rank is better."""
     if dialect == "sqlite":
         match = fts5_match(terms)
-        query = (
+        query: Any = (
             select(
                 literal_column("resource_fts.rowid").label("id"),
                 literal_column("bm25(resource_fts, 10.0, 1.0)").label("rank"),
@@ -141,10 +142,10 @@ def _matching_ids(dialect: str, terms: list[QueryTerm]) -> tuple[Select[Any], Co
             .where(text("resource_fts MATCH :match").bindparams(match=match))
         )
         return query, literal_column("rank")
-    vector = literal_column(_PG_VECTOR)
+    vector: ColumnElement[Any] = literal_column(_PG_VECTOR)
     ts_query = func.to_tsquery(literal_column("'simple'::regconfig"), tsquery(terms))
     query = select(
-        Resource.id.label("id"),  # type: ignore[union-attr]
+        col(Resource.id).label("id"),
         (-func.ts_rank(vector, ts_query)).label("rank"),
     ).where(vector.op("@@")(ts_query))
     return query, literal_column("rank")
@@ -166,33 +167,35 @@ async def search(
     page = max(1, page)
     if not terms:
         return SearchPage([], 0, page, per_page, Facets(), 0)
-    dialect = session.bind.dialect.name
+    dialect = session.get_bind().dialect.name
     matches, _ = _matching_ids(dialect, terms)
     matched = matches.subquery("matched")
-    filters: list[ColumnElement[bool]] = [Resource.state.in_(states)]  # type: ignore[attr-defined]
-    base = select(Resource.id).join(matched, matched.c.id == Resource.id)  # type: ignore[arg-type]
+    filters: list[ColumnElement[bool]] = [col(Resource.state).in_(states)]
+    base = select(col(Resource.id)).join(matched, matched.c.id == col(Resource.id))
 
     def narrowed(skip: str | None = None) -> Select[Any]:
         stmt = base.where(*filters)
         if topic_id is not None and skip != "topic":
             stmt = stmt.where(
-                Resource.id.in_(  # type: ignore[union-attr]
-                    select(ResourceTopic.resource_id).where(ResourceTopic.topic_id == topic_id)
+                col(Resource.id).in_(
+                    select(col(ResourceTopic.resource_id)).where(
+                        col(ResourceTopic.topic_id) == topic_id
+                    )
                 )
             )
         if resource_type and skip != "type":
-            stmt = stmt.where(Resource.resource_type == resource_type)
+            stmt = stmt.where(col(Resource.resource_type) == resource_type)
         if language and skip != "language":
-            stmt = stmt.where(Resource.language == language)
+            stmt = stmt.where(col(Resource.language) == language)
         return stmt
 
     hits = narrowed().subquery("hits")
     total = (await session.execute(select(func.count()).select_from(hits))).scalar_one()
     ranked = (
         select(Resource)
-        .join(matched, matched.c.id == Resource.id)  # type: ignore[arg-type]
-        .where(Resource.id.in_(select(hits.c.id)))  # type: ignore[union-attr]
-        .order_by(matched.c.rank, Resource.id)
+        .join(matched, matched.c.id == col(Resource.id))
+        .where(col(Resource.id).in_(select(hits.c.id)))
+        .order_by(matched.c.rank, col(Resource.id))
         .limit(per_page)
         .offset((page - 1) * per_page)
     )
@@ -201,23 +204,23 @@ async def search(
     # Each facet counts what the other facets leave, so choosing a value never hides the others.
     topic_hits = narrowed("topic").subquery()
     for topic, count in await session.execute(
-        select(ResourceTopic.topic_id, func.count())
-        .where(ResourceTopic.resource_id.in_(select(topic_hits.c.id)))  # type: ignore[attr-defined]
-        .group_by(ResourceTopic.topic_id)
+        select(col(ResourceTopic.topic_id), func.count())
+        .where(col(ResourceTopic.resource_id).in_(select(topic_hits.c.id)))
+        .group_by(col(ResourceTopic.topic_id))
     ):
         facets.topics[topic] = count
     type_hits = narrowed("type").subquery()
     for value, count in await session.execute(
-        select(Resource.resource_type, func.count())
-        .where(Resource.id.in_(select(type_hits.c.id)))  # type: ignore[union-attr]
-        .group_by(Resource.resource_type)
+        select(col(Resource.resource_type), func.count())
+        .where(col(Resource.id).in_(select(type_hits.c.id)))
+        .group_by(col(Resource.resource_type))
     ):
         facets.types[value] = count
     language_hits = narrowed("language").subquery()
     for value, count in await session.execute(
-        select(Resource.language, func.count())
-        .where(Resource.id.in_(select(language_hits.c.id)))  # type: ignore[union-attr]
-        .group_by(Resource.language)
+        select(col(Resource.language), func.count())
+        .where(col(Resource.id).in_(select(language_hits.c.id)))
+        .group_by(col(Resource.language))
     ):
         facets.languages[value] = count
     return SearchPage(items, total, page, per_page, facets, len(terms))

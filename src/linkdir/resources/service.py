@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from linkdir.db import utcnow
 from linkdir.errors import N_, Conflict, FieldError, NotFound, ValidationFailed
@@ -222,16 +223,14 @@ def validate_resource(
 async def _topic_ids(session: AsyncSession, slugs: list[str]) -> list[int]:
     if not slugs:
         return []
-    rows = await session.execute(select(Topic.slug, Topic.id).where(Topic.slug.in_(slugs)))  # type: ignore[attr-defined]
-    found: dict[str, int] = {slug: id_ for slug, id_ in rows}
+    rows = await session.execute(
+        select(col(Topic.slug), col(Topic.id)).where(col(Topic.slug).in_(slugs))
+    )
+    found: dict[str, int] = {slug: id_ for slug, id_ in rows if id_ is not None}
     missing = [slug for slug in slugs if slug not in found]
     if missing:
         raise ValidationFailed(
-            [
-                FieldError(
-                    "topics", N_("Unknown topic: %(topics)s."), {"topics": ", ".join(missing)}
-                )
-            ]
+            [FieldError("topics", N_("Unknown topic: %(topics)s."), {"topics": ", ".join(missing)})]
         )
     return [found[slug] for slug in slugs]
 
@@ -239,8 +238,8 @@ async def _topic_ids(session: AsyncSession, slugs: list[str]) -> list[int]:
 async def _tag_ids(session: AsyncSession, slugs: list[str]) -> list[int]:
     if not slugs:
         return []
-    rows = await session.execute(select(Tag.slug, Tag.id).where(Tag.slug.in_(slugs)))  # type: ignore[attr-defined]
-    found: dict[str, int] = {slug: id_ for slug, id_ in rows}
+    rows = await session.execute(select(col(Tag.slug), col(Tag.id)).where(col(Tag.slug).in_(slugs)))
+    found: dict[str, int] = {slug: id_ for slug, id_ in rows if id_ is not None}
     for slug in slugs:
         if slug not in found:
             tag = Tag(slug=slug)
@@ -257,10 +256,10 @@ async def topics_of(session: AsyncSession, resource_ids: Sequence[int]) -> dict[
     if not resource_ids:
         return result
     rows = await session.execute(
-        select(ResourceTopic.resource_id, Topic)
-        .join(Topic, Topic.id == ResourceTopic.topic_id)  # type: ignore[arg-type]
-        .where(ResourceTopic.resource_id.in_(resource_ids))  # type: ignore[attr-defined]
-        .order_by(Topic.slug)
+        select(col(ResourceTopic.resource_id), Topic)
+        .join(Topic, col(Topic.id) == col(ResourceTopic.topic_id))
+        .where(col(ResourceTopic.resource_id).in_(resource_ids))
+        .order_by(col(Topic.slug))
     )
     for resource_id, topic in rows:
         result[resource_id].append(topic)
@@ -273,10 +272,10 @@ async def tags_of(session: AsyncSession, resource_ids: Sequence[int]) -> dict[in
     if not resource_ids:
         return result
     rows = await session.execute(
-        select(ResourceTag.resource_id, Tag.slug)
-        .join(Tag, Tag.id == ResourceTag.tag_id)  # type: ignore[arg-type]
-        .where(ResourceTag.resource_id.in_(resource_ids))  # type: ignore[attr-defined]
-        .order_by(Tag.slug)
+        select(col(ResourceTag.resource_id), col(Tag.slug))
+        .join(Tag, col(Tag.id) == col(ResourceTag.tag_id))
+        .where(col(ResourceTag.resource_id).in_(resource_ids))
+        .order_by(col(Tag.slug))
     )
     for resource_id, slug in rows:
         result[resource_id].append(slug)
@@ -330,7 +329,9 @@ async def _record(
 
 async def _ensure_unique_url(session: AsyncSession, url: str, own_id: int | None) -> None:
     existing = (
-        await session.execute(select(Resource.id, Resource.title).where(Resource.url == url))
+        await session.execute(
+            select(col(Resource.id), col(Resource.title)).where(col(Resource.url) == url)
+        )
     ).first()
     if existing is not None and existing[0] != own_id:
         raise Conflict(
@@ -408,7 +409,7 @@ async def update_resource(
     if new_topics is not None and sorted(new_topics) != sorted(old_topics):
         topic_ids = await _topic_ids(session, new_topics)
         await session.execute(
-            delete(ResourceTopic).where(ResourceTopic.resource_id == resource.id)  # type: ignore[arg-type]
+            delete(ResourceTopic).where(col(ResourceTopic.resource_id) == resource.id)
         )
         for topic_id in topic_ids:
             session.add(ResourceTopic(resource_id=resource.id, topic_id=topic_id))
@@ -417,7 +418,7 @@ async def update_resource(
     if new_tags is not None and sorted(new_tags) != sorted(old_tags):
         tag_ids = await _tag_ids(session, new_tags)
         await session.execute(
-            delete(ResourceTag).where(ResourceTag.resource_id == resource.id)  # type: ignore[arg-type]
+            delete(ResourceTag).where(col(ResourceTag.resource_id) == resource.id)
         )
         for tag_id in tag_ids:
             session.add(ResourceTag(resource_id=resource.id, tag_id=tag_id))
@@ -469,8 +470,8 @@ async def delete_resource(session: AsyncSession, resource_id: int, *, by: Actor)
 async def revisions_of(session: AsyncSession, resource_id: int) -> list[Revision]:
     rows = await session.execute(
         select(Revision)
-        .where(Revision.resource_id == resource_id)
-        .order_by(Revision.created_at.desc(), Revision.id.desc())  # type: ignore[attr-defined,union-attr]
+        .where(col(Revision.resource_id) == resource_id)
+        .order_by(col(Revision.created_at).desc(), col(Revision.id).desc())
     )
     return list(rows.scalars())
 
@@ -500,34 +501,32 @@ async def list_resources(
 ) -> Page:
     """A page of resources, newest first or by title, filtered by topic, tag and status."""
     page = max(1, page)
-    stmt = select(Resource).where(Resource.state.in_(states))  # type: ignore[attr-defined]
+    stmt = select(Resource).where(col(Resource.state).in_(states))
     if topic is not None:
         stmt = stmt.where(
-            Resource.id.in_(  # type: ignore[union-attr]
-                select(ResourceTopic.resource_id)
-                .join(Topic, Topic.id == ResourceTopic.topic_id)  # type: ignore[arg-type]
-                .where(Topic.slug == topic)
+            col(Resource.id).in_(
+                select(col(ResourceTopic.resource_id))
+                .join(Topic, col(Topic.id) == col(ResourceTopic.topic_id))
+                .where(col(Topic.slug) == topic)
             )
         )
     if tag is not None:
         stmt = stmt.where(
-            Resource.id.in_(  # type: ignore[union-attr]
-                select(ResourceTag.resource_id)
-                .join(Tag, Tag.id == ResourceTag.tag_id)  # type: ignore[arg-type]
-                .where(Tag.slug == tag)
+            col(Resource.id).in_(
+                select(col(ResourceTag.resource_id))
+                .join(Tag, col(Tag.id) == col(ResourceTag.tag_id))
+                .where(col(Tag.slug) == tag)
             )
         )
     if link_status is not None:
-        stmt = stmt.where(Resource.link_status == link_status)
-    total = (
-        await session.execute(select(func.count()).select_from(stmt.subquery()))
-    ).scalar_one()
+        stmt = stmt.where(col(Resource.link_status) == link_status)
+    total = (await session.execute(select(func.count()).select_from(stmt.subquery()))).scalar_one()
     if order == "title":
-        stmt = stmt.order_by(func.lower(Resource.title), Resource.id)
+        stmt = stmt.order_by(func.lower(col(Resource.title)), col(Resource.id))
     else:
         stmt = stmt.order_by(
-            func.coalesce(Resource.published_at, Resource.created_at).desc(),
-            Resource.id.desc(),  # type: ignore[union-attr]
+            func.coalesce(col(Resource.published_at), col(Resource.created_at)).desc(),
+            col(Resource.id).desc(),
         )
     stmt = stmt.limit(per_page).offset((page - 1) * per_page)
     items = list((await session.execute(stmt)).scalars())
@@ -576,7 +575,9 @@ def validate_topic(data: Mapping[str, Any], *, partial: bool) -> dict[str, Any]:
 
 async def create_topic(session: AsyncSession, data: Mapping[str, Any]) -> Topic:
     cleaned = validate_topic(data, partial=False)
-    if (await session.execute(select(Topic.id).where(Topic.slug == cleaned["slug"]))).first():
+    if (
+        await session.execute(select(col(Topic.id)).where(col(Topic.slug) == cleaned["slug"]))
+    ).first():
         raise Conflict(
             FieldError("slug", N_("A topic with this slug exists already."), {}),
         )
@@ -587,7 +588,9 @@ async def create_topic(session: AsyncSession, data: Mapping[str, Any]) -> Topic:
 
 
 async def get_topic(session: AsyncSession, slug: str) -> Topic:
-    topic = (await session.execute(select(Topic).where(Topic.slug == slug))).scalar_one_or_none()
+    topic = (
+        await session.execute(select(Topic).where(col(Topic.slug) == slug))
+    ).scalar_one_or_none()
     if topic is None:
         raise NotFound(slug)
     return topic
@@ -597,7 +600,9 @@ async def update_topic(session: AsyncSession, slug: str, data: Mapping[str, Any]
     topic = await get_topic(session, slug)
     cleaned = validate_topic(data, partial=True)
     if "slug" in cleaned and cleaned["slug"] != topic.slug:
-        taken = await session.execute(select(Topic.id).where(Topic.slug == cleaned["slug"]))
+        taken = await session.execute(
+            select(col(Topic.id)).where(col(Topic.slug) == cleaned["slug"])
+        )
         if taken.first():
             raise Conflict(FieldError("slug", N_("A topic with this slug exists already.")))
     for name, value in cleaned.items():
@@ -607,8 +612,8 @@ async def update_topic(session: AsyncSession, slug: str, data: Mapping[str, Any]
     if {"name_sv", "name_en"} & set(cleaned):
         rows = await session.execute(
             select(Resource)
-            .join(ResourceTopic, ResourceTopic.resource_id == Resource.id)  # type: ignore[arg-type]
-            .where(ResourceTopic.topic_id == topic.id)
+            .join(ResourceTopic, col(ResourceTopic.resource_id) == col(Resource.id))
+            .where(col(ResourceTopic.topic_id) == topic.id)
         )
         for resource in rows.scalars():
             await reindex(session, resource)
@@ -620,7 +625,9 @@ async def delete_topic(session: AsyncSession, slug: str) -> None:
     resource_ids = list(
         (
             await session.execute(
-                select(ResourceTopic.resource_id).where(ResourceTopic.topic_id == topic.id)
+                select(col(ResourceTopic.resource_id)).where(
+                    col(ResourceTopic.topic_id) == topic.id
+                )
             )
         ).scalars()
     )
@@ -637,22 +644,24 @@ async def list_topics(
 ) -> list[tuple[Topic, int]]:
     """Every topic with the number of resources in ``states`` it holds."""
     counts = (
-        select(ResourceTopic.topic_id, func.count().label("n"))
-        .join(Resource, Resource.id == ResourceTopic.resource_id)  # type: ignore[arg-type]
-        .where(Resource.state.in_(states))  # type: ignore[attr-defined]
-        .group_by(ResourceTopic.topic_id)
+        select(col(ResourceTopic.topic_id), func.count().label("n"))
+        .join(Resource, col(Resource.id) == col(ResourceTopic.resource_id))
+        .where(col(Resource.state).in_(states))
+        .group_by(col(ResourceTopic.topic_id))
         .subquery()
     )
     rows = await session.execute(
         select(Topic, func.coalesce(counts.c.n, 0))
-        .outerjoin(counts, counts.c.topic_id == Topic.id)
-        .order_by(Topic.name_sv)
+        .outerjoin(counts, counts.c.topic_id == col(Topic.id))
+        .order_by(col(Topic.name_sv))
     )
     return [(topic, int(count)) for topic, count in rows]
 
 
 async def tag_exists(session: AsyncSession, slug: str) -> bool:
-    return (await session.execute(select(Tag.id).where(Tag.slug == slug))).first() is not None
+    return (
+        await session.execute(select(col(Tag.id)).where(col(Tag.slug) == slug))
+    ).first() is not None
 
 
 async def count_resources(session: AsyncSession) -> int:
