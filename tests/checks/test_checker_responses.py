@@ -68,7 +68,9 @@ async def test_chunked_body_is_read_and_hashed(web):
 
 async def test_broken_chunking_after_a_good_start_still_shows_the_page(web):
     async def bad_chunks(_request, _reader, writer):
-        writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nTransfer-Encoding: chunked\r\n\r\n")
+        writer.write(
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nTransfer-Encoding: chunked\r\n\r\n"
+        )
         body = PAGE.encode()
         writer.write(b"%x\r\n%s\r\n" % (len(body), body))
         await writer.drain()
@@ -160,7 +162,9 @@ async def test_gzip_page_is_decoded_like_a_plain_one(web):
         "gz.test",
         {
             "/plain": web.html(PAGE),
-            "/gz": web.Reply(200, gzip.compress(PAGE.encode()), headers=[("Content-Encoding", "gzip")]),
+            "/gz": web.Reply(
+                200, gzip.compress(PAGE.encode()), headers=[("Content-Encoding", "gzip")]
+            ),
             "/raw-deflate": web.Reply(
                 200,
                 zlib.compress(PAGE.encode())[2:-4],  # deflate without the zlib wrapper (old IIS)
@@ -169,7 +173,9 @@ async def test_gzip_page_is_decoded_like_a_plain_one(web):
         },
     )
     async with web.checker() as checker:
-        plain, gz, raw = [await checker.check(site.url(p)) for p in ("/plain", "/gz", "/raw-deflate")]
+        plain, gz, raw = [
+            await checker.check(site.url(p)) for p in ("/plain", "/gz", "/raw-deflate")
+        ]
     assert gz.content_hash == plain.content_hash == raw.content_hash
 
 

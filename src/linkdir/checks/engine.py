@@ -271,13 +271,22 @@ class _Run:
         when = self.deadline.when()
         return float("inf") if when is None else when - asyncio.get_running_loop().time()
 
-    def add_queueing(self, seconds: float) -> None:
-        # Waiting behind other checks of the same host is politeness, not slowness.
-        if seconds > 0:
-            self.queued += seconds
-            when = self.deadline.when()
+    async def take_slot(self, limiter: HostLimiter, host: str) -> None:
+        """Queue for a host with the deadline clock stopped, then resume it.
+
+        Waiting in line behind other checks of the same host is politeness, not the
+        URL's slowness, so it must not count; the clock cannot just be extended
+        afterwards, because it would have fired during the wait.
+        """
+        when = self.deadline.when()
+        queued = 0.0
+        self.deadline.reschedule(None)
+        try:
+            queued = await limiter.acquire(host)
+        finally:
+            self.queued += queued
             if when is not None:
-                self.deadline.reschedule(when + seconds)
+                self.deadline.reschedule(when + queued)
 
 
 class Checker:
@@ -803,8 +812,8 @@ class Checker:
             write=self.config.read_seconds,
             pool=self.config.connect_seconds,
         )
-        async with self._limiter.slot(host) as queued:
-            run.add_queueing(queued)
+        await run.take_slot(self._limiter, host)
+        try:
             request = self.client.build_request("GET", url, headers=extra_headers, timeout=timeout)
             run.jar.set_cookie_header(request)
             try:
@@ -827,6 +836,8 @@ class Checker:
             finally:
                 with contextlib.suppress(Exception):
                     await response.aclose()
+        finally:
+            self._limiter.release(host)
         answer = _Answer(
             url=url,
             status=response.status_code,

@@ -15,8 +15,8 @@ import ssl
 import time
 import zlib
 from collections import deque
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any
 
 import aiohttp
@@ -60,19 +60,6 @@ class HostLimiter:
     def __len__(self) -> int:
         return len(self._hosts)
 
-    @contextlib.asynccontextmanager
-    async def slot(self, host: str) -> AsyncIterator[float]:
-        """Hold one of the host's slots; yields the seconds spent queueing behind others.
-
-        Time spent waiting out a host's Retry-After is not counted: it belongs to the
-        check's deadline, while queueing behind other checks does not.
-        """
-        queued = await self._acquire(host)
-        try:
-            yield queued
-        finally:
-            self._release(host)
-
     def slow_down(self, host: str, delay: float) -> None:
         state = self._hosts.setdefault(host, _HostState())
         state.not_before = max(state.not_before, time.monotonic() + delay)
@@ -85,7 +72,12 @@ class HostLimiter:
             for _ in range(self._per_host):
                 self._wake(state)
 
-    async def _acquire(self, host: str) -> float:
+    async def acquire(self, host: str) -> float:
+        """Take one of the host's slots; returns the seconds spent queueing behind others.
+
+        Time spent waiting out the host's Retry-After is not included: that belongs to
+        the check's deadline, while queueing behind other checks does not.
+        """
         state = self._hosts.setdefault(host, _HostState())
         loop = asyncio.get_running_loop()
         queued = 0.0
@@ -111,7 +103,7 @@ class HostLimiter:
                 with contextlib.suppress(ValueError):
                     state.waiters.remove(waiter)
 
-    def _release(self, host: str) -> None:
+    def release(self, host: str) -> None:
         state = self._hosts.get(host)
         if state is None:
             return
@@ -242,6 +234,10 @@ def build_client(
         trust_env=False,
         skip_auto_headers=("User-Agent",),
     )
+    # aiohttp silently resends an idempotent request once after a reset; our retries
+    # are explicit (with backoff and a host slow-down), so a reset must reach them.
+    if hasattr(session, "_retry_connection"):
+        session._retry_connection = False
     transport = AiohttpTransport(client=session)
     return httpx.AsyncClient(
         transport=transport,
@@ -252,11 +248,12 @@ def build_client(
     )
 
 
-def _refusing_cookies() -> httpx.Cookies:
-    """A client-wide jar that stores nothing: each check keeps its own cookies."""
-    from http.cookiejar import CookieJar, DefaultCookiePolicy
+def _refusing_cookies() -> CookieJar:
+    """A client-wide jar that stores nothing: each check keeps its own cookies.
 
-    return httpx.Cookies(CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])))
+    (A bare CookieJar, not httpx.Cookies: httpx copies the latter into a default jar.)
+    """
+    return CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
 
 
 # --------------------------------------------------------------------------- bodies

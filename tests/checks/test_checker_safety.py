@@ -1,0 +1,152 @@
+"""SSRF guard, per-host politeness measured at the server, and streaming many URLs."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from linkdir.checks.engine import Checker, EngineConfig, FetchError
+from linkdir.checks.netguard import StaticResolver
+
+PAGE = (
+    "<html><head><title>Sida</title></head>"
+    "<body><main><p>Innehåll om bibliotek.</p></main></body></html>"
+)
+
+
+async def test_loopback_literals_and_localhost_are_refused_by_default(web):
+    site = web.site("victim.test", {"/admin": web.html(PAGE)})
+    urls = [
+        f"http://{site.ip}:{site.port}/admin",
+        f"http://localhost:{site.port}/admin",
+        f"http://[::1]:{site.port}/admin",
+        f"http://[::ffff:{site.ip}]:{site.port}/admin",
+        f"http://0.0.0.0:{site.port}/admin",
+        "http://169.254.169.254/latest/meta-data/",
+    ]
+    async with Checker(EngineConfig(timeout=3)) as checker:
+        results = [await checker.check(url) for url in urls]
+    assert [(r.status, r.reason) for r in results] == [("broken", "blocked_address")] * len(urls)
+    assert site.requests == [] and site.counter.connections == 0
+
+
+async def test_a_name_resolving_to_loopback_is_refused(web):
+    site = web.site("innocent.test", {"/": web.html(PAGE)})
+    config = EngineConfig(resolver=StaticResolver({"innocent.test": site.ip}), timeout=3)
+    async with Checker(config) as checker:
+        result = await checker.check(site.url("/"))
+    assert (result.status, result.reason) == ("broken", "blocked_address")
+    assert site.counter.connections == 0
+
+
+async def test_a_redirect_into_a_private_range_is_refused(web):
+    inside = web.site("inside.test", {"/secret": web.html(PAGE)})
+    outside = web.site("outside.test", {"/link": web.redirect(inside.url("/secret"), 302)})
+    # Only the "public" site's address is allowed; the redirect target is not.
+    async with web.checker(allow_networks=(f"{outside.ip}/32",)) as checker:
+        result = await checker.check(outside.url("/link"))
+    assert (result.status, result.reason) == ("broken", "blocked_address")
+    assert [r.status for r in result.redirects] == [302]
+    assert inside.counter.connections == 0
+
+
+async def test_a_name_with_public_and_private_addresses_is_dialled_only_on_allowed_ones(web):
+    good = web.site("mixed.test", {"/": web.html(PAGE)})
+    bad = web.site("mixed-private.test", {"/": web.html(PAGE)}, ip=None)
+    web.resolver.add("mixed.test", bad.ip, good.ip)
+    result = await web.check(good.url("/"), allow_networks=(f"{good.ip}/32",))
+    # bad's port differs, but the point is which address is dialled: never bad.ip.
+    assert bad.counter.connections == 0
+    assert result.status == "ok"
+
+
+async def test_allow_networks_opens_a_range(web):
+    site = web.site("lab.test", {"/": web.html(PAGE)})
+    async with web.checker(allow_networks=("127.0.0.0/8",)) as checker:
+        result = await checker.check(f"http://{site.ip}:{site.port}/")
+    assert result.status == "ok"
+
+
+async def test_invalid_urls_are_reported_not_raised(web):
+    async with web.checker() as checker:
+        results = [
+            await checker.check(url)
+            for url in ("", "not a url", "ftp://files.test/x", "mailto:a@b.se", "http://")
+        ]
+    assert [(r.status, r.reason) for r in results] == [("broken", "invalid_url")] * 5
+
+
+async def test_never_more_than_per_host_connections_on_one_host(web):
+    def pages(request):
+        if "linkdir-probe" in request.path:
+            return web.Reply(404, b"", delay=0.03)
+        return web.html(PAGE.replace("bibliotek", request.path), delay=0.03)
+
+    site = web.site("busy.test", fallback=pages)
+    # Same host name over https on another port: the budget is per host, not per scheme.
+    secure = web.site("busy.test", fallback=pages, tls="valid", ip=site.ip)
+    urls = [site.url(f"/a/{i}") for i in range(40)] + [secure.url(f"/a/{i}") for i in range(40)]
+    urls = [u for pair in zip(urls[:40], urls[40:], strict=True) for u in pair]
+    async with web.checker(per_host=2, concurrency=50) as checker:
+        results = [r async for r in checker.check_many(urls)]
+    assert len(results) == 80 and all(r.status == "ok" for r in results)
+    assert 1 <= site.counter.max_open <= 2  # counted server-side, both ports together
+
+
+async def test_per_host_limit_does_not_starve_other_hosts(web):
+    slow = web.site("slow.test", fallback=web.html(PAGE, delay=0.2))
+    fast = web.site("fast.test", fallback=web.html(PAGE))
+    urls = [slow.url(f"/s/{i}") for i in range(10)] + [fast.url(f"/f/{i}") for i in range(10)]
+    order = []
+    async with web.checker(per_host=1, concurrency=20, probe_soft_404=False) as checker:
+        async for result in checker.check_many(urls):
+            order.append(result.url)
+    assert all("fast.test" in url for url in order[:10])  # results stream as they finish
+    assert slow.counter.max_open == 1
+
+
+async def test_check_many_reads_its_input_lazily(web):
+    site = web.site("lazy.test", fallback=web.html(PAGE))
+    pulled = 0
+
+    async def endless():
+        nonlocal pulled
+        for i in range(1_000_000):
+            pulled += 1
+            yield site.url(f"/p/{i}")
+
+    async with web.checker(concurrency=10, probe_soft_404=False) as checker:
+        stream = checker.check_many(endless())
+        got = [await anext(stream) for _ in range(20)]
+        await stream.aclose()
+    assert len(got) == 20
+    assert pulled <= 2000  # a bounded look-ahead, not the whole input
+
+
+async def test_fetch_page_uses_the_same_guard_and_follows_redirects(web):
+    site = web.site(
+        "import.test", {"/lista": web.redirect("/lankar", 301), "/lankar": web.html(PAGE)}
+    )
+    async with web.checker() as checker:
+        page = await checker.fetch_page(site.url("/lista"), max_bytes=10_000)
+    assert (page.status, page.final_url) == (200, site.url("/lankar"))
+    assert "Innehåll om bibliotek" in page.text
+    async with Checker(EngineConfig(timeout=3)) as strict:
+        try:
+            await strict.fetch_page(f"http://{site.ip}:{site.port}/lankar", max_bytes=1000)
+        except FetchError as error:
+            assert error.reason == "blocked_address"
+        else:
+            raise AssertionError("fetch_page reached a loopback address")
+
+
+async def test_a_slow_host_does_not_eat_the_deadline_of_queued_checks(web):
+    site = web.site("queue.test", fallback=web.html(PAGE, delay=0.25))
+    started = time.monotonic()
+    async with web.checker(per_host=1, timeout=1.0, probe_soft_404=False) as checker:
+        results = await asyncio.gather(*(checker.check(site.url(f"/q/{i}")) for i in range(8)))
+    # Eight requests one at a time take ~2 s, twice the 1 s deadline, yet none timed
+    # out: waiting politely in line is not the URL's fault.
+    assert time.monotonic() - started >= 1.9
+    assert all(r.status == "ok" for r in results), [r.reason for r in results]
+    assert max(r.elapsed_ms for r in results) < 900
