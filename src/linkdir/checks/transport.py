@@ -125,6 +125,9 @@ class HostLimiter:
                 return
 
 
+CLOSE_GRACE = 0.05  # seconds a closed socket may still count as open at the server
+
+
 class PoliteConnector(aiohttp.TCPConnector):
     """TCPConnector that never has more than ``per_host`` sockets open to one host name.
 
@@ -141,6 +144,8 @@ class PoliteConnector(aiohttp.TCPConnector):
         self._budget_per_host = per_host
         self._max_open = max_open
         self._open_by_host: dict[str, set[ResponseHandler]] = {}
+        self._closed_at: dict[str, deque[float]] = {}
+        self._opening: dict[str, int] = {}
         self._open_total = 0
 
     async def _create_connection(
@@ -148,7 +153,15 @@ class PoliteConnector(aiohttp.TCPConnector):
     ) -> ResponseHandler:
         host = (req.url.raw_host or "").lower()
         await self._make_room(host)
-        proto = await super()._create_connection(req, traces, timeout)
+        # Count the socket from now on: a second connection to the same host created
+        # while this one is still in its handshake must see it.
+        self._opening[host] = self._opening.get(host, 0) + 1
+        try:
+            proto = await super()._create_connection(req, traces, timeout)
+        finally:
+            self._opening[host] -= 1
+            if not self._opening[host]:
+                del self._opening[host]
         closed = proto.closed
         if closed is not None and not closed.done():
             self._open_by_host.setdefault(host, set()).add(proto)
@@ -165,11 +178,28 @@ class PoliteConnector(aiohttp.TCPConnector):
             self._open_total -= 1
             if not protos:
                 del self._open_by_host[host]
+            now = time.monotonic()
+            self._closed_at.setdefault(host, deque(maxlen=self._budget_per_host)).append(now)
+            if len(self._closed_at) > 4 * self._max_open:
+                for name in [n for n, when in self._closed_at.items() if now - when[-1] > 1]:
+                    del self._closed_at[name]
+
+    def _count(self, host: str) -> int:
+        return len(self._open_by_host.get(host, ())) + self._opening.get(host, 0)
 
     async def _make_room(self, host: str) -> None:
         if self._open_total >= self._max_open:
             self._close_idle(lambda _key: True, limit=max(1, self._open_total - self._max_open + 1))
-        while len(self._open_by_host.get(host, ())) >= self._budget_per_host:
+        while True:
+            now = time.monotonic()
+            # A socket we just closed is still open for the server until it has read
+            # our FIN: it counts for a moment, so the server never sees one too many.
+            recent = [t for t in self._closed_at.get(host, ()) if now - t < CLOSE_GRACE]
+            if self._count(host) + len(recent) < self._budget_per_host:
+                return
+            if self._count(host) < self._budget_per_host:
+                await asyncio.sleep(CLOSE_GRACE - (now - min(recent)))
+                continue
             closing = self._close_idle(lambda key: key.host.lower() == host, limit=1)
             if closing:
                 with contextlib.suppress(Exception):

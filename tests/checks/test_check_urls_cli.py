@@ -1,0 +1,124 @@
+"""`linkdir check-urls`: the DESIGN §4 output, exit statuses, and input handling."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+
+import pytest
+from click.testing import CliRunner
+
+from linkdir.cli import main
+
+PAGE = (
+    "<html><head><title>Guide</title></head><body><main><h1>Guide</h1>"
+    "<p>Senast uppdaterad: 2021-03-03</p><p>Om e-böcker på biblioteket.</p></main></body></html>"
+)
+ENV = {"LINKDIR_CHECKER_ALLOW_NETWORKS": "127.0.0.0/8", "LINKDIR_CHECKER_TIMEOUT": "5"}
+
+
+@pytest.fixture
+def site(web):
+    site = web.site(
+        "cli.test",
+        {"/guide": web.html(PAGE), "/old": web.redirect("/guide", 301)},
+    )
+    site.base = f"http://{site.ip}:{site.port}"  # the CLI resolves names for real
+    return site
+
+
+def run(args, *, input=None, env=None):
+    runner = CliRunner()
+    return runner.invoke(main, ["check-urls", *args], input=input, env={**ENV, **(env or {})})
+
+
+def test_json_output_has_exactly_the_documented_shape(site, tmp_path):
+    urls = tmp_path / "urls.txt"
+    urls.write_text(
+        f"# a comment\n\n{site.base}/guide\n  {site.base}/old  \n{site.base}/missing\n"
+        "inte en adress\n",
+        encoding="utf-8",
+    )
+    result = run([str(urls), "--format", "json"])
+    assert result.exit_code == 1, result.output
+    document = json.loads(result.stdout)
+    assert list(document) == ["results", "summary"]
+    items = {item["url"]: item for item in document["results"]}
+    assert len(items) == 4
+    for item in items.values():
+        assert list(item) == [
+            "url", "status", "http_status", "reason", "final_url", "redirects",
+            "modified", "elapsed_ms", "checked_at",
+        ]  # fmt: skip
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", item["checked_at"])
+        assert isinstance(item["elapsed_ms"], int)
+    guide = items[f"{site.base}/guide"]
+    assert (guide["status"], guide["http_status"], guide["modified"]) == ("ok", 200, "2021-03-03")
+    old = items[f"{site.base}/old"]
+    assert old["status"] == "moved"
+    assert old["final_url"] == f"{site.base}/guide"
+    assert old["redirects"] == [{"url": f"{site.base}/old", "status": 301}]
+    assert items[f"{site.base}/missing"]["reason"] == "http_404"
+    assert items["inte en adress"]["reason"] == "invalid_url"
+    summary = document["summary"]
+    assert list(summary) == ["ok", "moved", "broken", "unverified", "seconds"]
+    assert (summary["ok"], summary["moved"], summary["broken"], summary["unverified"]) == (
+        1,
+        1,
+        2,
+        0,
+    )
+    assert isinstance(summary["seconds"], float)
+
+
+def test_nothing_broken_exits_zero_and_reads_stdin(site):
+    result = run(["-", "--format", "json"], input=f"{site.base}/guide\n{site.base}/old\n")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["summary"]["broken"] == 0
+
+
+def test_empty_input_is_a_valid_empty_report(site):
+    result = run(["-", "--format", "json"], input="# nothing here\n\n")
+    assert result.exit_code == 0
+    document = json.loads(result.stdout)
+    assert document["results"] == []
+    assert document["summary"]["ok"] == 0
+
+
+def test_loopback_is_refused_without_the_allow_setting(site):
+    result = run(["-", "--format", "json"], input=f"{site.base}/guide\n", env={
+        "LINKDIR_CHECKER_ALLOW_NETWORKS": ""
+    })  # fmt: skip
+    assert result.exit_code == 1
+    assert json.loads(result.stdout)["results"][0]["reason"] == "blocked_address"
+    assert site.requests == []
+
+
+def test_csv_output(site):
+    result = run(["-", "--format", "csv"], input=f"{site.base}/old\n")
+    assert result.exit_code == 0
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert rows[0]["status"] == "moved"
+    assert rows[0]["final_url"] == f"{site.base}/guide"
+    assert rows[0]["redirects"] == f"301 {site.base}/old"
+
+
+def test_table_output(site):
+    result = run(["-", "--format", "table"], input=f"{site.base}/guide\n{site.base}/missing\n")
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["STATUS", "HTTP", "REASON", "URL"]
+    assert any(line.split()[:3] == ["broken", "404", "http_404"] for line in lines)
+    assert "1 ok, 0 moved, 1 broken, 0 unverified" in result.stdout
+
+
+def test_usage_errors_exit_two(tmp_path):
+    missing = run([str(tmp_path / "nope.txt")])
+    assert missing.exit_code == 2
+    bad_format = run(["-", "--format", "xml"], input="")
+    assert bad_format.exit_code == 2
+    bad_setting = run(["-"], input="", env={"LINKDIR_CHECKER_PER_HOST": "many"})
+    assert bad_setting.exit_code == 2
+    assert "LINKDIR_CHECKER_PER_HOST" in bad_setting.output
