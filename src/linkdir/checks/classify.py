@@ -51,6 +51,13 @@ _NOT_FOUND = re.compile(
     ),
     re.IGNORECASE,
 )
+# Every _NOT_FOUND branch contains one of these; checking them first skips the regex on
+# nearly every real page.
+_NOT_FOUND_HINTS = (
+    "404", "found", "hitta", "finns", "exist", "saknas", "borttagen", "tagits", "flyttats",
+    "raderats", "removed", "moved", "available", "find",
+)  # fmt: skip
+_PARKED_HINTS = ("domain", "domän", "parked")
 _TITLE_404 = re.compile(r"^\W*(?:404|fel\s*404|error\s*404)\b", re.IGNORECASE)
 
 _PARKED = re.compile(
@@ -77,22 +84,24 @@ _PARKED = re.compile(
     ),
     re.IGNORECASE,
 )
-PARKING_HOSTS = (
-    "sedoparking.com",
-    "sedo.com",
-    "parkingcrew.net",
-    "bodis.com",
-    "above.com",
-    "parklogic.com",
-    "dan.com",
-    "afternic.com",
-    "hugedomains.com",
-    "domainmarket.com",
-    "undeveloped.com",
-    "parking.godaddy.com",
-    "domainnamesales.com",
-    "uniregistry.com",
-    "buydomains.com",
+PARKING_HOSTS = frozenset(
+    {
+        "sedoparking.com",
+        "sedo.com",
+        "parkingcrew.net",
+        "bodis.com",
+        "above.com",
+        "parklogic.com",
+        "dan.com",
+        "afternic.com",
+        "hugedomains.com",
+        "domainmarket.com",
+        "undeveloped.com",
+        "parking.godaddy.com",
+        "domainnamesales.com",
+        "uniregistry.com",
+        "buydomains.com",
+    }
 )
 
 _CHALLENGE_TITLES = re.compile(
@@ -224,9 +233,16 @@ def analyse(body: bytes, charset: str | None, *, today: date) -> Page | None:
 
     meta_modified, meta_published = freshness.meta_dates(metas, today=today)
     ld_modified, ld_published = freshness.json_ld_dates(json_ld, today=today)
-    modified = ld_modified or meta_modified or freshness.visible_modified(full_text, today=today)
+    lowered_text = full_text.lower()
+    modified = (
+        ld_modified
+        or meta_modified
+        or freshness.visible_modified(full_text, today=today, lowered=lowered_text)
+    )
     published = (
-        ld_published or meta_published or freshness.visible_published(full_text, today=today)
+        ld_published
+        or meta_published
+        or freshness.visible_published(full_text, today=today, lowered=lowered_text)
     )
 
     for element in list(root.iter()):
@@ -237,14 +253,16 @@ def analyse(body: bytes, charset: str | None, *, today: date) -> Page | None:
     main = _main_container(root)
     main_text = _text(main)
 
+    head_text = f"{title} {headings}"
+    short_main = main_text[:1500] if len(main_text) < 3000 else ""
     not_found = bool(
         _TITLE_404.match(title)
-        or _NOT_FOUND.search(title)
-        or _NOT_FOUND.search(headings)
-        or (len(main_text) < 3000 and _NOT_FOUND.search(main_text[:1500]))
+        or (_hinted(head_text, _NOT_FOUND_HINTS) and _NOT_FOUND.search(head_text))
+        or (_hinted(short_main, _NOT_FOUND_HINTS) and _NOT_FOUND.search(short_main))
     )
+    parked_text = f"{title} {full_text[:3000]}" if len(full_text) < 5000 else ""
     parked = parking_script or bool(
-        len(full_text) < 5000 and (_PARKED.search(title) or _PARKED.search(full_text[:3000]))
+        _hinted(parked_text, _PARKED_HINTS) and _PARKED.search(parked_text)
     )
     return Page(
         title=title,
@@ -257,6 +275,14 @@ def analyse(body: bytes, charset: str | None, *, today: date) -> Page | None:
         challenge=challenge,
         login_form=login_form and bool(_LOGIN_TITLE.search(title + " " + headings)),
     )
+
+
+def _hinted(text: str, hints: tuple[str, ...]) -> bool:
+    lowered = text.lower()
+    for hint in hints:  # noqa: SIM110 - a plain loop: any() with a generator is slower here
+        if hint in lowered:
+            return True
+    return False
 
 
 def _parse_refresh(content: str) -> tuple[float, str] | None:
@@ -309,12 +335,15 @@ def _squash(text: str) -> str:
     return " ".join(text.split())
 
 
-def _host_matches(url: str, hosts: tuple[str, ...]) -> bool:
+def _host_matches(url: str, hosts: frozenset[str]) -> bool:
+    if not url:
+        return False
     try:
         host = (urlsplit(url).hostname or "").lower()
     except ValueError:
         return False
-    return bool(host) and any(host == h or host.endswith("." + h) for h in hosts)
+    labels = host.split(".")
+    return any(".".join(labels[i:]) in hosts for i in range(len(labels) - 1))
 
 
 def is_parking_host(url: str) -> bool:

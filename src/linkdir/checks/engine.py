@@ -81,6 +81,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -278,6 +279,8 @@ class _Run:
         URL's slowness, so it must not count; the clock cannot just be extended
         afterwards, because it would have fired during the wait.
         """
+        if limiter.try_acquire(host):
+            return  # the common case: no queue, nothing to pause
         when = self.deadline.when()
         queued = 0.0
         self.deadline.reschedule(None)
@@ -297,21 +300,29 @@ class Checker:
         self._guard = AddressGuard(config.resolver, config.allow_networks)
         self._limiter = HostLimiter(config.per_host)
         self._client: httpx.AsyncClient | None = None
+        self._transport: httpx.AsyncBaseTransport | None = None
+        self._headers = {
+            "User-Agent": config.user_agent,
+            "Accept": _ACCEPT,
+            "Accept-Language": config.accept_language,
+            # Only what we can inflate with a cap; br and zstd have no max_length.
+            "Accept-Encoding": "gzip, deflate",
+        }
+        self._timeouts = httpx.Timeout(
+            connect=config.connect_seconds,
+            read=config.read_seconds,
+            write=config.read_seconds,
+            pool=config.connect_seconds,
+        ).as_dict()
         self._probes: OrderedDict[tuple[str, str], asyncio.Future[_Probe | None]] = OrderedDict()
         self._probe_tasks: set[asyncio.Task[None]] = set()
 
     async def __aenter__(self) -> Checker:
-        self._client = build_client(
+        self._client, self._transport = build_client(
             guard=self._guard,
             per_host=self.config.per_host,
             concurrency=self.config.concurrency,
-            headers={
-                "User-Agent": self.config.user_agent,
-                "Accept": _ACCEPT,
-                "Accept-Language": self.config.accept_language,
-                # Only what we can inflate with a cap; br and zstd have no max_length.
-                "Accept-Encoding": "gzip, deflate",
-            },
+            headers=self._headers,
             extra_ca_file=self.config.extra_ca_file,
         )
         return self
@@ -328,9 +339,17 @@ class Checker:
         if self._client is not None:
             await self._client.aclose()
             self._client = None
+            self._transport = None
+
+    @property
+    def transport(self) -> httpx.AsyncBaseTransport:
+        if self._transport is None:
+            raise RuntimeError("use Checker as `async with Checker(config) as checker:`")
+        return self._transport
 
     @property
     def client(self) -> httpx.AsyncClient:
+        """An httpx client on the same guarded, polite transport (for ad-hoc requests)."""
         if self._client is None:
             raise RuntimeError("use Checker as `async with Checker(config) as checker:`")
         return self._client
@@ -806,23 +825,22 @@ class Checker:
         except (BlockedAddressError, NameResolutionError) as error:
             reason, detail, _ = classify_error(error)
             raise _Failure(reason, detail) from None
-        timeout = httpx.Timeout(
-            connect=self.config.connect_seconds,
-            read=self.config.read_seconds,
-            write=self.config.read_seconds,
-            pool=self.config.connect_seconds,
-        )
         await run.take_slot(self._limiter, host)
         try:
-            request = self.client.build_request("GET", url, headers=extra_headers, timeout=timeout)
-            run.jar.set_cookie_header(request)
+            headers = {**self._headers, **extra_headers} if extra_headers else self._headers
+            request = httpx.Request(
+                "GET", url, headers=headers, extensions={"timeout": self._timeouts}
+            )
+            if len(run.jar.jar):
+                run.jar.set_cookie_header(request)
             try:
-                response = await self.client.send(request, stream=True)
+                response = await self.transport.handle_async_request(request)
             except Exception as error:
                 reason, detail, retryable = classify_error(error)
                 raise _Failure(reason, detail, retryable) from None
             try:
-                run.jar.extract_cookies(response)
+                if "set-cookie" in response.headers:
+                    run.jar.extract_cookies(response)
                 content_type, charset = _content_type(response.headers)
                 if body_limit is not None:
                     limit = body_limit
@@ -897,8 +915,12 @@ def parse_url(raw: str) -> httpx.URL | str:
 
 
 def host_key(raw: str) -> str | None:
-    parsed = parse_url(raw)
-    return None if isinstance(parsed, str) else parsed.raw_host.decode("ascii").lower()
+    """The host a URL is scheduled under (cheap; the check itself parses properly)."""
+    try:
+        host = urlsplit(raw.strip()).hostname
+    except ValueError:
+        return None
+    return host.lower() if host else None
 
 
 def retry_after(value: str | None) -> float | None:

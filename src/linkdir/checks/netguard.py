@@ -145,6 +145,7 @@ class AddressGuard:
         self._max_entries = max_entries
         self._cache: OrderedDict[str, tuple[float, list[str]]] = OrderedDict()
         self._inflight: dict[str, asyncio.Future[list[str]]] = {}
+        self._literals: dict[str, str] = {}  # host -> "ok" | "no" | "name"
 
     def allows(self, address: IPAddress) -> bool:
         """Whether the checker may connect to ``address``."""
@@ -154,12 +155,16 @@ class AddressGuard:
 
     def vet_literal(self, host: str) -> bool:
         """For a host that is an IP literal: raise if refused; return False for a name."""
-        address = parse_ip(host)
-        if address is None:
-            return False
-        if not self.allows(address):
-            raise BlockedAddressError(host, [str(address)])
-        return True
+        verdict = self._literals.get(host)
+        if verdict is None:
+            address = parse_ip(host)
+            verdict = "name" if address is None else "ok" if self.allows(address) else "no"
+            if len(self._literals) >= self._max_entries:
+                self._literals.clear()
+            self._literals[host] = verdict
+        if verdict == "no":
+            raise BlockedAddressError(host, [host])
+        return verdict == "ok"
 
     async def resolve(self, host: str, port: int) -> list[str]:
         """Vetted addresses of ``host``; raises NameResolutionError or BlockedAddressError."""

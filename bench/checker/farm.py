@@ -1,0 +1,467 @@
+"""Link-checker benchmark: a farm of 100 slow hosts, checked by linkdir, linkinator and LinkChecker.
+
+    python bench/checker/farm.py            # all three tools, same run
+    python bench/checker/farm.py --only linkdir --urls 2000
+
+The farm runs in its own process: 100 HTTP servers on 127.0.1.1-127.0.1.100 (one port),
+each answering every request after 50 ms and counting its open connections. 5,000 URLs
+are spread evenly over the hosts. Each tool checks them in turn; the script prints
+links/s, the most connections one host saw open at once (counted by the farm), and the
+tool's peak RSS (sum over its process tree, sampled from /proc), plus ratios against
+linkinator from the same run. Only loopback addresses are ever targeted.
+
+linkinator (npm) and LinkChecker (PyPI) are installed on first use into
+bench/checker/.tools/ (git-ignored): node_modules for linkinator, a throw-away venv
+for LinkChecker.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+TOOLS = HERE / ".tools"
+LINKINATOR_VERSION = "7.6.1"
+LINKCHECKER_VERSION = "10.6.0"
+HOSTS = [f"127.0.1.{i}" for i in range(1, 101)]
+DELAY = 0.05
+
+
+# ---------------------------------------------------------------------------------- farm
+
+
+@dataclass
+class HostStats:
+    open: int = 0
+    max_open: int = 0
+    requests: int = 0
+
+
+class FarmConnection(asyncio.Protocol):
+    """Minimal HTTP/1.1 keep-alive server: every answer comes DELAY seconds late."""
+
+    def __init__(self, stats: HostStats, index: bytes, pages: int) -> None:
+        self.stats = stats
+        self.index = index
+        self.pages = pages
+        self.buffer = b""
+        self.transport: asyncio.Transport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+        self.stats.open += 1
+        self.stats.max_open = max(self.stats.max_open, self.stats.open)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.stats.open -= 1
+        self.transport = None
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        loop = asyncio.get_running_loop()
+        while b"\r\n\r\n" in self.buffer:
+            head, self.buffer = self.buffer.split(b"\r\n\r\n", 1)
+            lines = head.split(b"\r\n")
+            method, target, *_ = lines[0].split(b" ")
+            close = any(
+                line.lower().startswith(b"connection:") and b"close" in line.lower()
+                for line in lines[1:]
+            )
+            self.stats.requests += 1
+            loop.call_later(DELAY, self.respond, method, target, close)
+
+    def respond(self, method: bytes, target: bytes, close: bool) -> None:
+        if self.transport is None or self.transport.is_closing():
+            return
+        path = target.split(b"?", 1)[0].decode("latin-1")
+        status, body = self.page(path)
+        head = (
+            f"HTTP/1.1 {status}\r\nContent-Type: text/html; charset=utf-8\r\n"
+            f"Content-Length: {len(body)}\r\n"
+            f"Connection: {'close' if close else 'keep-alive'}\r\n\r\n"
+        ).encode()
+        self.transport.write(head if method == b"HEAD" else head + body)
+        if close:
+            self.transport.close()
+
+    def page(self, path: str) -> tuple[str, bytes]:
+        if path == "/index.html":
+            return "200 OK", self.index
+        if path.startswith("/docs/page-") and path.endswith(".html"):
+            number = path[len("/docs/page-") : -len(".html")]
+            if number.isdigit() and int(number) < self.pages:
+                return "200 OK", page_html(int(number))
+        return (
+            "404 Not Found",
+            b"<html><head><title>Not found</title></head><body>404</body></html>",
+        )
+
+
+def page_html(number: int) -> bytes:
+    words = " ".join(f"ord{(number * 7 + k) % 997}" for k in range(60))
+    return (
+        f"<!doctype html><html lang='sv'><head><title>Dokument {number}</title></head><body>"
+        f"<nav><a href='/'>Start</a> <a href='/om'>Om</a></nav><main><h1>Dokument {number}</h1>"
+        f"<p>Resurs nummer {number} om digital delaktighet. {words}</p></main>"
+        f"<footer>Biblioteket</footer></body></html>"
+    ).encode()
+
+
+def farm_urls(port: int, count: int) -> list[str]:
+    """``count`` URLs spread evenly (round-robin) over the hosts."""
+    per_host = -(-count // len(HOSTS))
+    return [
+        f"http://{HOSTS[i % len(HOSTS)]}:{port}/docs/page-{i // len(HOSTS)}.html"
+        for i in range(count)
+        if i // len(HOSTS) < per_host
+    ]
+
+
+def serve_farm(port: int, count: int) -> None:
+    """Farm process: serve, and answer ``stats``/``reset`` lines on stdin with JSON."""
+    urls = farm_urls(port, count)
+    index = (
+        "<!doctype html><html><head><title>Farm index</title></head><body><ul>"
+        + "".join(f"<li><a href='{url}'>{i}</a></li>" for i, url in enumerate(urls))
+        + "</ul></body></html>"
+    ).encode()
+    pages = -(-count // len(HOSTS))
+    stats = {host: HostStats() for host in HOSTS}
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        for host in HOSTS:
+            await loop.create_server(
+                lambda host=host: FarmConnection(stats[host], index, pages),
+                host,
+                port,
+                backlog=1024,
+                reuse_address=True,
+            )
+        print(json.dumps({"ready": True}), flush=True)
+        done = loop.create_future()
+
+        def commands() -> None:
+            for line in sys.stdin:
+                command = line.strip()
+                loop.call_soon_threadsafe(answer, command)
+            loop.call_soon_threadsafe(done.set_result, None)
+
+        def answer(command: str) -> None:
+            if command == "reset":
+                for item in stats.values():
+                    item.max_open = item.open
+                    item.requests = 0
+            print(
+                json.dumps(
+                    {
+                        "max_open_per_host": max(s.max_open for s in stats.values()),
+                        "requests": sum(s.requests for s in stats.values()),
+                        "open_now": sum(s.open for s in stats.values()),
+                    }
+                ),
+                flush=True,
+            )
+
+        threading.Thread(target=commands, daemon=True).start()
+        await done
+
+    asyncio.run(main())
+
+
+class Farm:
+    """The farm subprocess, seen from the benchmark."""
+
+    def __init__(self, count: int) -> None:
+        self.port = free_port()
+        self.count = count
+        self.process = subprocess.Popen(
+            [sys.executable, __file__, "--serve-farm", str(self.port), "--urls", str(count)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert json.loads(self.readline())["ready"]
+
+    def readline(self) -> str:
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline()
+        if not line:
+            raise RuntimeError("the farm process died")
+        return line
+
+    def command(self, name: str) -> dict[str, int]:
+        assert self.process.stdin is not None
+        self.process.stdin.write(name + "\n")
+        self.process.stdin.flush()
+        return dict(json.loads(self.readline()))
+
+    def close(self) -> None:
+        if self.process.stdin is not None:
+            self.process.stdin.close()
+        try:
+            self.process.wait(5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+def free_port() -> int:
+    """A port that is free on every farm address."""
+    for _ in range(50):
+        with socket.socket() as probe:
+            probe.bind((HOSTS[0], 0))
+            port = int(probe.getsockname()[1])
+        try:
+            for host in HOSTS:
+                with socket.socket() as s:
+                    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                    s.bind((host, port))
+            return port
+        except OSError:
+            continue
+    raise RuntimeError("no common free port on 127.0.1.1-100")
+
+
+# ---------------------------------------------------------------------------------- tools
+
+
+def tree_rss_kb(pid: int) -> int:
+    """Resident memory of ``pid`` and all its descendants, in kB."""
+    total = 0
+    stack = [pid]
+    while stack:
+        current = stack.pop()
+        try:
+            with open(f"/proc/{current}/status") as status:
+                for line in status:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1])
+                        break
+            for task in os.listdir(f"/proc/{current}/task"):
+                with open(f"/proc/{current}/task/{task}/children") as children:
+                    stack.extend(int(child) for child in children.read().split())
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            continue
+    return total
+
+
+@dataclass
+class Run:
+    tool: str
+    seconds: float
+    links: int
+    peak_rss_mb: float
+    max_open_per_host: int
+    farm_requests: int
+    note: str = ""
+
+    @property
+    def links_per_second(self) -> float:
+        return self.links / self.seconds if self.seconds else 0.0
+
+
+def measure(
+    tool: str, command: list[str], farm: Farm, links: int, *, env: dict[str, str] | None = None
+) -> tuple[Run, str]:
+    farm.command("reset")
+    started = time.monotonic()
+    process = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, **(env or {})},
+        cwd=ROOT,
+    )
+    peak = 0
+    output: list[bytes] = []
+    reader = threading.Thread(
+        target=lambda: output.append(process.stdout.read() if process.stdout else b"")
+    )
+    errors: list[bytes] = []
+    err_reader = threading.Thread(
+        target=lambda: errors.append(process.stderr.read() if process.stderr else b"")
+    )
+    reader.start()
+    err_reader.start()
+    while process.poll() is None:
+        peak = max(peak, tree_rss_kb(process.pid))
+        if time.monotonic() - started > 900:
+            process.kill()
+        time.sleep(0.02)
+    seconds = time.monotonic() - started
+    reader.join()
+    err_reader.join()
+    stats = farm.command("stats")
+    text = (output[0] if output else b"").decode("utf-8", "replace")
+    if process.returncode not in (0, 1):
+        sys.stderr.write((errors[0] if errors else b"").decode("utf-8", "replace")[-2000:])
+    run = Run(
+        tool=tool,
+        seconds=seconds,
+        links=links,
+        peak_rss_mb=peak / 1024,
+        max_open_per_host=stats["max_open_per_host"],
+        farm_requests=stats["requests"],
+        note=f"exit {process.returncode}",
+    )
+    return run, text
+
+
+def ensure_linkinator() -> Path:
+    binary = TOOLS / "node" / "node_modules" / ".bin" / "linkinator"
+    if not binary.exists():
+        (TOOLS / "node").mkdir(parents=True, exist_ok=True)
+        ignore_tools()
+        subprocess.run(
+            ["npm", "install", "--no-audit", "--no-fund", "--prefix", str(TOOLS / "node"),
+             f"linkinator@{LINKINATOR_VERSION}"],
+            check=True,
+        )  # fmt: skip
+    return binary
+
+
+def ensure_linkchecker() -> Path:
+    venv = TOOLS / "linkchecker-venv"
+    binary = venv / "bin" / "linkchecker"
+    if not binary.exists():
+        ignore_tools()
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run(
+            [str(venv / "bin" / "pip"), "install", "--quiet",
+             f"linkchecker=={LINKCHECKER_VERSION}"],
+            check=True,
+        )  # fmt: skip
+    return binary
+
+
+def ignore_tools() -> None:
+    TOOLS.mkdir(parents=True, exist_ok=True)
+    (TOOLS / ".gitignore").write_text("*\n")
+
+
+def linkdir_command() -> list[str]:
+    script = Path(sys.executable).parent / "linkdir"
+    if script.exists():
+        return [str(script)]
+    return [sys.executable, "-c", "from linkdir.cli import main; main()"]
+
+
+def run_linkdir(farm: Farm, urls: list[str], workdir: Path) -> Run:
+    listing = workdir / "urls.txt"
+    listing.write_text("\n".join(urls) + "\n")
+    run, text = measure(
+        "linkdir check-urls",
+        [*linkdir_command(), "check-urls", str(listing), "--format", "json"],
+        farm,
+        len(urls),
+        env={"LINKDIR_CHECKER_ALLOW_NETWORKS": "127.0.1.0/24"},  # the farm, nothing else
+    )
+    summary = json.loads(text)["summary"]
+    run.note = " ".join(f"{k}={summary[k]}" for k in ("ok", "moved", "broken", "unverified"))
+    return run
+
+
+def run_linkinator(farm: Farm, urls: list[str]) -> Run:
+    binary = ensure_linkinator()
+    run, text = measure(
+        f"linkinator {LINKINATOR_VERSION}",
+        [str(binary), f"http://{HOSTS[0]}:{farm.port}/index.html", "--format", "json"],
+        farm,
+        len(urls),
+    )
+    try:
+        links = json.loads(text)["links"]
+        states: dict[str, int] = {}
+        for link in links:
+            states[link["state"]] = states.get(link["state"], 0) + 1
+        run.note = " ".join(f"{k}={v}" for k, v in sorted(states.items()))
+    except (ValueError, KeyError):
+        run.note = "could not read its report"
+    return run
+
+
+def run_linkchecker(farm: Farm, urls: list[str]) -> Run:
+    binary = ensure_linkchecker()
+    run, text = measure(
+        f"LinkChecker {LINKCHECKER_VERSION}",
+        [str(binary), "--check-extern", "--recursion-level=1", "--no-warnings",
+         "--output=none", f"http://{HOSTS[0]}:{farm.port}/index.html"],
+        farm,
+        len(urls),
+    )  # fmt: skip
+    return run
+
+
+def report(runs: list[Run]) -> str:
+    base = next((r for r in runs if r.tool.startswith("linkinator")), None)
+    lines = [
+        f"{'tool':<22} {'links':>6} {'seconds':>8} {'links/s':>8} {'vs linkinator':>13} "
+        f"{'max conn/host':>13} {'peak RSS MB':>11}  note"
+    ]
+    for run in runs:
+        ratio = (
+            f"{run.links_per_second / base.links_per_second:.2f}x"
+            if base and base.links_per_second
+            else "-"
+        )
+        lines.append(
+            f"{run.tool:<22} {run.links:>6} {run.seconds:>8.2f} {run.links_per_second:>8.0f} "
+            f"{ratio:>13} {run.max_open_per_host:>13} {run.peak_rss_mb:>11.1f}  {run.note}"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--urls", type=int, default=5000)
+    parser.add_argument("--only", action="append", choices=["linkdir", "linkinator", "linkchecker"])
+    parser.add_argument("--serve-farm", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve_farm:
+        serve_farm(args.serve_farm, args.urls)
+        return
+    tools = args.only or ["linkdir", "linkinator", "linkchecker"]
+    if "linkinator" in tools:
+        ensure_linkinator()
+    if "linkchecker" in tools:
+        ensure_linkchecker()
+    farm = Farm(args.urls)
+    runs: list[Run] = []
+    try:
+        urls = farm_urls(farm.port, args.urls)
+        work = ROOT / "bench" / "results"
+        work.mkdir(parents=True, exist_ok=True)
+        print(f"farm: {len(HOSTS)} hosts on 127.0.1.1-100:{farm.port}, {len(urls)} URLs, "
+              f"{DELAY * 1000:.0f} ms per answer, {os.cpu_count()} cores", flush=True)  # fmt: skip
+        for tool in tools:
+            if tool == "linkdir":
+                runs.append(run_linkdir(farm, urls, work))
+            elif tool == "linkinator":
+                runs.append(run_linkinator(farm, urls))
+            else:
+                runs.append(run_linkchecker(farm, urls))
+            print(report(runs[-1:]).splitlines()[-1], flush=True)
+    finally:
+        farm.close()
+    print()
+    print(report(runs))
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    (ROOT / "bench" / "results" / f"checker-{stamp}.json").write_text(
+        json.dumps([run.__dict__ | {"links_per_second": run.links_per_second} for run in runs])
+    )
+
+
+if __name__ == "__main__":
+    main()
