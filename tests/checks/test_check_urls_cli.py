@@ -122,3 +122,23 @@ def test_usage_errors_exit_two(tmp_path):
     bad_setting = run(["-"], input="", env={"LINKDIR_CHECKER_PER_HOST": "many"})
     assert bad_setting.exit_code == 2
     assert "LINKDIR_CHECKER_PER_HOST" in bad_setting.output
+
+
+def test_worker_processes_split_hosts_and_keep_the_per_host_limit(web):
+    def pages(request):
+        if "linkdir-probe" in request.path:
+            return web.Reply(404, b"")
+        return web.html(PAGE.replace("Guide", request.path), delay=0.02)
+
+    sites = [web.site(f"shard{i}.test", fallback=pages) for i in range(3)]
+    urls = [f"http://{s.ip}:{s.port}/doc/{n}" for n in range(30) for s in sites]
+    one = run(["-", "--format", "json", "--workers", "1"], input="\n".join(urls))
+    three = run(["-", "--format", "json", "--workers", "3"], input="\n".join(urls))
+    assert one.exit_code == three.exit_code == 0, three.output
+    verdicts = [
+        sorted((i["url"], i["status"]) for i in json.loads(r.stdout)["results"])
+        for r in (one, three)
+    ]
+    assert verdicts[0] == verdicts[1]
+    assert len(verdicts[0]) == 90
+    assert all(site.counter.max_open <= 2 for site in sites)
