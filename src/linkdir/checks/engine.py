@@ -71,42 +71,39 @@ consider.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import hashlib
-import secrets
 import time
-from collections import OrderedDict, deque
+from collections import deque
 from collections.abc import AsyncIterable, AsyncIterator, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any, Literal
-from urllib.parse import urlsplit
 
 import httpx
 
 from linkdir.checks import classify
-from linkdir.checks.classify import Page
-from linkdir.checks.freshness import content_hash, header_date
-from linkdir.checks.netguard import AddressGuard, BlockedAddressError, NameResolutionError, Resolver
-from linkdir.checks.transport import (
-    Body,
-    HostLimiter,
-    backoff,
-    build_client,
-    classify_error,
-    read_body,
+from linkdir.checks.fetch import (
+    REDIRECTS,
+    Answer,
+    Failure,
+    Fetcher,
+    Run,
+    content_hash_bytes,
+    host_key,
+    join,
+    location,
+    parse_url,
+    same_resource,
 )
+from linkdir.checks.freshness import content_hash, header_date
+from linkdir.checks.netguard import Resolver
+from linkdir.checks.probe import SiblingProbes
+from linkdir.checks.transport import Body, classify_error
 
 if TYPE_CHECKING:
     from linkdir.config import Settings
 
 Status = Literal["ok", "moved", "broken", "unverified"]
 
-_REDIRECTS = {301: True, 302: False, 303: False, 307: False, 308: True}  # code -> permanent
-_RETRY_STATUSES = {429, 500, 502, 503, 504}
-_HTML_TYPES = ("text/html", "application/xhtml+xml")
-_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 _MAX_REFRESH_DELAY = 10.0  # longer meta refreshes are auto-reloads, not redirects
 
 
@@ -226,133 +223,26 @@ class FetchError(Exception):
         self.detail = detail
 
 
-class _Failure(Exception):
-    def __init__(self, reason: str, detail: str, retryable: bool = False) -> None:
-        super().__init__(detail)
-        self.reason = reason
-        self.detail = detail
-        self.retryable = retryable
-
-
-@dataclass(slots=True)
-class _Answer:
-    url: httpx.URL
-    status: int
-    headers: httpx.Headers
-    body: Body | None
-    content_type: str
-    charset: str | None
-    page: Page | None = None
-    unheeded_retry_after: bool = False
-
-
-@dataclass(slots=True)
-class _Probe:
-    status: int | None
-    final_url: str | None
-    redirected: bool
-    shingles: frozenset[int]
-    text_length: int
-    not_found: bool
-
-
-@dataclass(slots=True)
-class _Run:
-    """State of one check: its deadline, its cookies, its attempts."""
-
-    deadline: asyncio.Timeout
-    started: float
-    jar: httpx.Cookies = field(default_factory=httpx.Cookies)
-    queued: float = 0.0
-    attempts: int = 0
-    etag: str | None = None
-    last_modified: str | None = None
-
-    def remaining(self) -> float:
-        when = self.deadline.when()
-        return float("inf") if when is None else when - asyncio.get_running_loop().time()
-
-    async def take_slot(self, limiter: HostLimiter, host: str) -> None:
-        """Queue for a host with the deadline clock stopped, then resume it.
-
-        Waiting in line behind other checks of the same host is politeness, not the
-        URL's slowness, so it must not count; the clock cannot just be extended
-        afterwards, because it would have fired during the wait.
-        """
-        if limiter.try_acquire(host):
-            return  # the common case: no queue, nothing to pause
-        when = self.deadline.when()
-        queued = 0.0
-        self.deadline.reschedule(None)
-        try:
-            queued = await limiter.acquire(host)
-        finally:
-            self.queued += queued
-            if when is not None:
-                self.deadline.reschedule(when + queued)
-
-
 class Checker:
     """Checks URLs; an async context manager owning the client and the per-host state."""
 
     def __init__(self, config: EngineConfig) -> None:
         self.config = config
-        self._guard = AddressGuard(config.resolver, config.allow_networks)
-        self._limiter = HostLimiter(config.per_host)
-        self._client: httpx.AsyncClient | None = None
-        self._transport: httpx.AsyncBaseTransport | None = None
-        self._headers = {
-            "User-Agent": config.user_agent,
-            "Accept": _ACCEPT,
-            "Accept-Language": config.accept_language,
-            # Only what we can inflate with a cap; br and zstd have no max_length.
-            "Accept-Encoding": "gzip, deflate",
-        }
-        self._timeouts = httpx.Timeout(
-            connect=config.connect_seconds,
-            read=config.read_seconds,
-            write=config.read_seconds,
-            pool=config.connect_seconds,
-        ).as_dict()
-        self._probes: OrderedDict[tuple[str, str], asyncio.Future[_Probe | None]] = OrderedDict()
-        self._probe_tasks: set[asyncio.Task[None]] = set()
+        self._fetcher = Fetcher(config)
+        self._probes = SiblingProbes(self._fetcher, config)
 
     async def __aenter__(self) -> Checker:
-        self._client, self._transport = build_client(
-            guard=self._guard,
-            per_host=self.config.per_host,
-            concurrency=self.config.concurrency,
-            headers=self._headers,
-            extra_ca_file=self.config.extra_ca_file,
-        )
+        self._fetcher.open()
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
-        for task in list(self._probe_tasks):
-            task.cancel()
-        if self._probe_tasks:
-            await asyncio.gather(*self._probe_tasks, return_exceptions=True)
-        for future in self._probes.values():
-            if future.done() and not future.cancelled():
-                future.exception()
-        self._probes.clear()
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
-            self._transport = None
-
-    @property
-    def transport(self) -> httpx.AsyncBaseTransport:
-        if self._transport is None:
-            raise RuntimeError("use Checker as `async with Checker(config) as checker:`")
-        return self._transport
+        await self._probes.close()
+        await self._fetcher.close()
 
     @property
     def client(self) -> httpx.AsyncClient:
         """An httpx client on the same guarded, polite transport (for ad-hoc requests)."""
-        if self._client is None:
-            raise RuntimeError("use Checker as `async with Checker(config) as checker:`")
-        return self._client
+        return self._fetcher.client
 
     # ------------------------------------------------------------------ public API
 
@@ -372,7 +262,7 @@ class Checker:
             conditional["If-Modified-Since"] = last_modified
         try:
             async with asyncio.timeout(self.config.timeout) as deadline:
-                run = _Run(
+                run = Run(
                     deadline=deadline, started=started, etag=etag, last_modified=last_modified
                 )
                 return await self._check(url, parsed, run, conditional, checked_at)
@@ -469,13 +359,13 @@ class Checker:
             raise FetchError(url, "invalid_url", parsed)
         try:
             async with asyncio.timeout(self.config.timeout) as deadline:
-                run = _Run(deadline=deadline, started=time.monotonic())
+                run = Run(deadline=deadline, started=time.monotonic())
                 current = parsed
                 hops: list[Redirect] = []
                 for _ in range(self.config.max_redirects + 1):
-                    answer = await self._fetch(run, current, {}, body_limit=max_bytes)
-                    target = _location(answer)
-                    if answer.status not in _REDIRECTS or target is None:
+                    answer = await self._fetcher.fetch(run, current, {}, body_limit=max_bytes)
+                    target = location(answer)
+                    if answer.status not in REDIRECTS or target is None:
                         break
                     hops.append(Redirect(str(current), answer.status))
                     if isinstance(target, str):
@@ -483,7 +373,7 @@ class Checker:
                     current = target
                 else:
                     raise FetchError(url, "too_many_redirects", "")
-        except _Failure as failure:
+        except Failure as failure:
             raise FetchError(url, failure.reason, failure.detail) from None
         except TimeoutError:
             raise FetchError(url, "timeout", "deadline passed") from None
@@ -505,7 +395,7 @@ class Checker:
         self,
         url: str,
         start: httpx.URL,
-        run: _Run,
+        run: Run,
         conditional: dict[str, str],
         checked_at: datetime,
     ) -> CheckResult:
@@ -515,28 +405,28 @@ class Checker:
         seen = {(str(start), "")}
 
         def done(
-            status: Status, reason: str, answer: _Answer | None = None, **extra: Any
+            status: Status, reason: str, answer: Answer | None = None, **extra: Any
         ) -> CheckResult:
             return self._finish(url, status, reason, run, checked_at, answer, hops, **extra)
 
         while True:
             try:
-                answer = await self._fetch(run, current, conditional if not hops else {})
-            except _Failure as failure:
+                answer = await self._fetcher.fetch(run, current, conditional if not hops else {})
+            except Failure as failure:
                 return done("broken", failure.reason, detail=failure.detail, final_url=str(current))
             target: httpx.URL | str | None = None
             is_permanent = False
-            if answer.status in _REDIRECTS:
-                target = _location(answer)
+            if answer.status in REDIRECTS:
+                target = location(answer)
                 if target is None:
                     return done("broken", "redirect_without_location", answer)
-                is_permanent = _REDIRECTS[answer.status]
+                is_permanent = REDIRECTS[answer.status]
             elif answer.page is not None and answer.page.refresh is not None:
                 delay, where = answer.page.refresh
                 if delay <= _MAX_REFRESH_DELAY and 200 <= answer.status < 300:
-                    target = _join(current, where)
+                    target = join(current, where)
                     is_permanent = True  # an instant meta refresh is how static hosts say 301
-                    if isinstance(target, httpx.URL) and _same_resource(target, current):
+                    if isinstance(target, httpx.URL) and same_resource(target, current):
                         target = None  # a page that reloads itself is not a redirect
             if target is None:
                 break
@@ -546,7 +436,7 @@ class Checker:
                 return done("broken", "unsupported_scheme", answer, detail=target)
             if len(hops) > self.config.max_redirects:
                 return done("broken", "too_many_redirects", answer, final_url=str(target))
-            cookie = self._cookie_header(run.jar, target)
+            cookie = self._fetcher.cookie_header(run.jar, target)
             if (str(target), cookie) in seen:
                 return done("broken", "redirect_loop", answer, final_url=str(target))
             seen.add((str(target), cookie))
@@ -557,10 +447,10 @@ class Checker:
         self,
         url: str,
         start: httpx.URL,
-        answer: _Answer,
+        answer: Answer,
         hops: list[Redirect],
         permanent: list[bool],
-        run: _Run,
+        run: Run,
         checked_at: datetime,
     ) -> CheckResult:
         def done(status: Status, reason: str, **extra: Any) -> CheckResult:
@@ -604,7 +494,7 @@ class Checker:
         if answer.body is not None and not answer.body.data and answer.body.error == "timeout":
             return done("broken", "empty_response", detail="the body never arrived")
         if deep and page is not None and self.config.probe_soft_404:
-            verdict = await self._compare_with_probe(start, answer, bool(hops))
+            verdict = await self._probes.compare(start, answer, bool(hops))
             if verdict is not None:
                 status, reason, detail = verdict
                 return done(status, reason, detail=detail)
@@ -621,9 +511,9 @@ class Checker:
         url: str,
         status: Status,
         reason: str,
-        run: _Run,
+        run: Run,
         checked_at: datetime,
-        answer: _Answer | None,
+        answer: Answer | None,
         hops: list[Redirect],
         *,
         detail: str = "",
@@ -676,316 +566,8 @@ class Checker:
             attempts=max(1, run.attempts),
         )
 
-    # ------------------------------------------------------------------ soft-404 probe
-
-    async def _compare_with_probe(
-        self, start: httpx.URL, answer: _Answer, redirected: bool
-    ) -> tuple[Status, str, str] | None:
-        page = answer.page
-        assert page is not None
-        probe = await self._probe(start)
-        if probe is None or probe.status is None or not 200 <= probe.status < 300:
-            return None
-        same_place = (redirected or probe.redirected) and probe.final_url == str(answer.url)
-        mine = classify.shingles(page.main_text)
-        similar = classify.similarity(mine, probe.shingles) >= 0.8
-        if not (same_place or similar):
-            return None
-        if probe.not_found:
-            return "broken", "soft_404", "the site answers a made-up path with this page"
-        if len(page.main_text) < 40 and probe.text_length < 40 and not same_place:
-            return (
-                "unverified",
-                "client_rendered",
-                "an empty page shell answers every path; a robot cannot tell",
-            )
-        return "broken", "same_page_everywhere", "a made-up sibling path gets the same page"
-
-    async def _probe(self, start: httpx.URL) -> _Probe | None:
-        directory = start.path.rsplit("/", 1)[0] + "/"
-        key = (f"{start.scheme}://{start.netloc.decode('ascii')}", directory)
-        future = self._probes.get(key)
-        if future is None:
-            future = asyncio.get_running_loop().create_future()
-            self._probes[key] = future
-            while len(self._probes) > self.config.probe_cache_size:
-                _, old = self._probes.popitem(last=False)
-                if old.done() and not old.cancelled():
-                    old.exception()
-            task = asyncio.ensure_future(self._run_probe(start, directory, future))
-            self._probe_tasks.add(task)
-            task.add_done_callback(self._probe_tasks.discard)
-        else:
-            self._probes.move_to_end(key)
-        return await asyncio.shield(future)
-
-    async def _run_probe(
-        self, start: httpx.URL, directory: str, future: asyncio.Future[_Probe | None]
-    ) -> None:
-        last = start.path.rsplit("/", 1)[-1]
-        suffix = "." + last.rsplit(".", 1)[1] if "." in last[1:] else ""
-        if len(suffix) > 6:
-            suffix = ""
-        path = f"{directory}linkdir-probe-{secrets.token_hex(6)}{suffix}"
-        result: _Probe | None = None
-        try:
-            async with asyncio.timeout(self.config.timeout / 2) as deadline:
-                run = _Run(deadline=deadline, started=time.monotonic())
-                current = start.copy_with(path=path, query=None, fragment=None)
-                redirected = False
-                for _ in range(5):
-                    answer = await self._fetch(run, current, {})
-                    target = _location(answer) if answer.status in _REDIRECTS else None
-                    if not isinstance(target, httpx.URL):
-                        break
-                    current, redirected = target, True
-                text = answer.page.main_text if answer.page is not None else ""
-                result = _Probe(
-                    status=answer.status,
-                    final_url=str(answer.url),
-                    redirected=redirected,
-                    shingles=classify.shingles(text),
-                    text_length=len(text),
-                    not_found=answer.page is not None and answer.page.not_found,
-                )
-        except (_Failure, TimeoutError):
-            result = None
-        except Exception:  # a failed probe only means "cannot tell"
-            result = None
-        finally:
-            if not future.done():
-                future.set_result(result)
-
-    # ------------------------------------------------------------------ HTTP
-
-    async def _fetch(
-        self,
-        run: _Run,
-        url: httpx.URL,
-        extra_headers: dict[str, str],
-        *,
-        body_limit: int | None = None,
-    ) -> _Answer:
-        """One hop, retried while the failure is transient and time allows."""
-        host = url.raw_host.decode("ascii").lower()
-        retry = 0
-        while True:
-            run.attempts += 1
-            try:
-                answer = await self._exchange(run, url, host, extra_headers, body_limit)
-            except _Failure as failure:
-                if not failure.retryable or retry >= self.config.max_retries:
-                    raise
-                delay = backoff(
-                    retry, base=self.config.retry_backoff, cap=self.config.retry_after_max
-                )
-                if delay >= run.remaining() - 0.2:
-                    raise
-                retry += 1
-                await asyncio.sleep(delay)
-                continue
-            wall = answer.headers.get("cf-mitigated", "").lower() == "challenge"
-            if answer.status not in _RETRY_STATUSES or wall:
-                if 200 <= answer.status < 500 and answer.status != 429:
-                    self._limiter.recovered(host)
-                return answer
-            wait = retry_after(answer.headers.get("retry-after"))
-            if retry >= self.config.max_retries:
-                return answer
-            if wait is not None and wait > self.config.retry_after_max:
-                answer.unheeded_retry_after = True
-                return answer
-            delay = (
-                wait
-                if wait is not None
-                else backoff(retry, base=self.config.retry_backoff, cap=self.config.retry_after_max)
-            )
-            if delay >= run.remaining() - 0.2:
-                answer.unheeded_retry_after = wait is not None
-                return answer
-            retry += 1
-            if answer.status in (429, 503):
-                self._limiter.slow_down(host, delay)  # the whole host waits, not just us
-            await asyncio.sleep(delay)
-
-    async def _exchange(
-        self,
-        run: _Run,
-        url: httpx.URL,
-        host: str,
-        extra_headers: dict[str, str],
-        body_limit: int | None,
-    ) -> _Answer:
-        port = url.port or (443 if url.scheme == "https" else 80)
-        try:
-            # Resolve and vet before queueing for the host; the connector then dials
-            # exactly these (cached) addresses.
-            if not self._guard.vet_literal(host):
-                await self._guard.resolve(host, port)
-        except (BlockedAddressError, NameResolutionError) as error:
-            reason, detail, _ = classify_error(error)
-            raise _Failure(reason, detail) from None
-        await run.take_slot(self._limiter, host)
-        try:
-            headers = {**self._headers, **extra_headers} if extra_headers else self._headers
-            request = httpx.Request(
-                "GET", url, headers=headers, extensions={"timeout": self._timeouts}
-            )
-            if len(run.jar.jar):
-                run.jar.set_cookie_header(request)
-            try:
-                response = await self.transport.handle_async_request(request)
-            except Exception as error:
-                reason, detail, retryable = classify_error(error)
-                raise _Failure(reason, detail, retryable) from None
-            try:
-                if "set-cookie" in response.headers:
-                    run.jar.extract_cookies(response)
-                content_type, charset = _content_type(response.headers)
-                if body_limit is not None:
-                    limit = body_limit
-                elif response.status_code in _REDIRECTS or response.status_code >= 400:
-                    limit = 16_384
-                elif _is_html(content_type):
-                    limit = self.config.max_body_bytes
-                else:
-                    limit = self.config.max_other_bytes
-                body = await self._read(run, response, limit)
-            finally:
-                with contextlib.suppress(Exception):
-                    await response.aclose()
-        finally:
-            self._limiter.release(host)
-        answer = _Answer(
-            url=url,
-            status=response.status_code,
-            headers=response.headers,
-            body=body,
-            content_type=content_type,
-            charset=charset,
-        )
-        if (
-            body.decodable
-            and body.data
-            and (_is_html(content_type) or (not content_type and _looks_like_html(body.data)))
-        ):
-            answer.page = classify.analyse(body.data, charset, today=datetime.now(UTC).date())
-        return answer
-
-    async def _read(self, run: _Run, response: httpx.Response, limit: int) -> Body:
-        # A body trickling in forever must not eat the whole deadline: keep some back so
-        # the verdict can still be given with what arrived.
-        budget = max(0.05, min(self.config.read_seconds * 2, run.remaining() - 0.1))
-        return await read_body(response, limit=limit, seconds=budget)
-
-    @staticmethod
-    def _cookie_header(jar: httpx.Cookies, url: httpx.URL) -> str:
-        request = httpx.Request("GET", url)
-        jar.set_cookie_header(request)
-        return str(request.headers.get("cookie", ""))
-
 
 # ---------------------------------------------------------------------- helpers
-
-
-def parse_url(raw: str) -> httpx.URL | str:
-    """The URL to request, or a message saying why it cannot be requested.
-
-    httpx encodes what people paste: ``å`` and spaces in paths are percent-encoded as
-    UTF-8, IDN hosts become punycode.
-    """
-    text = raw.strip()
-    if not text:
-        return "empty URL"
-    if any(ch in text for ch in "\r\n\t"):
-        return "control characters in the URL"
-    try:
-        url = httpx.URL(text)
-    except (httpx.InvalidURL, ValueError, UnicodeError) as error:
-        return str(error) or "not a URL"
-    if url.scheme not in ("http", "https"):
-        return f"not an http(s) URL: {url.scheme or 'no scheme'}"
-    if not url.raw_host:
-        return "no host in the URL"
-    try:
-        url.raw_host.decode("ascii")
-    except UnicodeDecodeError:
-        return "host cannot be encoded"
-    return url.copy_with(fragment=None) if url.fragment else url
-
-
-def host_key(raw: str) -> str | None:
-    """The host a URL is scheduled under (cheap; the check itself parses properly)."""
-    try:
-        host = urlsplit(raw.strip()).hostname
-    except ValueError:
-        return None
-    return host.lower() if host else None
-
-
-def retry_after(value: str | None) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header (seconds or an HTTP date)."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
-
-
-def content_hash_bytes(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def _location(answer: _Answer) -> httpx.URL | str | None:
-    raw = answer.headers.get("location")
-    if raw is None or not raw.strip():
-        return None
-    # Headers arrive as latin-1; a raw UTF-8 Location ("/sök") is re-read as UTF-8.
-    with contextlib.suppress(UnicodeEncodeError, UnicodeDecodeError):
-        raw = raw.encode("latin-1").decode("utf-8")
-    return _join(answer.url, raw)
-
-
-def _join(base: httpx.URL, target: str) -> httpx.URL | str:
-    """Resolve a (relative) Location; a non-http(s) target comes back as a string."""
-    try:
-        joined = base.join(target.strip())
-    except (httpx.InvalidURL, ValueError, UnicodeError):
-        return target
-    if joined.scheme not in ("http", "https") or not joined.raw_host:
-        return target
-    return joined.copy_with(fragment=None) if joined.fragment else joined
-
-
-def _same_resource(first: httpx.URL, second: httpx.URL) -> bool:
-    return first.copy_with(fragment=None) == second.copy_with(fragment=None)
-
-
-def _content_type(headers: httpx.Headers) -> tuple[str, str | None]:
-    raw = headers.get("content-type", "")
-    main, _, params = raw.partition(";")
-    charset = None
-    for param in params.split(";"):
-        name, _, value = param.partition("=")
-        if name.strip().lower() == "charset":
-            charset = value.strip().strip("\"'") or None
-    return main.strip().lower(), charset
-
-
-def _is_html(content_type: str) -> bool:
-    return content_type in _HTML_TYPES
-
-
-def _looks_like_html(data: bytes) -> bool:
-    head = data[:512].lstrip().lower()
-    return head.startswith((b"<!doctype html", b"<html", b"<head", b"<meta", b"<title"))
 
 
 def _result(

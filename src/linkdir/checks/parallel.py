@@ -22,7 +22,8 @@ import zlib
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from typing import Any
 
-from linkdir.checks.engine import Checker, CheckResult, EngineConfig, host_key
+from linkdir.checks.engine import Checker, CheckResult, EngineConfig
+from linkdir.checks.fetch import host_key
 
 BATCH = 128
 

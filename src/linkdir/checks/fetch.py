@@ -1,0 +1,374 @@
+"""One hop of a check: a guarded, polite, retried GET with a bounded body.
+
+:class:`Fetcher` owns what the hops of all checks share: the httpx client on aiohttp,
+the SSRF guard, and the per-host limiter. The engine decides what the answers mean.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+import httpx
+
+from linkdir.checks import classify
+from linkdir.checks.classify import Page
+from linkdir.checks.netguard import AddressGuard, BlockedAddressError, NameResolutionError
+from linkdir.checks.transport import (
+    Body,
+    HostLimiter,
+    backoff,
+    build_client,
+    classify_error,
+    read_body,
+)
+
+if TYPE_CHECKING:
+    from linkdir.checks.engine import EngineConfig
+
+REDIRECTS = {301: True, 302: False, 303: False, 307: False, 308: True}  # code -> permanent
+RETRY_STATUSES = {429, 500, 502, 503, 504}
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+class Failure(Exception):
+    def __init__(self, reason: str, detail: str, retryable: bool = False) -> None:
+        super().__init__(detail)
+        self.reason = reason
+        self.detail = detail
+        self.retryable = retryable
+
+
+@dataclass(slots=True)
+class Answer:
+    url: httpx.URL
+    status: int
+    headers: httpx.Headers
+    body: Body | None
+    content_type: str
+    charset: str | None
+    page: Page | None = None
+    unheeded_retry_after: bool = False
+
+
+@dataclass(slots=True)
+class Run:
+    """State of one check: its deadline, its cookies, its attempts."""
+
+    deadline: asyncio.Timeout
+    started: float
+    jar: httpx.Cookies = field(default_factory=httpx.Cookies)
+    queued: float = 0.0
+    attempts: int = 0
+    etag: str | None = None
+    last_modified: str | None = None
+
+    def remaining(self) -> float:
+        when = self.deadline.when()
+        return float("inf") if when is None else when - asyncio.get_running_loop().time()
+
+    async def take_slot(self, limiter: HostLimiter, host: str) -> None:
+        """Queue for a host with the deadline clock stopped, then resume it.
+
+        Waiting in line behind other checks of the same host is politeness, not the
+        URL's slowness, so it must not count; the clock cannot just be extended
+        afterwards, because it would have fired during the wait.
+        """
+        if limiter.try_acquire(host):
+            return  # the common case: no queue, nothing to pause
+        when = self.deadline.when()
+        queued = 0.0
+        self.deadline.reschedule(None)
+        try:
+            queued = await limiter.acquire(host)
+        finally:
+            self.queued += queued
+            if when is not None:
+                self.deadline.reschedule(when + queued)
+
+
+class Fetcher:
+    """Sends the GETs of every check through one guarded, polite transport."""
+
+    def __init__(self, config: EngineConfig) -> None:
+        self.config = config
+        self.guard = AddressGuard(config.resolver, config.allow_networks)
+        self.limiter = HostLimiter(config.per_host)
+        self._client: httpx.AsyncClient | None = None
+        self._transport: httpx.AsyncBaseTransport | None = None
+        self._headers = {
+            "User-Agent": config.user_agent,
+            "Accept": ACCEPT,
+            "Accept-Language": config.accept_language,
+            # Only what we can inflate with a cap; br and zstd have no max_length.
+            "Accept-Encoding": "gzip, deflate",
+        }
+        self._timeouts = httpx.Timeout(
+            connect=config.connect_seconds,
+            read=config.read_seconds,
+            write=config.read_seconds,
+            pool=config.connect_seconds,
+        ).as_dict()
+
+    def open(self) -> None:
+        self._client, self._transport = build_client(
+            guard=self.guard,
+            per_host=self.config.per_host,
+            concurrency=self.config.concurrency,
+            headers=self._headers,
+            extra_ca_file=self.config.extra_ca_file,
+        )
+
+    async def close(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+            self._transport = None
+
+    @property
+    def transport(self) -> httpx.AsyncBaseTransport:
+        if self._transport is None:
+            raise RuntimeError("use Checker as `async with Checker(config) as checker:`")
+        return self._transport
+
+    @property
+    def client(self) -> httpx.AsyncClient:
+        if self._client is None:
+            raise RuntimeError("use Checker as `async with Checker(config) as checker:`")
+        return self._client
+
+    async def fetch(
+        self,
+        run: Run,
+        url: httpx.URL,
+        extra_headers: dict[str, str],
+        *,
+        body_limit: int | None = None,
+    ) -> Answer:
+        """One hop, retried while the failure is transient and time allows."""
+        host = url.raw_host.decode("ascii").lower()
+        retry = 0
+        while True:
+            run.attempts += 1
+            try:
+                answer = await self.exchange(run, url, host, extra_headers, body_limit)
+            except Failure as failure:
+                if not failure.retryable or retry >= self.config.max_retries:
+                    raise
+                delay = backoff(
+                    retry, base=self.config.retry_backoff, cap=self.config.retry_after_max
+                )
+                if delay >= run.remaining() - 0.2:
+                    raise
+                retry += 1
+                await asyncio.sleep(delay)
+                continue
+            wall = answer.headers.get("cf-mitigated", "").lower() == "challenge"
+            if answer.status not in RETRY_STATUSES or wall:
+                if 200 <= answer.status < 500 and answer.status != 429:
+                    self.limiter.recovered(host)
+                return answer
+            wait = retry_after(answer.headers.get("retry-after"))
+            if retry >= self.config.max_retries:
+                return answer
+            if wait is not None and wait > self.config.retry_after_max:
+                answer.unheeded_retry_after = True
+                return answer
+            delay = (
+                wait
+                if wait is not None
+                else backoff(retry, base=self.config.retry_backoff, cap=self.config.retry_after_max)
+            )
+            if delay >= run.remaining() - 0.2:
+                answer.unheeded_retry_after = wait is not None
+                return answer
+            retry += 1
+            if answer.status in (429, 503):
+                self.limiter.slow_down(host, delay)  # the whole host waits, not just us
+            await asyncio.sleep(delay)
+
+    async def exchange(
+        self,
+        run: Run,
+        url: httpx.URL,
+        host: str,
+        extra_headers: dict[str, str],
+        body_limit: int | None,
+    ) -> Answer:
+        port = url.port or (443 if url.scheme == "https" else 80)
+        try:
+            # Resolve and vet before queueing for the host; the connector then dials
+            # exactly these (cached) addresses.
+            if not self.guard.vet_literal(host):
+                await self.guard.resolve(host, port)
+        except (BlockedAddressError, NameResolutionError) as error:
+            reason, detail, _ = classify_error(error)
+            raise Failure(reason, detail) from None
+        await run.take_slot(self.limiter, host)
+        try:
+            headers = {**self._headers, **extra_headers} if extra_headers else self._headers
+            request = httpx.Request(
+                "GET", url, headers=headers, extensions={"timeout": self._timeouts}
+            )
+            if len(run.jar.jar):
+                run.jar.set_cookie_header(request)
+            try:
+                response = await self.transport.handle_async_request(request)
+            except Exception as error:
+                reason, detail, retryable = classify_error(error)
+                raise Failure(reason, detail, retryable) from None
+            try:
+                if "set-cookie" in response.headers:
+                    run.jar.extract_cookies(response)
+                content_type, charset = content_type_of(response.headers)
+                if body_limit is not None:
+                    limit = body_limit
+                elif response.status_code in REDIRECTS or response.status_code >= 400:
+                    limit = 16_384
+                elif is_html(content_type):
+                    limit = self.config.max_body_bytes
+                else:
+                    limit = self.config.max_other_bytes
+                body = await self.read(run, response, limit)
+            finally:
+                with contextlib.suppress(Exception):
+                    await response.aclose()
+        finally:
+            self.limiter.release(host)
+        answer = Answer(
+            url=url,
+            status=response.status_code,
+            headers=response.headers,
+            body=body,
+            content_type=content_type,
+            charset=charset,
+        )
+        if (
+            body.decodable
+            and body.data
+            and (is_html(content_type) or (not content_type and looks_like_html(body.data)))
+        ):
+            answer.page = classify.analyse(body.data, charset, today=datetime.now(UTC).date())
+        return answer
+
+    async def read(self, run: Run, response: httpx.Response, limit: int) -> Body:
+        # A body trickling in forever must not eat the whole deadline: keep some back so
+        # the verdict can still be given with what arrived.
+        budget = max(0.05, min(self.config.read_seconds * 2, run.remaining() - 0.1))
+        return await read_body(response, limit=limit, seconds=budget)
+
+    @staticmethod
+    def cookie_header(jar: httpx.Cookies, url: httpx.URL) -> str:
+        request = httpx.Request("GET", url)
+        jar.set_cookie_header(request)
+        return str(request.headers.get("cookie", ""))
+
+
+# ---------------------------------------------------------------------- URLs and headers
+
+
+def parse_url(raw: str) -> httpx.URL | str:
+    """The URL to request, or a message saying why it cannot be requested.
+
+    httpx encodes what people paste: ``å`` and spaces in paths are percent-encoded as
+    UTF-8, IDN hosts become punycode.
+    """
+    text = raw.strip()
+    if not text:
+        return "empty URL"
+    if any(ch in text for ch in "\r\n\t"):
+        return "control characters in the URL"
+    try:
+        url = httpx.URL(text)
+    except (httpx.InvalidURL, ValueError, UnicodeError) as error:
+        return str(error) or "not a URL"
+    if url.scheme not in ("http", "https"):
+        return f"not an http(s) URL: {url.scheme or 'no scheme'}"
+    if not url.raw_host:
+        return "no host in the URL"
+    try:
+        url.raw_host.decode("ascii")
+    except UnicodeDecodeError:
+        return "host cannot be encoded"
+    return url.copy_with(fragment=None) if url.fragment else url
+
+
+def host_key(raw: str) -> str | None:
+    """The host a URL is scheduled under (cheap; the check itself parses properly)."""
+    try:
+        host = urlsplit(raw.strip()).hostname
+    except ValueError:
+        return None
+    return host.lower() if host else None
+
+
+def retry_after(value: str | None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (seconds or an HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def content_hash_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def location(answer: Answer) -> httpx.URL | str | None:
+    raw = answer.headers.get("location")
+    if raw is None or not raw.strip():
+        return None
+    # Headers arrive as latin-1; a raw UTF-8 Location ("/sök") is re-read as UTF-8.
+    with contextlib.suppress(UnicodeEncodeError, UnicodeDecodeError):
+        raw = raw.encode("latin-1").decode("utf-8")
+    return join(answer.url, raw)
+
+
+def join(base: httpx.URL, target: str) -> httpx.URL | str:
+    """Resolve a (relative) Location; a non-http(s) target comes back as a string."""
+    try:
+        joined = base.join(target.strip())
+    except (httpx.InvalidURL, ValueError, UnicodeError):
+        return target
+    if joined.scheme not in ("http", "https") or not joined.raw_host:
+        return target
+    return joined.copy_with(fragment=None) if joined.fragment else joined
+
+
+def same_resource(first: httpx.URL, second: httpx.URL) -> bool:
+    return first.copy_with(fragment=None) == second.copy_with(fragment=None)
+
+
+def content_type_of(headers: httpx.Headers) -> tuple[str, str | None]:
+    raw = headers.get("content-type", "")
+    main, _, params = raw.partition(";")
+    charset = None
+    for param in params.split(";"):
+        name, _, value = param.partition("=")
+        if name.strip().lower() == "charset":
+            charset = value.strip().strip("\"'") or None
+    return main.strip().lower(), charset
+
+
+def is_html(content_type: str) -> bool:
+    return content_type in HTML_TYPES
+
+
+def looks_like_html(data: bytes) -> bool:
+    head = data[:512].lstrip().lower()
+    return head.startswith((b"<!doctype html", b"<html", b"<head", b"<meta", b"<title"))

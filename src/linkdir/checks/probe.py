@@ -1,0 +1,140 @@
+"""Soft-404 probe: ask for a made-up sibling path and compare it with the page.
+
+A host that answers every path with the same page (or sends every path to the same
+place) gives itself away when asked for ``/same/directory/linkdir-probe-<random>``. The
+answer is cached per host and directory, so a site with 500 linked pages costs a
+handful of extra requests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+import httpx
+
+from linkdir.checks import classify
+from linkdir.checks.fetch import REDIRECTS, Answer, Failure, Fetcher, Run, location
+
+if TYPE_CHECKING:
+    from linkdir.checks.engine import EngineConfig
+
+Status = Literal["ok", "moved", "broken", "unverified"]
+
+
+@dataclass(slots=True)
+class SiblingProbe:
+    """How a host answered a path that cannot exist."""
+
+    status: int | None
+    final_url: str | None
+    redirected: bool
+    shingles: frozenset[int]
+    text_length: int
+    not_found: bool
+
+
+class SiblingProbes:
+    """Probes made-up sibling paths, at most once per host and directory."""
+
+    def __init__(self, fetcher: Fetcher, config: EngineConfig) -> None:
+        self._fetcher = fetcher
+        self.config = config
+        self._cache: OrderedDict[tuple[str, str], asyncio.Future[SiblingProbe | None]] = (
+            OrderedDict()
+        )
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def close(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+        for future in self._cache.values():
+            if future.done() and not future.cancelled():
+                future.exception()
+        self._cache.clear()
+
+    async def compare(
+        self, start: httpx.URL, answer: Answer, redirected: bool
+    ) -> tuple[Status, str, str] | None:
+        """A verdict when the page is the host's answer to any path, else None."""
+        page = answer.page
+        assert page is not None
+        probe = await self.get(start)
+        if probe is None or probe.status is None or not 200 <= probe.status < 300:
+            return None
+        same_place = (redirected or probe.redirected) and probe.final_url == str(answer.url)
+        mine = classify.shingles(page.main_text)
+        similar = classify.similarity(mine, probe.shingles) >= 0.8
+        if not (same_place or similar):
+            return None
+        if probe.not_found:
+            return "broken", "soft_404", "the site answers a made-up path with this page"
+        if len(page.main_text) < 40 and probe.text_length < 40 and not same_place:
+            return (
+                "unverified",
+                "client_rendered",
+                "an empty page shell answers every path; a robot cannot tell",
+            )
+        return "broken", "same_page_everywhere", "a made-up sibling path gets the same page"
+
+    async def get(self, start: httpx.URL) -> SiblingProbe | None:
+        """The (cached) answer to a made-up sibling of ``start``."""
+        directory = start.path.rsplit("/", 1)[0] + "/"
+        key = (f"{start.scheme}://{start.netloc.decode('ascii')}", directory)
+        future = self._cache.get(key)
+        if future is None:
+            future = asyncio.get_running_loop().create_future()
+            self._cache[key] = future
+            while len(self._cache) > self.config.probe_cache_size:
+                _, old = self._cache.popitem(last=False)
+                if old.done() and not old.cancelled():
+                    old.exception()
+            task = asyncio.ensure_future(self._run(start, directory, future))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        else:
+            self._cache.move_to_end(key)
+        return await asyncio.shield(future)
+
+    async def _run(
+        self, start: httpx.URL, directory: str, future: asyncio.Future[SiblingProbe | None]
+    ) -> None:
+        last = start.path.rsplit("/", 1)[-1]
+        suffix = "." + last.rsplit(".", 1)[1] if "." in last[1:] else ""
+        if len(suffix) > 6:
+            suffix = ""
+        path = f"{directory}linkdir-probe-{secrets.token_hex(6)}{suffix}"
+        result: SiblingProbe | None = None
+        try:
+            async with asyncio.timeout(self.config.timeout / 2) as deadline:
+                run = Run(deadline=deadline, started=time.monotonic())
+                current = start.copy_with(path=path, query=None, fragment=None)
+                redirected = False
+                for _ in range(5):
+                    answer = await self._fetcher.fetch(run, current, {})
+                    target = location(answer) if answer.status in REDIRECTS else None
+                    if not isinstance(target, httpx.URL):
+                        break
+                    current, redirected = target, True
+                text = answer.page.main_text if answer.page is not None else ""
+                result = SiblingProbe(
+                    status=answer.status,
+                    final_url=str(answer.url),
+                    redirected=redirected,
+                    shingles=classify.shingles(text),
+                    text_length=len(text),
+                    not_found=answer.page is not None and answer.page.not_found,
+                )
+        except (Failure, TimeoutError):
+            result = None
+        except Exception:  # a failed probe only means "cannot tell"
+            result = None
+        finally:
+            if not future.done():
+                future.set_result(result)
