@@ -339,15 +339,21 @@ def _host_matches(url: str, hosts: frozenset[str]) -> bool:
     if not url:
         return False
     try:
-        host = (urlsplit(url).hostname or "").lower()
+        host = urlsplit(url).hostname or ""
     except ValueError:
         return False
-    labels = host.split(".")
-    return any(".".join(labels[i:]) in hosts for i in range(len(labels) - 1))
+    return _in_domains(host, hosts)
 
 
-def is_parking_host(url: str) -> bool:
-    return _host_matches(url, PARKING_HOSTS)
+def _in_domains(host: str, domains: frozenset[str]) -> bool:
+    """``host`` is one of ``domains`` or a subdomain of one."""
+    labels = host.lower().split(".")
+    return any(".".join(labels[i:]) in domains for i in range(len(labels) - 1))
+
+
+def is_parking_host(host: str) -> bool:
+    """A domain-parking or domain-sale service (sedoparking.com, dan.com, …)."""
+    return _in_domains(host, PARKING_HOSTS)
 
 
 def is_home_path(path: str) -> bool:

@@ -480,7 +480,7 @@ class Checker:
 
         if page is not None and page.challenge:
             return done("unverified", "bot_wall", detail="challenge page")
-        if classify.is_parking_host(str(final)) or (page is not None and page.parked):
+        if classify.is_parking_host(final.host) or (page is not None and page.parked):
             return done("broken", "parked")
         if page is not None and page.not_found:
             return done("broken", "soft_404")
