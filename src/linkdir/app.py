@@ -27,7 +27,7 @@ from linkdir import __version__, i18n
 from linkdir.config import Settings
 from linkdir.db import create_engine, ping, session_factory
 from linkdir.errors import Conflict, NotFound, ValidationFailed
-from linkdir.web import render, request_locale, static_dir
+from linkdir.web import TTLCache, render, request_locale, static_dir
 
 log = logging.getLogger("linkdir")
 
@@ -40,6 +40,8 @@ async def provide_session(request: Request[Any, Any, Any]) -> AsyncGenerator[Asy
         try:
             yield session
             await session.commit()
+            if request.method not in {"GET", "HEAD", "OPTIONS"}:
+                request.app.state.page_cache.clear()
         except Exception:
             await session.rollback()
             raise
@@ -260,8 +262,12 @@ def create_app(settings: Settings, *, engine: Any = None) -> Litestar:
             render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
         ),
         debug=False,
+        # linkdir configures logging itself (cli.py); Litestar's default would reconfigure
+        # the root logger at import time of every app, tests included.
+        logging_config=None,
     )
     app.state.settings = settings
     app.state.engine = db_engine
     app.state.session_factory = session_factory(db_engine)
+    app.state.page_cache = TTLCache(seconds=30)
     return app

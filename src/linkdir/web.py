@@ -63,6 +63,34 @@ def environment() -> jinja2.Environment:
     return env
 
 
+class TTLCache:
+    """A small per-process cache for expensive, slowly changing page parts.
+
+    Writes in this process clear it at once; other processes (scale-out) see changes
+    within ``seconds``.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self._values: dict[Any, tuple[float, Any]] = {}
+
+    def get(self, key: Any) -> Any:
+        import time
+
+        found = self._values.get(key)
+        if found is None or found[0] < time.monotonic():
+            return None
+        return found[1]
+
+    def put(self, key: Any, value: Any) -> None:
+        import time
+
+        self._values[key] = (time.monotonic() + self.seconds, value)
+
+    def clear(self) -> None:
+        self._values.clear()
+
+
 def request_locale(request: Request[Any, Any, Any]) -> str:
     return i18n.negotiate(
         request.query_params.get("lang"),

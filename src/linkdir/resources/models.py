@@ -46,27 +46,26 @@ def _ts(nullable: bool = True, index: bool = False) -> Any:
 
 class ResourceTopic(SQLModel, table=True):
     __tablename__ = "resource_topic"
+    # Covering: a topic page reads resource ids without touching the table.
+    __table_args__ = (Index("ix_resource_topic_topic_id", "topic_id", "resource_id"),)
 
     resource_id: int = Field(
         sa_column=Column(Integer, ForeignKey("resource.id", ondelete="CASCADE"), primary_key=True)
     )
     topic_id: int = Field(
-        sa_column=Column(
-            Integer, ForeignKey("topic.id", ondelete="CASCADE"), primary_key=True, index=True
-        )
+        sa_column=Column(Integer, ForeignKey("topic.id", ondelete="CASCADE"), primary_key=True)
     )
 
 
 class ResourceTag(SQLModel, table=True):
     __tablename__ = "resource_tag"
+    __table_args__ = (Index("ix_resource_tag_tag_id", "tag_id", "resource_id"),)
 
     resource_id: int = Field(
         sa_column=Column(Integer, ForeignKey("resource.id", ondelete="CASCADE"), primary_key=True)
     )
     tag_id: int = Field(
-        sa_column=Column(
-            Integer, ForeignKey("tag.id", ondelete="CASCADE"), primary_key=True, index=True
-        )
+        sa_column=Column(Integer, ForeignKey("tag.id", ondelete="CASCADE"), primary_key=True)
     )
 
 
@@ -99,7 +98,8 @@ class Tag(SQLModel, table=True):
 class Resource(SQLModel, table=True):
     __tablename__ = "resource"
     __table_args__ = (
-        Index("ix_resource_state_published_at", "state", "published_at"),
+        # Newest-first listings of published resources read this index in order.
+        Index("ix_resource_state_published_at", "state", "published_at", "id"),
         Index("ix_resource_next_check_at", "next_check_at"),
     )
 

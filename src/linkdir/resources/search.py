@@ -3,8 +3,8 @@
 Both databases index the same thing: words stemmed in Python with the Snowball Swedish and
 English stemmers (so "biblioteken" and "bibliotekens" find "bibliotek" identically on both),
 stored in ``resource.search_title`` / ``search_body``. SQLite indexes them with FTS5 (ranked by
-bm25), PostgreSQL with a GIN index over ``to_tsvector('simple', …)`` (ranked by ts_rank).
-å, ä and ö are kept as themselves: no accent folding anywhere.
+bm25), PostgreSQL with a GIN index on a stored ``to_tsvector('simple', …)`` column (ranked by
+ts_rank). å, ä and ö are kept as themselves: no accent folding anywhere.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from functools import lru_cache
 from typing import Any
 
 import snowballstemmer
-from sqlalchemy import ColumnElement, Select, func, literal_column, select, text
+from sqlalchemy import ColumnElement, String, func, literal_column, select, text, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -102,10 +102,8 @@ def tsquery(terms: Iterable[QueryTerm]) -> str:
     return " & ".join(groups)
 
 
-_PG_VECTOR = (
-    "(setweight(to_tsvector('simple'::regconfig, resource.search_title), 'A') || "
-    "setweight(to_tsvector('simple'::regconfig, resource.search_body), 'B'))"
-)
+# A generated, stored column on PostgreSQL (see the first migration).
+_PG_VECTOR = "resource.search_vector"
 
 
 @dataclass(slots=True)
@@ -129,26 +127,33 @@ class SearchPage:
         return max(1, -(-self.total // self.per_page))
 
 
-def _matching_ids(dialect: str, terms: list[QueryTerm]) -> tuple[Select[Any], ColumnElement[Any]]:
-    """A select of (id, rank) for the matching resources; smaller rank is better."""
+def _matches(dialect: str, terms: list[QueryTerm], *, ranked: bool) -> Any:
+    """A select of the matching resource ids (and their rank: smaller is better)."""
     if dialect == "sqlite":
-        match = fts5_match(terms)
-        query: Any = (
-            select(
-                literal_column("resource_fts.rowid").label("id"),
-                literal_column("bm25(resource_fts, 10.0, 1.0)").label("rank"),
-            )
+        columns: list[Any] = [literal_column("resource_fts.rowid").label("id")]
+        if ranked:
+            columns.append(literal_column("bm25(resource_fts, 10.0, 1.0)").label("rank"))
+        return (
+            select(*columns)
             .select_from(text("resource_fts"))
-            .where(text("resource_fts MATCH :match").bindparams(match=match))
+            .where(text("resource_fts MATCH :match").bindparams(match=fts5_match(terms)))
         )
-        return query, literal_column("rank")
-    vector: ColumnElement[Any] = literal_column(_PG_VECTOR)
-    ts_query = func.to_tsquery(literal_column("'simple'::regconfig"), tsquery(terms))
-    query = select(
-        col(Resource.id).label("id"),
-        (-func.ts_rank(vector, ts_query)).label("rank"),
-    ).where(vector.op("@@")(ts_query))
-    return query, literal_column("rank")
+    pg_columns: list[Any] = [col(Resource.id).label("id")]
+    if ranked:
+        pg_columns.append((-func.ts_rank(_pg_vector(), _pg_query(terms))).label("rank"))
+    return select(*pg_columns).where(_pg_condition(terms))
+
+
+def _pg_vector() -> ColumnElement[Any]:
+    return literal_column(_PG_VECTOR)
+
+
+def _pg_query(terms: list[QueryTerm]) -> ColumnElement[Any]:
+    return func.to_tsquery(literal_column("'simple'::regconfig"), tsquery(terms))
+
+
+def _pg_condition(terms: list[QueryTerm]) -> ColumnElement[bool]:
+    return _pg_vector().op("@@")(_pg_query(terms))
 
 
 async def search(
@@ -162,65 +167,99 @@ async def search(
     page: int = 1,
     per_page: int = 20,
 ) -> SearchPage:
-    """Ranked resources matching ``query``, narrowed by facets, with facet counts."""
+    """Ranked resources matching ``query``, narrowed by facets, with facet counts.
+
+    Two statements whatever the filters: one counts (total and every facet, from one
+    materialised match without ranking), one ranks and fetches the page. Each facet counts
+    what the other filters leave, so choosing a value never hides the others.
+    """
     terms = parse_query(query)
     page = max(1, page)
     if not terms:
         return SearchPage([], 0, page, per_page, Facets(), 0)
     dialect = session.get_bind().dialect.name
-    matches, _ = _matching_ids(dialect, terms)
-    matched = matches.subquery("matched")
-    filters: list[ColumnElement[bool]] = [col(Resource.state).in_(states)]
-    base = select(col(Resource.id)).join(matched, matched.c.id == col(Resource.id))
-
-    def narrowed(skip: str | None = None) -> Select[Any]:
-        stmt = base.where(*filters)
-        if topic_id is not None and skip != "topic":
-            stmt = stmt.where(
-                col(Resource.id).in_(
-                    select(col(ResourceTopic.resource_id)).where(
-                        col(ResourceTopic.topic_id) == topic_id
-                    )
-                )
-            )
-        if resource_type and skip != "type":
-            stmt = stmt.where(col(Resource.resource_type) == resource_type)
-        if language and skip != "language":
-            stmt = stmt.where(col(Resource.language) == language)
-        return stmt
-
-    hits = narrowed().subquery("hits")
-    total = (await session.execute(select(func.count()).select_from(hits))).scalar_one()
-    ranked = (
-        select(Resource)
-        .join(matched, matched.c.id == col(Resource.id))
-        .where(col(Resource.id).in_(select(hits.c.id)))
-        .order_by(matched.c.rank, col(Resource.id))
-        .limit(per_page)
-        .offset((page - 1) * per_page)
+    in_topic = (
+        select(col(ResourceTopic.resource_id)).where(col(ResourceTopic.topic_id) == topic_id)
+        if topic_id is not None
+        else None
     )
-    items = list((await session.execute(ranked)).scalars())
-    facets = Facets()
-    # Each facet counts what the other facets leave, so choosing a value never hides the others.
-    topic_hits = narrowed("topic").subquery()
-    for topic, count in await session.execute(
-        select(col(ResourceTopic.topic_id), func.count())
-        .where(col(ResourceTopic.resource_id).in_(select(topic_hits.c.id)))
+
+    facet_columns: tuple[Any, ...] = (
+        col(Resource.id).label("id"),
+        col(Resource.resource_type).label("resource_type"),
+        col(Resource.language).label("language"),
+    )
+    if dialect == "sqlite":
+        # Materialised: the FTS5 match runs once per statement, not once per row.
+        matched = _matches(dialect, terms, ranked=False).cte("matched")
+        found = select(*facet_columns).join(
+            matched.prefix_with("MATERIALIZED"), matched.c.id == col(Resource.id)
+        )
+    else:
+        # One scan with the condition on the table lets PostgreSQL use the GIN index.
+        found = select(*facet_columns).where(_pg_condition(terms))
+    candidates = (
+        found.where(col(Resource.state).in_(states)).cte("candidates").prefix_with("MATERIALIZED")
+    )
+    by_type_and_language = select(
+        literal_column("'tl'").label("kind"),
+        candidates.c.resource_type.label("a"),
+        candidates.c.language.label("b"),
+        func.count().label("n"),
+    ).group_by(candidates.c.resource_type, candidates.c.language)
+    if in_topic is not None:
+        by_type_and_language = by_type_and_language.where(candidates.c.id.in_(in_topic))
+    by_topic = (
+        select(
+            literal_column("'t'").label("kind"),
+            func.cast(col(ResourceTopic.topic_id), String).label("a"),
+            literal_column("''").label("b"),
+            func.count().label("n"),
+        )
+        .join(candidates, candidates.c.id == col(ResourceTopic.resource_id))
         .group_by(col(ResourceTopic.topic_id))
+    )
+    if resource_type:
+        by_topic = by_topic.where(candidates.c.resource_type == resource_type)
+    if language:
+        by_topic = by_topic.where(candidates.c.language == language)
+    facets = Facets()
+    total = 0
+    for kind, first, second, count in await session.execute(
+        union_all(by_type_and_language, by_topic)
     ):
-        facets.topics[topic] = count
-    type_hits = narrowed("type").subquery()
-    for value, count in await session.execute(
-        select(col(Resource.resource_type), func.count())
-        .where(col(Resource.id).in_(select(type_hits.c.id)))
-        .group_by(col(Resource.resource_type))
-    ):
-        facets.types[value] = count
-    language_hits = narrowed("language").subquery()
-    for value, count in await session.execute(
-        select(col(Resource.language), func.count())
-        .where(col(Resource.id).in_(select(language_hits.c.id)))
-        .group_by(col(Resource.language))
-    ):
-        facets.languages[value] = count
+        if kind == "t":
+            facets.topics[int(first)] = count
+            continue
+        type_ok = not resource_type or first == resource_type
+        language_ok = not language or second == language
+        if language_ok:
+            facets.types[first] = facets.types.get(first, 0) + count
+        if type_ok:
+            facets.languages[second] = facets.languages.get(second, 0) + count
+        if type_ok and language_ok:
+            total += count
+
+    items: list[Resource] = []
+    if total:
+        if dialect == "sqlite":
+            ranked = _matches(dialect, terms, ranked=True).subquery("ranked")
+            stmt = select(Resource).join(ranked, ranked.c.id == col(Resource.id))
+            rank: Any = ranked.c.rank
+        else:
+            stmt = select(Resource).where(_pg_condition(terms))
+            rank = -func.ts_rank(_pg_vector(), _pg_query(terms))
+        stmt = (
+            stmt.where(col(Resource.state).in_(states))
+            .order_by(rank, col(Resource.id))
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        )
+        if in_topic is not None:
+            stmt = stmt.where(col(Resource.id).in_(in_topic))
+        if resource_type:
+            stmt = stmt.where(col(Resource.resource_type) == resource_type)
+        if language:
+            stmt = stmt.where(col(Resource.language) == language)
+        items = list((await session.execute(stmt)).scalars())
     return SearchPage(items, total, page, per_page, facets, len(terms))

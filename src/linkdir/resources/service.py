@@ -523,6 +523,9 @@ async def list_resources(
     total = (await session.execute(select(func.count()).select_from(stmt.subquery()))).scalar_one()
     if order == "title":
         stmt = stmt.order_by(func.lower(col(Resource.title)), col(Resource.id))
+    elif tuple(states) == PUBLIC_STATES:
+        # Published resources always have published_at: the index gives this order.
+        stmt = stmt.order_by(col(Resource.published_at).desc(), col(Resource.id).desc())
     else:
         stmt = stmt.order_by(
             func.coalesce(col(Resource.published_at), col(Resource.created_at)).desc(),
@@ -656,6 +659,11 @@ async def list_topics(
         .order_by(col(Topic.name_sv))
     )
     return [(topic, int(count)) for topic, count in rows]
+
+
+async def all_topics(session: AsyncSession) -> list[Topic]:
+    """Every topic, without counts (cheap: for names and menus)."""
+    return list((await session.execute(select(Topic).order_by(col(Topic.name_sv)))).scalars())
 
 
 async def tag_exists(session: AsyncSession, slug: str) -> bool:
