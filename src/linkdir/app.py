@@ -27,6 +27,7 @@ from linkdir import __version__, i18n
 from linkdir.config import Settings
 from linkdir.db import create_engine, ping, session_factory
 from linkdir.errors import Conflict, NotFound, ValidationFailed
+from linkdir.feeds.service import feeds_changed
 from linkdir.web import TTLCache, render, request_locale, static_dir
 
 log = logging.getLogger("linkdir")
@@ -42,6 +43,7 @@ async def provide_session(request: Request[Any, Any, Any]) -> AsyncGenerator[Asy
             await session.commit()
             if request.method not in {"GET", "HEAD", "OPTIONS"}:
                 request.app.state.page_cache.clear()
+                feeds_changed(request.app, session)
         except Exception:
             await session.rollback()
             raise
@@ -207,6 +209,7 @@ async def health(request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
 def create_app(settings: Settings, *, engine: Any = None) -> Litestar:
     """A linkdir application configured only by ``settings``."""
     from linkdir.resources.api import ResourceApi, TopicApi
+    from linkdir.feeds.routes import feed_handlers
     from linkdir.resources.routes import page_handlers
 
     db_engine = engine or create_engine(settings.database_url)
@@ -231,6 +234,7 @@ def create_app(settings: Settings, *, engine: Any = None) -> Litestar:
         route_handlers=[
             health,
             *page_handlers,
+            *feed_handlers,
             ResourceApi,
             TopicApi,
             create_static_files_router(

@@ -174,6 +174,26 @@ def token_create(email: str, name: str) -> None:
     click.echo("Store this token now: it is not shown again.", err=True)
 
 
+@token.command("feed")
+@click.argument("email")
+def token_feed(email: str) -> None:
+    """Print EMAIL's private link-problems feed address; the previous one stops working."""
+    from linkdir.errors import NotFound
+    from linkdir.feeds.service import create_feed_secret, link_problems_url
+
+    settings = load_settings()
+
+    async def work(session: Any) -> str:
+        return await create_feed_secret(session, email)
+
+    try:
+        secret = _run_with_session(settings, work)
+    except NotFound:
+        _fail(f"no active account {email!r}; add it with `linkdir user add`", 1)
+    click.echo(link_problems_url(settings, secret))
+    click.echo("A read-only feed address; any earlier one for this account is revoked.", err=True)
+
+
 @main.command()
 @click.option("--url", default=None, help="Check this /health address instead of the database.")
 def healthcheck(url: str | None) -> None:
