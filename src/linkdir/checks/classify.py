@@ -194,31 +194,37 @@ def analyse(body: bytes, charset: str | None, *, today: date) -> Page | None:
         doc = lxml.html.document_fromstring(text)
     except (lxml.etree.ParserError, ValueError):
         return None
-    title = _squash(doc.findtext(".//title") or "")
+    title = ""
     metas: dict[str, str] = {}
     refresh: tuple[float, str] | None = None
-    for meta in doc.iter("meta"):
-        key = (meta.get("property") or meta.get("name") or meta.get("itemprop") or "").lower()
-        content = meta.get("content") or ""
-        if key and content and key not in metas:
-            metas[key] = content
-        if (meta.get("http-equiv") or "").lower() == "refresh" and refresh is None:
-            refresh = _parse_refresh(content)
-    for element in doc.iter("time"):
-        if (element.get("itemprop") or "").lower() == "datemodified" and element.get("datetime"):
-            metas.setdefault("datemodified", element.get("datetime") or "")
-    json_ld = [
-        script.text or ""
-        for script in doc.iter("script")
-        if (script.get("type") or "").lower() == "application/ld+json"
-    ]
-    parking_script = any(
-        _host_matches(element.get("src") or "", PARKING_HOSTS)
-        for element in doc.iter("script", "iframe", "frame")
-    )
-    login_form = any(
-        (element.get("type") or "").lower() == "password" for element in doc.iter("input")
-    )
+    json_ld: list[str] = []
+    parking_script = login_form = False
+    # One pass over the few element kinds that carry metadata (lxml filters tags in C).
+    for element in doc.iter("title", "meta", "time", "script", "iframe", "frame", "input"):
+        tag = element.tag
+        if tag == "meta":
+            key = (
+                element.get("property") or element.get("name") or element.get("itemprop") or ""
+            ).lower()
+            content = element.get("content") or ""
+            if key and content and key not in metas:
+                metas[key] = content
+            if refresh is None and (element.get("http-equiv") or "").lower() == "refresh":
+                refresh = _parse_refresh(content)
+        elif tag == "title":
+            title = title or _squash(element.text or "")
+        elif tag == "time":
+            stamp = element.get("datetime")
+            if stamp and (element.get("itemprop") or "").lower() == "datemodified":
+                metas.setdefault("datemodified", stamp)
+        elif tag == "input":
+            login_form = login_form or (element.get("type") or "").lower() == "password"
+        else:
+            if tag == "script" and (element.get("type") or "").lower() == "application/ld+json":
+                json_ld.append(element.text or "")
+            parking_script = parking_script or _host_matches(
+                element.get("src") or "", PARKING_HOSTS
+            )
     lowered = body[:65536].lower()
     challenge = bool(_CHALLENGE_TITLES.match(title)) or any(
         m in lowered for m in _CHALLENGE_MARKERS

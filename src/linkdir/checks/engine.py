@@ -291,13 +291,20 @@ class Checker:
         queues: dict[str, deque[str]] = {}
         running_for: dict[str, int] = {}
         ready: deque[str] = deque()
-        tasks: dict[asyncio.Task[CheckResult], str] = {}
+        # Finished checks report here: waiting on one queue costs the same for 2 or 2,000
+        # running checks, where asyncio.wait() re-registers on every task each time.
+        finished: asyncio.Queue[tuple[str, CheckResult]] = asyncio.Queue()
+        tasks: set[asyncio.Task[None]] = set()
+        outstanding = 0  # started and not yet yielded
         buffered = 0
         exhausted = False
 
+        async def run_one(url: str, host: str) -> None:
+            finished.put_nowait((host, await self.check(url)))
+
         def start_ready() -> None:
-            nonlocal buffered
-            while ready and len(tasks) < limit:
+            nonlocal buffered, outstanding
+            while ready and outstanding < limit:
                 host = ready.popleft()
                 queue = queues.get(host)
                 if not queue or running_for.get(host, 0) >= per_host:
@@ -306,15 +313,18 @@ class Checker:
                 if not queue:
                     del queues[host]
                 buffered -= 1
+                outstanding += 1
                 running_for[host] = running_for.get(host, 0) + 1
-                tasks[asyncio.ensure_future(self.check(url))] = host
+                task = asyncio.ensure_future(run_one(url, host))
+                tasks.add(task)
+                task.add_done_callback(tasks.discard)
                 if host in queues and running_for[host] < per_host:
                     ready.append(host)
 
         try:
             while True:
                 start_ready()
-                if not exhausted and len(tasks) < limit and buffered < lookahead:
+                if not exhausted and outstanding < limit and buffered < lookahead:
                     try:
                         url = await anext(source)
                     except StopAsyncIteration:
@@ -329,21 +339,20 @@ class Checker:
                     if running_for.get(host, 0) < per_host:
                         ready.append(host)
                     continue
-                if not tasks:
+                if not outstanding:
                     if exhausted:
                         return
                     continue
-                done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-                for task in done:
-                    host = tasks.pop(task)
-                    running_for[host] -= 1
-                    if not running_for[host]:
-                        del running_for[host]
-                    if host in queues:
-                        ready.append(host)
-                    yield task.result()
+                host, result = await finished.get()
+                outstanding -= 1
+                running_for[host] -= 1
+                if not running_for[host]:
+                    del running_for[host]
+                if host in queues:
+                    ready.append(host)
+                yield result
         finally:
-            for task in tasks:
+            for task in list(tasks):
                 task.cancel()
             if tasks:
                 await asyncio.gather(*tasks, return_exceptions=True)
