@@ -18,16 +18,20 @@ from litestar.exceptions import (
     ValidationException,
 )
 from litestar.openapi.config import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.plugins import JsonRenderPlugin
+from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linkdir import __version__, i18n
+from linkdir.auth.guards import CsrfFailed
 from linkdir.config import Settings
 from linkdir.db import create_engine, ping, session_factory
+from linkdir.docs import api_docs
 from linkdir.errors import Conflict, NotFound, ValidationFailed
 from linkdir.feeds.service import feeds_changed
+from linkdir.security import security_headers
 from linkdir.web import TTLCache, render, request_locale, static_dir
 
 log = logging.getLogger("linkdir")
@@ -175,7 +179,21 @@ def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -
         503: i18n.gettext("The service is unavailable right now."),
     }
     title = titles.get(status, i18n.gettext("The request could not be handled."))
-    response = _error_page(request, status, title)
+    if status == 401 and not _is_api(request):
+        # A browser without a (live) session goes to the sign-in page and comes back after.
+        from linkdir.auth.guards import login_url
+
+        target = login_url(request)
+        if getattr(request.state, "session_expired", False):
+            target += "&expired=1"
+        return Redirect(target, status_code=303)
+    detail = None
+    if isinstance(exc, CsrfFailed):
+        detail = i18n.gettext(
+            "The form had expired or came from another site. Go back, reload the page and "
+            "try again."
+        )
+    response = _error_page(request, status, title, detail)
     if status == 401 and _is_api(request):
         response.headers["WWW-Authenticate"] = 'Bearer realm="linkdir"'
     if exc.headers:
@@ -208,8 +226,10 @@ async def health(request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
 
 def create_app(settings: Settings, *, engine: Any = None) -> Litestar:
     """A linkdir application configured only by ``settings``."""
-    from linkdir.resources.api import ResourceApi, TopicApi
+    from linkdir.auth.routes import auth_handlers
     from linkdir.feeds.routes import feed_handlers
+    from linkdir.resources.api import ResourceApi, TopicApi
+    from linkdir.resources.manage import manage_handlers
     from linkdir.resources.routes import page_handlers
 
     db_engine = engine or create_engine(settings.database_url)
@@ -235,6 +255,9 @@ def create_app(settings: Settings, *, engine: Any = None) -> Litestar:
             health,
             *page_handlers,
             *feed_handlers,
+            *auth_handlers,
+            *manage_handlers,
+            api_docs,
             ResourceApi,
             TopicApi,
             create_static_files_router(
@@ -242,6 +265,7 @@ def create_app(settings: Settings, *, engine: Any = None) -> Litestar:
             ),
         ],
         dependencies={"session": Provide(provide_session)},
+        middleware=[security_headers],
         lifespan=[lifespan],
         exception_handlers={
             ValidationFailed: handle_validation_failed,
@@ -260,10 +284,12 @@ def create_app(settings: Settings, *, engine: Any = None) -> Litestar:
             description=(
                 "Curated resources with link health. Reads are public (published resources "
                 "only); writes need `Authorization: Bearer <token>` "
-                "(`linkdir token create EMAIL`). Errors are application/problem+json."
+                "(`linkdir token create EMAIL`) or a signed-in session with its CSRF token in "
+                "`X-CSRF-Token`. Errors are application/problem+json. Readable version: "
+                "/api/docs."
             ),
             path="/schema",
-            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+            render_plugins=[JsonRenderPlugin(path=["/", "/openapi.json"])],
         ),
         debug=False,
         # linkdir configures logging itself (cli.py); Litestar's default would reconfigure

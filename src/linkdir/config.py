@@ -72,6 +72,25 @@ class Settings:
         ),
     )
     log_level: str = field(default="INFO", metadata=_doc("Python logging level."))
+    session_idle: timedelta = field(
+        default=timedelta(hours=2),
+        metadata=_doc("A curator's browser session ends after this long without a request."),
+    )
+    session_max_age: timedelta = field(
+        default=timedelta(hours=12),
+        metadata=_doc("A curator's browser session ends this long after sign-in, whatever."),
+    )
+    login_max_failures: int = field(
+        default=5,
+        metadata=_doc(
+            "Failed sign-ins on one account (or 4× as many from one address) before it is "
+            "locked for `LINKDIR_LOGIN_LOCKOUT`. Failures before that are slowed down."
+        ),
+    )
+    login_lockout: timedelta = field(
+        default=timedelta(minutes=15),
+        metadata=_doc("How long a locked account or address must wait."),
+    )
     checker_per_host: int = field(
         default=2,
         metadata=_doc("Most connections the checker opens to one host at a time."),

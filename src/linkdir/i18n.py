@@ -128,8 +128,10 @@ def format_number(value: int | float) -> str:
 
 def language_name(code: str) -> str:
     """The name of a language in the reader's language ("svenska", "Swedish")."""
+    if code == "other":
+        return gettext("Other language")
     try:
         name: Any = Locale.parse(code).get_display_name(Locale.parse(_current.get()))
-    except (ValueError, TypeError):
+    except Exception:  # babel raises UnknownLocaleError (not a ValueError) for odd codes
         return code
     return str(name) if name else code

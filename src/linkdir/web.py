@@ -56,9 +56,9 @@ def environment() -> jinja2.Environment:
         number=i18n.format_number,
         language_name=i18n.language_name,
     )
-    from linkdir.resources.routes import type_label
+    from linkdir.labels import FILTERS
 
-    env.filters["type_label"] = type_label
+    env.filters.update(FILTERS)
     env.globals.update(LOCALES=i18n.LOCALES)
     return env
 
@@ -99,6 +99,13 @@ def request_locale(request: Request[Any, Any, Any]) -> str:
     )
 
 
+def set_locale_from(request: Request[Any, Any, Any]) -> str:
+    """Make ``request``'s language the current one for gettext; returns it."""
+    locale = request_locale(request)
+    i18n.set_locale(locale)
+    return locale
+
+
 def url_with(request: Request[Any, Any, Any], **changes: Any) -> str:
     """The current path with query parameters changed (None removes one)."""
     params = dict(request.query_params)
@@ -131,6 +138,7 @@ def render(
             settings=settings,
             url_with=lambda **changes: url_with(request, **changes),
             user=getattr(request.state, "user", None),
+            csrf_token=getattr(request.state, "csrf_token", ""),
             **context,
         )
     )

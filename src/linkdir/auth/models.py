@@ -45,3 +45,30 @@ class ApiToken(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class UserSession(SQLModel, table=True):
+    """A signed-in browser. Only the SHA-256 of the cookie value is stored."""
+
+    __tablename__ = "user_session"
+
+    id: str = Field(sa_column=Column(String(64), primary_key=True))
+    user_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("user_account.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    last_seen_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+
+
+class LoginThrottle(SQLModel, table=True):
+    """Failed sign-ins per account and per client address (shared by every web process)."""
+
+    __tablename__ = "login_throttle"
+
+    key: str = Field(sa_column=Column(String(300), primary_key=True))
+    failures: int = Field(default=0)
+    window_started_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    locked_until: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -6,14 +6,15 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from linkdir.auth.models import ApiToken, Role, User
+from linkdir.auth.models import ApiToken, LoginThrottle, Role, User, UserSession
 from linkdir.db import utcnow
 from linkdir.errors import N_, Conflict, FieldError, NotFound, ValidationFailed
 
@@ -158,3 +159,182 @@ async def revoke_token(session: AsyncSession, token_id: int) -> None:
     if record is None:
         raise NotFound(token_id)
     record.revoked_at = record.revoked_at or utcnow()
+
+
+# Browser sessions ------------------------------------------------------------------------
+
+SESSION_TOUCH_INTERVAL = 60  # seconds between last_seen_at writes
+
+
+async def start_session(
+    session: AsyncSession, user: User, *, max_age: timedelta, replacing: str | None = None
+) -> str:
+    """A new session for ``user``; the cookie value is returned, its hash stored.
+
+    A fresh id at every sign-in (and the old one dropped) defeats session fixation.
+    """
+    if replacing:
+        await end_session(session, replacing)
+    assert user.id is not None
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    session.add(
+        UserSession(
+            id=token_digest(token),
+            user_id=user.id,
+            created_at=now,
+            last_seen_at=now,
+            expires_at=now + max_age,
+        )
+    )
+    user.last_login_at = now
+    await session.flush()
+    return token
+
+
+async def session_user(
+    session: AsyncSession, token: str, *, idle: timedelta
+) -> tuple[User, UserSession] | None:
+    """The active user of a live session, or None when expired, idle too long or unknown."""
+    if not token or len(token) > 200:
+        return None
+    row = (
+        await session.execute(
+            select(UserSession, User)
+            .join(User, col(User.id) == col(UserSession.user_id))
+            .where(col(UserSession.id) == token_digest(token))
+        )
+    ).first()
+    if row is None:
+        return None
+    record, user = row
+    now = utcnow()
+    if record.expires_at <= now or record.last_seen_at + idle <= now or not user.is_active:
+        await session.delete(record)
+        return None
+    if (now - record.last_seen_at).total_seconds() > SESSION_TOUCH_INTERVAL:
+        record.last_seen_at = now
+    return user, record
+
+
+async def end_session(session: AsyncSession, token: str) -> None:
+    await session.execute(delete(UserSession).where(col(UserSession.id) == token_digest(token)))
+
+
+async def end_all_sessions(session: AsyncSession, user_id: int) -> None:
+    await session.execute(delete(UserSession).where(col(UserSession.user_id) == user_id))
+
+
+# Sign-in with throttling -----------------------------------------------------------------
+
+
+class LoginRefused(Exception):
+    """Sign-in failed; ``locked_for`` is set when the account or address is locked."""
+
+    def __init__(self, locked_for: timedelta | None = None) -> None:
+        super().__init__("locked" if locked_for else "invalid")
+        self.locked_for = locked_for
+
+
+_DUMMY_HASH = _hasher.hash("not-a-real-password-just-for-timing")
+WINDOW = timedelta(hours=1)
+
+
+async def _throttle(session: AsyncSession, key: str) -> LoginThrottle:
+    record = await session.get(LoginThrottle, key)
+    now = utcnow()
+    if record is None:
+        record = LoginThrottle(key=key, failures=0, window_started_at=now)
+        session.add(record)
+    elif record.window_started_at + WINDOW < now and (
+        record.locked_until is None or record.locked_until < now
+    ):
+        record.failures = 0
+        record.window_started_at = now
+        record.locked_until = None
+    return record
+
+
+async def login(
+    session: AsyncSession,
+    email: str,
+    password: str,
+    *,
+    address: str,
+    max_failures: int,
+    lockout: timedelta,
+) -> User:
+    """The user if ``password`` is right; LoginRefused otherwise, with the same message
+    for unknown accounts and wrong passwords. Failures are counted per account and per
+    client address; the caller delays its answer by ``failure_delay``."""
+    account_key = "account:" + email.strip().lower()[:254]
+    address_key = "address:" + address[:64]
+    records = [await _throttle(session, account_key), await _throttle(session, address_key)]
+    now = utcnow()
+    locked = [r.locked_until - now for r in records if r.locked_until and r.locked_until > now]
+    if locked:
+        raise LoginRefused(max(locked))
+    user = await find_user(session, email)
+    if user is None or not user.is_active:
+        verify_password(_DUMMY_HASH, password)  # same work, so timing tells nothing
+        valid = False
+    else:
+        valid = verify_password(user.password_hash, password)
+    if valid and user is not None:
+        for record in records:
+            await session.delete(record)
+        await session.flush()
+        return user
+    for record, limit in zip(records, (max_failures, max_failures * 4), strict=True):
+        record.failures += 1
+        if record.failures >= limit:
+            record.locked_until = now + lockout
+    await session.flush()
+    raise LoginRefused()
+
+
+def failure_delay(failures: int) -> float:
+    """Seconds to wait before answering a failed sign-in (grows, capped)."""
+    return float(min(0.2 * 2 ** max(0, failures - 1), 3.0))
+
+
+async def failures_of(session: AsyncSession, email: str) -> int:
+    record = await session.get(LoginThrottle, "account:" + email.strip().lower()[:254])
+    return record.failures if record else 0
+
+
+# Accounts -------------------------------------------------------------------------------
+
+
+async def list_users(session: AsyncSession) -> list[User]:
+    return list((await session.execute(select(User).order_by(col(User.email)))).scalars())
+
+
+async def set_password(session: AsyncSession, email: str, password: str) -> User:
+    user = await find_user(session, email)
+    if user is None:
+        raise NotFound(email)
+    check_password(password)
+    user.password_hash = hash_password(password)
+    assert user.id is not None
+    await end_all_sessions(session, user.id)
+    return user
+
+
+async def set_active(session: AsyncSession, email: str, active: bool) -> User:
+    """Enable or disable an account; disabling ends its sessions and tokens at once."""
+    user = await find_user(session, email)
+    if user is None:
+        raise NotFound(email)
+    user.is_active = active
+    assert user.id is not None
+    if not active:
+        await end_all_sessions(session, user.id)
+    return user
+
+
+async def tokens_of(session: AsyncSession, user_id: int | None = None) -> list[ApiToken]:
+    stmt = select(ApiToken).order_by(col(ApiToken.created_at).desc())
+    if user_id is not None:
+        stmt = stmt.where(col(ApiToken.user_id) == user_id)
+    return list((await session.execute(stmt)).scalars())

@@ -7,7 +7,6 @@ from typing import Any
 from litestar import Request, Response, get
 from litestar.params import FromPath, FromQuery
 
-from linkdir import i18n
 from linkdir.errors import NotFound
 from linkdir.resources import service
 from linkdir.resources.models import LANGUAGES, ResourceType
@@ -153,20 +152,6 @@ async def resource_page(
 @get("/about/accessibility", include_in_schema=False)
 async def accessibility_page(request: Request[Any, Any, Any]) -> Response[str]:
     return render(request, "about/accessibility.html")
-
-
-def type_label(value: str) -> str:
-    labels = {
-        "report": i18n.N_("Report"),
-        "course": i18n.N_("Course"),
-        "guide": i18n.N_("Guide"),
-        "tool": i18n.N_("Tool"),
-        "organisation": i18n.N_("Organisation"),
-        "network": i18n.N_("Network"),
-        "project": i18n.N_("Project"),
-        "other": i18n.N_("Other"),
-    }
-    return i18n.gettext(labels.get(value, value))
 
 
 page_handlers = [home, topic_page, tag_page, search_page, resource_page, accessibility_page]

@@ -523,6 +523,8 @@ async def list_resources(
     total = (await session.execute(select(func.count()).select_from(stmt.subquery()))).scalar_one()
     if order == "title":
         stmt = stmt.order_by(func.lower(col(Resource.title)), col(Resource.id))
+    elif order == "updated":
+        stmt = stmt.order_by(col(Resource.updated_at).desc(), col(Resource.id).desc())
     elif tuple(states) == PUBLIC_STATES:
         # Published resources always have published_at: the index gives this order.
         stmt = stmt.order_by(col(Resource.published_at).desc(), col(Resource.id).desc())
