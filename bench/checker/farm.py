@@ -21,6 +21,7 @@ import argparse
 import asyncio
 import json
 import os
+import resource
 import socket
 import subprocess
 import sys
@@ -237,24 +238,29 @@ def free_port() -> int:
 # ---------------------------------------------------------------------------------- tools
 
 
-def tree_rss_kb(pid: int) -> int:
-    """Resident memory of ``pid`` and all its descendants, in kB."""
-    total = 0
+def tree_memory_kb(pid: int) -> tuple[int, int]:
+    """(RSS, PSS) of ``pid`` and all its descendants, in kB.
+
+    RSS counts pages shared between processes (forked workers) once per process; PSS
+    splits them fairly, so the sum of PSS is the memory the tree really uses.
+    """
+    rss = pss = 0
     stack = [pid]
     while stack:
         current = stack.pop()
         try:
-            with open(f"/proc/{current}/status") as status:
-                for line in status:
-                    if line.startswith("VmRSS:"):
-                        total += int(line.split()[1])
-                        break
+            with open(f"/proc/{current}/smaps_rollup") as rollup:
+                for line in rollup:
+                    if line.startswith("Rss:"):
+                        rss += int(line.split()[1])
+                    elif line.startswith("Pss:"):
+                        pss += int(line.split()[1])
             for task in os.listdir(f"/proc/{current}/task"):
                 with open(f"/proc/{current}/task/{task}/children") as children:
                     stack.extend(int(child) for child in children.read().split())
-        except (FileNotFoundError, ProcessLookupError, PermissionError):
+        except (FileNotFoundError, ProcessLookupError, PermissionError, ValueError):
             continue
-    return total
+    return rss, pss
 
 
 @dataclass
@@ -263,6 +269,8 @@ class Run:
     seconds: float
     links: int
     peak_rss_mb: float
+    peak_pss_mb: float
+    cpu_seconds: float
     max_open_per_host: int
     farm_requests: int
     note: str = ""
@@ -284,7 +292,7 @@ def measure(
         env={**os.environ, **(env or {})},
         cwd=ROOT,
     )
-    peak = 0
+    peak_rss = peak_pss = 0
     output: list[bytes] = []
     reader = threading.Thread(
         target=lambda: output.append(process.stdout.read() if process.stdout else b"")
@@ -295,12 +303,16 @@ def measure(
     )
     reader.start()
     err_reader.start()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     while process.poll() is None:
-        peak = max(peak, tree_rss_kb(process.pid))
+        rss, pss = tree_memory_kb(process.pid)
+        peak_rss, peak_pss = max(peak_rss, rss), max(peak_pss, pss)
         if time.monotonic() - started > 900:
             process.kill()
         time.sleep(0.02)
     seconds = time.monotonic() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     reader.join()
     err_reader.join()
     stats = farm.command("stats")
@@ -311,7 +323,9 @@ def measure(
         tool=tool,
         seconds=seconds,
         links=links,
-        peak_rss_mb=peak / 1024,
+        peak_rss_mb=peak_rss / 1024,
+        peak_pss_mb=peak_pss / 1024,
+        cpu_seconds=cpu,
         max_open_per_host=stats["max_open_per_host"],
         farm_requests=stats["requests"],
         note=f"exit {process.returncode}",
@@ -358,12 +372,13 @@ def linkdir_command() -> list[str]:
     return [sys.executable, "-c", "from linkdir.cli import main; main()"]
 
 
-def run_linkdir(farm: Farm, urls: list[str], workdir: Path) -> Run:
+def run_linkdir(farm: Farm, urls: list[str], workdir: Path, workers: int | None) -> Run:
     listing = workdir / "urls.txt"
     listing.write_text("\n".join(urls) + "\n")
+    extra = ["--workers", str(workers)] if workers else []
     run, text = measure(
-        "linkdir check-urls",
-        [*linkdir_command(), "check-urls", str(listing), "--format", "json"],
+        "linkdir check-urls" + (f" -w{workers}" if workers else ""),
+        [*linkdir_command(), "check-urls", str(listing), "--format", "json", *extra],
         farm,
         len(urls),
         env={"LINKDIR_CHECKER_ALLOW_NETWORKS": "127.0.1.0/24"},  # the farm, nothing else
@@ -387,8 +402,9 @@ def run_linkinator(farm: Farm, urls: list[str]) -> Run:
         for link in links:
             states[link["state"]] = states.get(link["state"], 0) + 1
         run.note = " ".join(f"{k}={v}" for k, v in sorted(states.items()))
-    except (ValueError, KeyError):
-        run.note = "could not read its report"
+    except (ValueError, KeyError, TypeError) as error:
+        run.note = f"could not read its report ({type(error).__name__})"
+        (ROOT / "bench" / "results" / "linkinator-output.txt").write_text(text)
     return run
 
 
@@ -408,7 +424,8 @@ def report(runs: list[Run]) -> str:
     base = next((r for r in runs if r.tool.startswith("linkinator")), None)
     lines = [
         f"{'tool':<22} {'links':>6} {'seconds':>8} {'links/s':>8} {'vs linkinator':>13} "
-        f"{'max conn/host':>13} {'peak RSS MB':>11}  note"
+        f"{'CPU ms/link':>11} {'max conn/host':>13} {'peak RSS MB':>11} {'peak PSS MB':>11} "
+        f"{'requests':>8}  note"
     ]
     for run in runs:
         ratio = (
@@ -418,7 +435,9 @@ def report(runs: list[Run]) -> str:
         )
         lines.append(
             f"{run.tool:<22} {run.links:>6} {run.seconds:>8.2f} {run.links_per_second:>8.0f} "
-            f"{ratio:>13} {run.max_open_per_host:>13} {run.peak_rss_mb:>11.1f}  {run.note}"
+            f"{ratio:>13} {run.cpu_seconds * 1000 / run.links:>11.2f} "
+            f"{run.max_open_per_host:>13} {run.peak_rss_mb:>11.1f} "
+            f"{run.peak_pss_mb:>11.1f} {run.farm_requests:>8}  {run.note}"
         )
     return "\n".join(lines)
 
@@ -427,6 +446,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--urls", type=int, default=5000)
     parser.add_argument("--only", action="append", choices=["linkdir", "linkinator", "linkchecker"])
+    parser.add_argument(
+        "--workers",
+        type=int,
+        action="append",
+        help="linkdir --workers value(s) to run; default: linkdir's own default",
+    )
     parser.add_argument("--serve-farm", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_farm:
@@ -447,8 +472,11 @@ def main() -> None:
               f"{DELAY * 1000:.0f} ms per answer, {os.cpu_count()} cores", flush=True)  # fmt: skip
         for tool in tools:
             if tool == "linkdir":
-                runs.append(run_linkdir(farm, urls, work))
-            elif tool == "linkinator":
+                for workers in args.workers or [None]:
+                    runs.append(run_linkdir(farm, urls, work, workers))
+                    print(report(runs[-1:]).splitlines()[-1], flush=True)
+                continue
+            if tool == "linkinator":
                 runs.append(run_linkinator(farm, urls))
             else:
                 runs.append(run_linkchecker(farm, urls))

@@ -76,19 +76,29 @@ def check_urls(source: IO[str], output_format: str | None, workers: int | None) 
     workers = workers or min(4, os.cpu_count() or 1)
     started = time.monotonic()
     counts: Counter[str] = Counter({verdict: 0 for verdict in VERDICTS})
-    if workers == 1:
-        parallel.run(_run(config, source, writer, counts))
-    else:
-        for result in parallel.check_sharded(config, _lines(source), workers):
-            counts[result.status] += 1
-            writer.result(result)
+    # Helpers are forked before this process starts its event loop or any thread.
+    shards = parallel.Shards(config, workers) if workers > 1 else None
+    try:
+        parallel.run(_run(config, source, writer, counts, shards))
+    finally:
+        if shards is not None:
+            shards.close()
     writer.finish(counts, time.monotonic() - started)
     sys.exit(1 if counts["broken"] else 0)
 
 
 async def _run(
-    config: EngineConfig, source: IO[str], writer: _Writer, counts: Counter[str]
+    config: EngineConfig,
+    source: IO[str],
+    writer: _Writer,
+    counts: Counter[str],
+    shards: parallel.Shards | None,
 ) -> None:
+    if shards is not None:
+        async for result in shards.check(_lines(source)):
+            counts[result.status] += 1
+            writer.result(result)
+        return
     async with Checker(config) as checker:
         async for result in checker.check_many(_read_urls(source)):
             counts[result.status] += 1

@@ -539,15 +539,14 @@ class Checker:
             )  # fmt: skip
         headers = answer.headers
         page = answer.page
-        received = datetime.now(UTC)
         modified = page.modified if page is not None else None
         raw_last_modified = headers.get("last-modified")
         etag = headers.get("etag")
         if answer.status == 304:  # unchanged: what the caller sent still holds
             raw_last_modified = raw_last_modified or run.last_modified
             etag = etag or run.etag
-        if modified is None:
-            modified = header_date(raw_last_modified, received=received)
+        if modified is None and raw_last_modified:
+            modified = header_date(raw_last_modified, received=datetime.now(UTC))
         if modified is None and page is not None:
             modified = page.published
         digest: str | None = None

@@ -1,11 +1,12 @@
-"""Checking a long list on several cores: one checker process per shard of hosts.
+"""Checking a long list on several cores: the hosts are split between checker processes.
 
 One Python process tops out near a thousand links a second on the benchmark farm: the
-work per URL (HTTP, parsing, hashing) is CPU, not waiting. ``check-urls`` therefore splits
-its input by host over worker processes. Every host belongs to exactly one worker, so
-the per-host connection limit, Retry-After slow-downs and the soft-404 probe cache stay
-correct; only a redirect from one host onto another worker's host can make two workers
-talk to the same host at once (each still within its own limit).
+work per URL (HTTP, parsing, hashing) is CPU, not waiting. ``check-urls --workers N``
+therefore splits its input by host: the main process checks one shard itself and forks
+N-1 helpers for the others. Every host belongs to exactly one process, so the per-host
+connection limit, Retry-After slow-downs and the soft-404 probe cache stay correct; only
+a redirect from one host onto another process's host can make two processes talk to the
+same host at once (each still within its own limit).
 """
 
 from __future__ import annotations
@@ -19,13 +20,14 @@ import sys
 import threading
 import time
 import zlib
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable
 from typing import Any
 
 from linkdir.checks.engine import Checker, CheckResult, EngineConfig
 from linkdir.checks.fetch import host_key
 
 BATCH = 128
+_DONE = None
 
 
 def loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
@@ -42,69 +44,106 @@ def run(coroutine: Any) -> Any:
         return runner.run(coroutine)
 
 
-def check_sharded(config: EngineConfig, urls: Iterable[str], workers: int) -> Iterator[CheckResult]:
-    """Check ``urls`` in ``workers`` processes; yields results as they finish."""
-    context = _context()
-    per_worker = dataclasses.replace(config, concurrency=max(1, -(-config.concurrency // workers)))
-    inboxes = [context.Queue(maxsize=16) for _ in range(workers)]
-    outbox = context.Queue(maxsize=256)
-    processes = [
-        context.Process(target=_worker, args=(per_worker, inbox, outbox), daemon=True)
-        for inbox in inboxes
-    ]
-    for process in processes:
-        process.start()
-    feeder = threading.Thread(target=_feed, args=(urls, inboxes), daemon=True)
-    feeder.start()
-    running = workers
-    try:
-        while running:
-            try:
-                kind, payload = outbox.get(timeout=1.0)
-            except queue.Empty:
-                if any(p.exitcode not in (None, 0) for p in processes):
-                    raise RuntimeError("a checker process died") from None
-                continue
-            if kind == "done":
-                running -= 1
-            elif kind == "error":
-                raise RuntimeError(f"a checker process failed: {payload}")
-            else:
-                yield from payload
-    finally:
-        for process in processes:
+class Shards:
+    """Helper processes for all shards but the first, which the caller checks itself.
+
+    Create it before any event loop or thread exists in this process: helpers are forked.
+    """
+
+    def __init__(self, config: EngineConfig, workers: int) -> None:
+        self.workers = workers
+        self.config = dataclasses.replace(
+            config, concurrency=max(1, -(-config.concurrency // workers))
+        )
+        context = (
+            multiprocessing.get_context("fork")
+            if sys.platform == "linux"
+            else multiprocessing.get_context("spawn")
+        )
+        self._inboxes: list[Any] = [context.Queue(maxsize=16) for _ in range(workers - 1)]
+        self._outbox: Any = context.Queue(maxsize=256)
+        self._processes = [
+            context.Process(target=_helper, args=(self.config, inbox, self._outbox), daemon=True)
+            for inbox in self._inboxes
+        ]
+        for process in self._processes:
+            process.start()
+        self._local: queue.Queue[list[str] | None] = queue.Queue(maxsize=16)
+
+    async def check(self, urls: Iterable[str]) -> AsyncIterator[CheckResult]:
+        """Results of every shard, as they finish."""
+        loop = asyncio.get_running_loop()
+        merged: asyncio.Queue[list[CheckResult] | None] = asyncio.Queue()
+        threading.Thread(target=self._feed, args=(urls,), daemon=True).start()
+        threading.Thread(target=self._collect, args=(loop, merged), daemon=True).start()
+        local = asyncio.ensure_future(self._check_local(merged))
+        pending = self.workers  # shards not finished yet
+        try:
+            while pending:
+                batch = await merged.get()
+                if batch is _DONE:
+                    pending -= 1
+                    continue
+                for result in batch:
+                    yield result
+            await local
+        finally:
+            local.cancel()
+            with contextlib.suppress(BaseException):
+                await local
+            self.close()
+
+    def close(self) -> None:
+        for process in self._processes:
             if process.is_alive():
                 process.terminate()
-        for process in processes:
+        for process in self._processes:
             process.join(5)
 
+    async def _check_local(self, merged: asyncio.Queue[list[CheckResult] | None]) -> None:
+        await _check_shard(self.config, self._local, merged.put_nowait)
+        merged.put_nowait(_DONE)
 
-def _context() -> Any:
-    # fork starts workers in milliseconds with everything already imported.
-    if sys.platform == "linux":
-        return multiprocessing.get_context("fork")
-    return multiprocessing.get_context("spawn")
+    def _feed(self, urls: Iterable[str]) -> None:
+        boxes: list[Any] = [self._local, *self._inboxes]
+        batches: list[list[str]] = [[] for _ in boxes]
+        try:
+            for url in urls:
+                shard = zlib.crc32((host_key(url) or "").encode()) % len(boxes)
+                batches[shard].append(url)
+                if len(batches[shard]) >= BATCH:
+                    boxes[shard].put(batches[shard])
+                    batches[shard] = []
+        finally:
+            for box, batch in zip(boxes, batches, strict=True):
+                if batch:
+                    box.put(batch)
+                box.put(_DONE)
+
+    def _collect(
+        self, loop: asyncio.AbstractEventLoop, merged: asyncio.Queue[list[CheckResult] | None]
+    ) -> None:
+        remaining = len(self._processes)
+        while remaining:
+            try:
+                kind, payload = self._outbox.get(timeout=1.0)
+            except queue.Empty:
+                if any(p.exitcode not in (None, 0) for p in self._processes):
+                    kind, payload = "error", "a checker process died"
+                else:
+                    continue
+            if kind == "results":
+                loop.call_soon_threadsafe(merged.put_nowait, payload)
+                continue
+            if kind == "error":
+                sys.stderr.write(f"linkdir: checker process failed: {payload}\n")
+            remaining -= 1
+            loop.call_soon_threadsafe(merged.put_nowait, _DONE)
 
 
-def _feed(urls: Iterable[str], inboxes: list[Any]) -> None:
-    batches: list[list[str]] = [[] for _ in inboxes]
+def _helper(config: EngineConfig, inbox: Any, outbox: Any) -> None:
     try:
-        for url in urls:
-            shard = zlib.crc32((host_key(url) or "").encode()) % len(inboxes)
-            batches[shard].append(url)
-            if len(batches[shard]) >= BATCH:
-                inboxes[shard].put(batches[shard])
-                batches[shard] = []
-    finally:
-        for inbox, batch in zip(inboxes, batches, strict=True):
-            if batch:
-                inbox.put(batch)
-            inbox.put(None)
-
-
-def _worker(config: EngineConfig, inbox: Any, outbox: Any) -> None:
-    try:
-        run(_check_shard(config, inbox, outbox))
+        run(_check_shard(config, inbox, lambda batch: outbox.put(("results", batch))))
     except BaseException as error:  # report, then let the parent decide
         with contextlib.suppress(Exception):
             outbox.put(("error", f"{type(error).__name__}: {error}"))
@@ -112,11 +151,13 @@ def _worker(config: EngineConfig, inbox: Any, outbox: Any) -> None:
     outbox.put(("done", None))
 
 
-async def _check_shard(config: EngineConfig, inbox: Any, outbox: Any) -> None:
+async def _check_shard(
+    config: EngineConfig, inbox: Any, send: Callable[[list[CheckResult]], None]
+) -> None:
     async def source() -> AsyncIterator[str]:
         while True:
             batch = await asyncio.to_thread(inbox.get)
-            if batch is None:
+            if batch is _DONE:
                 return
             for url in batch:
                 yield url
@@ -127,7 +168,7 @@ async def _check_shard(config: EngineConfig, inbox: Any, outbox: Any) -> None:
         async for result in checker.check_many(source()):
             pending.append(result)
             if len(pending) >= 64 or time.monotonic() - sent > 0.2:
-                await asyncio.to_thread(outbox.put, ("results", pending))
+                send(pending)
                 pending, sent = [], time.monotonic()
     if pending:
-        await asyncio.to_thread(outbox.put, ("results", pending))
+        send(pending)

@@ -100,6 +100,8 @@ class SiblingProbes:
             task.add_done_callback(self._tasks.discard)
         else:
             self._cache.move_to_end(key)
+        if future.done():
+            return future.result()
         return await asyncio.shield(future)
 
     async def _run(
