@@ -30,10 +30,11 @@ def cut(value: str, limit: int = SUMMARY_LIMIT) -> str:
     if len(value) <= limit:
         return value
     head = value[: limit - 1]
-    space = max(head.rfind(" "), head.rfind("\n"), head.rfind("\t"))
-    # A single giant word (a URL, say) is cut where it must be rather than dropped.
-    if space > limit // 2:
-        head = head[:space]
+    if not value[len(head)].isspace():
+        space = max(head.rfind(" "), head.rfind("\n"), head.rfind("\t"))
+        # A single giant word (a URL, say) is cut where it must be rather than dropped.
+        if space > limit // 2:
+            head = head[:space]
     return head.rstrip(" \t\n.,;:–—-") + "…"
 
 

@@ -22,26 +22,26 @@ Those revisions never appear in public feeds.
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from sqlalchemy import event, func, not_, select, update
+from sqlalchemy import event, func, not_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from linkdir import i18n
-from linkdir.auth.models import User
-from linkdir.auth.service import find_user
 from linkdir.config import Settings
-from linkdir.db import utcnow
 from linkdir.errors import NotFound
+from linkdir.feeds.access import (
+    create_feed_secret,
+    link_problems_url,
+    secret_digest,
+    user_for_feed_secret,
+)
 from linkdir.feeds.build import Category, Feed, Item, cut
-from linkdir.feeds.models import FeedSecret
 from linkdir.resources import service as directory
 from linkdir.resources.models import (
     Resource,
@@ -57,7 +57,6 @@ LINK_PROBLEM_LIMIT = 100
 LINK_ACTIONS = ("link_broken", "link_moved", "link_recovered", "link_stale")
 # What a subscriber cares about; publisher, language, review dates stay internal.
 SUBSCRIBER_FIELDS = ("url", "title", "description", "state", "topics", "tags")
-FEED_SECRET_PREFIX = "ldf_"
 # Feeds that existed before a directory had any content still need a stable time.
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 _PUBLISHED = ResourceState.published.value
@@ -428,61 +427,6 @@ async def tags_in_use(session: AsyncSession) -> list[tuple[str, int]]:
     return [(slug, int(count)) for slug, count in rows]
 
 
-# Feed secrets ---------------------------------------------------------------------------
-
-
-def secret_digest(secret: str) -> str:
-    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
-
-
-async def create_feed_secret(session: AsyncSession, email: str) -> str:
-    """A new feed secret for the account ``email``; the previous ones stop working."""
-    user = await find_user(session, email)
-    if user is None or not user.is_active or user.id is None:
-        raise NotFound(email)
-    await revoke_feed_secrets(session, user.id)
-    secret = FEED_SECRET_PREFIX + secrets.token_urlsafe(32)
-    session.add(FeedSecret(user_id=user.id, secret_hash=secret_digest(secret)))
-    await session.flush()
-    return secret
-
-
-async def revoke_feed_secrets(session: AsyncSession, user_id: int) -> None:
-    await session.execute(
-        update(FeedSecret)
-        .where(col(FeedSecret.user_id) == user_id, col(FeedSecret.revoked_at).is_(None))
-        .values(revoked_at=utcnow())
-    )
-
-
-async def user_for_feed_secret(session: AsyncSession, secret: str) -> User | None:
-    """The active account a live feed secret belongs to, or None."""
-    if not secret.startswith(FEED_SECRET_PREFIX) or len(secret) > 200:
-        return None
-    row = (
-        await session.execute(
-            select(FeedSecret, User)
-            .join(User, col(User.id) == col(FeedSecret.user_id))
-            .where(col(FeedSecret.secret_hash) == secret_digest(secret))
-        )
-    ).first()
-    if row is None:
-        return None
-    record, user = row
-    if record.revoked_at is not None or not user.is_active:
-        return None
-    now = utcnow()
-    # Feed readers poll often; note the use at most once an hour.
-    if record.last_used_at is None or (now - record.last_used_at).total_seconds() > 3600:
-        record.last_used_at = now
-        await session.commit()
-    return user
-
-
-def link_problems_url(settings: Settings, secret: str) -> str:
-    return f"{base(settings)}/feeds/link-problems.atom?token={secret}"
-
-
 # The change hook ------------------------------------------------------------------------
 
 _CHANGED = "linkdir.feeds.revision_ids"
@@ -510,53 +454,15 @@ def feeds_changed(app: Any, session: AsyncSession) -> None:
         websub.publish_in_background(app, sorted(revision_ids))
 
 
-async def changed_feed_paths(session: AsyncSession, revision_ids: Sequence[int]) -> list[str]:
-    """Paths of the public feeds that ``revision_ids`` changed."""
-    rows = (
-        await session.execute(
-            select(Revision, Resource)
-            .outerjoin(Resource, col(Resource.id) == col(Revision.resource_id))
-            .where(
-                col(Revision.id).in_(revision_ids),
-                not_(col(Revision.action).startswith("link_")),
-            )
-        )
-    ).all()
-    topics: set[str] = set()
-    tags: set[str] = set()
-    public = False
-    for revision, resource in rows:
-        changes = revision.changes or {}
-        state = changes.get("state")
-        was_public = isinstance(state, list) and len(state) == 2 and state[0] == _PUBLISHED
-        if not was_public and (resource is None or resource.state != _PUBLISHED):
-            continue
-        public = True
-        for name, into in (("topics", topics), ("tags", tags)):
-            pair = changes.get(name)
-            if isinstance(pair, list) and len(pair) == 2:
-                into.update(s for s in (pair[0] or []) + (pair[1] or []) if isinstance(s, str))
-        if resource is not None and resource.id is not None:
-            topics.update(
-                t.slug for t in (await directory.topics_of(session, [resource.id]))[resource.id]
-            )
-            tags.update((await directory.tags_of(session, [resource.id]))[resource.id])
-    if not public:
-        return []
-    paths = [feed_path(kind, None, fmt) for kind in ("new", "updated") for fmt in ("atom", "rss")]
-    for kind, slugs in (("topic", topics), ("tag", tags)):
-        paths += [feed_path(kind, slug, fmt) for slug in sorted(slugs) for fmt in ("atom", "rss")]
-    return paths
-
-
 __all__ = [
     "LINK_ACTIONS",
-    "changed_feed_paths",
     "create_feed_secret",
     "directory_version",
     "feeds_changed",
     "link_problems_feed",
+    "link_problems_url",
     "new_feed",
+    "secret_digest",
     "updated_feed",
     "user_for_feed_secret",
 ]

@@ -8,9 +8,15 @@ from collections.abc import Sequence
 from typing import Any
 
 import httpx
+from sqlalchemy import not_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from linkdir import __version__
 from linkdir.config import Settings
+from linkdir.feeds.service import feed_path, feed_url
+from linkdir.resources import service as directory
+from linkdir.resources.models import Resource, ResourceState, Revision
 
 log = logging.getLogger("linkdir.feeds")
 
@@ -30,8 +36,6 @@ def publish_in_background(app: Any, revision_ids: Sequence[int]) -> None:
 
 
 async def _publish(app: Any, revision_ids: list[int]) -> None:
-    from linkdir.feeds.service import changed_feed_paths, feed_url
-
     settings: Settings = app.state.settings
     try:
         async with app.state.session_factory() as session:
@@ -41,6 +45,49 @@ async def _publish(app: Any, revision_ids: list[int]) -> None:
             await ping_hub(settings.websub_hub_url, urls, base_url=settings.base_url)
     except Exception:
         log.exception("WebSub: could not work out which feeds changed")
+
+
+async def changed_feed_paths(session: AsyncSession, revision_ids: Sequence[int]) -> list[str]:
+    """Paths of the public feeds that ``revision_ids`` changed."""
+    rows = (
+        await session.execute(
+            select(Revision, Resource)
+            .outerjoin(Resource, col(Resource.id) == col(Revision.resource_id))
+            .where(
+                col(Revision.id).in_(revision_ids),
+                not_(col(Revision.action).startswith("link_")),
+            )
+        )
+    ).all()
+    topics: set[str] = set()
+    tags: set[str] = set()
+    public = False
+    for revision, resource in rows:
+        changes = revision.changes or {}
+        state = changes.get("state")
+        was_public = (
+            isinstance(state, list)
+            and len(state) == 2
+            and state[0] == ResourceState.published.value
+        )
+        if not was_public and (resource is None or resource.state != ResourceState.published.value):
+            continue
+        public = True
+        for name, into in (("topics", topics), ("tags", tags)):
+            pair = changes.get(name)
+            if isinstance(pair, list) and len(pair) == 2:
+                into.update(s for s in (pair[0] or []) + (pair[1] or []) if isinstance(s, str))
+        if resource is not None and resource.id is not None:
+            topics.update(
+                t.slug for t in (await directory.topics_of(session, [resource.id]))[resource.id]
+            )
+            tags.update((await directory.tags_of(session, [resource.id]))[resource.id])
+    if not public:
+        return []
+    paths = [feed_path(kind, None, fmt) for kind in ("new", "updated") for fmt in ("atom", "rss")]
+    for kind, slugs in (("topic", topics), ("tag", tags)):
+        paths += [feed_path(kind, slug, fmt) for slug in sorted(slugs) for fmt in ("atom", "rss")]
+    return paths
 
 
 async def ping_hub(hub_url: str, feed_urls: Sequence[str], *, base_url: str) -> None:

@@ -1,0 +1,131 @@
+"""Feed fixtures: an app whose feed cache rereads the directory version on every request,
+a feed reader (feedparser), the RFC 4287 schema, and a real local WebSub hub."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import AsyncIterator, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
+
+import feedparser
+import pytest
+from litestar.testing import AsyncTestClient
+from lxml import etree
+
+from linkdir.app import create_app
+from linkdir.config import Settings
+from linkdir.feeds.cache import FeedCache
+
+Client = AsyncTestClient[Any]
+SCHEMA = Path(__file__).parent / "atom.rng"
+
+
+def app_for(settings: Settings) -> Any:
+    app = create_app(settings)
+    # Tests write through their own session, not this app: never trust a remembered version.
+    app.state.feed_cache = FeedCache(version_ttl=0)
+    return app
+
+
+@pytest.fixture
+async def client(settings: Settings) -> AsyncIterator[Client]:
+    async with AsyncTestClient(app=app_for(settings), base_url="http://testserver.local") as c:
+        yield c
+
+
+async def read_feed(client: Client, path: str, **headers: str) -> Any:
+    """The feed at ``path`` as a real reader sees it; it must parse cleanly."""
+    response = await client.get(path, headers=headers)
+    assert response.status_code == 200, (path, response.status_code, response.text[:500])
+    parsed = feedparser.parse(response.content)
+    assert not parsed.bozo, (path, parsed.get("bozo_exception"))
+    parsed["response"] = response
+    return parsed
+
+
+@pytest.fixture(scope="session")
+def atom_schema() -> etree.RelaxNG:
+    return etree.RelaxNG(etree.parse(str(SCHEMA)))
+
+
+def assert_valid_atom(schema: etree.RelaxNG, body: bytes) -> None:
+    """RFC 4287: the RELAX NG grammar plus the rules its Schematron part states."""
+    document = etree.fromstring(body)
+    assert schema.validate(document), schema.error_log
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    entries = document.findall("a:entry", ns)
+    if not document.findall("a:author", ns):
+        assert all(entry.findall("a:author", ns) for entry in entries)
+    for element in [document, *entries]:
+        alternates = [
+            (link.get("type"), link.get("hreflang"))
+            for link in element.findall("a:link", ns)
+            if link.get("rel", "alternate") == "alternate"
+        ]
+        assert len(alternates) == len(set(alternates)), alternates
+    for entry in entries:
+        has_content = entry.find("a:content", ns) is not None
+        assert has_content or any(
+            link.get("rel", "alternate") == "alternate" for link in entry.findall("a:link", ns)
+        )
+
+
+class Hub:
+    """A WebSub hub on loopback that records publish pings and can fail on purpose."""
+
+    def __init__(self) -> None:
+        self.pings: list[dict[str, list[str]]] = []
+        self.failures_left = 0
+        self.lock = threading.Lock()
+        hub = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+                length = int(self.headers.get("Content-Length") or 0)
+                form = parse_qs(self.rfile.read(length).decode())
+                with hub.lock:
+                    if hub.failures_left > 0:
+                        hub.failures_left -= 1
+                        status = 503
+                    else:
+                        hub.pings.append(
+                            {**form, "content-type": [self.headers.get("Content-Type", "")]}
+                        )
+                        status = 204
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hub"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def urls(self) -> set[str]:
+        with self.lock:
+            return {url for ping in self.pings for url in ping.get("hub.url", [])}
+
+    async def wait_for(self, url: str, timeout: float = 10.0) -> None:
+        for _ in range(int(timeout / 0.05)):
+            if url in self.urls():
+                return
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"the hub never heard of {url}; it got {sorted(self.urls())}")
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def hub() -> Iterator[Hub]:
+    running = Hub()
+    yield running
+    running.close()

@@ -1,0 +1,116 @@
+"""WebSub: writes that change public feeds ping a real (local) hub in the background."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from litestar.testing import AsyncTestClient
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from linkdir.feeds import websub
+from tests.conftest import make_settings, make_topic
+from tests.feeds.conftest import Hub, app_for, read_feed
+
+BASE = "http://testserver.local"
+
+
+@pytest.fixture
+async def hub_client(database_url: str, hub: Hub) -> AsyncIterator[AsyncTestClient[Any]]:
+    settings = make_settings(database_url, websub_hub_url=hub.url)
+    async with AsyncTestClient(app=app_for(settings), base_url=BASE) as client:
+        yield client
+
+
+async def post_resource(client: Any, headers: dict[str, str], **fields: Any) -> Any:
+    body = {"url": "https://www.kb.se/", "title": "Kungliga biblioteket", **fields}
+    response = await client.post("/api/v1/resources", json=body, headers=headers)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def test_publishing_a_resource_pings_the_hub_for_each_feed_it_changes(
+    hub_client: Any, hub: Hub, session: AsyncSession, auth_headers_factory: Any
+) -> None:
+    await make_topic(session, slug="mik")
+    headers = await auth_headers_factory()
+    await post_resource(hub_client, headers, state="published", topics=["mik"], tags=["kb"])
+    await hub.wait_for(f"{BASE}/feeds/new.atom")
+    expected = {
+        f"{BASE}/feeds/{name}{lang}"
+        for name in (
+            "new.atom",
+            "new.rss",
+            "updated.atom",
+            "updated.rss",
+            "topics/mik.atom",
+            "topics/mik.rss",
+            "tags/kb.atom",
+            "tags/kb.rss",
+        )
+        for lang in ("", "?lang=en")
+    }
+    await hub.wait_for(f"{BASE}/feeds/tags/kb.rss?lang=en")
+    assert hub.urls() == expected
+    assert all(ping["hub.mode"] == ["publish"] for ping in hub.pings)
+    assert all(
+        ping["content-type"][0].startswith("application/x-www-form-urlencoded")
+        for ping in hub.pings
+    )
+    # Every feed tells subscribers where the hub is.
+    feed = await read_feed(hub_client, "/feeds/new.atom")
+    assert {link.rel: link.href for link in feed.feed.links}["hub"] == hub.url
+    rss = await read_feed(hub_client, "/feeds/new.rss")
+    assert hub.url in rss.response.text and 'rel="hub"' in rss.response.text
+
+
+async def test_draft_changes_do_not_ping_the_hub(
+    hub_client: Any, hub: Hub, auth_headers_factory: Any
+) -> None:
+    headers = await auth_headers_factory()
+    created = await post_resource(hub_client, headers)  # a draft
+    changed = await hub_client.patch(
+        f"/api/v1/resources/{created['id']}", json={"title": "Nytt namn"}, headers=headers
+    )
+    assert changed.status_code == 200
+    # Publishing afterwards does ping: the ping for the draft would have come first.
+    await hub_client.patch(
+        f"/api/v1/resources/{created['id']}", json={"state": "published"}, headers=headers
+    )
+    await hub.wait_for(f"{BASE}/feeds/updated.rss?lang=en")
+    await hub.wait_for(f"{BASE}/feeds/new.atom")
+    await asyncio.sleep(0.3)
+    assert len(hub.pings) == 8  # new and updated, Atom and RSS, two languages
+
+
+async def test_a_failing_hub_is_retried_with_backoff(
+    hub_client: Any, hub: Hub, auth_headers_factory: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(websub, "RETRY_DELAYS", (0.05, 0.1, 0.2))
+    hub.failures_left = 2
+    headers = await auth_headers_factory()
+    await post_resource(hub_client, headers, state="published")
+    await hub.wait_for(f"{BASE}/feeds/updated.rss?lang=en")
+    assert hub.failures_left == 0 and len(hub.urls()) == 8
+
+
+async def test_an_unreachable_hub_never_fails_the_write(
+    database_url: str, auth_headers_factory: Any, monkeypatch: pytest.MonkeyPatch, caplog: Any
+) -> None:
+    monkeypatch.setattr(websub, "RETRY_DELAYS", (0.01,))
+    settings = make_settings(database_url, websub_hub_url="http://127.0.0.1:9/hub")
+    headers = await auth_headers_factory()
+    async with AsyncTestClient(app=app_for(settings), base_url=BASE) as client:
+        await post_resource(client, headers, state="published")
+        assert client.app.state.feed_pings
+        # The app runs in the test client's own event loop: wait for its task to finish.
+        for _ in range(400):
+            if not client.app.state.feed_pings:
+                break
+            await asyncio.sleep(0.05)
+        assert not client.app.state.feed_pings
+        listed = await client.get("/api/v1/resources")
+        assert listed.json()["total"] == 1
+    assert "gave up notifying" in caplog.text
