@@ -110,6 +110,7 @@ class Fetcher:
             # Only what we can inflate with a cap; br and zstd have no max_length.
             "Accept-Encoding": "gzip, deflate",
         }
+        self._prepared_headers = httpx.Headers(self._headers)  # built once: half a Request
         self._timeouts = httpx.Timeout(
             connect=config.connect_seconds,
             read=config.read_seconds,
@@ -213,7 +214,11 @@ class Fetcher:
             raise Failure(reason, detail) from None
         await run.take_slot(self.limiter, host)
         try:
-            headers = {**self._headers, **extra_headers} if extra_headers else self._headers
+            headers = (
+                httpx.Headers({**self._headers, **extra_headers})
+                if extra_headers
+                else self._prepared_headers
+            )
             request = httpx.Request(
                 "GET", url, headers=headers, extensions={"timeout": self._timeouts}
             )
