@@ -157,3 +157,31 @@ async def test_a_slow_host_does_not_eat_the_deadline_of_queued_checks(web):
     assert time.monotonic() - started >= 1.9
     assert all(r.status == "ok" for r in results), [r.reason for r in results]
     assert max(r.elapsed_ms for r in results) < 900
+
+
+def test_engine_config_comes_from_the_settings():
+    from linkdir.config import Settings
+
+    settings = Settings.from_env(
+        {},
+        env="development",
+        base_url="https://lankar.example.se",
+        checker_per_host=3,
+        checker_concurrency=50,
+        checker_timeout=12.5,
+        checker_allow_networks=("10.0.0.0/8",),
+    )
+    config = EngineConfig.from_settings(settings)
+    assert (config.per_host, config.concurrency, config.timeout) == (3, 50, 12.5)
+    assert config.allow_networks == ("10.0.0.0/8",)
+    assert "linkdir" in config.user_agent and "https://lankar.example.se" in config.user_agent
+
+
+async def test_checker_must_be_opened_before_use():
+    checker = Checker(EngineConfig())
+    try:
+        await checker.check("https://example.se/")
+    except RuntimeError:
+        pass
+    else:
+        raise AssertionError("an unopened checker pretended to check")

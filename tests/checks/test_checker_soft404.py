@@ -212,3 +212,17 @@ async def test_redirect_to_a_login_page_is_unverified(web):
     )
     result = await web.check(site.url("/dokument/policy"))
     assert (result.status, result.reason) == ("unverified", "login_required")
+
+
+async def test_latin1_page_is_read_in_its_own_encoding(web):
+    body = (
+        "<html><head><title>Sök i katalogen</title></head><body><main>"
+        "<h1>Hoppsan</h1><p>Sidan du söker finns inte.</p></main></body></html>"
+    ).encode("iso-8859-1")
+    site = web.site(
+        "latin.test",
+        {"/gammal": web.Reply(200, body, content_type="text/html; charset=iso-8859-1")},
+    )
+    result = await web.check(site.url("/gammal"))
+    assert (result.status, result.reason) == ("broken", "soft_404")
+    assert result.title == "Sök i katalogen"

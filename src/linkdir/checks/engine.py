@@ -250,6 +250,8 @@ class Checker:
         self, url: str, *, etag: str | None = None, last_modified: str | None = None
     ) -> CheckResult:
         """Check one URL; never raises for anything the URL or its server does."""
+        if not self._fetcher.is_open:
+            raise RuntimeError("use Checker as `async with Checker(config) as checker:`")
         checked_at = datetime.now(UTC)
         started = time.monotonic()
         parsed = parse_url(url)

@@ -134,6 +134,10 @@ class Fetcher:
             self._transport = None
 
     @property
+    def is_open(self) -> bool:
+        return self._transport is not None
+
+    @property
     def transport(self) -> httpx.AsyncBaseTransport:
         if self._transport is None:
             raise RuntimeError("use Checker as `async with Checker(config) as checker:`")
