@@ -31,7 +31,7 @@ from linkdir.db import create_engine, ping, session_factory
 from linkdir.docs import api_docs
 from linkdir.errors import Conflict, NotFound, ValidationFailed
 from linkdir.feeds.service import feeds_changed
-from linkdir.security import security_headers
+from linkdir.security import add_security_headers
 from linkdir.web import TTLCache, render, request_locale, static_dir
 
 log = logging.getLogger("linkdir")
@@ -265,7 +265,7 @@ def create_app(settings: Settings, *, engine: Any = None) -> Litestar:
             ),
         ],
         dependencies={"session": Provide(provide_session)},
-        middleware=[security_headers],
+        before_send=[add_security_headers],
         lifespan=[lifespan],
         exception_handlers={
             ValidationFailed: handle_validation_failed,

@@ -148,6 +148,66 @@ def user_add(email: str, role: str, password_stdin: bool) -> None:
     click.echo(f"added {created.email} ({created.role})")
 
 
+@user.command("passwd")
+@click.argument("email")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def user_passwd(email: str, password_stdin: bool) -> None:
+    """Set a new password for EMAIL; signs the account out everywhere."""
+    from linkdir.auth.service import set_password
+    from linkdir.errors import NotFound, ValidationFailed
+
+    settings = load_settings()
+    password = _read_password(password_stdin)
+
+    async def work(session: Any) -> Any:
+        return await set_password(session, email, password)
+
+    try:
+        _run_with_session(settings, work)
+    except ValidationFailed as error:
+        _fail("; ".join(f"{e.field}: {e.message % e.params}" for e in error.errors), 2)
+    except NotFound:
+        _fail(f"no account {email!r}", 1)
+    click.echo(f"password changed for {email.strip().lower()}")
+
+
+@user.command("list")
+def user_list() -> None:
+    """List accounts: e-mail, role, active or disabled, last sign-in."""
+    from linkdir.auth.service import list_users
+
+    settings = load_settings()
+    users = _run_with_session(settings, list_users)
+    for account in users:
+        state = "active" if account.is_active else "disabled"
+        last = (
+            account.last_login_at.isoformat(timespec="minutes")
+            if account.last_login_at
+            else "never"
+        )
+        click.echo(f"{account.email}\t{account.role}\t{state}\tlast sign-in: {last}")
+
+
+@user.command("disable")
+@click.argument("email")
+@click.option("--enable", is_flag=True, help="Enable the account again instead.")
+def user_disable(email: str, enable: bool) -> None:
+    """Disable EMAIL: its sessions end and its tokens stop working at once."""
+    from linkdir.auth.service import set_active
+    from linkdir.errors import NotFound
+
+    settings = load_settings()
+
+    async def work(session: Any) -> Any:
+        return await set_active(session, email, enable)
+
+    try:
+        _run_with_session(settings, work)
+    except NotFound:
+        _fail(f"no account {email!r}", 1)
+    click.echo(f"{email.strip().lower()} {'enabled' if enable else 'disabled'}")
+
+
 @main.group()
 def token() -> None:
     """API tokens."""

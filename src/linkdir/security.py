@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar.enums import ScopeType
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import Message, Scope
 
 # No inline scripts or styles anywhere: the site needs no JavaScript at all.
 CONTENT_SECURITY_POLICY = (
@@ -22,27 +21,15 @@ HEADERS = [
 ]
 
 
-def security_headers(app: ASGIApp) -> ASGIApp:
-    """ASGI middleware adding HEADERS (and HSTS behind https) to every HTTP response."""
-
-    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != ScopeType.HTTP:
-            await app(scope, receive, send)
-            return
-        secure = bool(scope["app"].state.settings.secure_cookies)
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers: list[Any] = list(message.get("headers", []))
-                present = {name.lower() for name, _ in headers}
-                for name, value in HEADERS:
-                    if name not in present:
-                        headers.append((name, value))
-                if secure:
-                    headers.append((b"strict-transport-security", b"max-age=31536000"))
-                message["headers"] = headers
-            await send(message)
-
-        await app(scope, receive, send_with_headers)
-
-    return middleware
+async def add_security_headers(message: Message, scope: Scope) -> None:
+    """Litestar ``before_send`` hook: runs for every response, router 404s included."""
+    if message["type"] != "http.response.start":
+        return
+    headers: list[Any] = list(message.get("headers", []))
+    present = {bytes(name).lower() for name, _ in headers}
+    for name, value in HEADERS:
+        if name not in present:
+            headers.append((name, value))
+    if scope["app"].state.settings.secure_cookies:
+        headers.append((b"strict-transport-security", b"max-age=31536000"))
+    message["headers"] = headers

@@ -16,12 +16,12 @@ from urllib.parse import quote
 from litestar import Request
 from litestar.di import NamedDependency
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from linkdir.auth.models import Role, User
 from linkdir.auth.service import session_user, user_for_token
 from linkdir.config import Settings
 from linkdir.resources.service import Actor
-from linkdir.web import DbSession
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 CSRF_FIELD = "csrf_token"
@@ -61,12 +61,28 @@ def new_login_csrf() -> str:
     return secrets.token_urlsafe(24)
 
 
-async def provide_user(request: Request[Any, Any, Any], session: DbSession) -> User | None:
+async def provide_user(request: Request[Any, Any, Any]) -> User | None:
     """The user behind ``Authorization: Bearer`` or the session cookie; None if anonymous.
 
     A bearer header that is present but wrong is an error, not anonymity: a client that
     believes it is signed in must learn that it is not.
     """
+    # A session of its own, closed here: an exception raised while Litestar resolves
+    # dependencies would otherwise leave the request's session (and its connection) open.
+    async with request.app.state.session_factory() as session:
+        user = await _identify(request, session)
+        await session.commit()
+    if (
+        user is not None
+        and request.state.auth == "session"
+        and request.method in UNSAFE_METHODS
+        and request.url.path.startswith("/api/")
+    ):
+        check_csrf(request, request.headers.get(CSRF_HEADER))
+    return user
+
+
+async def _identify(request: Request[Any, Any, Any], session: AsyncSession) -> User | None:
     settings: Settings = request.app.state.settings
     header = request.headers.get("authorization")
     if header:
@@ -93,8 +109,6 @@ async def provide_user(request: Request[Any, Any, Any], session: DbSession) -> U
     request.state.auth = "session"
     request.state.session_token = cookie
     request.state.csrf_token = csrf_token_for(settings, cookie)
-    if request.method in UNSAFE_METHODS and request.url.path.startswith("/api/"):
-        check_csrf(request, request.headers.get(CSRF_HEADER))
     return user
 
 
