@@ -12,7 +12,6 @@ from datetime import date
 from urllib.parse import urlsplit
 
 import lxml.etree
-import lxml.html
 
 from linkdir.checks import freshness
 
@@ -141,6 +140,7 @@ _CHROME_CLASS = re.compile(
     re.IGNORECASE,
 )
 _KEEP = ("html", "body", "main", "article")
+_PARSER = lxml.etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=True)
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_-]+)""", re.I)
 _REFRESH = re.compile(
@@ -191,8 +191,11 @@ def analyse(body: bytes, charset: str | None, *, today: date) -> Page | None:
     if not text.strip():
         return None
     try:
-        doc = lxml.html.document_fromstring(text)
-    except (lxml.etree.ParserError, ValueError):
+        # Plain etree elements: lxml.html's element classes cost a Python call per node.
+        doc = lxml.etree.fromstring(text, _PARSER)
+    except (lxml.etree.ParserError, lxml.etree.XMLSyntaxError, ValueError):
+        return None
+    if doc is None:
         return None
     title = ""
     metas: dict[str, str] = {}
@@ -302,7 +305,7 @@ def _parse_refresh(content: str) -> tuple[float, str] | None:
     return delay, match.group(3).strip()
 
 
-def _is_chrome(element: lxml.html.HtmlElement) -> bool:
+def _is_chrome(element: lxml.etree._Element) -> bool:
     if (element.get("role") or "").lower() in _CHROME_ROLES:
         return True
     if (element.get("aria-hidden") or "").lower() == "true" or element.get("hidden") is not None:
@@ -311,7 +314,7 @@ def _is_chrome(element: lxml.html.HtmlElement) -> bool:
     return bool(marker.strip()) and bool(_CHROME_CLASS.search(marker))
 
 
-def _main_container(root: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
+def _main_container(root: lxml.etree._Element) -> lxml.etree._Element:
     for path in (".//main", ".//*[@role='main']", ".//article"):
         found = root.findall(path) if not path.startswith(".//*") else root.xpath(path)
         if len(found) == 1:
@@ -319,7 +322,7 @@ def _main_container(root: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
     return root
 
 
-def _drop(element: lxml.html.HtmlElement) -> None:
+def _drop(element: lxml.etree._Element) -> None:
     parent = element.getparent()
     if parent is None:
         return
@@ -333,7 +336,7 @@ def _drop(element: lxml.html.HtmlElement) -> None:
     parent.remove(element)
 
 
-def _text(element: lxml.html.HtmlElement) -> str:
+def _text(element: lxml.etree._Element) -> str:
     return _squash(" ".join(element.itertext()))
 
 
