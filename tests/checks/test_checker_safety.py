@@ -185,3 +185,18 @@ async def test_checker_must_be_opened_before_use():
         pass
     else:
         raise AssertionError("an unopened checker pretended to check")
+
+
+async def test_the_public_client_is_guarded_too(web):
+    from linkdir.checks.transport import classify_error
+
+    site = web.site("client.test", {"/": web.html(PAGE)})
+    async with Checker(EngineConfig(timeout=3)) as checker:
+        for url in (f"http://{site.ip}:{site.port}/", f"http://localhost:{site.port}/"):
+            try:
+                await checker.client.get(url)
+            except Exception as error:
+                assert classify_error(error)[0] == "blocked_address"
+            else:
+                raise AssertionError(f"the client reached {url}")
+    assert site.counter.connections == 0

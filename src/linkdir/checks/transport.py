@@ -154,8 +154,9 @@ class PoliteConnector(aiohttp.TCPConnector):
     descriptors.
     """
 
-    def __init__(self, *, per_host: int, max_open: int, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
+    def __init__(self, *, guard: AddressGuard, per_host: int, max_open: int, **kwargs: Any) -> None:
+        super().__init__(resolver=GuardedResolver(guard), **kwargs)
+        self._guard = guard
         self._budget_per_host = per_host
         self._max_open = max_open
         self._open_by_host: dict[str, set[ResponseHandler]] = {}
@@ -167,6 +168,9 @@ class PoliteConnector(aiohttp.TCPConnector):
         self, req: ClientRequest, traces: list[Trace], timeout: aiohttp.ClientTimeout
     ) -> ResponseHandler:
         host = (req.url.raw_host or "").lower()
+        # aiohttp skips the resolver for IP literals, so they are vetted here: nothing
+        # reaches a socket, through the checker or its public client, unvetted.
+        self._guard.vet_literal(host)
         await self._make_room(host)
         # Count the socket from now on: a second connection to the same host created
         # while this one is still in its handshake must see it.
@@ -267,9 +271,9 @@ def build_client(
     checker does itself or must not have done, and it cost a third of the CPU per URL.
     """
     connector = PoliteConnector(
+        guard=guard,
         per_host=per_host,
         max_open=max(64, concurrency * 2),
-        resolver=GuardedResolver(guard),
         ssl=ssl_context(extra_ca_file),
         limit=0,
         limit_per_host=per_host,
