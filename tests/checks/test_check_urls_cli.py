@@ -30,6 +30,8 @@ def site(web):
 
 
 def run(args, *, input=None, env=None):
+    if "--workers" not in args:
+        args = [*args, "--workers", "1"]  # in-process; sharding has its own test below
     runner = CliRunner()
     return runner.invoke(main, ["check-urls", *args], input=input, env={**ENV, **(env or {})})
 
@@ -124,6 +126,8 @@ def test_usage_errors_exit_two(tmp_path):
     assert "LINKDIR_CHECKER_PER_HOST" in bad_setting.output
 
 
+# The test servers run in a thread, and Python 3.12+ warns about forking then.
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
 def test_worker_processes_split_hosts_and_keep_the_per_host_limit(web):
     def pages(request):
         if "linkdir-probe" in request.path:
