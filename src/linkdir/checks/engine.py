@@ -50,6 +50,7 @@ broken         blocked_address         the SSRF guard refused the address (loopb
                                        private, link-local, …) on some hop
 broken         invalid_url             not an http(s) URL that can be requested
 broken         empty_response          2xx whose body never arrived
+broken         error                   anything unforeseen; ``detail`` names it
 unverified     bot_wall                403, 406, 999, ``cf-mitigated: challenge``, or a
                                        challenge page ("Just a moment…")
 unverified     login_required          401/407, or redirected to a login page
