@@ -1,0 +1,279 @@
+"""The management UI as a curator uses it, and as an anonymous visitor cannot."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from typing import Any
+
+import lxml.html
+import pytest
+from litestar.testing import AsyncTestClient
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from linkdir.resources.models import Resource, Revision, Topic
+from tests.auth.test_sessions import PASSWORD, account, csrf_of, sign_in
+from tests.conftest import TEST_SECRET, make_resource, make_topic
+from tests.test_cli import LINKDIR
+
+Client = AsyncTestClient[Any]
+
+
+async def counts(session: AsyncSession) -> tuple[int, int, int]:
+    session.expunge_all()
+    values = []
+    for model in (Resource, Revision, Topic):
+        values.append((await session.execute(select(func.count()).select_from(model))).scalar_one())
+    return values[0], values[1], values[2]
+
+
+async def test_a_curator_adds_fixes_publishes_and_reviews_history(
+    client: Client, session: AsyncSession
+) -> None:
+    await make_topic(session, slug="mik", name_sv="MIK", name_en="MIL")
+    await account(session)
+    await sign_in(client, "kurator@region.se")
+    form = await client.get("/manage/resources/new")
+    csrf = csrf_of(form.text)
+    data = {
+        "csrf_token": csrf,
+        "url": "javascript:alert(1)",
+        "title": "Källkritik för bibliotekarier",
+        "description": "En kurs.",
+        "language": "sv",
+        "resource_type": "course",
+        "topics": ["mik"],
+        "tags": "källkritik, kurs",
+    }
+    rejected = await client.post("/manage/resources/new", data=data)
+    assert rejected.status_code == 422
+    page = lxml.html.fromstring(rejected.text)
+    url_input = page.get_element_by_id("field-url")
+    assert url_input.get("aria-invalid") == "true"
+    error = page.get_element_by_id("error-url").text_content()
+    assert "http" in error
+    assert "error-url" in url_input.get("aria-describedby")
+    # What the curator typed is kept.
+    assert page.get_element_by_id("field-title").get("value") == "Källkritik för bibliotekarier"
+    assert page.xpath("//input[@name='topics'][@value='mik']")[0].get("checked") is not None
+    assert page.xpath("//div[contains(@class,'error-summary')]//a[@href='#field-url']")
+    data["url"] = "https://www.kallkritikbyran.se/kurs"
+    created = await client.post("/manage/resources/new", data=data, follow_redirects=False)
+    assert created.status_code == 303
+    resource_path = created.headers["location"].split("?")[0]
+    resource_id = int(resource_path.rsplit("/", 1)[1])
+    assert (await client.get(f"/resources/{resource_id}")).status_code == 404  # still a draft
+    published = await client.post(
+        f"{resource_path}/state", data={"csrf_token": csrf, "action": "publish"}
+    )
+    assert published.status_code == 200
+    public = await client.get(f"/resources/{resource_id}")
+    assert public.status_code == 200 and "Källkritik för bibliotekarier" in public.text
+    edit = await client.post(
+        resource_path,
+        data={**data, "title": "Källkritik för folkbibliotekarier", "tags": "källkritik"},
+    )
+    assert edit.status_code == 200
+    history = await client.get(f"{resource_path}/history")
+    rows = lxml.html.fromstring(history.text)
+    entries = [
+        " ".join(h.text_content().split()) for h in rows.xpath("//ol[@class='history']/li/h2")
+    ]
+    assert len(entries) == 3
+    assert all("kurator@region.se" in entry for entry in entries)
+    changed = {
+        " ".join(r.xpath("th")[0].text_content().split()): [c.text_content() for c in r.xpath("td")]
+        for r in rows.xpath("//ol[@class='history']/li[1]//tbody/tr")
+    }
+    assert changed["Titel"] == [
+        "Källkritik för bibliotekarier",
+        "Källkritik för folkbibliotekarier",
+    ]
+    assert changed["Taggar"] == ["kurs, källkritik", "källkritik"]
+
+
+async def test_duplicate_address_points_to_the_existing_resource(
+    client: Client, session: AsyncSession
+) -> None:
+    existing = await make_resource(session, url="https://www.kb.se/", title="KB")
+    await account(session)
+    await sign_in(client, "kurator@region.se")
+    csrf = csrf_of((await client.get("/manage/resources/new")).text)
+    response = await client.post(
+        "/manage/resources/new",
+        data={
+            "csrf_token": csrf,
+            "url": "HTTPS://WWW.KB.SE",
+            "title": "KB igen",
+            "language": "sv",
+            "resource_type": "other",
+        },
+    )
+    assert response.status_code == 409
+    assert f'href="/manage/resources/{existing.id}"' in response.text
+
+
+async def test_filters_in_the_resource_list(client: Client, session: AsyncSession) -> None:
+    await make_topic(session, slug="mik")
+    await make_resource(session, title="Publicerad MIK", topics=["mik"])
+    await make_resource(session, title="Utkast utan ämne", state="draft")
+    await account(session)
+    await sign_in(client, "kurator@region.se")
+    drafts = await client.get("/manage/resources", params={"state": "draft"})
+    assert "Utkast utan ämne" in drafts.text and "Publicerad MIK" not in drafts.text
+    in_topic = await client.get("/manage/resources", params={"topic": "mik"})
+    assert "Publicerad MIK" in in_topic.text and "Utkast utan ämne" not in in_topic.text
+    unchecked = await client.get("/manage/resources", params={"status": "broken"})
+    assert "Publicerad MIK" not in unchecked.text
+
+
+async def test_topics_are_edited_in_both_languages(client: Client, session: AsyncSession) -> None:
+    await account(session)
+    await sign_in(client, "kurator@region.se")
+    csrf = csrf_of((await client.get("/manage/topics")).text)
+    bad = await client.post(
+        "/manage/topics", data={"csrf_token": csrf, "name_sv": "", "name_en": "Reading"}
+    )
+    assert bad.status_code == 422 and 'id="error-name_sv"' in bad.text
+    created = await client.post(
+        "/manage/topics",
+        data={"csrf_token": csrf, "name_sv": "Läsfrämjande", "name_en": "Reading promotion"},
+        follow_redirects=False,
+    )
+    assert created.status_code == 303
+    updated = await client.post(
+        "/manage/topics/läsfrämjande",
+        data={
+            "csrf_token": csrf,
+            "slug": "läsfrämjande",
+            "name_sv": "Läsfrämjande",
+            "name_en": "Promoting reading",
+        },
+        follow_redirects=False,
+    )
+    assert updated.status_code == 303
+    english = await client.get("/topics/läsfrämjande?lang=en")
+    assert "Promoting reading" in english.text
+
+
+async def test_tokens_are_shown_once_and_can_be_revoked(
+    client: Client, session: AsyncSession
+) -> None:
+    await account(session)
+    await sign_in(client, "kurator@region.se")
+    csrf = csrf_of((await client.get("/manage/tokens")).text)
+    created = await client.post("/manage/tokens", data={"csrf_token": csrf, "name": "importskript"})
+    token = lxml.html.fromstring(created.text).get_element_by_id("new-token").get("value")
+    assert token.startswith("ldt_")
+    listing = await client.get("/manage/tokens")
+    assert token not in listing.text and "importskript" in listing.text
+    headers = {"Authorization": f"Bearer {token}"}
+    body = {"url": "https://www.kb.se/t", "title": "T"}
+    # A program sends only the token (the bearer header wins over the browser's cookie).
+    assert (await client.post("/api/v1/resources", json=body, headers=headers)).status_code == 201
+    revoke = lxml.html.fromstring(listing.text).xpath(
+        "//form[contains(@action,'/revoke')]/@action"
+    )[0]
+    await client.post(revoke, data={"csrf_token": csrf})
+    body["url"] = "https://www.kb.se/u"
+    assert (await client.post("/api/v1/resources", json=body, headers=headers)).status_code == 401
+
+
+MANAGE_WRITES = [
+    "/manage/resources/new",
+    "/manage/resources/{id}",
+    "/manage/resources/{id}/state",
+    "/manage/topics",
+    "/manage/topics/{slug}",
+    "/manage/tokens",
+    "/manage/tokens/1/revoke",
+    "/manage/users",
+    "/manage/users/1/disable",
+    "/logout",
+]
+
+
+@pytest.mark.parametrize("path", MANAGE_WRITES)
+async def test_anonymous_writes_to_management_pages_change_nothing(
+    client: Client, session: AsyncSession, path: str
+) -> None:
+    topic = await make_topic(session)
+    resource = await make_resource(session, topics=[topic.slug])
+    before = await counts(session)
+    response = await client.post(
+        path.format(id=resource.id, slug=topic.slug),
+        data={
+            "url": "https://evil.example.se/",
+            "title": "Hackad",
+            "action": "retire",
+            "name_sv": "X",
+            "name_en": "X",
+        },
+        follow_redirects=False,
+    )
+    assert response.status_code in {303, 401, 403}
+    if response.status_code == 303:
+        assert response.headers["location"].startswith(("/login", "/"))
+    assert await counts(session) == before
+    session.expunge_all()
+    assert (await session.get(Resource, resource.id)).state == "published"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    "path", ["/manage", "/manage/resources", "/manage/topics", "/manage/tokens", "/manage/users"]
+)
+async def test_anonymous_visitors_are_sent_to_sign_in(client: Client, path: str) -> None:
+    response = await client.get(path, follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"].startswith("/login?next=")
+
+
+async def test_user_text_is_escaped_in_management_pages(
+    client: Client, session: AsyncSession
+) -> None:
+    payload = '<script>alert("x")</script>'
+    await make_topic(session, slug="t", name_sv=payload, name_en=payload)
+    resource = await make_resource(
+        session, title=payload, description=payload, publisher=payload, topics=["t"]
+    )
+    await account(session)
+    await sign_in(client, "kurator@region.se")
+    for path in (
+        "/manage/resources",
+        f"/manage/resources/{resource.id}",
+        f"/manage/resources/{resource.id}/history",
+        "/manage/topics",
+        "/manage/topics/t",
+    ):
+        body = (await client.get(path)).text
+        assert payload not in body, path
+        assert "&lt;script&gt;" in body, path
+
+
+def test_cli_manages_accounts(database_url: str) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LINKDIR_")}
+    env.update(LINKDIR_DATABASE_URL=database_url, LINKDIR_SECRET_KEY=TEST_SECRET)
+
+    def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [LINKDIR, *args], input=stdin, env=env, capture_output=True, text=True, timeout=60
+        )
+
+    assert (
+        run(
+            "user", "add", "a@region.se", "--role", "admin", "--password-stdin", stdin=PASSWORD
+        ).returncode
+        == 0
+    )
+    assert run("user", "passwd", "a@region.se", "--password-stdin", stdin="kort").returncode == 2
+    changed = run(
+        "user", "passwd", "a@region.se", "--password-stdin", stdin="ett helt nytt lösenord"
+    )
+    assert changed.returncode == 0 and "ett helt nytt" not in changed.stdout + changed.stderr
+    assert run("user", "disable", "a@region.se").returncode == 0
+    listed = run("user", "list")
+    assert "a@region.se\tadmin\tdisabled" in listed.stdout
+    assert run("user", "disable", "nobody@region.se").returncode == 1
+    assert run("user", "disable", "a@region.se", "--enable").returncode == 0
+    assert "a@region.se\tadmin\tactive" in run("user", "list").stdout
