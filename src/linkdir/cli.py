@@ -285,12 +285,8 @@ def healthcheck(url: str | None) -> None:
 
 
 def _register() -> None:
-    try:
-        from linkdir.checks.cli import check_urls
-    except ModuleNotFoundError as error:  # TODO(issue 4): remove once the engine lands
-        if error.name != "linkdir.checks.cli":
-            raise
-        return
+    from linkdir.checks.cli import check_urls
+
     main.add_command(check_urls)
 
 
