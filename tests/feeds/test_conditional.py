@@ -156,3 +156,16 @@ async def test_writes_through_the_app_refresh_the_remembered_version_at_once(
             "/feeds/new.atom", headers={"If-None-Match": before.headers["etag"]}
         )
     assert after.status_code == 200 and "Kungliga biblioteket" in after.text
+
+
+async def test_head_answers_headers_only_and_writes_are_refused(
+    client: Client, session: AsyncSession
+) -> None:
+    await seed(session)
+    full = await client.get("/feeds/topics/mik.rss")
+    head = await client.head("/feeds/topics/mik.rss")
+    assert head.status_code == 200 and head.content == b""
+    assert head.headers["etag"] == full.headers["etag"]
+    assert head.headers["content-length"] == str(len(full.content))
+    refused = await client.post("/feeds/new.atom", content=b"x")
+    assert refused.status_code == 405

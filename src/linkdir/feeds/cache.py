@@ -16,11 +16,18 @@ VERSION_TTL = 1.0
 MAX_ENTRIES = 512
 
 
+RawHeaders = tuple[tuple[bytes, bytes], ...]
+
+
 @dataclass(frozen=True, slots=True)
 class Rendered:
+    """A built feed with its response headers, encoded once for every later hit."""
+
     body: bytes
     etag: str
     updated: datetime | None  # the feed's newest item: Last-Modified (None: not a feed)
+    ok_headers: RawHeaders = ()
+    not_modified_headers: RawHeaders = ()
 
 
 class FeedCache:

@@ -7,11 +7,13 @@ import hashlib
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
-from typing import Any
+from typing import Any, cast
+from urllib.parse import parse_qsl
 
-from litestar import Request, Response, get
-from litestar.exceptions import PermissionDeniedException
-from litestar.params import FromPath, FromQuery
+from litestar import Request, Response, asgi, get
+from litestar.exceptions import MethodNotAllowedException, PermissionDeniedException
+from litestar.params import FromQuery
+from litestar.types import HTTPScope, Receive, Scope, Send
 from lxml import etree
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,14 +21,14 @@ from linkdir import i18n
 from linkdir.config import Settings
 from linkdir.errors import NotFound
 from linkdir.feeds import build, service
-from linkdir.feeds.cache import Rendered, cache_of
+from linkdir.feeds.cache import RawHeaders, Rendered, cache_of
 from linkdir.resources import service as directory
 from linkdir.web import DbSession, render, request_locale
 
 MEDIA_TYPES = {
     "atom": "application/atom+xml; charset=utf-8",
     "rss": "application/rss+xml; charset=utf-8",
-    "opml": "text/x-opml",  # Litestar adds the charset to text/ types
+    "opml": "text/x-opml; charset=utf-8",
 }
 PUBLIC_CACHE = "public, max-age=300"
 PRIVATE_CACHE = "private, max-age=300"
@@ -34,11 +36,63 @@ PRIVATE_CACHE = "private, max-age=300"
 Builder = Callable[[AsyncSession, str], Awaitable[bytes | tuple[bytes, datetime]]]
 
 
-def feed_lang(request: Request[Any, Any, Any]) -> str:
-    """Feeds follow ``?lang=`` only (default Swedish), never cookies or Accept-Language:
-    one address, one document, so shared caches, ETags and WebSub topics stay honest."""
-    lang = request.query_params.get("lang")
-    return lang if lang in i18n.LOCALES else i18n.DEFAULT_LOCALE
+@dataclasses.dataclass(frozen=True, slots=True)
+class Incoming:
+    """What a feed answer depends on, read straight from the ASGI scope.
+
+    Public feeds are plain ASGI handlers: a feed reader polling every few minutes should
+    cost a dictionary lookup, not a trip through signature parsing and dependency injection
+    (numbers in bench/README.md).
+    """
+
+    app: Any
+    method: str
+    query: dict[str, str]
+    headers: dict[str, str]
+
+    @classmethod
+    def of(cls, scope: Scope) -> Incoming:
+        http = cast("HTTPScope", scope)
+        raw_query = http["query_string"]
+        query = dict(parse_qsl(raw_query.decode("latin-1"))) if raw_query else {}
+        headers = {
+            name.decode("latin-1"): value.decode("latin-1")
+            for name, value in http["headers"]
+            if name in _CONDITIONAL
+        }
+        return cls(http["app"], http["method"], query, headers)
+
+    @property
+    def lang(self) -> str:
+        """Feeds follow ``?lang=`` only (default Swedish), never cookies or Accept-Language:
+        one address, one document, so shared caches, ETags and WebSub topics stay honest."""
+        lang = self.query.get("lang")
+        return lang if lang in i18n.LOCALES else i18n.DEFAULT_LOCALE
+
+
+_CONDITIONAL = frozenset({b"if-none-match", b"if-modified-since"})
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Reply:
+    status: int
+    headers: RawHeaders  # content-length included
+    body: bytes = b""
+
+    def response(self) -> Response[bytes]:
+        headers = {k.decode(): v.decode() for k, v in self.headers if k != b"content-length"}
+        return Response(self.body, status_code=self.status, headers=headers)
+
+    async def send(self, send: Send, method: str) -> None:
+        start = {"type": "http.response.start", "status": self.status, "headers": self.headers}
+        await send(start)  # type: ignore[arg-type]
+        body = b"" if method == "HEAD" else self.body
+        await send({"type": "http.response.body", "body": body, "more_body": False})
+
+
+def _raw(headers: dict[str, str], length: int) -> RawHeaders:
+    encoded = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
+    return (*encoded, (b"content-length", str(length).encode()))
 
 
 def _split(name: str) -> tuple[str, str]:
@@ -70,19 +124,19 @@ def _not_modified_since(header: str, updated: datetime) -> bool:
 
 
 async def _serve(
-    request: Request[Any, Any, Any],
+    incoming: Incoming,
     key: tuple[Any, ...],
     fmt: str,
     make: Builder,
     *,
     cache_control: str = PUBLIC_CACHE,
-) -> Response[bytes]:
+) -> Reply:
     """A feed with a strong ETag and Last-Modified, 304 when the reader has it already.
 
     The ETag comes from the directory version alone, so a matching If-None-Match is
     answered without building or even fetching the feed.
     """
-    app = request.app
+    app = incoming.app
     cache = cache_of(app)
 
     async def read_version() -> str:
@@ -90,34 +144,51 @@ async def _serve(
             return await service.directory_version(session)
 
     version = await cache.version(read_version)
-    digest = hashlib.blake2b(repr((key, fmt, version)).encode(), digest_size=12).hexdigest()
-    etag = f'"{digest}"'
-    headers = {"ETag": etag, "Cache-Control": cache_control}
-    if_none_match = request.headers.get("if-none-match")
-    if if_none_match and _etag_matches(if_none_match, etag):
-        rendered = cache.get((*key, fmt, version))
-        if rendered is not None and rendered.updated is not None:
-            headers["Last-Modified"] = _http_date(rendered.updated)
-        return Response(b"", status_code=304, headers=headers)
-    rendered = cache.get((*key, fmt, version))
+    cache_key = (*key, fmt, version)
+    rendered = cache.get(cache_key)
+    if_none_match = incoming.headers.get("if-none-match")
     if rendered is None:
+        etag = _etag(cache_key)
+        if if_none_match and _etag_matches(if_none_match, etag):
+            # A reader revalidating against a process that has not built this feed yet.
+            return Reply(304, _raw({"ETag": etag, "Cache-Control": cache_control}, 0))
         async with app.state.session_factory() as session:
             made = await make(session, fmt)
         body, updated = made if isinstance(made, tuple) else (made, None)
-        rendered = Rendered(body=body, etag=etag, updated=updated)
-        cache.put((*key, fmt, version), rendered)
-    if rendered.updated is not None:
-        headers["Last-Modified"] = _http_date(rendered.updated)
-    if_modified_since = request.headers.get("if-modified-since")
-    if (
-        rendered.updated is not None
-        and not if_none_match
-        and if_modified_since
-        and _not_modified_since(if_modified_since, rendered.updated)
-    ):
-        return Response(b"", status_code=304, headers=headers)
-    headers["X-Content-Type-Options"] = "nosniff"
-    return Response(rendered.body, media_type=MEDIA_TYPES[fmt], headers=headers)
+        rendered = _rendered(body, etag, updated, fmt, cache_control)
+        cache.put(cache_key, rendered)
+    if if_none_match:
+        if _etag_matches(if_none_match, rendered.etag):
+            return Reply(304, rendered.not_modified_headers)
+    else:
+        if_modified_since = incoming.headers.get("if-modified-since")
+        if (
+            if_modified_since
+            and rendered.updated is not None
+            and _not_modified_since(if_modified_since, rendered.updated)
+        ):
+            return Reply(304, rendered.not_modified_headers)
+    return Reply(200, rendered.ok_headers, rendered.body)
+
+
+def _rendered(
+    body: bytes, etag: str, updated: datetime | None, fmt: str, cache_control: str
+) -> Rendered:
+    headers = {"ETag": etag, "Cache-Control": cache_control}
+    if updated is not None:
+        headers["Last-Modified"] = _http_date(updated)
+    ok = {**headers, "Content-Type": MEDIA_TYPES[fmt], "X-Content-Type-Options": "nosniff"}
+    return Rendered(
+        body=body,
+        etag=etag,
+        updated=updated,
+        ok_headers=_raw(ok, len(body)),
+        not_modified_headers=_raw(headers, 0),
+    )
+
+
+def _etag(cache_key: tuple[Any, ...]) -> str:
+    return '"' + hashlib.blake2b(repr(cache_key).encode(), digest_size=12).hexdigest() + '"'
 
 
 def _document(feed: build.Feed, fmt: str, self_url: str) -> tuple[bytes, datetime]:
@@ -125,14 +196,24 @@ def _document(feed: build.Feed, fmt: str, self_url: str) -> tuple[bytes, datetim
     return (build.atom(feed) if fmt == "atom" else build.rss(feed)), feed.updated
 
 
-@get("/feeds/{name:str}", include_in_schema=False, cache=False)
-async def directory_feed(request: Request[Any, Any, Any], name: FromPath[str]) -> Response[bytes]:
+def _read_only(incoming: Incoming) -> None:
+    if incoming.method not in {"GET", "HEAD"}:
+        raise MethodNotAllowedException(headers={"Allow": "GET, HEAD"})
+
+
+# Static paths (see the mounts below for why not a path parameter).
+@asgi(
+    [f"/feeds/{kind}.{fmt}" for kind in ("new", "updated") for fmt in ("atom", "rss")],
+    include_in_schema=False,
+    copy_scope=False,
+)
+async def directory_feed(scope: Scope, receive: Receive, send: Send) -> None:
     """``/feeds/new.atom|.rss`` and ``/feeds/updated.atom|.rss``."""
-    kind, fmt = _split(name)
-    if kind not in {"new", "updated"}:
-        raise NotFound(name)
-    settings: Settings = request.app.state.settings
-    lang = feed_lang(request)
+    incoming = Incoming.of(scope)
+    _read_only(incoming)
+    kind, fmt = _split(scope["path"].rsplit("/", 1)[1])
+    settings: Settings = incoming.app.state.settings
+    lang = incoming.lang
 
     async def make(session: AsyncSession, fmt: str) -> tuple[bytes, datetime]:
         if kind == "new":
@@ -142,28 +223,32 @@ async def directory_feed(request: Request[Any, Any, Any], name: FromPath[str]) -
         self_url = service.feed_url(settings, service.feed_path(kind, None, fmt), lang)
         return _document(feed, fmt, self_url)
 
-    return await _serve(request, (kind, None, lang), fmt, make)
+    reply = await _serve(incoming, (kind, None, lang), fmt, make)
+    await reply.send(send, incoming.method)
 
 
-@get("/feeds/topics/{name:str}", include_in_schema=False, cache=False)
-async def topic_feed(request: Request[Any, Any, Any], name: FromPath[str]) -> Response[bytes]:
+# Mounts, not path parameters: Litestar 2.25 cannot route HTTP requests to ASGI handlers
+# whose path has parameters; a mount hands over the rest of the path ("/slug.atom/").
+@asgi("/feeds/topics", is_mount=True, include_in_schema=False, copy_scope=False)
+async def topic_feed(scope: Scope, receive: Receive, send: Send) -> None:
     """Newly published resources of one topic."""
-    slug, fmt = _split(name)
-    return await _filtered(request, "topic", slug, fmt)
+    await _filtered(Incoming.of(scope), "topic", scope["path"], send)
 
 
-@get("/feeds/tags/{name:str}", include_in_schema=False, cache=False)
-async def tag_feed(request: Request[Any, Any, Any], name: FromPath[str]) -> Response[bytes]:
+@asgi("/feeds/tags", is_mount=True, include_in_schema=False, copy_scope=False)
+async def tag_feed(scope: Scope, receive: Receive, send: Send) -> None:
     """Newly published resources carrying one tag."""
+    await _filtered(Incoming.of(scope), "tag", scope["path"], send)
+
+
+async def _filtered(incoming: Incoming, kind: str, rest: str, send: Send) -> None:
+    _read_only(incoming)
+    name = rest.strip("/")
+    if "/" in name:
+        raise NotFound(name)
     slug, fmt = _split(name)
-    return await _filtered(request, "tag", slug, fmt)
-
-
-async def _filtered(
-    request: Request[Any, Any, Any], kind: str, slug: str, fmt: str
-) -> Response[bytes]:
-    settings: Settings = request.app.state.settings
-    lang = feed_lang(request)
+    settings: Settings = incoming.app.state.settings
+    lang = incoming.lang
 
     async def make(session: AsyncSession, fmt: str) -> tuple[bytes, datetime]:
         if kind == "topic":
@@ -173,7 +258,8 @@ async def _filtered(
         self_url = service.feed_url(settings, service.feed_path(kind, slug, fmt), lang)
         return _document(feed, fmt, self_url)
 
-    return await _serve(request, (kind, slug, lang), fmt, make)
+    reply = await _serve(incoming, (kind, slug, lang), fmt, make)
+    await reply.send(send, incoming.method)
 
 
 @get("/feeds/link-problems.atom", include_in_schema=False, cache=False)
@@ -182,7 +268,8 @@ async def link_problems_feed(
 ) -> Response[bytes]:
     """The private maintainer feed; ``?token=`` is a feed secret (`linkdir token feed`)."""
     settings: Settings = request.app.state.settings
-    lang = feed_lang(request)
+    incoming = Incoming.of(request.scope)
+    lang = incoming.lang
     secret = token or ""
     async with request.app.state.session_factory() as session:
         user = await service.user_for_feed_secret(session, secret)
@@ -197,28 +284,32 @@ async def link_problems_feed(
         return _document(feed, fmt, self_url)
 
     # The self link carries the secret, so the cached document is per secret.
-    response = await _serve(
-        request,
+    reply = await _serve(
+        incoming,
         ("link-problems", service.secret_digest(secret), lang),
         "atom",
         make,
         cache_control=PRIVATE_CACHE,
     )
+    response = reply.response()
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["X-Robots-Tag"] = "noindex"
     return response
 
 
-@get("/feeds.opml", include_in_schema=False, cache=False)
-async def opml(request: Request[Any, Any, Any]) -> Response[bytes]:
+@asgi("/feeds.opml", include_in_schema=False, copy_scope=False)
+async def opml(scope: Scope, receive: Receive, send: Send) -> None:
     """Every public feed (Atom) as an OPML 2.0 subscription list."""
-    settings: Settings = request.app.state.settings
-    lang = feed_lang(request)
+    incoming = Incoming.of(scope)
+    _read_only(incoming)
+    settings: Settings = incoming.app.state.settings
+    lang = incoming.lang
 
     async def make(session: AsyncSession, fmt: str) -> bytes:
         return await opml_document(session, settings, lang)
 
-    return await _serve(request, ("opml", None, lang), "opml", make)
+    reply = await _serve(incoming, ("opml", None, lang), "opml", make)
+    await reply.send(send, incoming.method)
 
 
 async def feed_listing(session: AsyncSession, settings: Settings, lang: str) -> dict[str, Any]:
