@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run install install-test test test-fast lint format bench catalogs clean
+.PHONY: run install install-test test lint format bench bench-search bench-checker bench-feeds catalogs clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,8 +37,17 @@ catalogs: install-test
 	$(BIN)/pybabel extract -F babel.cfg -k N_ --ignore-dirs ".* build dist .venv" -o src/linkdir/locale/messages.pot --no-location --omit-header --sort-output .
 	$(BIN)/pybabel update -i src/linkdir/locale/messages.pot -d src/linkdir/locale --no-fuzzy-matching --ignore-obsolete
 
-bench: install-test
-	$(BIN)/python bench/run.py
+# Each benchmark prints its numbers; bench/README.md says what they mean and the last ones.
+bench: bench-search bench-checker bench-feeds
+
+bench-search: install-test
+	$(BIN)/python bench/search_pages.py
+
+bench-checker: install-test
+	$(BIN)/python bench/checker/farm.py
+
+bench-feeds: install-test
+	$(BIN)/python bench/feeds/run.py
 
 clean:
 	rm -rf $(VENV) dist build .pytest_cache .mypy_cache .ruff_cache
