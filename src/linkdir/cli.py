@@ -284,6 +284,40 @@ def healthcheck(url: str | None) -> None:
     click.echo("healthy")
 
 
+@main.command("check")
+@click.option("--due", "scope", flag_value="due", default=True, help="Check due links (default).")
+@click.option("--all", "scope", flag_value="all", help="Check every link now, due or not.")
+def check(scope: str) -> None:
+    """Run one cycle of link checks in the foreground and print a summary."""
+    from linkdir.checks.jobs import VERDICTS, run_cycle
+    from linkdir.db import create_engine, session_factory
+
+    settings = load_settings()
+    tty = sys.stderr.isatty()
+
+    def progress(done: int, total: int) -> None:
+        line = f"checked {done}/{total}"
+        if tty:
+            click.echo("\r" + line, err=True, nl=False)
+        elif done == total or done % 50 == 0:
+            click.echo(line, err=True)
+
+    async def runner() -> Any:
+        engine = create_engine(settings.database_url)
+        try:
+            return await run_cycle(
+                session_factory(engine), settings, everything=scope == "all", progress=progress
+            )
+        finally:
+            await engine.dispose()
+
+    run = asyncio.run(runner())
+    if tty:
+        click.echo("", err=True)
+    summary = ", ".join(f"{verdict} {run.counts.get(verdict, 0)}" for verdict in VERDICTS)
+    click.echo(f"checked {run.done} links: {summary}")
+
+
 def _register() -> None:
     from linkdir.checks.cli import check_urls
 

@@ -141,6 +141,10 @@ class Settings:
         default=timedelta(days=730),
         metadata=_doc("A page whose own last-updated date is older than this is stale."),
     )
+    check_history: int = field(
+        default=50,
+        metadata=_doc("Check results kept per resource (the newest; older ones are deleted)."),
+    )
     wayback_api_url: str = field(
         default="https://archive.org/wayback/available",
         metadata=_doc("Internet Archive availability API used by the `use_archive` fix."),
@@ -197,7 +201,7 @@ class Settings:
             raise SettingsError(
                 f"LINKDIR_BASE_URL must be an absolute http(s) address, not {self.base_url!r}."
             )
-        for name in ("checker_per_host", "checker_concurrency", "confirm_checks"):
+        for name in ("checker_per_host", "checker_concurrency", "confirm_checks", "check_history"):
             if getattr(self, name) < 1:
                 raise SettingsError(f"{PREFIX}{name.upper()} must be at least 1.")
         if self.checker_timeout <= 0:

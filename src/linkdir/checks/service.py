@@ -1,0 +1,567 @@
+"""Link monitoring: what one check does to a resource, and which resources are due.
+
+Plain async functions with an explicit session and an explicit clock (``now``), so the
+state machine of DESIGN §3 is tested without sleeping:
+
+* ``ok`` / ``moved`` / ``unverified`` take effect at once; a working link is rechecked
+  after ``LINKDIR_CHECK_INTERVAL_OK`` with jitter, so checks spread evenly over time.
+* ``broken`` makes the link a *suspect*: its ``link_status`` stays what it was, the
+  failure is counted and it is rechecked sooner (about 1 h, 6 h, 24 h). Only after
+  ``LINKDIR_CONFIRM_CHECKS`` failing checks spanning ``LINKDIR_CONFIRM_SPAN`` is it
+  ``broken``; a confirmed broken link is rechecked weekly and recovers by itself.
+* ``unverified`` (a robot cannot tell) never counts as a failure.
+
+Status changes are written as Revisions with actor ``"checker"`` following the contract
+in :mod:`linkdir.feeds.service` (``link_broken``, ``link_moved``, ``link_recovered``,
+``link_stale``).
+
+Claims: a claimed resource's ``next_check_at`` is pushed to the claim's expiry in the
+same statement that selects it. A worker that dies leaves the resource due again once
+the claim expires; a finished check overwrites ``next_check_at`` with the real schedule.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from linkdir.checks import engine
+from linkdir.checks.models import CheckResult, CheckSilence
+from linkdir.config import Settings
+from linkdir.errors import N_, FieldError, ValidationFailed
+from linkdir.resources import service as directory
+from linkdir.resources.models import (
+    LinkStatus,
+    Resource,
+    ResourceState,
+    ResourceTopic,
+    Revision,
+    Topic,
+)
+from linkdir.resources.service import Actor
+from linkdir.urls import host_of
+
+CHECKER = "checker"
+# Rechecks of a suspect: sooner at first, then daily until the failure is confirmed.
+SUSPECT_BACKOFF = (timedelta(hours=1), timedelta(hours=6), timedelta(hours=24))
+BROKEN_INTERVAL = timedelta(days=7)
+JITTER = 0.1  # ± share of an interval, so a bulk import does not recheck all at once
+
+Jitter = Callable[[timedelta], timedelta]
+
+
+def jittered(interval: timedelta, *, rng: random.Random | None = None) -> timedelta:
+    """``interval`` moved by up to ±10 % at random."""
+    share = (rng or random).uniform(-JITTER, JITTER)
+    return interval * (1 + share)
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    """A resource a worker has claimed for one check."""
+
+    resource_id: int
+    url: str
+    etag: str | None
+    last_modified: str | None
+
+
+def _is_stale(modified_on: date | None, at: datetime | None, stale_after: timedelta) -> bool:
+    return modified_on is not None and at is not None and modified_on < (at - stale_after).date()
+
+
+async def _failure_streak_start(session: AsyncSession, resource_id: int, failures: int) -> datetime:
+    """When the current run of failing checks began (its oldest kept check)."""
+    newest = (
+        select(col(CheckResult.checked_at), col(CheckResult.verdict))
+        .where(col(CheckResult.resource_id) == resource_id)
+        .order_by(col(CheckResult.checked_at).desc(), col(CheckResult.id).desc())
+        .limit(failures)
+    )
+    rows = (await session.execute(newest)).all()
+    start = rows[0][0]
+    for checked_at, verdict in rows:
+        if verdict != LinkStatus.broken.value:
+            break
+        start = checked_at
+    return start
+
+
+def _revision(resource: Resource, action: str, changes: dict[str, Any], now: datetime) -> Revision:
+    return Revision(
+        resource_id=resource.id,
+        user_id=None,
+        actor=CHECKER,
+        action=action,
+        resource_url=resource.url,
+        resource_title=resource.title,
+        changes=changes,
+        created_at=now,
+    )
+
+
+async def _prune_history(session: AsyncSession, resource_id: int, keep: int) -> None:
+    cutoff = (
+        select(col(CheckResult.id))
+        .where(col(CheckResult.resource_id) == resource_id)
+        .order_by(col(CheckResult.checked_at).desc(), col(CheckResult.id).desc())
+        .offset(keep)
+        .limit(1)
+    )
+    oldest_dropped = (await session.execute(cutoff)).scalar()
+    if oldest_dropped is None:
+        return
+    kept = (
+        select(col(CheckResult.id))
+        .where(col(CheckResult.resource_id) == resource_id)
+        .order_by(col(CheckResult.checked_at).desc(), col(CheckResult.id).desc())
+        .limit(keep)
+    )
+    kept_ids = list((await session.execute(kept)).scalars())
+    await session.execute(
+        delete(CheckResult).where(
+            col(CheckResult.resource_id) == resource_id, col(CheckResult.id).not_in(kept_ids)
+        )
+    )
+
+
+async def _silence_applies(
+    session: AsyncSession, resource: Resource, result: engine.CheckResult
+) -> bool:
+    """True when a curator dismissed exactly this answer; a different answer lifts it."""
+    silence = await session.get(CheckSilence, resource.id)
+    if silence is None:
+        return False
+    if result.status in {"broken", "unverified"} and (
+        silence.verdict,
+        silence.http_status,
+        silence.reason,
+    ) == (result.status, result.http_status, result.reason):
+        return True
+    await session.delete(silence)
+    return False
+
+
+async def record_check(
+    session: AsyncSession,
+    resource: Resource,
+    result: engine.CheckResult,
+    *,
+    now: datetime,
+    settings: Settings,
+    worker: str = "",
+    jitter: Jitter | None = None,
+) -> list[Revision]:
+    """Store one check of ``resource`` and move its link status (DESIGN §3)."""
+    assert resource.id is not None
+    spread: Jitter = jitter or jittered
+    session.add(
+        CheckResult(
+            resource_id=resource.id,
+            checked_at=now,
+            verdict=result.status,
+            http_status=result.http_status,
+            reason=result.reason,
+            final_url=result.final_url,
+            redirects=[{"url": hop.url, "status": hop.status} for hop in result.redirects],
+            elapsed_ms=result.elapsed_ms,
+            worker=worker[:200],
+        )
+    )
+    await session.flush()
+
+    old_status = resource.link_status
+    old_moved_to = resource.moved_to
+    old_modified_on = resource.modified_on
+    was_stale = _is_stale(old_modified_on, resource.last_checked_at, settings.stale_after)
+    verdict = result.status
+    if await _silence_applies(session, resource, result):
+        verdict = "ok"
+
+    resource.last_checked_at = now
+    resource.http_status = result.http_status
+    resource.final_url = result.final_url
+    resource.reason = result.reason
+    if result.etag:
+        resource.etag = result.etag
+    if result.last_modified:
+        resource.last_modified = result.last_modified
+    if result.modified is not None:
+        resource.modified_on = result.modified
+    if result.content_hash:
+        if resource.content_hash and resource.content_hash != result.content_hash:
+            resource.content_changed_at = now
+        resource.content_hash = result.content_hash
+
+    new_status = old_status
+    if verdict == "broken":
+        resource.consecutive_failures += 1
+        failures = resource.consecutive_failures
+        if old_status == LinkStatus.broken.value:
+            resource.next_check_at = now + spread(BROKEN_INTERVAL)
+        else:
+            started = await _failure_streak_start(session, resource.id, failures)
+            confirmed_at = started + settings.confirm_span
+            if failures >= settings.confirm_checks and now >= confirmed_at:
+                new_status = LinkStatus.broken.value
+                resource.next_check_at = now + spread(BROKEN_INTERVAL)
+            else:
+                backoff = SUSPECT_BACKOFF[min(failures, len(SUSPECT_BACKOFF)) - 1]
+                next_at = now + spread(backoff)
+                if failures >= settings.confirm_checks:
+                    # Enough failures already: look again as soon as the span is covered.
+                    next_at = min(next_at, confirmed_at)
+                resource.next_check_at = next_at
+    else:
+        resource.consecutive_failures = 0
+        resource.next_check_at = now + spread(settings.check_interval_ok)
+        if verdict == "moved":
+            new_status = LinkStatus.moved.value
+            resource.moved_to = result.moved_to or result.final_url
+        else:
+            new_status = verdict
+            resource.moved_to = result.moved_to if verdict == "ok" else resource.moved_to
+
+    revisions: list[Revision] = []
+    if new_status != old_status:
+        resource.link_status = new_status
+        resource.status_since = now
+    details: dict[str, Any] = {
+        "link_status": [old_status, new_status],
+        "http_status": [None, result.http_status],
+        "reason": [None, result.reason],
+    }
+    action: str | None = None
+    if new_status == LinkStatus.broken.value and old_status != new_status:
+        action = "link_broken"
+    elif new_status == LinkStatus.moved.value and (
+        old_status != new_status or old_moved_to != resource.moved_to
+    ):
+        action = "link_moved"
+        details["moved_to"] = [old_moved_to, resource.moved_to]
+    elif new_status == LinkStatus.ok.value and old_status in {
+        LinkStatus.broken.value,
+        LinkStatus.moved.value,
+    }:
+        action = "link_recovered"
+    if action is not None:
+        revisions.append(_revision(resource, action, details, now))
+    if not was_stale and _is_stale(resource.modified_on, now, settings.stale_after):
+        modified = resource.modified_on.isoformat() if resource.modified_on else None
+        old = old_modified_on.isoformat() if old_modified_on else None
+        revisions.append(
+            _revision(
+                resource,
+                "link_stale",
+                {"link_status": [old_status, new_status], "modified_on": [old, modified]},
+                now,
+            )
+        )
+    for revision in revisions:
+        session.add(revision)
+    await session.flush()
+    await _prune_history(session, resource.id, settings.check_history)
+    return revisions
+
+
+async def silence(session: AsyncSession, resource: Resource, *, now: datetime) -> None:
+    """Dismiss the current answer as a false alarm (the ``mark_ok`` fix)."""
+    assert resource.id is not None
+    existing = await session.get(CheckSilence, resource.id)
+    if existing is not None:
+        await session.delete(existing)
+        await session.flush()
+    if resource.link_status in {LinkStatus.broken.value, LinkStatus.unverified.value} or (
+        resource.consecutive_failures
+    ):
+        verdict = (
+            LinkStatus.unverified.value
+            if resource.link_status == LinkStatus.unverified.value
+            else LinkStatus.broken.value
+        )
+        session.add(
+            CheckSilence(
+                resource_id=resource.id,
+                verdict=verdict,
+                http_status=resource.http_status,
+                reason=resource.reason,
+                created_at=now,
+            )
+        )
+    resource.consecutive_failures = 0
+    await session.flush()
+
+
+def _due(now: datetime) -> Any:
+    return or_(col(Resource.next_check_at).is_(None), col(Resource.next_check_at) <= now)
+
+
+async def claim_due(
+    session: AsyncSession,
+    *,
+    now: datetime,
+    limit: int,
+    claim_for: timedelta,
+    worker: str = "",
+    everything: bool = False,
+) -> dict[str, list[Claimed]]:
+    """Claim up to ``limit`` due resources for ``claim_for``, grouped by host.
+
+    One ``UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED) RETURNING`` statement:
+    on PostgreSQL concurrent workers skip each other's rows; SQLite has a single writer,
+    so the statement is atomic there too. ``everything`` claims resources not yet due
+    (``linkdir check --all``). Commit soon after, so other workers see the claims.
+    """
+    candidates = select(col(Resource.id)).where(col(Resource.state) != ResourceState.retired.value)
+    if not everything:
+        candidates = candidates.where(_due(now))
+    candidates = (
+        candidates.order_by(col(Resource.next_check_at).asc().nulls_first(), col(Resource.id))
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    statement = (
+        update(Resource)
+        .where(col(Resource.id).in_(candidates.scalar_subquery()))
+        .values(next_check_at=now + claim_for)
+        .returning(
+            col(Resource.id), col(Resource.url), col(Resource.etag), col(Resource.last_modified)
+        )
+        .execution_options(synchronize_session=False)
+    )
+    rows = (await session.execute(statement)).all()
+    batches: dict[str, list[Claimed]] = {}
+    for resource_id, url, etag, last_modified in sorted(rows, key=lambda row: row[0] or 0):
+        assert resource_id is not None
+        batches.setdefault(host_of(url), []).append(Claimed(resource_id, url, etag, last_modified))
+    return batches
+
+
+async def count_due(session: AsyncSession, *, now: datetime) -> int:
+    """How many resources are due for a check."""
+    statement = (
+        select(func.count())
+        .select_from(Resource)
+        .where(col(Resource.state) != ResourceState.retired.value, _due(now))
+    )
+    return int((await session.execute(statement)).scalar_one())
+
+
+async def history_of(session: AsyncSession, resource_id: int, limit: int = 50) -> list[CheckResult]:
+    """The newest check results of one resource, newest first."""
+    statement = (
+        select(CheckResult)
+        .where(col(CheckResult.resource_id) == resource_id)
+        .order_by(col(CheckResult.checked_at).desc(), col(CheckResult.id).desc())
+        .limit(limit)
+    )
+    return list((await session.execute(statement)).scalars())
+
+
+# Maintainer report and one-click fixes ----------------------------------------------------
+
+TABS = ("broken", "moved", "unverified", "review_due", "stale")
+FIXES = ("accept_redirect", "use_archive", "retire", "mark_ok")
+
+
+@dataclass(frozen=True, slots=True)
+class LinkReport:
+    """One page of a report tab, with the counts of every tab."""
+
+    tab: str
+    items: list[Resource]
+    total: int
+    page: int
+    per_page: int
+    counts: dict[str, int]
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def _tab_condition(tab: str, *, today: date, stale_after: timedelta) -> Any:
+    if tab == "review_due":
+        return col(Resource.review_by) <= today
+    if tab == "stale":
+        return col(Resource.modified_on) < today - stale_after
+    return col(Resource.link_status) == tab
+
+
+def _host_condition(host: str) -> Any:
+    escaped = host.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return or_(
+        col(Resource.url).like(f"%://{escaped}/%", escape="\\"),
+        col(Resource.url).like(f"%://{escaped}:%", escape="\\"),
+        col(Resource.url).like(f"%://{escaped}", escape="\\"),
+    )
+
+
+def _filtered(statement: Any, *, topic: str | None, host: str | None) -> Any:
+    statement = statement.where(col(Resource.state) != ResourceState.retired.value)
+    if topic:
+        topic_ids = select(col(ResourceTopic.resource_id)).join(
+            Topic, col(Topic.id) == col(ResourceTopic.topic_id)
+        )
+        statement = statement.where(col(Resource.id).in_(topic_ids.where(col(Topic.slug) == topic)))
+    if host:
+        statement = statement.where(_host_condition(host))
+    return statement
+
+
+async def link_report(
+    session: AsyncSession,
+    *,
+    tab: str,
+    settings: Settings,
+    today: date,
+    topic: str | None = None,
+    host: str | None = None,
+    page: int = 1,
+    per_page: int = 50,
+) -> LinkReport:
+    """Resources with a link problem of one kind (a report tab), worst known first."""
+    counts: dict[str, int] = {}
+    for name in TABS:
+        condition = _tab_condition(name, today=today, stale_after=settings.stale_after)
+        statement = _filtered(
+            select(func.count()).select_from(Resource).where(condition), topic=topic, host=host
+        )
+        counts[name] = int((await session.execute(statement)).scalar_one())
+    condition = _tab_condition(tab, today=today, stale_after=settings.stale_after)
+    order = {
+        "review_due": [col(Resource.review_by).asc()],
+        "stale": [col(Resource.modified_on).asc()],
+    }.get(tab, [col(Resource.status_since).asc()])
+    statement = _filtered(select(Resource).where(condition), topic=topic, host=host)
+    statement = statement.order_by(*order, col(Resource.id)).offset((page - 1) * per_page)
+    items = list((await session.execute(statement.limit(per_page))).scalars())
+    return LinkReport(tab, items, counts[tab], page, per_page, counts)
+
+
+async def status_counts(session: AsyncSession) -> dict[str, int]:
+    """How many (not retired) resources have each link status."""
+    statement = (
+        select(col(Resource.link_status), func.count())
+        .where(col(Resource.state) != ResourceState.retired.value)
+        .group_by(col(Resource.link_status))
+    )
+    counts = {status.value: 0 for status in LinkStatus}
+    for status, count in (await session.execute(statement)).all():
+        counts[status] = int(count)
+    return counts
+
+
+async def apply_fix(
+    session: AsyncSession,
+    resource_id: int,
+    action: str,
+    *,
+    by: Actor,
+    settings: Settings,
+    now: datetime,
+) -> Resource:
+    """One-click fix of a reported link, recorded as a Revision with action ``fix``."""
+    if action not in FIXES:
+        raise ValidationFailed(
+            [FieldError("action", N_("Choose one of: %(choices)s."), {"choices": ", ".join(FIXES)})]
+        )
+    resource = await directory.get_resource(session, resource_id, states=directory.ALL_STATES)
+    if action == "accept_redirect":
+        if not resource.moved_to:
+            raise ValidationFailed(
+                [FieldError("action", N_("This link has no new address to accept."))]
+            )
+        return await directory.update_resource(
+            session,
+            resource_id,
+            {"url": resource.moved_to},
+            by=by,
+            allow_networks=settings.checker_allow_networks,
+            action="fix",
+        )
+    if action == "use_archive":
+        return await _use_archive(session, resource, by=by, settings=settings, now=now)
+    if action == "retire":
+        return await directory.update_resource(
+            session, resource_id, {"state": ResourceState.retired.value}, by=by, action="fix"
+        )
+    old_status = resource.link_status
+    await silence(session, resource, now=now)
+    resource.link_status = LinkStatus.ok.value
+    resource.status_since = now
+    resource.updated_at = now
+    session.add(
+        Revision(
+            resource_id=resource.id,
+            user_id=by.user_id,
+            actor=by.label,
+            action="fix",
+            resource_url=resource.url,
+            resource_title=resource.title,
+            changes={"link_status": [old_status, LinkStatus.ok.value], "fix": [None, action]},
+            created_at=now,
+        )
+    )
+    await session.flush()
+    return resource
+
+
+async def find_snapshot(settings: Settings, url: str, before: datetime) -> str | None:
+    """The Internet Archive snapshot of ``url`` closest to ``before``, or None.
+
+    Asks the availability API at ``LINKDIR_WAYBACK_API_URL`` through the checker's guarded
+    client (same address rules and User-Agent as link checks).
+    """
+    config = engine.EngineConfig.from_settings(settings, probe_soft_404=False)
+    params = {"url": url, "timestamp": before.strftime("%Y%m%d%H%M%S")}
+    async with engine.Checker(config) as checker:
+        response = await checker.client.get(settings.wayback_api_url, params=params)
+    if response.status_code != 200:
+        return None
+    try:
+        closest = response.json().get("archived_snapshots", {}).get("closest") or {}
+    except (ValueError, AttributeError):
+        return None
+    snapshot = closest.get("url") if isinstance(closest, dict) else None
+    if not closest.get("available") or not isinstance(snapshot, str):
+        return None
+    if not str(closest.get("status", "200")).startswith("2"):
+        return None
+    return snapshot.replace("http://web.archive.org/", "https://web.archive.org/", 1)
+
+
+async def _use_archive(
+    session: AsyncSession, resource: Resource, *, by: Actor, settings: Settings, now: datetime
+) -> Resource:
+    # The copy must show the page as it was while it worked: ask for one from before.
+    broke_at = resource.status_since if resource.link_status == "broken" else None
+    snapshot = await find_snapshot(settings, resource.url, broke_at or now)
+    if snapshot is None:
+        raise ValidationFailed(
+            [FieldError("action", N_("The Internet Archive has no copy of this page."))]
+        )
+    old = resource.archive_url
+    resource.archive_url = snapshot
+    resource.updated_at = now
+    session.add(
+        Revision(
+            resource_id=resource.id,
+            user_id=by.user_id,
+            actor=by.label,
+            action="fix",
+            resource_url=resource.url,
+            resource_title=resource.title,
+            changes={"archive_url": [old, snapshot], "fix": [None, "use_archive"]},
+            created_at=now,
+        )
+    )
+    await session.flush()
+    return resource
