@@ -227,6 +227,7 @@ async def health(request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
 def create_app(settings: Settings, *, engine: Any = None) -> Litestar:
     """A linkdir application configured only by ``settings``."""
     from linkdir.auth.routes import auth_handlers
+    from linkdir.checks.routes import link_handlers
     from linkdir.feeds.routes import feed_handlers
     from linkdir.resources.api import ResourceApi, TopicApi
     from linkdir.resources.manage import manage_handlers
@@ -257,6 +258,7 @@ def create_app(settings: Settings, *, engine: Any = None) -> Litestar:
             *feed_handlers,
             *auth_handlers,
             *manage_handlers,
+            *link_handlers,
             api_docs,
             ResourceApi,
             TopicApi,

@@ -1,0 +1,311 @@
+"""The maintainer's link report (/manage/links), its CSV, one-click fixes and the JSON API."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, datetime
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Request, Response, get, post
+from litestar.di import Provide
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.response import Redirect
+
+from linkdir.auth.guards import (
+    CSRF_FIELD,
+    Editor,
+    actor_of,
+    check_csrf,
+    provide_editor,
+    provide_user,
+)
+from linkdir.checks import service as monitoring
+from linkdir.config import Settings
+from linkdir.db import utcnow
+from linkdir.resources import service as directory
+from linkdir.resources.models import Resource
+from linkdir.urls import host_of
+from linkdir.web import DbSession, render
+
+NO_STORE = {"Cache-Control": "no-store"}
+DEPENDENCIES = {"user": Provide(provide_user), "editor": Provide(provide_editor)}
+PER_PAGE = 50
+MAX_PER_PAGE = 100
+CSV_LIMIT = 10_000
+CSV_COLUMNS = (
+    "id",
+    "title",
+    "url",
+    "state",
+    "link_status",
+    "status_since",
+    "last_checked_at",
+    "consecutive_failures",
+    "http_status",
+    "reason",
+    "final_url",
+    "moved_to",
+    "modified_on",
+    "review_by",
+)
+
+
+def _page(raw: str | None) -> int:
+    try:
+        return min(max(1, int(raw or "1")), 100_000)
+    except ValueError:
+        return 1
+
+
+def _tab(raw: str | None) -> str:
+    return raw if raw in monitoring.TABS else monitoring.TABS[0]
+
+
+def _iso(value: date | datetime | None) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="seconds").replace("+00:00", "Z")
+    return value.isoformat()
+
+
+def _row(resource: Resource) -> dict[str, Any]:
+    return {name: getattr(resource, name) for name in CSV_COLUMNS}
+
+
+async def _report(
+    request: Request[Any, Any, Any],
+    session: DbSession,
+    *,
+    tab: str,
+    topic: str | None,
+    host: str | None,
+    page: int,
+    per_page: int,
+) -> monitoring.LinkReport:
+    settings: Settings = request.app.state.settings
+    return await monitoring.link_report(
+        session,
+        tab=tab,
+        settings=settings,
+        today=utcnow().date(),
+        topic=topic or None,
+        host=(host or "").strip().lower() or None,
+        page=page,
+        per_page=per_page,
+    )
+
+
+@get("/manage/links", include_in_schema=False, dependencies=DEPENDENCIES)
+async def links_page(
+    request: Request[Any, Any, Any],
+    session: DbSession,
+    editor: Editor,
+    tab: FromQuery[str | None] = None,
+    topic: FromQuery[str | None] = None,
+    host: FromQuery[str | None] = None,
+    page: FromQuery[str | None] = None,
+) -> Response[str]:
+    topics = await directory.all_topics(session)
+    chosen_topic = topic if topic in {t.slug for t in topics} else None
+    chosen_tab = _tab(tab)
+    report = await _report(
+        request,
+        session,
+        tab=chosen_tab,
+        topic=chosen_topic,
+        host=host,
+        page=_page(page),
+        per_page=PER_PAGE,
+    )
+    response = render(
+        request,
+        "checks/links.html",
+        report=report,
+        tabs=monitoring.TABS,
+        status_counts=await monitoring.status_counts(session),
+        topics=topics,
+        chosen_topic=chosen_topic,
+        chosen_host=(host or "").strip().lower(),
+        host_of=host_of,
+        fixed=request.query_params.get("fixed"),
+    )
+    response.headers.update(NO_STORE)
+    return response
+
+
+@get("/manage/links.csv", include_in_schema=False, dependencies=DEPENDENCIES)
+async def links_csv(
+    request: Request[Any, Any, Any],
+    session: DbSession,
+    editor: Editor,
+    tab: FromQuery[str | None] = None,
+    topic: FromQuery[str | None] = None,
+    host: FromQuery[str | None] = None,
+) -> Response[str]:
+    chosen_tab = _tab(tab)
+    report = await _report(
+        request, session, tab=chosen_tab, topic=topic, host=host, page=1, per_page=CSV_LIMIT
+    )
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for resource in report.items:
+        row = _row(resource)
+        writer.writerow(
+            [
+                _iso(value)
+                if isinstance(value, date | datetime)
+                else ("" if value is None else value)
+                for value in row.values()
+            ]
+        )
+    return Response(
+        out.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={
+            **NO_STORE,
+            "Content-Disposition": f'attachment; filename="linkdir-links-{chosen_tab}.csv"',
+        },
+    )
+
+
+@post("/manage/links/{resource_id:int}/fix", include_in_schema=False, dependencies=DEPENDENCIES)
+async def links_fix(
+    request: Request[Any, Any, Any],
+    session: DbSession,
+    editor: Editor,
+    resource_id: FromPath[int],
+) -> Redirect:
+    form = await request.form()
+    check_csrf(request, str(form.get(CSRF_FIELD) or ""))
+    settings: Settings = request.app.state.settings
+    action = str(form.get("action") or "")
+    await monitoring.apply_fix(
+        session, resource_id, action, by=actor_of(editor), settings=settings, now=utcnow()
+    )
+    back = str(form.get("back") or "")
+    if not back.startswith("/manage/links") or back.startswith("//"):
+        back = "/manage/links"
+    separator = "&" if "?" in back else "?"
+    return Redirect(f"{back}{separator}fixed={resource_id}", status_code=303)
+
+
+# JSON API ---------------------------------------------------------------------------------
+
+
+class FixIn(msgspec.Struct, forbid_unknown_fields=True):
+    action: str
+
+
+class FixOut(msgspec.Struct):
+    id: int
+    action: str
+    url: str
+    state: str
+    link_status: str
+
+
+class LinkRow(msgspec.Struct):
+    id: int
+    title: str
+    url: str
+    state: str
+    link_status: str
+    status_since: str | None
+    last_checked_at: str | None
+    consecutive_failures: int
+    http_status: int | None
+    reason: str | None
+    final_url: str | None
+    moved_to: str | None
+    modified_on: str | None
+    review_by: str | None
+
+
+class LinkReportOut(msgspec.Struct):
+    status: str
+    items: list[LinkRow]
+    total: int
+    page: int
+    per_page: int
+    counts: dict[str, int]
+
+
+def _link_row(resource: Resource) -> LinkRow:
+    assert resource.id is not None
+    return LinkRow(
+        id=resource.id,
+        title=resource.title,
+        url=resource.url,
+        state=resource.state,
+        link_status=resource.link_status,
+        status_since=_iso(resource.status_since),
+        last_checked_at=_iso(resource.last_checked_at),
+        consecutive_failures=resource.consecutive_failures,
+        http_status=resource.http_status,
+        reason=resource.reason,
+        final_url=resource.final_url,
+        moved_to=resource.moved_to,
+        modified_on=_iso(resource.modified_on),
+        review_by=_iso(resource.review_by),
+    )
+
+
+@post(
+    "/api/v1/resources/{resource_id:int}/fix",
+    summary="Fix a reported link: accept_redirect, retire or mark_ok",
+    tags=["reports"],
+    status_code=200,
+    dependencies=DEPENDENCIES,
+)
+async def api_fix(
+    request: Request[Any, Any, Any],
+    session: DbSession,
+    editor: Editor,
+    resource_id: FromPath[int],
+    data: JSONBody[FixIn],
+) -> FixOut:
+    settings: Settings = request.app.state.settings
+    resource = await monitoring.apply_fix(
+        session, resource_id, data.action, by=actor_of(editor), settings=settings, now=utcnow()
+    )
+    assert resource.id is not None
+    return FixOut(resource.id, data.action, resource.url, resource.state, resource.link_status)
+
+
+@get(
+    "/api/v1/reports/links",
+    summary="Link report: broken, moved, unverified, review_due or stale resources",
+    tags=["reports"],
+    dependencies=DEPENDENCIES,
+)
+async def api_report(
+    request: Request[Any, Any, Any],
+    session: DbSession,
+    editor: Editor,
+    status: Annotated[
+        str | None, QueryParameter(description="broken|moved|unverified|review_due|stale")
+    ] = None,
+    topic: Annotated[str | None, QueryParameter(max_length=80)] = None,
+    host: Annotated[str | None, QueryParameter(max_length=255)] = None,
+    page: Annotated[int, QueryParameter(ge=1, le=100_000)] = 1,
+    per_page: Annotated[int, QueryParameter(ge=1, le=MAX_PER_PAGE)] = PER_PAGE,
+) -> LinkReportOut:
+    tab = _tab(status)
+    report = await _report(
+        request, session, tab=tab, topic=topic, host=host, page=page, per_page=per_page
+    )
+    return LinkReportOut(
+        status=tab,
+        items=[_link_row(resource) for resource in report.items],
+        total=report.total,
+        page=report.page,
+        per_page=report.per_page,
+        counts=report.counts,
+    )
+
+
+link_handlers = [links_page, links_csv, links_fix, api_fix, api_report]
