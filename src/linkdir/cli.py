@@ -318,6 +318,36 @@ def check(scope: str) -> None:
     click.echo(f"checked {run.done} links: {summary}")
 
 
+@main.command()
+@click.option(
+    "--dispatch-every",
+    default=60.0,
+    show_default=True,
+    type=click.FloatRange(min=0.5),
+    help="Seconds between dispatch runs (claiming due links).",
+)
+def worker(dispatch_every: float) -> None:
+    """Check links on schedule (with PostgreSQL, any number of workers share the work)."""
+    import contextlib
+    from datetime import timedelta
+
+    from linkdir.checks.jobs import run_scheduler
+    from linkdir.db import create_engine
+
+    settings = load_settings()
+    _configure_logging(settings)
+
+    async def runner() -> None:
+        engine = create_engine(settings.database_url)
+        try:
+            await run_scheduler(settings, engine, dispatch_every=timedelta(seconds=dispatch_every))
+        finally:
+            await engine.dispose()
+
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C / SIGINT is how a worker stops
+        asyncio.run(runner())
+
+
 def _register() -> None:
     from linkdir.checks.cli import check_urls
 

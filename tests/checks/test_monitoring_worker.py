@@ -1,0 +1,75 @@
+"""`linkdir worker`: the APScheduler 4 dispatch schedule and host-batch check jobs."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import subprocess
+import time
+
+from sqlalchemy import func, select
+from tests.conftest import make_resource
+from tests.test_cli import LINKDIR, base_env
+
+from linkdir.checks.models import CheckResult
+from linkdir.resources.models import Resource
+
+PAGE = (
+    b"<html><head><title>Rapport</title></head>"
+    b"<body><main><p>Om bibliotek och l\xc3\xa4sning.</p></main></body></html>"
+)
+
+
+async def test_a_worker_dispatches_due_links_by_host_and_checks_each_once(
+    web, session, database_url
+):
+    sites = [
+        web.site(f"127.0.203.{n}", {f"/sida{i}": web.Reply(200, PAGE) for i in range(3)},
+                 ip=f"127.0.203.{n}")
+        for n in (2, 3)
+    ]  # fmt: skip
+    for site in sites:
+        for i in range(3):
+            await make_resource(session, url=site.url(f"/sida{i}"))
+    await session.commit()
+    process = subprocess.Popen(
+        [LINKDIR, "worker", "--dispatch-every", "1"],
+        env=base_env(database_url),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        checked = 0
+        while time.monotonic() < deadline:
+            await asyncio.sleep(0.5)
+            session.expunge_all()
+            statement = (
+                select(func.count())
+                .select_from(Resource)
+                .where(Resource.last_checked_at.is_not(None))
+            )
+            checked = (await session.execute(statement)).scalar_one()
+            await session.commit()
+            if checked == 6:
+                break
+        if checked != 6:
+            process.kill()
+            raise AssertionError(f"checked {checked} of 6: {process.communicate(timeout=5)[1]}")
+        await asyncio.sleep(2)  # two more dispatch runs find nothing due
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            _out, errors = process.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            _out, errors = process.communicate(timeout=5)
+    assert "Traceback" not in errors, errors
+    for site in sites:
+        for i in range(3):
+            assert len(site.hits(f"/sida{i}")) == 1
+    history = await session.execute(select(func.count()).select_from(CheckResult))
+    assert history.scalar_one() == 6
+    statuses = (await session.execute(select(Resource.link_status))).scalars().all()
+    assert set(statuses) == {"ok"}
