@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import re
 from collections.abc import AsyncGenerator, AsyncIterator
@@ -224,8 +226,12 @@ async def health(request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
     )
 
 
-def create_app(settings: Settings, *, engine: Any = None) -> Litestar:
-    """A linkdir application configured only by ``settings``."""
+def create_app(settings: Settings, *, engine: Any = None, run_scheduler: bool = False) -> Litestar:
+    """A linkdir application configured only by ``settings``.
+
+    ``run_scheduler`` runs the link-check schedule inside the app (``linkdir serve``);
+    tests and web-only nodes (``--no-scheduler``) leave it off.
+    """
     from linkdir.auth.routes import auth_handlers
     from linkdir.checks.routes import link_handlers
     from linkdir.feeds.routes import feed_handlers
@@ -238,6 +244,7 @@ def create_app(settings: Settings, *, engine: Any = None) -> Litestar:
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        scheduler: asyncio.Task[None] | None = None
         try:
             if settings.demo:
                 from linkdir.resources.demo import load_demo
@@ -246,8 +253,18 @@ def create_app(settings: Settings, *, engine: Any = None) -> Litestar:
                     if await load_demo(session):
                         await session.commit()
                         log.info("loaded the demo directory into an empty database")
+            if app.state.run_scheduler:
+                # The embedded default: dispatch and check jobs in this process (DESIGN §5).
+                from linkdir.checks.jobs import run_scheduler as schedule_checks
+
+                scheduler = asyncio.create_task(schedule_checks(settings, db_engine))
+                log.info("link checks are scheduled in this process")
             yield
         finally:
+            if scheduler is not None:
+                scheduler.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await scheduler
             if owns_engine:
                 await db_engine.dispose()
 
@@ -302,4 +319,5 @@ def create_app(settings: Settings, *, engine: Any = None) -> Litestar:
     app.state.engine = db_engine
     app.state.session_factory = session_factory(db_engine)
     app.state.page_cache = TTLCache(seconds=30)
+    app.state.run_scheduler = run_scheduler
     return app

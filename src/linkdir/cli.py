@@ -88,8 +88,7 @@ def serve(host: str, port: int, no_scheduler: bool, migrate: bool | None) -> Non
         )
     if migrate if migrate is not None else settings.is_sqlite:
         upgrade(settings.database_url)
-    app = create_app(settings)
-    app.state.run_scheduler = not no_scheduler
+    app = create_app(settings, run_scheduler=not no_scheduler)
     log.info(
         "serving on http://%s:%d (database: %s)", host, port, settings.database_url.split("://")[0]
     )
