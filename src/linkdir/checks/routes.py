@@ -193,6 +193,32 @@ async def links_fix(
     return Redirect(f"{back}{separator}fixed={resource_id}", status_code=303)
 
 
+@post("/manage/links/{resource_id:int}/check", include_in_schema=False, dependencies=DEPENDENCIES)
+async def links_check_now(
+    request: Request[Any, Any, Any],
+    session: DbSession,
+    editor: Editor,
+    resource_id: FromPath[int],
+) -> Redirect:
+    """Check one link at once (a curator who just fixed a page wants to see it)."""
+    from linkdir.checks.engine import Checker, EngineConfig
+
+    form = await request.form()
+    check_csrf(request, str(form.get(CSRF_FIELD) or ""))
+    settings: Settings = request.app.state.settings
+    resource = await directory.get_resource(session, resource_id, states=directory.ALL_STATES)
+    async with Checker(EngineConfig.from_settings(settings)) as checker:
+        result = await checker.check(resource.url)
+    await monitoring.record_check(
+        session, resource, result, now=utcnow(), settings=settings, worker=f"now:{editor.email}"
+    )
+    back = str(form.get("back") or "")
+    if not back.startswith("/manage/") or back.startswith("//"):
+        back = "/manage/links"
+    separator = "&" if "?" in back else "?"
+    return Redirect(f"{back}{separator}checked={resource_id}", status_code=303)
+
+
 # JSON API ---------------------------------------------------------------------------------
 
 
@@ -308,4 +334,4 @@ async def api_report(
     )
 
 
-link_handlers = [links_page, links_csv, links_fix, api_fix, api_report]
+link_handlers = [links_page, links_csv, links_fix, links_check_now, api_fix, api_report]
