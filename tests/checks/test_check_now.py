@@ -72,3 +72,27 @@ async def test_check_now_needs_a_curator_and_csrf(
     assert refused.status_code == 403
     session.expunge_all()
     assert (await session.execute(select(func.count()).select_from(CheckResult))).scalar_one() == 0
+
+
+async def test_the_report_charts_checks_per_day_with_a_text_alternative(
+    client: Any, session: Any, gone_site: str
+) -> None:
+    import lxml.html
+
+    first = await make_resource(session, url=gone_site)
+    second = await make_resource(session, url=gone_site.replace(".pdf", "-b.pdf"))
+    await account(session)
+    await sign_in(client, "kurator@region.se")
+    empty = lxml.html.fromstring((await client.get("/manage/links")).text)
+    assert not empty.xpath("//section[contains(@class,'health-chart')]//svg")
+    csrf = csrf_of((await client.get("/manage/links")).text)
+    for resource in (first, second):
+        await client.post(f"/manage/links/{resource.id}/check", data={"csrf_token": csrf})
+    page = lxml.html.fromstring((await client.get("/manage/links")).text)
+    chart = page.xpath("//section[contains(@class,'health-chart')]//svg[@role='img']")[0]
+    assert chart.get("aria-labelledby") == "chart-svg-title chart-svg-desc"
+    assert chart.xpath(".//rect[@fill='#b00020']"), "a broken segment for today"
+    rows = page.xpath("//section[contains(@class,'health-chart')]//details//tbody/tr")
+    assert len(rows) == 1
+    cells = [cell.text_content() for cell in rows[0].xpath("td")]
+    assert cells == ["0", "0", "0", "2"]  # ok, moved, unverified, broken

@@ -98,6 +98,51 @@ async def _report(
     )
 
 
+CHART_WIDTH = 600
+CHART_HEIGHT = 160
+CHART_COLOURS = {"ok": "#2e7d32", "moved": "#1565c0", "unverified": "#8a6d00", "broken": "#b00020"}
+
+
+def health_chart(history: list[tuple[date, dict[str, int]]]) -> dict[str, Any]:
+    """Geometry of a stacked bar chart (server-side SVG: no script, no inline styles)."""
+    tallest = max((sum(counts.values()) for _, counts in history), default=0) or 1
+    slot = CHART_WIDTH / max(1, len(history))
+    bars = []
+    for index, (day, counts) in enumerate(history):
+        bottom = float(CHART_HEIGHT)
+        segments = []
+        for verdict in monitoring.CHART_VERDICTS:
+            height = counts[verdict] / tallest * (CHART_HEIGHT - 10)
+            if counts[verdict]:
+                bottom -= height
+                segments.append(
+                    {
+                        "verdict": verdict,
+                        "y": round(bottom, 1),
+                        "height": round(height, 1),
+                        "count": counts[verdict],
+                        "colour": CHART_COLOURS[verdict],
+                    }
+                )
+        bars.append(
+            {
+                "day": day,
+                "x": round(index * slot + 1, 1),
+                "width": round(slot - 2, 1),
+                "segments": segments,
+                "total": sum(counts.values()),
+            }
+        )
+    return {
+        "bars": bars,
+        "width": CHART_WIDTH,
+        "height": CHART_HEIGHT,
+        "tallest": tallest,
+        "colours": CHART_COLOURS,
+        "any": any(bar["total"] for bar in bars),
+    }
+
+
 @get("/manage/links", include_in_schema=False, dependencies=DEPENDENCIES)
 async def links_page(
     request: Request[Any, Any, Any],
@@ -131,6 +176,7 @@ async def links_page(
         chosen_host=(host or "").strip().lower(),
         host_of=host_of,
         fixed=request.query_params.get("fixed"),
+        chart=health_chart(await monitoring.checks_per_day(session, today=utcnow().date())),
     )
     response.headers.update(NO_STORE)
     return response

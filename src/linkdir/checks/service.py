@@ -25,7 +25,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, or_, select, update
@@ -565,3 +565,27 @@ async def _use_archive(
     )
     await session.flush()
     return resource
+
+
+CHART_VERDICTS = ("ok", "moved", "unverified", "broken")
+
+
+async def checks_per_day(
+    session: AsyncSession, *, today: date, days: int = 30
+) -> list[tuple[date, dict[str, int]]]:
+    """Checks per day and verdict over the last ``days`` days (oldest first, gaps as 0)."""
+    since = datetime(*(today - timedelta(days=days - 1)).timetuple()[:3], tzinfo=UTC)
+    day = func.date(col(CheckResult.checked_at))
+    rows = await session.execute(
+        select(day, col(CheckResult.verdict), func.count())
+        .where(col(CheckResult.checked_at) >= since)
+        .group_by(day, col(CheckResult.verdict))
+    )
+    by_day = {
+        today - timedelta(days=offset): dict.fromkeys(CHART_VERDICTS, 0) for offset in range(days)
+    }
+    for raw_day, verdict, count in rows:
+        key = raw_day if isinstance(raw_day, date) else date.fromisoformat(str(raw_day)[:10])
+        if key in by_day and verdict in by_day[key]:
+            by_day[key][verdict] += int(count)
+    return sorted(by_day.items())
