@@ -96,3 +96,57 @@ async def test_the_report_charts_checks_per_day_with_a_text_alternative(
     assert len(rows) == 1
     cells = [cell.text_content() for cell in rows[0].xpath("td")]
     assert cells == ["0", "0", "0", "2"]  # ok, moved, unverified, broken
+
+
+async def test_bulk_fix_applies_to_the_selection_and_skips_what_does_not_fit(
+    client: Any, session: Any
+) -> None:
+    from linkdir.db import utcnow
+    from linkdir.resources.models import Revision
+
+    moved = await make_resource(session, title="Flyttad")
+    broken = await make_resource(session, title="Trasig")
+    untouched = await make_resource(session, title="Orörd")
+    for resource, status in ((moved, "moved"), (broken, "broken"), (untouched, "broken")):
+        stored = await session.get(Resource, resource.id)
+        stored.link_status = status
+        stored.status_since = utcnow()
+        if status == "moved":
+            stored.moved_to = "https://www.kb.se/ny-adress"
+    await session.commit()
+    await account(session)
+    await sign_in(client, "kurator@region.se")
+    page = await client.get("/manage/links?tab=broken")
+    csrf = csrf_of(page.text)
+    response = await client.post(
+        "/manage/links/bulk",
+        data={
+            "csrf_token": csrf,
+            "action": "accept_redirect",
+            "ids": [str(moved.id), str(broken.id)],
+        },
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    assert response.headers["location"].endswith("bulk=1&skipped=1")
+    session.expunge_all()
+    assert (await session.get(Resource, moved.id)).url == "https://www.kb.se/ny-adress"
+    assert (await session.get(Resource, broken.id)).link_status == "broken"
+    fixes = (
+        await session.execute(
+            select(func.count()).select_from(Revision).where(Revision.action == "fix")
+        )
+    ).scalar_one()
+    assert fixes == 1
+    retire = await client.post(
+        "/manage/links/bulk",
+        data={"csrf_token": csrf, "action": "retire", "ids": [str(broken.id), str(untouched.id)]},
+    )
+    assert retire.status_code == 200
+    session.expunge_all()
+    assert (await session.get(Resource, untouched.id)).state == "retired"
+    assert "2" in retire.text  # "2 links fixed"
+    no_csrf = await client.post(
+        "/manage/links/bulk", data={"action": "retire", "ids": [str(moved.id)]}
+    )
+    assert no_csrf.status_code == 403

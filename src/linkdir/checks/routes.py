@@ -239,6 +239,45 @@ async def links_fix(
     return Redirect(f"{back}{separator}fixed={resource_id}", status_code=303)
 
 
+@post("/manage/links/bulk", include_in_schema=False, dependencies=DEPENDENCIES)
+async def links_bulk_fix(
+    request: Request[Any, Any, Any],
+    session: DbSession,
+    editor: Editor,
+) -> Redirect:
+    """The same fix for every selected link; links it does not fit are skipped and counted."""
+    from linkdir.errors import NotFound, ValidationFailed
+
+    form = await request.form()
+    check_csrf(request, str(form.get(CSRF_FIELD) or ""))
+    settings: Settings = request.app.state.settings
+    action = str(form.get("action") or "")
+    if action not in monitoring.FIXES:
+        await monitoring.apply_fix(  # raises the usual "choose one of" error
+            session, 0, action, by=actor_of(editor), settings=settings, now=utcnow()
+        )
+    done = skipped = 0
+    for raw in form.getall("ids", [])[:500]:
+        try:
+            resource_id = int(raw)
+        except ValueError:
+            skipped += 1
+            continue
+        try:
+            # apply_fix refuses (ValidationFailed) before it writes anything.
+            await monitoring.apply_fix(
+                session, resource_id, action, by=actor_of(editor), settings=settings, now=utcnow()
+            )
+            done += 1
+        except (ValidationFailed, NotFound):
+            skipped += 1
+    back = str(form.get("back") or "")
+    if not back.startswith("/manage/links") or back.startswith("//"):
+        back = "/manage/links"
+    separator = "&" if "?" in back else "?"
+    return Redirect(f"{back}{separator}bulk={done}&skipped={skipped}", status_code=303)
+
+
 @post("/manage/links/{resource_id:int}/check", include_in_schema=False, dependencies=DEPENDENCIES)
 async def links_check_now(
     request: Request[Any, Any, Any],
@@ -380,4 +419,12 @@ async def api_report(
     )
 
 
-link_handlers = [links_page, links_csv, links_fix, links_check_now, api_fix, api_report]
+link_handlers = [
+    links_page,
+    links_csv,
+    links_fix,
+    links_bulk_fix,
+    links_check_now,
+    api_fix,
+    api_report,
+]
