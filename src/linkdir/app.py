@@ -34,7 +34,7 @@ from linkdir.docs import api_docs
 from linkdir.errors import Conflict, NotFound, ValidationFailed
 from linkdir.feeds.service import feeds_changed
 from linkdir.security import add_security_headers
-from linkdir.web import TTLCache, render, request_locale, static_dir
+from linkdir.web import TTLCache, render, set_locale_from, static_dir
 
 log = logging.getLogger("linkdir")
 
@@ -84,7 +84,7 @@ def _error_page(
 def handle_validation_failed(
     request: Request[Any, Any, Any], exc: ValidationFailed
 ) -> Response[Any]:
-    i18n.set_locale(request_locale(request))
+    set_locale_from(request)
     errors = [{"field": e.field, "message": e.render(i18n.gettext)} for e in exc.errors]
     title = i18n.gettext("Some fields are not valid.")
     detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
@@ -94,7 +94,7 @@ def handle_validation_failed(
 
 
 def handle_conflict(request: Request[Any, Any, Any], exc: Conflict) -> Response[Any]:
-    i18n.set_locale(request_locale(request))
+    set_locale_from(request)
     message = exc.error.render(i18n.gettext)
     extra: dict[str, Any] = {"errors": [{"field": exc.error.field, "message": message}]}
     if exc.existing_id is not None:
@@ -105,7 +105,7 @@ def handle_conflict(request: Request[Any, Any, Any], exc: Conflict) -> Response[
 
 
 def handle_not_found(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    i18n.set_locale(request_locale(request))
+    set_locale_from(request)
     return _error_page(
         request,
         404,
@@ -134,7 +134,7 @@ def _decoder_error(item: dict[str, Any]) -> dict[str, str]:
 def handle_litestar_validation(
     request: Request[Any, Any, Any], exc: ValidationException
 ) -> Response[Any]:
-    i18n.set_locale(request_locale(request))
+    set_locale_from(request)
     items = exc.extra if isinstance(exc.extra, list) else []
     errors = [_decoder_error(item) for item in items if isinstance(item, dict)]
     if not errors:
@@ -170,7 +170,7 @@ def _translate_decoder(message: str) -> str:
 
 
 def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
-    i18n.set_locale(request_locale(request))
+    set_locale_from(request)
     status = exc.status_code
     titles = {
         401: i18n.gettext("Sign-in required"),
@@ -206,7 +206,7 @@ def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -
 def handle_internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     # Logged with the traceback for the operator; the visitor sees no internals.
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    i18n.set_locale(request_locale(request))
+    set_locale_from(request)
     return _error_page(
         request,
         HTTP_500_INTERNAL_SERVER_ERROR,

@@ -141,7 +141,7 @@ def user_add(email: str, role: str, password_stdin: bool) -> None:
     try:
         created = _run_with_session(settings, work)
     except ValidationFailed as error:
-        _fail("; ".join(f"{e.field}: {e.message % e.params}" for e in error.errors), 2)
+        _fail(str(error), 2)  # ValidationFailed says "field: why; …"
     except Conflict as error:
         _fail(error.error.message % error.error.params, 1)
     click.echo(f"added {created.email} ({created.role})")
@@ -164,7 +164,7 @@ def user_passwd(email: str, password_stdin: bool) -> None:
     try:
         _run_with_session(settings, work)
     except ValidationFailed as error:
-        _fail("; ".join(f"{e.field}: {e.message % e.params}" for e in error.errors), 2)
+        _fail(str(error), 2)  # ValidationFailed says "field: why; …"
     except NotFound:
         _fail(f"no account {email!r}", 1)
     click.echo(f"password changed for {email.strip().lower()}")

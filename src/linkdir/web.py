@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,32 @@ _PACKAGE = Path(__file__).parent
 
 # The request's database session (provided by app.provide_session).
 DbSession = NamedDependency[AsyncSession]
+# Curator pages and sign-in answers must not be kept by browsers or proxies.
+NO_STORE = {"Cache-Control": "no-store"}
+MAX_PAGE = 100_000
+
+
+def page_number(raw: str | None) -> int:
+    """``?page=`` for pages: a mistyped value shows the first page, not an error."""
+    try:
+        return min(max(1, int(raw or "1")), MAX_PAGE)
+    except ValueError:
+        return 1
+
+
+def same_site_path(target: str | None, *, prefix: str = "/", default: str) -> str:
+    """``target`` if it is a path on this site under ``prefix``, else ``default``.
+
+    Redirecting to a form's ``next``/``back`` unchecked would be an open redirect.
+    """
+    if target and target.startswith(prefix) and not target.startswith(("//", "/\\")):
+        return target
+    return default
+
+
+def with_query(path: str, **params: Any) -> str:
+    """``path`` with ``params`` appended to its query string."""
+    return path + ("&" if "?" in path else "?") + urlencode(params)
 
 
 def _asset_dir(name: str) -> Path:
@@ -75,16 +102,12 @@ class TTLCache:
         self._values: dict[Any, tuple[float, Any]] = {}
 
     def get(self, key: Any) -> Any:
-        import time
-
         found = self._values.get(key)
         if found is None or found[0] < time.monotonic():
             return None
         return found[1]
 
     def put(self, key: Any, value: Any) -> None:
-        import time
-
         self._values[key] = (time.monotonic() + self.seconds, value)
 
     def clear(self) -> None:

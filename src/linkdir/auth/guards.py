@@ -57,6 +57,13 @@ def check_csrf(request: Request[Any, Any, Any], submitted: str | None) -> None:
         raise CsrfFailed(detail="csrf")
 
 
+async def read_form(request: Request[Any, Any, Any]) -> Any:
+    """The submitted form, after checking its CSRF field (CsrfFailed otherwise)."""
+    form = await request.form()
+    check_csrf(request, str(form.get(CSRF_FIELD) or ""))
+    return form
+
+
 def new_login_csrf() -> str:
     return secrets.token_urlsafe(24)
 

@@ -24,14 +24,14 @@ from linkdir.auth.guards import (
     provide_admin,
     provide_editor,
     provide_user,
+    read_form,
     session_cookie_name,
 )
 from linkdir.auth.models import ApiToken, Role
 from linkdir.config import Settings
 from linkdir.errors import Conflict, NotFound, ValidationFailed
-from linkdir.web import DbSession, render, set_locale_from
+from linkdir.web import NO_STORE, DbSession, render, same_site_path, set_locale_from
 
-NO_STORE = {"Cache-Control": "no-store"}
 DEPENDENCIES = {
     "user": Provide(provide_user),
     "editor": Provide(provide_editor),
@@ -41,9 +41,7 @@ DEPENDENCIES = {
 
 def safe_next(target: str | None) -> str:
     """Only same-site paths: an open redirect would make phishing links look like ours."""
-    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
-        return target
-    return "/manage/resources"
+    return same_site_path(target, default="/manage/resources")
 
 
 def _login_page(
@@ -214,8 +212,7 @@ async def tokens_page(
 async def token_create(
     request: Request[Any, Any, Any], session: DbSession, editor: Editor
 ) -> Response[str]:
-    form = await request.form()
-    check_csrf(request, str(form.get(CSRF_FIELD) or ""))
+    form = await read_form(request)
     name = str(form.get("name") or "").strip()[:100]
     new = await service.create_token(session, editor.email, name)
     return await _tokens_page(request, session, editor, new_token=new.token, status_code=201)
@@ -225,8 +222,7 @@ async def token_create(
 async def token_revoke(
     request: Request[Any, Any, Any], session: DbSession, editor: Editor, token_id: FromPath[int]
 ) -> Response[Any]:
-    form = await request.form()
-    check_csrf(request, str(form.get(CSRF_FIELD) or ""))
+    await read_form(request)
     record = await session.get(ApiToken, token_id)
     if record is None or (record.user_id != editor.id and editor.role != Role.admin.value):
         raise NotFound(token_id)
@@ -271,8 +267,7 @@ async def users_page(
 async def user_create(
     request: Request[Any, Any, Any], session: DbSession, admin: Admin
 ) -> Response[Any]:
-    form = await request.form()
-    check_csrf(request, str(form.get(CSRF_FIELD) or ""))
+    form = await read_form(request)
     values = {"email": str(form.get("email") or ""), "role": str(form.get("role") or "")}
     try:
         await service.create_user(
@@ -299,8 +294,7 @@ async def user_action(
     user_id: FromPath[int],
     action: FromPath[str],
 ) -> Response[Any]:
-    form = await request.form()
-    check_csrf(request, str(form.get(CSRF_FIELD) or ""))
+    form = await read_form(request)
     from linkdir.auth.models import User
 
     target = await session.get(User, user_id)

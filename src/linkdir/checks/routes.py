@@ -14,12 +14,11 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.response import Redirect
 
 from linkdir.auth.guards import (
-    CSRF_FIELD,
     Editor,
     actor_of,
-    check_csrf,
     provide_editor,
     provide_user,
+    read_form,
 )
 from linkdir.checks import service as monitoring
 from linkdir.config import Settings
@@ -27,9 +26,8 @@ from linkdir.db import utcnow
 from linkdir.resources import service as directory
 from linkdir.resources.models import Resource
 from linkdir.urls import host_of
-from linkdir.web import DbSession, render
+from linkdir.web import NO_STORE, DbSession, page_number, render, same_site_path, with_query
 
-NO_STORE = {"Cache-Control": "no-store"}
 DEPENDENCIES = {"user": Provide(provide_user), "editor": Provide(provide_editor)}
 PER_PAGE = 50
 MAX_PER_PAGE = 100
@@ -50,13 +48,6 @@ CSV_COLUMNS = (
     "modified_on",
     "review_by",
 )
-
-
-def _page(raw: str | None) -> int:
-    try:
-        return min(max(1, int(raw or "1")), 100_000)
-    except ValueError:
-        return 1
 
 
 def _tab(raw: str | None) -> str:
@@ -162,7 +153,7 @@ async def links_page(
         tab=chosen_tab,
         topic=chosen_topic,
         host=host,
-        page=_page(page),
+        page=page_number(page),
         per_page=PER_PAGE,
     )
     response = render(
@@ -218,6 +209,11 @@ async def links_csv(
     )
 
 
+def _back(form: Any, *, prefix: str) -> str:
+    """Where a report form returns to: its ``back`` field, if it stays on our pages."""
+    return same_site_path(str(form.get("back") or ""), prefix=prefix, default="/manage/links")
+
+
 @post("/manage/links/{resource_id:int}/fix", include_in_schema=False, dependencies=DEPENDENCIES)
 async def links_fix(
     request: Request[Any, Any, Any],
@@ -225,18 +221,14 @@ async def links_fix(
     editor: Editor,
     resource_id: FromPath[int],
 ) -> Redirect:
-    form = await request.form()
-    check_csrf(request, str(form.get(CSRF_FIELD) or ""))
+    form = await read_form(request)
     settings: Settings = request.app.state.settings
     action = str(form.get("action") or "")
     await monitoring.apply_fix(
         session, resource_id, action, by=actor_of(editor), settings=settings, now=utcnow()
     )
-    back = str(form.get("back") or "")
-    if not back.startswith("/manage/links") or back.startswith("//"):
-        back = "/manage/links"
-    separator = "&" if "?" in back else "?"
-    return Redirect(f"{back}{separator}fixed={resource_id}", status_code=303)
+    back = _back(form, prefix="/manage/links")
+    return Redirect(with_query(back, fixed=resource_id), status_code=303)
 
 
 @post("/manage/links/bulk", include_in_schema=False, dependencies=DEPENDENCIES)
@@ -248,8 +240,7 @@ async def links_bulk_fix(
     """The same fix for every selected link; links it does not fit are skipped and counted."""
     from linkdir.errors import NotFound, ValidationFailed
 
-    form = await request.form()
-    check_csrf(request, str(form.get(CSRF_FIELD) or ""))
+    form = await read_form(request)
     settings: Settings = request.app.state.settings
     action = str(form.get("action") or "")
     if action not in monitoring.FIXES:
@@ -271,11 +262,8 @@ async def links_bulk_fix(
             done += 1
         except (ValidationFailed, NotFound):
             skipped += 1
-    back = str(form.get("back") or "")
-    if not back.startswith("/manage/links") or back.startswith("//"):
-        back = "/manage/links"
-    separator = "&" if "?" in back else "?"
-    return Redirect(f"{back}{separator}bulk={done}&skipped={skipped}", status_code=303)
+    back = _back(form, prefix="/manage/links")
+    return Redirect(with_query(back, bulk=done, skipped=skipped), status_code=303)
 
 
 @post("/manage/links/{resource_id:int}/check", include_in_schema=False, dependencies=DEPENDENCIES)
@@ -288,8 +276,7 @@ async def links_check_now(
     """Check one link at once (a curator who just fixed a page wants to see it)."""
     from linkdir.checks.engine import Checker, EngineConfig
 
-    form = await request.form()
-    check_csrf(request, str(form.get(CSRF_FIELD) or ""))
+    form = await read_form(request)
     settings: Settings = request.app.state.settings
     resource = await directory.get_resource(session, resource_id, states=directory.ALL_STATES)
     async with Checker(EngineConfig.from_settings(settings)) as checker:
@@ -297,11 +284,8 @@ async def links_check_now(
     await monitoring.record_check(
         session, resource, result, now=utcnow(), settings=settings, worker=f"now:{editor.email}"
     )
-    back = str(form.get("back") or "")
-    if not back.startswith("/manage/") or back.startswith("//"):
-        back = "/manage/links"
-    separator = "&" if "?" in back else "?"
-    return Redirect(f"{back}{separator}checked={resource_id}", status_code=303)
+    back = _back(form, prefix="/manage/")
+    return Redirect(with_query(back, checked=resource_id), status_code=303)
 
 
 # JSON API ---------------------------------------------------------------------------------

@@ -6,7 +6,6 @@ histories and proxy logs, so what it carries opens that one feed and nothing els
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 
 from sqlalchemy import select, update
@@ -14,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from linkdir.auth.models import User
-from linkdir.auth.service import find_user
+from linkdir.auth.service import find_user, token_digest
 from linkdir.config import Settings
 from linkdir.db import utcnow
 from linkdir.errors import NotFound
@@ -24,7 +23,8 @@ FEED_SECRET_PREFIX = "ldf_"
 
 
 def secret_digest(secret: str) -> str:
-    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+    """Feed secrets are hashed like API tokens (SHA-256 of a high-entropy secret)."""
+    return token_digest(secret)
 
 
 async def create_feed_secret(session: AsyncSession, email: str) -> str:

@@ -11,21 +11,19 @@ from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect
 
 from linkdir.auth.guards import (
-    CSRF_FIELD,
     Editor,
     actor_of,
-    check_csrf,
     provide_editor,
     provide_user,
+    read_form,
 )
 from linkdir.config import Settings
 from linkdir.errors import N_, Conflict, FieldError, ValidationFailed
 from linkdir.i18n import gettext
 from linkdir.resources import service
 from linkdir.resources.models import LANGUAGES, LinkStatus, ResourceState, ResourceType
-from linkdir.web import DbSession, render, set_locale_from
+from linkdir.web import NO_STORE, DbSession, page_number, render, same_site_path, set_locale_from
 
-NO_STORE = {"Cache-Control": "no-store"}
 DEPENDENCIES = {"user": Provide(provide_user), "editor": Provide(provide_editor)}
 PER_PAGE = 50
 STATE_ACTIONS = {
@@ -33,13 +31,6 @@ STATE_ACTIONS = {
     "unpublish": ResourceState.draft.value,
     "retire": ResourceState.retired.value,
 }
-
-
-def _page(raw: str | None) -> int:
-    try:
-        return min(max(1, int(raw or "1")), 100_000)
-    except ValueError:
-        return 1
 
 
 def _form_values(form: FormMultiDict) -> dict[str, Any]:
@@ -118,7 +109,7 @@ async def resource_list(
         topic=chosen_topic,
         link_status=chosen_status,
         states=(chosen_state,) if chosen_state else service.ALL_STATES,
-        page=_page(page),
+        page=page_number(page),
         per_page=PER_PAGE,
         order="updated",
     )
@@ -153,8 +144,7 @@ async def resource_create(
     request: Request[Any, Any, Any], session: DbSession, editor: Editor
 ) -> Response[Any]:
     settings: Settings = request.app.state.settings
-    form = await request.form()
-    check_csrf(request, str(form.get(CSRF_FIELD) or ""))
+    form = await read_form(request)
     values = _form_values(form)
     try:
         resource = await service.create_resource(
@@ -207,8 +197,7 @@ async def resource_update(
     request: Request[Any, Any, Any], session: DbSession, editor: Editor, resource_id: FromPath[int]
 ) -> Response[Any]:
     settings: Settings = request.app.state.settings
-    form = await request.form()
-    check_csrf(request, str(form.get(CSRF_FIELD) or ""))
+    form = await read_form(request)
     resource = await service.get_resource(session, resource_id, states=service.ALL_STATES)
     values = _form_values(form)
     try:
@@ -241,8 +230,7 @@ async def resource_update(
 async def resource_state(
     request: Request[Any, Any, Any], session: DbSession, editor: Editor, resource_id: FromPath[int]
 ) -> Response[Any]:
-    form = await request.form()
-    check_csrf(request, str(form.get(CSRF_FIELD) or ""))
+    form = await read_form(request)
     action = str(form.get("action") or "")
     if action not in STATE_ACTIONS:
         raise ValidationFailed(
@@ -257,11 +245,8 @@ async def resource_state(
     await service.update_resource(
         session, resource_id, {"state": STATE_ACTIONS[action]}, by=actor_of(editor)
     )
-    back = str(form.get("back") or "")
-    target = (
-        back
-        if back.startswith("/manage/") and not back.startswith("//")
-        else f"/manage/resources/{resource_id}"
+    target = same_site_path(
+        str(form.get("back") or ""), prefix="/manage/", default=f"/manage/resources/{resource_id}"
     )
     return Redirect(target, status_code=303)
 
@@ -319,8 +304,7 @@ async def topics_page(
 async def topic_create(
     request: Request[Any, Any, Any], session: DbSession, editor: Editor
 ) -> Response[Any]:
-    form = await request.form()
-    check_csrf(request, str(form.get(CSRF_FIELD) or ""))
+    form = await read_form(request)
     values = {name: str(form.get(name) or "") for name in TOPIC_FORM_FIELDS}
     data = {k: v for k, v in values.items() if k != "slug" or v}
     try:
@@ -346,8 +330,7 @@ async def topic_edit(
 async def topic_update(
     request: Request[Any, Any, Any], session: DbSession, editor: Editor, slug: FromPath[str]
 ) -> Response[Any]:
-    form = await request.form()
-    check_csrf(request, str(form.get(CSRF_FIELD) or ""))
+    form = await read_form(request)
     values = {name: str(form.get(name) or "") for name in TOPIC_FORM_FIELDS}
     try:
         topic = await service.update_topic(session, slug, values)

@@ -11,18 +11,9 @@ from linkdir.errors import NotFound
 from linkdir.resources import service
 from linkdir.resources.models import LANGUAGES, ResourceType
 from linkdir.resources.search import search
-from linkdir.web import DbSession, render
+from linkdir.web import DbSession, page_number, render
 
 PER_PAGE = 20
-MAX_PAGE = 10_000
-
-
-def _page_number(raw: str | None) -> int:
-    # Pages are forgiving: a mistyped ?page= shows the first page, not an error.
-    try:
-        return min(max(1, int(raw or "1")), MAX_PAGE)
-    except ValueError:
-        return 1
 
 
 async def _decorate(session: DbSession, items: list[Any]) -> dict[str, Any]:
@@ -43,7 +34,7 @@ async def home(
         # Counting every published resource per topic is the slowest part of the home page.
         topics = await service.list_topics(session)
         cache.put("topic-counts", topics)
-    newest = await service.list_resources(session, page=_page_number(page), per_page=PER_PAGE)
+    newest = await service.list_resources(session, page=page_number(page), per_page=PER_PAGE)
     return render(
         request,
         "resources/home.html",
@@ -62,7 +53,7 @@ async def topic_page(
 ) -> Response[str]:
     topic = await service.get_topic(session, slug)
     listing = await service.list_resources(
-        session, topic=slug, page=_page_number(page), per_page=PER_PAGE, order="title"
+        session, topic=slug, page=page_number(page), per_page=PER_PAGE, order="title"
     )
     return render(
         request,
@@ -83,7 +74,7 @@ async def tag_page(
     if not await service.tag_exists(session, slug):
         raise NotFound(slug)
     listing = await service.list_resources(
-        session, tag=slug, page=_page_number(page), per_page=PER_PAGE, order="title"
+        session, tag=slug, page=page_number(page), per_page=PER_PAGE, order="title"
     )
     return render(
         request,
@@ -117,7 +108,7 @@ async def search_page(
         topic_id=chosen_topic.id if chosen_topic else None,
         resource_type=resource_type,
         language=chosen_language,
-        page=_page_number(page),
+        page=page_number(page),
         per_page=PER_PAGE,
     )
     return render(
