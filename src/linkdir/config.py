@@ -153,6 +153,13 @@ class Settings:
         default="",
         metadata=_doc("WebSub hub notified when a feed changes. Empty: no pings."),
     )
+    import_max_bytes: int = field(
+        default=20_000_000,
+        metadata=_doc(
+            "Largest file (or fetched links page) `linkdir import` and `/manage/import` "
+            "accept, in bytes."
+        ),
+    )
 
     @property
     def is_development(self) -> bool:
@@ -201,7 +208,13 @@ class Settings:
             raise SettingsError(
                 f"LINKDIR_BASE_URL must be an absolute http(s) address, not {self.base_url!r}."
             )
-        for name in ("checker_per_host", "checker_concurrency", "confirm_checks", "check_history"):
+        for name in (
+            "checker_per_host",
+            "checker_concurrency",
+            "confirm_checks",
+            "check_history",
+            "import_max_bytes",
+        ):
             if getattr(self, name) < 1:
                 raise SettingsError(f"{PREFIX}{name.upper()} must be at least 1.")
         if self.checker_timeout <= 0:
