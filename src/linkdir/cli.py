@@ -349,8 +349,11 @@ def worker(dispatch_every: float) -> None:
 
 def _register() -> None:
     from linkdir.checks.cli import check_urls
+    from linkdir.transfer.cli import export_command, import_command
 
     main.add_command(check_urls)
+    main.add_command(import_command)
+    main.add_command(export_command)
 
 
 _register()

@@ -1,0 +1,608 @@
+"""Import and export: read a source, review its drafts, import them in one transaction.
+
+The steps are plain functions so the CLI and the curator pages share them:
+
+1. ``read_source`` / ``fetch_links_page`` parse bytes (or a fetched page) into drafts and
+   rows it had to reject; a file that cannot be read at all raises ParseFailed.
+2. ``review`` validates each draft with the resource rules, finds duplicate addresses in
+   the file and in the directory, and maps topic suggestions to existing topics.
+3. ``import_rows`` creates the accepted rows through ``resources.service.create_resource``
+   (so each has its "create" revision) — the caller commits once, so an error part-way
+   leaves nothing behind.
+4. ``export_*`` write JSON, CSV, bookmark HTML and (from the feeds package) OPML.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from linkdir.config import Settings
+from linkdir.errors import N_, Conflict, FieldError, ValidationFailed
+from linkdir.resources import service as resources
+from linkdir.resources.models import LinkStatus, Resource, ResourceState, Topic
+from linkdir.transfer import csvio, jsonio
+from linkdir.transfer.bookmarks import looks_like_bookmarks, parse_bookmarks
+from linkdir.transfer.drafts import Draft, Parsed, ParseFailed, Problem, TopicDefinition, fold
+from linkdir.transfer.pages import extract_links
+
+FILE_FORMATS = ("bookmarks", "csv", "json")
+IMPORT_FORMATS = ("page", *FILE_FORMATS)
+EXPORT_FORMATS = ("json", "csv", "bookmarks", "opml")
+IMPORT_ACTOR = resources.Actor("import")
+
+
+# 1. Reading ---------------------------------------------------------------------------
+
+
+def too_big(size: int, limit: int) -> ParseFailed:
+    return ParseFailed(
+        N_(
+            "The file is too large: %(size)s MB, and at most %(limit)s MB can be imported at "
+            "once (LINKDIR_IMPORT_MAX_BYTES). Split it into smaller files."
+        ),
+        {"size": f"{size / 1_000_000:.1f}", "limit": f"{limit / 1_000_000:g}"},
+    )
+
+
+def guess_format(name: str, data: bytes) -> str:
+    """``bookmarks``, ``csv`` or ``json`` from the file name, else from the content."""
+    lowered = name.lower()
+    for suffixes, fmt in (
+        ((".json",), "json"),
+        ((".csv", ".tsv", ".txt"), "csv"),
+        ((".html", ".htm"), "bookmarks"),
+    ):
+        if lowered.endswith(suffixes):
+            return fmt
+    head = csvio.decode(data[:4096]).lstrip()
+    if head.startswith(("{", "[")):
+        return "json"
+    if looks_like_bookmarks(head) or head.lower().startswith(("<!doctype", "<html")):
+        return "bookmarks"
+    return "csv"
+
+
+def read_source(data: bytes, fmt: str, *, max_bytes: int) -> Parsed:
+    """Parse a file of ``fmt``; ParseFailed when it cannot be read at all."""
+    if len(data) > max_bytes:
+        raise too_big(len(data), max_bytes)
+    if fmt == "csv":
+        return csvio.parse_csv(csvio.decode(data))
+    text = csvio.decode(data)  # BOM or not, UTF-8 or Windows-1252: same rules everywhere
+    if fmt == "json":
+        return jsonio.parse_json(text)
+    if fmt == "bookmarks":
+        return parse_bookmarks(text)
+    raise ParseFailed(N_("Unknown format %(format)s."), {"format": fmt})
+
+
+_FETCH_REASONS = {
+    "blocked_address": N_(
+        "The address points into a private or local network, which linkdir does not fetch."
+    ),
+    "dns": N_("The host name does not exist (DNS)."),
+    "refused": N_("The server refused the connection."),
+    "timeout": N_("The server did not answer in time."),
+    "tls": N_("The server's certificate is not valid."),
+    "invalid_url": N_("Enter a full address starting with https:// or http://."),
+}
+
+
+async def fetch_links_page(url: str, settings: Settings) -> Parsed:
+    """Fetch a links page with the checker's guarded fetcher and extract its links."""
+    from linkdir.checks.engine import Checker, EngineConfig, FetchError
+
+    config = EngineConfig.from_settings(settings, probe_soft_404=False)
+    try:
+        async with Checker(config) as checker:
+            page = await checker.fetch_page(url.strip(), max_bytes=settings.import_max_bytes)
+    except FetchError as error:
+        message = _FETCH_REASONS.get(error.reason)
+        if message is None:
+            raise ParseFailed(
+                N_("The page could not be fetched: %(reason)s."), {"reason": error.reason}
+            ) from None
+        raise ParseFailed(message) from None
+    if not 200 <= page.status < 300:
+        raise ParseFailed(
+            N_("The page answered with HTTP status %(status)d, not a page of links."),
+            {"status": page.status},
+        )
+    if page.truncated:
+        raise too_big(settings.import_max_bytes + 1, settings.import_max_bytes)
+    if page.content_type and page.content_type not in ("text/html", "application/xhtml+xml"):
+        raise ParseFailed(
+            N_("The address gives %(type)s, not a web page (HTML)."),
+            {"type": page.content_type},
+        )
+    return extract_links(page.text, page.final_url)
+
+
+# 2. Reviewing ---------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class TopicChoice:
+    """What a topic suggestion maps to: an existing topic, or a topic to create."""
+
+    suggestion: str
+    slug: str | None = None  # an existing topic
+    new_name: str | None = None  # to be created (when the curator or a flag says so)
+    definition: TopicDefinition | None = None  # full names from a JSON export
+
+
+@dataclass(slots=True)
+class Row:
+    draft: Draft
+    url: str = ""  # normalised
+    errors: list[Problem] = field(default_factory=list)
+    duplicate: Problem | None = None  # in the file or in the directory
+    existing_id: int | None = None
+    topics: list[TopicChoice] = field(default_factory=list)
+
+    @property
+    def importable(self) -> bool:
+        return not self.errors and self.duplicate is None
+
+
+@dataclass(slots=True)
+class Review:
+    format: str
+    rows: list[Row]
+    rejected: list[Problem]  # rows the parser could not turn into drafts
+    definitions: list[TopicDefinition]
+    skipped: int = 0
+    total: int = 0
+
+    @property
+    def importable(self) -> list[Row]:
+        return [row for row in self.rows if row.importable]
+
+    @property
+    def duplicates(self) -> list[Row]:
+        return [row for row in self.rows if row.duplicate is not None]
+
+    @property
+    def invalid(self) -> list[Row]:
+        return [row for row in self.rows if row.errors]
+
+
+class TopicIndex:
+    """Existing topics by slug and by their names, case- and diacritics-insensitive."""
+
+    def __init__(self, topics: Sequence[Topic], definitions: Sequence[TopicDefinition]):
+        self.slugs = {t.slug for t in topics}
+        self.names: dict[str, str] = {}
+        for topic in topics:
+            for name in (topic.name_sv, topic.name_en, topic.slug.replace("-", " ")):
+                self.names.setdefault(fold(name), topic.slug)
+        self.definitions = {d.slug: d for d in definitions}
+
+    def choose(self, suggestion: str) -> TopicChoice:
+        text = " ".join(suggestion.split())
+        slug = resources.slugify(text)
+        if text in self.slugs or slug in self.slugs:
+            return TopicChoice(text, slug=text if text in self.slugs else slug)
+        found = self.names.get(fold(text))
+        if found:
+            return TopicChoice(text, slug=found)
+        definition = self.definitions.get(text) or self.definitions.get(slug)
+        if definition is not None:
+            return TopicChoice(text, new_name=definition.name_sv, definition=definition)
+        return TopicChoice(text, new_name=text)
+
+
+async def existing_urls(session: AsyncSession, urls: Sequence[str]) -> dict[str, tuple[int, str]]:
+    found: dict[str, tuple[int, str]] = {}
+    unique = sorted(set(urls))
+    for start in range(0, len(unique), 500):
+        rows = await session.execute(
+            select(col(Resource.url), col(Resource.id), col(Resource.title)).where(
+                col(Resource.url).in_(unique[start : start + 500])
+            )
+        )
+        for url, id_, title in rows:
+            found[url] = (id_, title)
+    return found
+
+
+async def review(
+    session: AsyncSession,
+    parsed: Parsed,
+    *,
+    allow_networks: Sequence[str] = (),
+    default_language: str | None = None,
+) -> Review:
+    """Validate every draft, find duplicates and map topics; writes nothing."""
+    index = TopicIndex(await resources.all_topics(session), parsed.topics)
+    rows: list[Row] = []
+    first_line: dict[str, int] = {}
+    for draft in parsed.drafts:
+        row = Row(draft)
+        if draft.language is not None and draft.language not in resources.LANGUAGES:
+            draft.language = default_language if parsed.format == "page" else draft.language
+        if draft.language is None and default_language:
+            draft.language = default_language
+        try:
+            cleaned = resources.validate_resource(
+                draft.fields(), partial=False, allow_networks=allow_networks
+            )
+            row.url = cleaned["url"]
+        except ValidationFailed as failed:
+            row.errors = [Problem.of(draft.line, e, draft.url) for e in failed.errors]
+        if not draft.title and not any(e.field == "title" for e in row.errors):
+            row.errors.append(Problem(draft.line, "title", N_("This field is required.")))
+        row.topics = [index.choose(name) for name in draft.topics if name.strip()]
+        if row.url:
+            if row.url in first_line:
+                row.duplicate = Problem(
+                    draft.line,
+                    "url",
+                    N_("The same address as line %(line)d of this file."),
+                    {"line": first_line[row.url]},
+                    url=row.url,
+                    duplicate=True,
+                )
+            else:
+                first_line[row.url] = draft.line
+        rows.append(row)
+    known = await existing_urls(session, [row.url for row in rows if row.url])
+    for row in rows:
+        if row.url in known and row.duplicate is None:
+            existing_id, title = known[row.url]
+            row.existing_id = existing_id
+            row.duplicate = Problem(
+                row.draft.line,
+                "url",
+                N_("This address is already in the directory: “%(title)s” (#%(id)d)."),
+                {"title": title, "id": existing_id},
+                url=row.url,
+                duplicate=True,
+            )
+    return Review(
+        format=parsed.format,
+        rows=rows,
+        rejected=list(parsed.problems),
+        definitions=list(parsed.topics),
+        skipped=parsed.skipped,
+        total=parsed.rows,
+    )
+
+
+# 3. Importing ---------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class ImportReport:
+    created: list[Resource] = field(default_factory=list)
+    topics_created: list[Topic] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)  # rejected rows, with line
+    duplicates: list[Problem] = field(default_factory=list)
+    notes: list[Problem] = field(default_factory=list)  # imported, but with a caveat
+
+
+async def ensure_topics(
+    session: AsyncSession, definitions: Sequence[TopicDefinition]
+) -> list[Topic]:
+    """Create the defined topics that do not exist yet (by slug); existing ones stay."""
+    have = {t.slug for t in await resources.all_topics(session)}
+    created: list[Topic] = []
+    for definition in definitions:
+        if definition.slug in have:
+            continue
+        created.append(await resources.create_topic(session, definition.as_dict()))
+        have.add(definition.slug)
+    return created
+
+
+async def _topic_slug(
+    session: AsyncSession,
+    choice: TopicChoice,
+    created: dict[str, Topic],
+    report: ImportReport,
+) -> str:
+    if choice.slug is not None:
+        return choice.slug
+    name = choice.new_name or choice.suggestion
+    slug = choice.definition.slug if choice.definition else resources.slugify(name)
+    if slug in created:
+        return slug
+    existing = (
+        await session.execute(select(Topic).where(col(Topic.slug) == slug))
+    ).scalar_one_or_none()
+    if existing is not None:
+        return slug
+    data = (
+        choice.definition.as_dict()
+        if choice.definition
+        else {"slug": slug, "name_sv": name[:120], "name_en": name[:120]}
+    )
+    topic = await resources.create_topic(session, data)
+    created[slug] = topic
+    report.topics_created.append(topic)
+    return slug
+
+
+def _restore(resource: Resource, draft: Draft) -> None:
+    """Dates and link health as the source had them (a bookmark's ADD_DATE, a backup)."""
+    if draft.added is not None:
+        resource.created_at = draft.added
+    restore = draft.restore
+    if "updated_at" in restore and restore["updated_at"] is not None:
+        resource.updated_at = restore["updated_at"]
+    elif draft.added is not None and resource.updated_at < draft.added:
+        resource.updated_at = draft.added
+    if "published_at" in restore:
+        resource.published_at = restore["published_at"]
+    link = restore.get("link") or {}
+    if link.get("status") in {s.value for s in LinkStatus}:
+        resource.link_status = link["status"]
+    for name in ("status_since", "last_checked_at"):
+        if isinstance(link.get(name), datetime):
+            setattr(resource, name, link[name])
+    if isinstance(link.get("http_status"), int):
+        resource.http_status = link["http_status"]
+    for name in ("final_url", "moved_to", "reason", "archive_url"):
+        if isinstance(link.get(name), str):
+            setattr(resource, name, link[name][:2048])
+    if isinstance(link.get("modified_on"), str):
+        try:
+            resource.modified_on = date.fromisoformat(link["modified_on"])
+        except ValueError:
+            pass
+
+
+async def import_rows(
+    session: AsyncSession,
+    rows: Sequence[Row],
+    *,
+    by: resources.Actor,
+    definitions: Sequence[TopicDefinition] = (),
+    create_topics: bool = False,
+    default_state: str = ResourceState.draft.value,
+    allow_networks: Sequence[str] = (),
+) -> ImportReport:
+    """Create the importable rows; the caller commits once (all or nothing).
+
+    Topics defined in the source (a JSON export) are created when missing; other topic
+    suggestions only with ``create_topics`` — without it they are left off and noted.
+    """
+    report = ImportReport()
+    report.topics_created.extend(await ensure_topics(session, definitions))
+    created: dict[str, Topic] = {t.slug: t for t in report.topics_created}
+    for row in rows:
+        if row.errors:
+            report.problems.extend(row.errors)
+            continue
+        if row.duplicate is not None:
+            report.duplicates.append(row.duplicate)
+            continue
+        slugs: list[str] = []
+        for choice in row.topics:
+            if choice.slug is None and choice.definition is None and not create_topics:
+                report.notes.append(
+                    Problem(
+                        row.draft.line,
+                        "topics",
+                        N_("No topic named “%(name)s”; imported without it."),
+                        {"name": choice.suggestion},
+                        url=row.url,
+                    )
+                )
+                continue
+            slug = await _topic_slug(session, choice, created, report)
+            if slug not in slugs:
+                slugs.append(slug)
+        data = row.draft.fields()
+        data["state"] = row.draft.state or default_state
+        data["topics"] = slugs
+        try:
+            resource = await resources.create_resource(
+                session, data, by=by, allow_networks=allow_networks
+            )
+        except ValidationFailed as failed:  # raised before anything is written
+            report.problems.extend(Problem.of(row.draft.line, e, row.url) for e in failed.errors)
+            continue
+        except Conflict as conflict:
+            report.duplicates.append(Problem.of(row.draft.line, conflict.error, row.url))
+            continue
+        _restore(resource, row.draft)
+        report.created.append(resource)
+    await session.flush()
+    return report
+
+
+# 4. Exporting ---------------------------------------------------------------------------
+
+
+async def _all_resources(
+    session: AsyncSession, states: Sequence[str] = resources.ALL_STATES
+) -> list[Resource]:
+    rows = await session.execute(
+        select(Resource)
+        .where(col(Resource.state).in_(states))
+        .order_by(col(Resource.created_at), col(Resource.url))
+    )
+    return list(rows.scalars())
+
+
+async def export_json(session: AsyncSession) -> bytes:
+    """Every topic and resource, complete and re-importable (see jsonio)."""
+    topics = sorted(await resources.all_topics(session), key=lambda t: t.slug)
+    items = await _all_resources(session)
+    ids = [r.id for r in items if r.id is not None]
+    topics_of = await resources.topics_of(session, ids)
+    tags_of = await resources.tags_of(session, ids)
+    out: list[dict[str, Any]] = []
+    for r in items:
+        assert r.id is not None
+        out.append(
+            {
+                "url": r.url,
+                "title": r.title,
+                "description": r.description,
+                "language": r.language,
+                "resource_type": r.resource_type,
+                "publisher": r.publisher,
+                "state": r.state,
+                "topics": [t.slug for t in topics_of[r.id]],
+                "tags": tags_of[r.id],
+                "created_at": jsonio.iso(r.created_at),
+                "updated_at": jsonio.iso(r.updated_at),
+                "published_at": jsonio.iso(r.published_at),
+                "review_by": jsonio.iso(r.review_by),
+                "link": {
+                    "status": r.link_status,
+                    "status_since": jsonio.iso(r.status_since),
+                    "last_checked_at": jsonio.iso(r.last_checked_at),
+                    "http_status": r.http_status,
+                    "final_url": r.final_url,
+                    "moved_to": r.moved_to,
+                    "reason": r.reason,
+                    "modified_on": jsonio.iso(r.modified_on),
+                    "archive_url": r.archive_url,
+                },
+            }
+        )
+    document = {
+        "format": jsonio.FORMAT_NAME,
+        "version": jsonio.FORMAT_VERSION,
+        "topics": [
+            TopicDefinition(
+                t.slug, t.name_sv, t.name_en, t.description_sv, t.description_en
+            ).as_dict()
+            for t in topics
+        ],
+        "resources": out,
+    }
+    return jsonio.dump(document)
+
+
+async def export_csv(session: AsyncSession) -> bytes:
+    """Every resource as CSV for Swedish Excel; topics by their Swedish names."""
+    items = await _all_resources(session)
+    ids = [r.id for r in items if r.id is not None]
+    topics_of = await resources.topics_of(session, ids)
+    tags_of = await resources.tags_of(session, ids)
+    rows = []
+    for r in items:
+        assert r.id is not None
+        rows.append(
+            {
+                "url": r.url,
+                "title": r.title,
+                "description": r.description,
+                "publisher": r.publisher,
+                "language": r.language,
+                "type": r.resource_type,
+                "state": r.state,
+                "topics": ", ".join(t.name_sv for t in topics_of[r.id]),
+                "tags": ", ".join(tags_of[r.id]),
+                "review_by": jsonio.iso(r.review_by),
+                "created_at": jsonio.iso(r.created_at),
+                "link_status": r.link_status,
+                "archive_url": r.archive_url,
+            }
+        )
+    return csvio.write_csv(rows)
+
+
+def _stamp(value: datetime | None) -> str:
+    return str(int(value.astimezone(UTC).timestamp())) if value else ""
+
+
+async def export_bookmarks(session: AsyncSession, *, title: str = "linkdir") -> bytes:
+    """Draft and published resources as a Netscape bookmark file, a folder per topic.
+
+    A resource in several topics sits in the folder of its first topic (browsers would
+    show copies as separate bookmarks); retired resources are left out.
+    """
+    items = await _all_resources(
+        session, (ResourceState.published.value, ResourceState.draft.value)
+    )
+    ids = [r.id for r in items if r.id is not None]
+    topics_of = await resources.topics_of(session, ids)
+    tags_of = await resources.tags_of(session, ids)
+    folders: dict[str, list[Resource]] = {}
+    names: dict[str, str] = {}
+    loose: list[Resource] = []
+    for r in items:
+        assert r.id is not None
+        if topics_of[r.id]:
+            topic = topics_of[r.id][0]
+            names[topic.slug] = topic.name_sv
+            folders.setdefault(topic.slug, []).append(r)
+        else:
+            loose.append(r)
+    esc = html.escape
+    lines = [
+        "<!DOCTYPE NETSCAPE-Bookmark-file-1>",
+        "<!-- This is an automatically generated file.",
+        "     It will be read and overwritten.",
+        "     DO NOT EDIT! -->",
+        '<META HTTP-EQUIV="Content-Type" CONTENT="text/html; charset=UTF-8">',
+        f"<TITLE>{esc(title)}</TITLE>",
+        f"<H1>{esc(title)}</H1>",
+        "<DL><p>",
+    ]
+
+    def link(r: Resource, indent: str) -> None:
+        assert r.id is not None
+        tags = ",".join(tags_of[r.id])
+        attrs = f'HREF="{esc(r.url)}" ADD_DATE="{_stamp(r.created_at)}"'
+        attrs += f' LAST_MODIFIED="{_stamp(r.updated_at)}"'
+        if tags:
+            attrs += f' TAGS="{esc(tags)}"'
+        lines.append(f"{indent}<DT><A {attrs}>{esc(r.title)}</A>")
+        if r.description:
+            lines.append(f"{indent}<DD>{esc(' '.join(r.description.split()))}")
+
+    for slug in sorted(folders, key=lambda s: fold(names[s])):
+        lines.append(f"    <DT><H3>{esc(names[slug])}</H3>")
+        lines.append("    <DL><p>")
+        for r in folders[slug]:
+            link(r, "        ")
+        lines.append("    </DL><p>")
+    for r in loose:
+        link(r, "    ")
+    lines.append("</DL><p>")
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+async def export_opml(session: AsyncSession, settings: Settings, lang: str = "sv") -> bytes:
+    """The OPML subscription list of every public feed (the same as /feeds.opml)."""
+    from linkdir.feeds.routes import opml_document
+
+    return await opml_document(session, settings, lang)
+
+
+EXPORT_TYPES = {
+    "json": ("application/json", "json"),
+    "csv": ("text/csv; charset=utf-8", "csv"),
+    "bookmarks": ("text/html; charset=utf-8", "html"),
+    "opml": ("text/x-opml; charset=utf-8", "opml"),
+}
+
+
+async def export(session: AsyncSession, fmt: str, settings: Settings) -> bytes:
+    if fmt == "json":
+        return await export_json(session)
+    if fmt == "csv":
+        return await export_csv(session)
+    if fmt == "bookmarks":
+        return await export_bookmarks(session)
+    if fmt == "opml":
+        return await export_opml(session, settings)
+    raise ValueError(fmt)
+
+
+def field_error(problem: Problem) -> FieldError:
+    return FieldError(problem.field, problem.message, problem.params)
