@@ -74,7 +74,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
-from collections.abc import AsyncIterable, AsyncIterator, Iterable
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, Literal
@@ -279,13 +279,17 @@ class Checker:
             return _result(url, "broken", None, reason, started, checked_at, detail=detail)
 
     async def check_many(
-        self, urls: Iterable[str] | AsyncIterable[str]
+        self,
+        urls: Iterable[str] | AsyncIterable[str],
+        *,
+        conditions: Mapping[str, tuple[str | None, str | None]] | None = None,
     ) -> AsyncIterator[CheckResult]:
         """Check URLs with bounded concurrency, yielding results as they finish.
 
         Input is read lazily into a bounded look-ahead and spread over hosts, so a list
         sorted by host does not leave all workers queueing on one host, and 100,000 URLs
-        take no more memory than 1,000.
+        take no more memory than 1,000. ``conditions`` maps a URL to the ETag and
+        Last-Modified of its last good answer, for a conditional request.
         """
         source = _aiter(urls)
         per_host = self.config.per_host
@@ -303,7 +307,9 @@ class Checker:
         exhausted = False
 
         async def run_one(url: str, host: str) -> None:
-            finished.put_nowait((host, await self.check(url)))
+            etag, last_modified = (conditions or {}).get(url, (None, None))
+            result = await self.check(url, etag=etag, last_modified=last_modified)
+            finished.put_nowait((host, result))
 
         def start_ready() -> None:
             nonlocal buffered, outstanding

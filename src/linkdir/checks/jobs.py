@@ -12,20 +12,19 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlmodel import col
 
-from linkdir.checks import service
+from linkdir.checks import runs, service
 from linkdir.checks.engine import Checker, EngineConfig
-from linkdir.checks.models import CheckRun
+from linkdir.checks.models import CheckResult, CheckRun
 from linkdir.config import Settings
 from linkdir.db import metadata, session_factory, utcnow
 from linkdir.resources.models import Resource, ResourceState
 
-VERDICTS = ("ok", "moved", "broken", "unverified")
+VERDICTS = runs.VERDICTS
 CLAIM_BATCH = 200
 
 Progress = Callable[[int, int], None]
@@ -60,8 +59,12 @@ async def run_cycle(
     engine_config: EngineConfig | None = None,
     worker: str | None = None,
     batch: int = CLAIM_BATCH,
+    run_id: int | None = None,
 ) -> CheckRun:
-    """Check every due resource (or every resource) once; returns the finished CheckRun."""
+    """Check every due resource (or every resource) once; returns the finished CheckRun.
+
+    ``run_id`` continues a run already recorded (one started from the API).
+    """
     metadata()  # every domain's tables mapped: revisions point at user accounts
     worker = worker or worker_name()
     config = engine_config or EngineConfig.from_settings(settings)
@@ -77,8 +80,19 @@ async def run_cycle(
             total = await _count_checkable(session)
         else:
             total = await service.count_due(session, now=started)
-        run = CheckRun(scope="all" if everything else "due", started_at=started, total=total)
-        session.add(run)
+        if run_id is None:
+            scope = "all" if everything else "due"
+            run = await runs.start_run(
+                session, scope=scope, total=total, now=started, worker=worker
+            )
+            assert run.id is not None
+            run_id = run.id
+        else:
+            await session.execute(
+                update(CheckRun)
+                .where(col(CheckRun.id) == run_id)
+                .values(total=total, started_at=started, worker=worker[:200])
+            )
         await session.commit()
 
     counts: Counter[str] = Counter({verdict: 0 for verdict in VERDICTS})
@@ -111,36 +125,29 @@ async def run_cycle(
                             now=utcnow(),
                             settings=settings,
                             worker=worker,
+                            run_id=run_id,
                         )
+                    await runs.count_done(
+                        session, run_id, checked=1, now=utcnow(), finish_at_total=False
+                    )
                     await session.commit()
                 counts[result.status] += 1
                 done += 1
                 if progress:
                     progress(done, max(total, done))
-            async with factory() as session:
-                await _save_progress(session, run, counts, done, total)
 
     async with factory() as session:
-        return await _save_progress(session, run, counts, done, max(total, done), finished=True)
-
-
-async def _save_progress(
-    session: AsyncSession,
-    run: CheckRun,
-    counts: Counter[str],
-    done: int,
-    total: int,
-    *,
-    finished: bool = False,
-) -> CheckRun:
-    values: dict[str, Any] = {"counts": dict(counts), "done": done, "total": total}
-    if finished:
-        values["finished_at"] = utcnow()
-    await session.execute(update(CheckRun).where(col(CheckRun.id) == run.id).values(**values))
-    await session.commit()
-    for name, value in values.items():
-        setattr(run, name, value)
-    return run
+        now = utcnow()
+        await session.execute(
+            update(CheckRun)
+            .where(col(CheckRun.id) == run_id)
+            .values(total=max(total, done), done=done)
+        )
+        await runs.finish_run(session, run_id, now=now, counts=dict(counts))
+        await session.commit()
+        finished = await session.get(CheckRun, run_id)
+        assert finished is not None
+        return finished
 
 
 # Scheduling (DESIGN §5): a dispatch schedule and one check job per host batch -------------
@@ -170,7 +177,11 @@ def _current() -> Runtime:
 
 
 async def dispatch() -> int:
-    """Claim due resources and add one check job per host; returns the jobs added."""
+    """Claim due resources and add one check job per host; returns the jobs added.
+
+    Each dispatch that claims anything is one ``scheduled`` check run: its jobs, on
+    whichever workers take them, count their checks into it.
+    """
     from apscheduler import current_async_scheduler
 
     runtime = _current()
@@ -178,33 +189,69 @@ async def dispatch() -> int:
     assert scheduler is not None
     now = utcnow()
     claim_for = claim_time(runtime.settings, DISPATCH_BATCH)
+    claimed_until = now + claim_for
+    run_id: int | None = None
     async with runtime.factory() as session:
+        await runs.close_cut_short(session, now=now)
         batches = await service.claim_due(
             session, now=now, limit=DISPATCH_BATCH, claim_for=claim_for, worker=runtime.worker
         )
+        if batches:
+            run = await runs.start_run(
+                session,
+                scope="scheduled",
+                total=sum(len(items) for items in batches.values()),
+                now=now,
+                worker=runtime.worker,
+                claimed_until=claimed_until,
+            )
+            run_id = run.id
+        await runs.snapshot_health(session, today=now.date())
         await session.commit()
     for items in batches.values():
         ids = [item.resource_id for item in items]
-        await scheduler.add_job(check_batch, args=[ids, now + claim_for])
+        await scheduler.add_job(check_batch, args=[ids, claimed_until, run_id])
     return len(batches)
 
 
-async def check_batch(resource_ids: list[int], claimed_until: datetime) -> dict[str, int]:
+async def _already_in_run(session: AsyncSession, run_id: int, resource_ids: list[int]) -> int:
+    statement = select(func.count(func.distinct(col(CheckResult.resource_id)))).where(
+        col(CheckResult.run_id) == run_id, col(CheckResult.resource_id).in_(resource_ids)
+    )
+    return int((await session.execute(statement)).scalar_one())
+
+
+async def check_batch(
+    resource_ids: list[int], claimed_until: datetime, run_id: int | None = None
+) -> dict[str, int]:
     """Check claimed resources of one host and record the results.
 
     ``claimed_until`` fences the claim: a resource whose ``next_check_at`` is no longer
-    that moment was checked or claimed again since (a job that ran late or twice).
+    that moment was checked or claimed again since (a job that ran late, or again after
+    its worker died). Links that were fine last time are asked conditionally (ETag,
+    Last-Modified), so an unchanged page costs the server a 304.
     """
     runtime = _current()
     urls: dict[str, int] = {}
+    conditions: dict[str, tuple[str | None, str | None]] = {}
     async with runtime.factory() as session:
         for resource_id in resource_ids:
             resource = await session.get(Resource, resource_id)
-            if resource is not None and resource.next_check_at == claimed_until:
-                urls[resource.url] = resource_id
+            if resource is None or resource.next_check_at != claimed_until:
+                continue
+            urls[resource.url] = resource_id
+            if resource.link_status == "ok" and not resource.consecutive_failures:
+                conditions[resource.url] = (resource.etag, resource.last_modified)
+        if run_id is not None and len(urls) < len(resource_ids):
+            # Fenced links count as done, unless this run already counted their check.
+            counted = await _already_in_run(session, run_id, resource_ids)
+            skipped = len(resource_ids) - len(urls) - counted
+            if skipped > 0:
+                await runs.count_done(session, run_id, checked=skipped, now=utcnow())
+                await session.commit()
     counts: Counter[str] = Counter()
     async with Checker(runtime.engine_config) as checker:
-        async for result in checker.check_many(list(urls)):
+        async for result in checker.check_many(list(urls), conditions=conditions):
             async with runtime.factory() as session:
                 resource = await session.get(Resource, urls[result.url])
                 if resource is not None:
@@ -215,7 +262,10 @@ async def check_batch(resource_ids: list[int], claimed_until: datetime) -> dict[
                         now=utcnow(),
                         settings=runtime.settings,
                         worker=runtime.worker,
+                        run_id=run_id,
                     )
+                if run_id is not None:
+                    await runs.count_done(session, run_id, checked=1, now=utcnow())
                 await session.commit()
             counts[result.status] += 1
     return dict(counts)
@@ -239,6 +289,8 @@ async def run_scheduler(
     from apscheduler.eventbrokers.local import LocalEventBroker
     from apscheduler.triggers.interval import IntervalTrigger
 
+    from linkdir.checks.broker import ListeningAsyncpgEventBroker
+
     global _runtime
     metadata()
     _runtime = Runtime(
@@ -247,16 +299,21 @@ async def run_scheduler(
         engine_config or EngineConfig.from_settings(settings),
         worker_name(),
     )
+    # A worker takes no more host batches than its connections can serve at once, so the
+    # rest wait in the shared data store for the other workers.
+    max_jobs = max(1, settings.checker_concurrency // max(1, settings.checker_per_host))
     if settings.is_sqlite:
-        scheduler = AsyncScheduler(MemoryDataStore(), LocalEventBroker())
+        scheduler = AsyncScheduler(
+            MemoryDataStore(), LocalEventBroker(), max_concurrent_jobs=max_jobs
+        )
     else:
         async with db_engine.begin() as connection:
             await connection.execute(text(f"CREATE SCHEMA IF NOT EXISTS {APSCHEDULER_SCHEMA}"))
-        # APScheduler 4.0.0a6's asyncpg event broker fails under anyio >= 4.10 (its LISTEN
-        # callback spawns tasks outside the event loop's task context), so workers share
-        # the PostgreSQL data store and each wakes on its own events and job leases.
+        # Workers hear of each other's jobs through PostgreSQL LISTEN/NOTIFY.
         scheduler = AsyncScheduler(
-            SQLAlchemyDataStore(db_engine, schema=APSCHEDULER_SCHEMA), LocalEventBroker()
+            SQLAlchemyDataStore(db_engine, schema=APSCHEDULER_SCHEMA),
+            ListeningAsyncpgEventBroker.from_async_sqla_engine(db_engine),
+            max_concurrent_jobs=max_jobs,
         )
     async with scheduler:
         await scheduler.add_schedule(

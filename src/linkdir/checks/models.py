@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, Column, Date, ForeignKey, Index, Integer, String
 from sqlmodel import Field, SQLModel
 
 from linkdir.db import UTCDateTime, utcnow
@@ -16,7 +16,11 @@ class CheckResult(SQLModel, table=True):
 
     __tablename__ = "check_result"
     # The history of one resource, newest first, reads this index in order.
-    __table_args__ = (Index("ix_check_result_resource_checked", "resource_id", "checked_at"),)
+    __table_args__ = (
+        Index("ix_check_result_resource_checked", "resource_id", "checked_at"),
+        # A run's progress and counts are read from its results.
+        Index("ix_check_result_run", "run_id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     resource_id: int = Field(
@@ -32,15 +36,27 @@ class CheckResult(SQLModel, table=True):
     )
     elapsed_ms: int = Field(default=0)
     worker: str = Field(default="", sa_column=Column(String(200), nullable=False, default=""))
+    run_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("check_run.id", ondelete="SET NULL"), nullable=True),
+    )
 
 
 class CheckRun(SQLModel, table=True):
-    """One cycle of checks (scheduled, `linkdir check` or the report's button)."""
+    """One cycle of checks: scheduled (one dispatch), `linkdir check`, or started by a curator.
+
+    Scopes: ``scheduled`` (a dispatch of the schedule), ``due`` and ``all`` (a cycle run in
+    the foreground or from the API). ``done`` counts claimed links that were checked or
+    found already handled; a run whose ``claimed_until`` passed before it was done was
+    cut short (a worker died) and its links were dispatched again.
+    """
 
     __tablename__ = "check_run"
 
     id: int | None = Field(default=None, primary_key=True)
     scope: str = Field(default="due", sa_column=Column(String(12), nullable=False))
+    worker: str = Field(default="", sa_column=Column(String(200), nullable=False, default=""))
+    claimed_until: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
     started_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
     counts: dict[str, int] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
@@ -60,3 +76,17 @@ class CheckSilence(SQLModel, table=True):
     http_status: int | None = Field(default=None)
     reason: str | None = Field(default=None, sa_column=Column(String(64)))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class LinkHealthDay(SQLModel, table=True):
+    """How many links had each status on one day (the report's chart of health over time).
+
+    Written by every dispatch and check run (the day's row is overwritten), so the chart
+    needs no scan of the history and survives its pruning.
+    """
+
+    __tablename__ = "link_health_day"
+
+    day: date = Field(sa_column=Column(Date, primary_key=True))
+    status: str = Field(sa_column=Column(String(12), primary_key=True))
+    count: int = Field(default=0)

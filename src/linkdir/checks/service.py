@@ -158,6 +158,7 @@ async def record_check(
     settings: Settings,
     worker: str = "",
     jitter: Jitter | None = None,
+    run_id: int | None = None,
 ) -> list[Revision]:
     """Store one check of ``resource`` and move its link status (DESIGN §3)."""
     assert resource.id is not None
@@ -173,6 +174,7 @@ async def record_check(
             redirects=[{"url": hop.url, "status": hop.status} for hop in result.redirects],
             elapsed_ms=result.elapsed_ms,
             worker=worker[:200],
+            run_id=run_id,
         )
     )
     await session.flush()
