@@ -1,0 +1,264 @@
+"""A real linkdir, seen from the outside: ``linkdir serve`` in a subprocess on a free port.
+
+The directory is seeded through the service functions (as the CLI would), accounts and
+tokens are made with the ``linkdir`` command, and every link points at a loopback site
+whose pages work, break, move, need a login or are years old, so ``linkdir check --all``
+gives the link report something in every tab. The site also answers the Internet
+Archive's availability API, so the ``use_archive`` fix finds a copy.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import http.server
+import json
+import os
+import subprocess
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+
+from linkdir.db import create_engine, session_factory, upgrade
+from linkdir.resources import service
+from tests.conftest import PG_URL, TEST_SECRET
+from tests.test_cli import LINKDIR, free_port
+
+PASSWORD = "korrekt häst batteri häfta"
+ADMIN = "admin@bibliotek.example.se"
+EDITOR = "redaktor@bibliotek.example.se"
+
+_PAGE = (
+    "<!doctype html><html lang='sv'><head><title>{title}</title></head><body><main>"
+    "<h1>{title}</h1><p>{text}</p></main></body></html>"
+)
+
+
+class _LinkSiteHandler(http.server.BaseHTTPRequestHandler):
+    """The pages the directory links to; ``server.moved`` etc. decide what each answers."""
+
+    server: LinkSiteServer
+
+    def do_GET(self) -> None:  # noqa: N802 - the http.server API
+        path = urlsplit(self.path).path
+        if path == "/wayback/available":
+            url = parse_qs(urlsplit(self.path).query).get("url", [""])[0]
+            snapshot = f"http://web.archive.org/web/20200101000000/{url}"
+            body = {"archived_snapshots": {"closest": {"available": True, "url": snapshot,
+                                                      "timestamp": "20200101000000",
+                                                      "status": "200"}}}  # fmt: skip
+            self._send(200, json.dumps(body).encode(), "application/json")
+        elif path in self.server.pages:
+            title, text = self.server.pages[path]
+            self._send(200, _PAGE.format(title=title, text=text).encode())
+        elif path in self.server.moved:
+            self.send_response(301)
+            self.send_header("Location", self.server.moved[path])
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+        elif path in self.server.login:
+            self._send(401, b"<html><title>Logga in</title><h1>Logga in</h1></html>")
+        else:
+            self._send(404, b"<html><title>Hittades inte</title><h1>Hittades inte</h1></html>")
+
+    def _send(self, status: int, body: bytes, kind: str = "text/html; charset=utf-8") -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+class LinkSiteServer(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _LinkSiteHandler)
+        self.pages: dict[str, tuple[str, str]] = {
+            "/rapport": ("Rapport", "Om bibliotekens arbete med digital delaktighet."),
+            "/ny-plats": ("Handledning", "Handledning i källkritik för folkbibliotek."),
+            "/gammal-sida": (
+                "Projektsida",
+                "Uppdaterad 3 mars 2015. Projektet om digitala möten på biblioteket.",
+            ),
+        }
+        self.moved: dict[str, str] = {"/handledning": "/ny-plats"}
+        self.login: set[str] = {"/intranat"}
+
+    @property
+    def origin(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+
+@dataclass
+class Seeded:
+    """Ids of the resources the tests visit, by what they show."""
+
+    ids: dict[str, int] = field(default_factory=dict)
+
+
+# (key, path on the link site, title, extra fields)
+SEED: list[tuple[str, str, str, dict[str, Any]]] = [
+    ("ok", "/rapport", "Rapport om digital delaktighet",
+     {"topics": ["digital-delaktighet", "mik"], "tags": ["rapport", "digitalisering"],
+      "resource_type": "report", "publisher": "Kungliga biblioteket",
+      "description": "Hur folkbibliotek arbetar med digital delaktighet, med exempel "
+                     "från tre regioner."}),
+    ("broken", "/kurs-kallkritik", "Kurs i källkritik",
+     {"topics": ["mik"], "tags": ["kurs"], "resource_type": "course",
+      "publisher": "Statens medieråd", "description": "En webbkurs för bibliotekarier."}),
+    ("moved", "/handledning", "Handledning i källkritik",
+     {"topics": ["mik"], "tags": ["handledning"], "resource_type": "guide",
+      "publisher": "Region Exempel"}),
+    ("archived", "/studie", "Studie om äldres internetvanor",
+     {"topics": ["digital-delaktighet"], "tags": ["rapport"], "language": "sv",
+      "publisher": "Internetstiftelsen"}),
+    ("unverified", "/intranat", "Internt nätverk för MIK-samordnare",
+     {"topics": ["mik"], "resource_type": "network"}),
+    ("stale", "/gammal-sida", "Digitala möten på biblioteket",
+     {"topics": ["digital-delaktighet"], "resource_type": "project",
+      "review_by": (date.today() - timedelta(days=30)).isoformat()}),
+    ("english", "/rapport?lang=en", "Digital inclusion in public libraries",
+     {"topics": ["digital-delaktighet"], "language": "en", "tags": ["rapport"],
+      "description": "An English summary of the Swedish report."}),
+    ("draft", "/utkast", "Utkast: AI i biblioteket",
+     {"topics": ["mik"], "state": "draft"}),
+]  # fmt: skip
+
+TOPICS = [
+    {"slug": "digital-delaktighet", "name_sv": "Digital delaktighet",
+     "name_en": "Digital participation",
+     "description_sv": "Alla ska kunna ta del av det digitala samhället.",
+     "description_en": "Everyone should be able to take part in digital society."},
+    {"slug": "mik", "name_sv": "Medie- och informationskunnighet",
+     "name_en": "Media and information literacy"},
+]  # fmt: skip
+
+
+async def _seed(database_url: str, origin: str) -> dict[str, int]:
+    engine = create_engine(database_url)
+    ids: dict[str, int] = {}
+    try:
+        async with session_factory(engine)() as session:
+            for topic in TOPICS:
+                await service.create_topic(session, dict(topic))
+            for key, path, title, extra in SEED:
+                data = {"url": origin + path, "title": title, "state": "published", **extra}
+                resource = await service.create_resource(
+                    session, data, by=service.Actor("tests"), allow_networks=("127.0.0.0/8",)
+                )
+                assert resource.id is not None
+                ids[key] = resource.id
+            await session.commit()
+    finally:
+        await engine.dispose()
+    return ids
+
+
+class LiveLinkdir:
+    """One seeded linkdir behind ``linkdir serve``; stop it with :meth:`stop`."""
+
+    def __init__(self, workdir: Path, *, database_url: str | None = None) -> None:
+        self.workdir = workdir
+        self.database_url = database_url or f"sqlite+aiosqlite:///{workdir}/linkdir.db"
+        self.site = LinkSiteServer()
+        self._site_thread = threading.Thread(target=self.site.serve_forever, daemon=True)
+        self.port = free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.process: subprocess.Popen[bytes] | None = None
+        self.ids: dict[str, int] = {}
+        self.token = ""
+        self.log_path = workdir / "serve.log"
+
+    def env(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("LINKDIR_")}
+        env.update(
+            LINKDIR_DATABASE_URL=self.database_url,
+            LINKDIR_SECRET_KEY=TEST_SECRET,
+            LINKDIR_BASE_URL=self.base_url,
+            LINKDIR_CHECKER_ALLOW_NETWORKS="127.0.0.0/8",
+            # A single failing check confirms a broken link, so the report fills at once.
+            LINKDIR_CONFIRM_CHECKS="1",
+            LINKDIR_CONFIRM_SPAN="0",
+            LINKDIR_CHECKER_TIMEOUT="10",
+            LINKDIR_WAYBACK_API_URL=self.site.origin + "/wayback/available",
+            LINKDIR_ACCESSIBILITY_CONTACT="tillganglighet@bibliotek.example.se",
+            LINKDIR_LOG_LEVEL="WARNING",
+        )
+        return env
+
+    def linkdir(self, *args: str, stdin: str = "") -> str:
+        done = subprocess.run(
+            [LINKDIR, *args], input=stdin, env=self.env(), capture_output=True, text=True,
+            timeout=120,
+        )  # fmt: skip
+        assert done.returncode == 0, f"linkdir {' '.join(args)}: {done.stderr}"
+        return done.stdout
+
+    def start(self) -> LiveLinkdir:
+        self._site_thread.start()
+        # Playwright's sync API runs an event loop in this thread: prepare in another one.
+        with ThreadPoolExecutor(1) as pool:
+            self.ids = pool.submit(self._prepare).result()
+        self.linkdir("user", "add", ADMIN, "--role", "admin", "--password-stdin",
+                     stdin=PASSWORD + "\n")  # fmt: skip
+        self.linkdir("user", "add", EDITOR, "--role", "editor", "--password-stdin",
+                     stdin=PASSWORD + "\n")  # fmt: skip
+        self.token = self.linkdir("token", "create", ADMIN, "--name", "tests").strip()
+        self.linkdir("check", "--all")
+        log = self.log_path.open("wb")
+        self.process = subprocess.Popen(
+            [LINKDIR, "serve", "--no-scheduler", "--no-migrate", "--port", str(self.port)],
+            env=self.env(), stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        log.close()
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(self.base_url + "/health", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("linkdir serve did not start:\n" + self.log())
+            time.sleep(0.1)
+        # The archived copy comes the way a curator gets it: the use_archive fix.
+        fixed = self.api("POST", f"/api/v1/resources/{self.ids['archived']}/fix",
+                         json={"action": "use_archive"})  # fmt: skip
+        assert fixed.status_code == 200, fixed.text
+        return self
+
+    def _prepare(self) -> dict[str, int]:
+        if self.database_url == PG_URL:
+            from tests.conftest import _pg_drop_everything
+
+            asyncio.run(_pg_drop_everything())
+        upgrade(self.database_url)
+        return asyncio.run(_seed(self.database_url, self.site.origin))
+
+    def api(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {self.token}", **kwargs.pop("headers", {})}
+        return httpx.request(method, self.base_url + path, headers=headers, timeout=30, **kwargs)
+
+    def log(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.site.shutdown()
+        self.site.server_close()

@@ -1,0 +1,90 @@
+"""Every page type of linkdir, in one table: the accessibility and keyboard tests visit each.
+
+A new page gets one row here. ``path`` may name seeded resources as ``{ok}``, ``{broken}``,
+``{archived}``… (see ``live.SEED``). ``before`` names a step run after loading the page,
+to show a state that needs input first (a form with its errors). ``curator`` pages are
+visited signed in as an admin.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
+
+
+@dataclass(frozen=True)
+class PageType:
+    name: str
+    path: str
+    curator: bool = False
+    before: str | None = None
+    status: int = 200
+
+
+PAGES: list[PageType] = [
+    # Public pages, anonymous.
+    PageType("home", "/"),
+    PageType("home, second page", "/?page=2"),
+    PageType("topic", "/topics/digital-delaktighet"),
+    PageType("tag", "/tags/rapport"),
+    PageType("search with results", "/search?q=rapport"),
+    PageType("search with facets chosen", "/search?q=rapport&topic=digital-delaktighet&type=report"),
+    PageType("search without results", "/search?q=finnsintealls"),
+    PageType("search form", "/search"),
+    PageType("resource", "/resources/{ok}"),
+    PageType("resource with an archived copy", "/resources/{archived}"),
+    PageType("resource in English", "/resources/{english}"),
+    PageType("feeds", "/feeds"),
+    PageType("accessibility statement", "/about/accessibility"),
+    PageType("sign-in", "/login"),
+    PageType("sign-in failed", "/login", before="failed_sign_in"),
+    PageType("API documentation", "/api/docs"),
+    PageType("not found", "/finns/inte", status=404),
+    PageType("resource not found", "/resources/999999", status=404),
+    # Curator pages, signed in.
+    PageType("resources list", "/manage/resources", curator=True),
+    PageType("resources list, filtered", "/manage/resources?state=draft", curator=True),
+    PageType("new resource", "/manage/resources/new", curator=True),
+    PageType("new resource with errors", "/manage/resources/new", curator=True,
+             before="invalid_resource"),  # fmt: skip
+    PageType("edit resource", "/manage/resources/{ok}", curator=True),
+    PageType("edit resource, saved", "/manage/resources/{ok}?saved=1", curator=True),
+    PageType("history", "/manage/resources/{ok}/history", curator=True),
+    PageType("topics", "/manage/topics", curator=True),
+    PageType("edit topic", "/manage/topics/mik", curator=True),
+    PageType("API tokens", "/manage/tokens", curator=True),
+    PageType("accounts", "/manage/users", curator=True),
+    PageType("link report", "/manage/links", curator=True),
+    PageType("link report: broken", "/manage/links?tab=broken", curator=True),
+    PageType("link report: moved", "/manage/links?tab=moved", curator=True),
+    PageType("link report: unverified", "/manage/links?tab=unverified", curator=True),
+    PageType("link report: review due", "/manage/links?tab=review_due", curator=True),
+    PageType("link report: stale", "/manage/links?tab=stale", curator=True),
+    PageType("link report: after a fix", "/manage/links?tab=moved&fixed=1", curator=True),
+    PageType("link report: nothing found", "/manage/links?tab=broken&host=inget.example",
+             curator=True),  # fmt: skip
+]
+
+
+def failed_sign_in(page: Page) -> None:
+    page.locator("#field-email").fill("ingen@bibliotek.example.se")
+    page.locator("#field-password").fill("fel lösenord igen")
+    page.locator("form.stacked button[type=submit]").click()
+    page.locator(".error-summary").wait_for()
+
+
+def invalid_resource(page: Page) -> None:
+    page.locator("#field-url").fill("javascript:alert(1)")
+    page.locator("#field-title").fill("")
+    page.locator("form.stacked button[type=submit]").click()
+    page.locator(".error-summary").wait_for()
+
+
+BEFORE: dict[str, Callable[[Page], None]] = {
+    "failed_sign_in": failed_sign_in,
+    "invalid_resource": invalid_resource,
+}
