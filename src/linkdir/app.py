@@ -234,10 +234,12 @@ def create_app(settings: Settings, *, engine: Any = None, run_scheduler: bool = 
     """
     from linkdir.auth.routes import auth_handlers
     from linkdir.checks.routes import link_handlers
+    from linkdir.checks.run_routes import run_handlers
     from linkdir.feeds.routes import feed_handlers
     from linkdir.resources.api import ResourceApi, TopicApi
     from linkdir.resources.manage import manage_handlers
     from linkdir.resources.routes import page_handlers
+    from linkdir.transfer.routes import transfer_handlers
 
     db_engine = engine or create_engine(settings.database_url)
     owns_engine = engine is None
@@ -261,6 +263,9 @@ def create_app(settings: Settings, *, engine: Any = None, run_scheduler: bool = 
                 log.info("link checks are scheduled in this process")
             yield
         finally:
+            from linkdir.checks.jobs import stop_background_runs
+
+            await stop_background_runs()
             if scheduler is not None:
                 scheduler.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -276,6 +281,8 @@ def create_app(settings: Settings, *, engine: Any = None, run_scheduler: bool = 
             *auth_handlers,
             *manage_handlers,
             *link_handlers,
+            *run_handlers,
+            *transfer_handlers,
             api_docs,
             ResourceApi,
             TopicApi,

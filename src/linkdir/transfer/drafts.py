@@ -7,7 +7,8 @@ service then validates the drafts, finds duplicates and imports them in one tran
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 from datetime import datetime
 from typing import Any
 
@@ -34,7 +35,7 @@ class Problem:
     line: int
     field: str
     message: str  # an English msgid, translated when shown
-    params: dict[str, Any] = field(default_factory=dict)
+    params: dict[str, Any] = dc_field(default_factory=dict)
     url: str = ""
     duplicate: bool = False  # the row is fine, but its address is known already
 
@@ -64,11 +65,11 @@ class Draft:
     publisher: str | None = None
     state: str | None = None
     review_by: str | None = None
-    topics: list[str] = field(default_factory=list)
-    tags: list[str] = field(default_factory=list)
+    topics: list[str] = dc_field(default_factory=list)
+    tags: list[str] = dc_field(default_factory=list)
     added: datetime | None = None  # ADD_DATE of a bookmark, created_at of a JSON export
     # Restored as they were (JSON exports): updated_at, published_at and link health.
-    restore: dict[str, Any] = field(default_factory=dict)
+    restore: dict[str, Any] = dc_field(default_factory=dict)
 
     def fields(self) -> dict[str, Any]:
         """The values ``resources.service.create_resource`` takes."""
@@ -109,9 +110,9 @@ class Parsed:
     """What a parser read: drafts, rows it had to reject, and topic definitions."""
 
     format: str
-    drafts: list[Draft] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
-    topics: list[TopicDefinition] = field(default_factory=list)
+    drafts: list[Draft] = dc_field(default_factory=list)
+    problems: list[Problem] = dc_field(default_factory=list)
+    topics: list[TopicDefinition] = dc_field(default_factory=list)
     rows: int = 0  # rows (links, lines, items) seen, rejected ones included
     skipped: int = 0  # links left out on purpose (skip links, mailto:, tel:, …)
     source_language: str | None = None

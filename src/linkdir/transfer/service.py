@@ -14,6 +14,7 @@ The steps are plain functions so the CLI and the curator pages share them:
 
 from __future__ import annotations
 
+import contextlib
 import html
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -27,7 +28,7 @@ from sqlmodel import col
 from linkdir.config import Settings
 from linkdir.errors import N_, Conflict, FieldError, ValidationFailed
 from linkdir.resources import service as resources
-from linkdir.resources.models import LinkStatus, Resource, ResourceState, Topic
+from linkdir.resources.models import LANGUAGES, LinkStatus, Resource, ResourceState, Topic
 from linkdir.transfer import csvio, jsonio
 from linkdir.transfer.bookmarks import looks_like_bookmarks, parse_bookmarks
 from linkdir.transfer.drafts import Draft, Parsed, ParseFailed, Problem, TopicDefinition, fold
@@ -210,7 +211,8 @@ async def existing_urls(session: AsyncSession, urls: Sequence[str]) -> dict[str,
             )
         )
         for url, id_, title in rows:
-            found[url] = (id_, title)
+            if id_ is not None:
+                found[url] = (id_, title)
     return found
 
 
@@ -227,7 +229,7 @@ async def review(
     first_line: dict[str, int] = {}
     for draft in parsed.drafts:
         row = Row(draft)
-        if draft.language is not None and draft.language not in resources.LANGUAGES:
+        if draft.language is not None and draft.language not in LANGUAGES:
             draft.language = default_language if parsed.format == "page" else draft.language
         if draft.language is None and default_language:
             draft.language = default_language
@@ -354,10 +356,8 @@ def _restore(resource: Resource, draft: Draft) -> None:
         if isinstance(link.get(name), str):
             setattr(resource, name, link[name][:2048])
     if isinstance(link.get("modified_on"), str):
-        try:
+        with contextlib.suppress(ValueError):
             resource.modified_on = date.fromisoformat(link["modified_on"])
-        except ValueError:
-            pass
 
 
 async def import_rows(
