@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run install install-test test lint format bench bench-search bench-checker bench-feeds catalogs clean
+.PHONY: run install install-test test lint format bench bench-search bench-checker bench-feeds bench-monitoring catalogs clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,7 +38,7 @@ catalogs: install-test
 	$(BIN)/pybabel update -i src/linkdir/locale/messages.pot -d src/linkdir/locale --no-fuzzy-matching --ignore-obsolete
 
 # Each benchmark prints its numbers; bench/README.md says what they mean and the last ones.
-bench: bench-search bench-checker bench-feeds
+bench: bench-search bench-checker bench-feeds bench-monitoring
 
 bench-search: install-test
 	$(BIN)/python bench/search_pages.py
@@ -48,6 +48,9 @@ bench-checker: install-test
 
 bench-feeds: install-test
 	$(BIN)/python bench/feeds/run.py
+
+bench-monitoring: install-test
+	$(BIN)/python bench/monitoring/run.py
 
 clean:
 	rm -rf $(VENV) dist build .pytest_cache .mypy_cache .ruff_cache
