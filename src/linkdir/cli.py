@@ -69,7 +69,10 @@ def main() -> None:
 @click.option(
     "--migrate/--no-migrate",
     default=None,
-    help="Apply database migrations first (default: yes on SQLite, no on PostgreSQL).",
+    help=(
+        "Apply database migrations first (default: yes on SQLite or with "
+        "LINKDIR_RUN_MIGRATIONS=1, no otherwise)."
+    ),
 )
 def serve(host: str, port: int, no_scheduler: bool, migrate: bool | None) -> None:
     """Serve the directory over HTTP."""
@@ -86,7 +89,7 @@ def serve(host: str, port: int, no_scheduler: bool, migrate: bool | None) -> Non
             "development mode: generated a throw-away LINKDIR_SECRET_KEY; sessions will not "
             "survive a restart. Set LINKDIR_SECRET_KEY for anything else."
         )
-    if migrate if migrate is not None else settings.is_sqlite:
+    if migrate if migrate is not None else (settings.run_migrations or settings.is_sqlite):
         upgrade(settings.database_url)
     app = create_app(settings, run_scheduler=not no_scheduler)
     log.info(

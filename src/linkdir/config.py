@@ -71,6 +71,23 @@ class Settings:
             "empty database at start-up. `make run` turns it on.",
         ),
     )
+    run_migrations: bool = field(
+        default=False,
+        metadata=_doc(
+            "`1`: `linkdir serve` applies the database migrations before it serves, on "
+            "PostgreSQL too (the container's web service sets it). On SQLite they always run "
+            "unless `--no-migrate`.",
+        ),
+    )
+    accessibility_contact: str = field(
+        default="",
+        metadata=_doc(
+            "Where visitors report accessibility problems, shown in the accessibility "
+            "statement: an e-mail address or an `https://` address of a form. Empty: the "
+            "statement asks them to contact the organisation that runs the site.",
+            example="tillganglighet@bibliotek.se",
+        ),
+    )
     log_level: str = field(default="INFO", metadata=_doc("Python logging level."))
     session_idle: timedelta = field(
         default=timedelta(hours=2),
@@ -219,6 +236,14 @@ class Settings:
                 raise SettingsError(f"{PREFIX}{name.upper()} must be at least 1.")
         if self.checker_timeout <= 0:
             raise SettingsError("LINKDIR_CHECKER_TIMEOUT must be a positive number of seconds.")
+        contact = self.accessibility_contact
+        if contact and not (
+            re.match(r"^https?://[^/\s]+", contact) or re.match(r"^[^@\s/]+@[^@\s/]+$", contact)
+        ):
+            raise SettingsError(
+                "LINKDIR_ACCESSIBILITY_CONTACT must be an e-mail address or an http(s) "
+                f"address, not {contact!r}."
+            )
         if not self.database_url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
             raise SettingsError(
                 "LINKDIR_DATABASE_URL must start with sqlite+aiosqlite:// or postgresql+asyncpg://."
