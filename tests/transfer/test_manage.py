@@ -188,13 +188,16 @@ async def test_bookmark_and_excel_files_are_uploaded_reviewed_and_imported(
     assert "javascript" in doc.get_element_by_id("d2-url-error").text_content()
     assert doc.get_element_by_id("d2-import").get("checked") is None
     assert doc.get_element_by_id("d3-title").get("aria-describedby") == "d3-title-error"
-    assert "Enter a date" in doc.get_element_by_id("d4-row-error").text_content()
+    assert "Enter a date" in doc.get_element_by_id("d4-review_by-error").text_content()
+    assert doc.get_element_by_id("d4-review_by").get("value") == "31/12/2027"
     assert doc.get_element_by_id("d5-import").get("checked") is None  # same address as line 3
     assert "already in the directory" in doc.get_element_by_id("d6-why").text_content()
-    done = await confirm(client, form_fields(excel.text))
+    # The curator corrects the date and selects the row.
+    fields = replace(form_fields(excel.text), "d4-review_by", "2027-12-31")
+    done = await confirm(client, fields + [("d4-import", "1")])
     assert done.status_code == 200, done.text
     # Svensk biblioteksförening came in with the bookmarks already.
-    assert "2 resources were imported" in done.text
+    assert "3 resources were imported" in done.text
 
 
 async def test_a_file_that_cannot_be_read_changes_nothing(

@@ -30,7 +30,17 @@ DEPENDENCIES = {"user": Provide(provide_user), "editor": Provide(provide_editor)
 MAX_PREVIEW = 1000  # drafts one preview form shows; larger files go through the CLI
 _FORM_OVERHEAD = 65_536  # multipart boundaries and the other fields around the file
 # Fields of a draft that the preview shows as controls (others travel in "extra").
-EDITABLE = ("url", "title", "description", "resource_type", "language", "tags", "topic")
+EDITABLE = (
+    "url",
+    "title",
+    "description",
+    "resource_type",
+    "language",
+    "tags",
+    "topic",
+    "publisher",  # shown when the source gave one
+    "review_by",  # shown when the source gave one
+)
 
 
 def _render(
@@ -339,6 +349,9 @@ def _drafts_from(form: Any) -> tuple[list[Draft], set[int]]:
             tags=[t.strip() for t in value("tags").split(",") if t.strip()],
         )
         _apply_extra(draft, value("extra"))
+        for name in ("publisher", "review_by"):
+            if form.get(prefix + name) is not None:
+                setattr(draft, name, value(name) or None)
         drafts.append(draft)
         if value("import") == "1":
             selected.add(index)
