@@ -342,7 +342,10 @@ def _restore(resource: Resource, draft: Draft) -> None:
         resource.updated_at = restore["updated_at"]
     elif draft.added is not None and resource.updated_at < draft.added:
         resource.updated_at = draft.added
-    if "published_at" in restore:
+    if "published_at" in restore and (
+        restore["published_at"] is not None or resource.state != ResourceState.published.value
+    ):
+        # A published resource always has published_at (listings and feeds order by it).
         resource.published_at = restore["published_at"]
     link = restore.get("link") or {}
     if link.get("status") in {s.value for s in LinkStatus}:
