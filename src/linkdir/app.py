@@ -24,6 +24,7 @@ from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linkdir import __version__, i18n
@@ -203,6 +204,19 @@ def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -
     return response
 
 
+_DB_INT = 2**31  # PostgreSQL's integer; SQLite's is wider, but an id past this names nothing
+
+
+def handle_out_of_range(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """An id in the path that no id column can hold (found by API fuzzing) is not found."""
+    if any(
+        isinstance(value, int) and not -_DB_INT <= value < _DB_INT
+        for value in request.path_params.values()
+    ):
+        return handle_not_found(request, exc)
+    return handle_internal_error(request, exc)
+
+
 def handle_internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     # Logged with the traceback for the operator; the visitor sees no internals.
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
@@ -302,6 +316,8 @@ def create_app(settings: Settings, *, engine: Any = None, run_scheduler: bool = 
             NotAuthorizedException: handle_http_exception,
             PermissionDeniedException: handle_http_exception,
             HTTPException: handle_http_exception,
+            OverflowError: handle_out_of_range,  # SQLite: beyond 64-bit integers
+            DBAPIError: handle_out_of_range,  # PostgreSQL: beyond its integer
             Exception: handle_internal_error,
         },
         openapi_config=OpenAPIConfig(
