@@ -67,6 +67,10 @@ PAGES: list[PageType] = [
     PageType("link report: after a fix", "/manage/links?tab=moved&fixed=1", curator=True),
     PageType("link report: nothing found", "/manage/links?tab=broken&host=inget.example",
              curator=True),  # fmt: skip
+    PageType("check runs", "/manage/checks", curator=True),
+    PageType("import and export", "/manage/import", curator=True),
+    PageType("import without a file", "/manage/import", curator=True, before="import_no_file"),
+    PageType("import preview", "/manage/import", curator=True, before="import_preview"),
 ]
 
 
@@ -84,7 +88,33 @@ def invalid_resource(page: Page) -> None:
     page.locator(".error-summary").wait_for()
 
 
+def _read_file(page: Page) -> None:
+    form = page.locator("form[action='/manage/import/file']")
+    form.locator("button[type=submit]").click()
+    page.wait_for_load_state()
+
+
+def import_no_file(page: Page) -> None:
+    _read_file(page)
+    page.locator(".field-error").first.wait_for()
+
+
+def import_preview(page: Page) -> None:
+    csv = (
+        "url;title;description;topics\n"
+        "https://www.kb.se/forskning;Forskning på KB;Om forskning vid KB.;mik\n"
+        "https://www.digg.se/;Digg;;digital-delaktighet\n"
+        "inte en adress;Trasig rad;;\n"
+    )
+    page.locator("#field-file").set_input_files(
+        files=[{"name": "lankar.csv", "mimeType": "text/csv", "buffer": csv.encode()}]
+    )
+    _read_file(page)
+
+
 BEFORE: dict[str, Callable[[Page], None]] = {
+    "import_no_file": import_no_file,
+    "import_preview": import_preview,
     "failed_sign_in": failed_sign_in,
     "invalid_resource": invalid_resource,
 }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from litestar import Request, Response, get
@@ -140,9 +141,14 @@ async def resource_page(
     )
 
 
+# When the statement's facts were last checked against the site (tests/browser prove them
+# on every run; change this date when the statement's text is reviewed).
+ACCESSIBILITY_REVIEWED = date(2026, 11, 30)
+
+
 @get("/about/accessibility", include_in_schema=False)
 async def accessibility_page(request: Request[Any, Any, Any]) -> Response[str]:
-    return render(request, "about/accessibility.html")
+    return render(request, "about/accessibility.html", reviewed=ACCESSIBILITY_REVIEWED)
 
 
 page_handlers = [home, topic_page, tag_page, search_page, resource_page, accessibility_page]
