@@ -81,9 +81,7 @@ def live(browser: Browser, tmp_path_factory: pytest.TempPathFactory) -> Iterator
 
 
 @pytest.fixture(scope="module")
-def fresh_live(
-    browser: Browser, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[LiveLinkdir]:
+def fresh_live(browser: Browser, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveLinkdir]:
     """A seeded server of the module's own, for tests that change the directory."""
     yield from _serve(tmp_path_factory)
 

@@ -94,9 +94,7 @@ def test_curator_adds_publishes_fixes_links_and_signs_out(
     assert "Fixed." in page.get_by_role("status").first.inner_text()
     page.goto(live.base_url + f"/resources/{live.ids['broken']}")
     archived = page.get_by_role("link", name="Read the archived copy")
-    assert archived.get_attribute("href", timeout=5000).startswith(
-        "https://web.archive.org/web/"
-    )
+    assert archived.get_attribute("href", timeout=5000).startswith("https://web.archive.org/web/")
     page.goto(live.base_url + "/manage/links?tab=moved")
     page.get_by_role("button", name="Accept the new address: Handledning i källkritik").click()
     assert "Nothing to fix here." in page.locator("main").inner_text()

@@ -92,9 +92,7 @@ def test_tab_reaches_every_action_in_order_with_visible_focus(
     # The first stop is the skip link, shown on screen; it moves focus to <main>.
     page.keyboard.press("Tab")
     first = _focused(page)
-    assert first and "skip-link" in (page.evaluate("() => document.activeElement.className")), (
-        first
-    )
+    assert first and "skip-link" in (page.evaluate("() => document.activeElement.className")), first
     assert first["onScreen"] and first["indicator"], "the skip link is visible when focused"
     page.keyboard.press("Enter")
     assert page.evaluate("() => document.activeElement.id") == "main"
@@ -119,7 +117,6 @@ def test_tab_reaches_every_action_in_order_with_visible_focus(
             f"{reached} for {len(expected)} elements"
         )
     order = [str(i) for i in range(len(expected))]
-    assert reached == order, (
-        "Tab order differs from document order:\n"
-        + "\n".join(expected[int(i)] for i in reached if i is not None)
+    assert reached == order, "Tab order differs from document order:\n" + "\n".join(
+        expected[int(i)] for i in reached if i is not None
     )
