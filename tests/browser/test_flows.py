@@ -90,13 +90,17 @@ def test_curator_adds_publishes_fixes_links_and_signs_out(
 
     # Fix a broken link with an archived copy, and accept a moved link's new address.
     page.goto(live.base_url + "/manage/links?tab=broken")
-    page.get_by_role("button", name="Use an archived copy: Kurs i källkritik").click()
+    page.get_by_role(
+        "button", name=re.compile(r"^Use an archived copy\s*: Kurs i källkritik$")
+    ).click()
     assert "Fixed." in page.get_by_role("status").first.inner_text()
     page.goto(live.base_url + f"/resources/{live.ids['broken']}")
     archived = page.get_by_role("link", name="Read the archived copy")
     assert archived.get_attribute("href", timeout=5000).startswith("https://web.archive.org/web/")
     page.goto(live.base_url + "/manage/links?tab=moved")
-    page.get_by_role("button", name="Accept the new address: Handledning i källkritik").click()
+    page.get_by_role(
+        "button", name=re.compile(r"^Accept the new address\s*: Handledning i källkritik$")
+    ).click()
     assert "Nothing to fix here." in page.locator("main").inner_text()
     page.goto(live.base_url + f"/resources/{live.ids['moved']}")
     assert page.locator(".facts .url").inner_text() == live.site.origin + "/ny-plats"
