@@ -61,6 +61,8 @@ async def _pg_reset() -> None:
         async with engine.begin() as connection:
             tables = ", ".join(f'"{name}"' for name in _pg_tables())
             await connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            # APScheduler's shared data store: jobs left by one test must not run in the next.
+            await connection.execute(text("DROP SCHEMA IF EXISTS apscheduler CASCADE"))
     finally:
         await engine.dispose()
 

@@ -85,14 +85,15 @@ async def test_the_report_charts_checks_per_day_with_a_text_alternative(
     await sign_in(client, "kurator@region.se")
     empty = lxml.html.fromstring((await client.get("/manage/links")).text)
     assert not empty.xpath("//section[contains(@class,'health-chart')]//svg")
+    checks = "//section[@aria-labelledby='checks-title']"
     csrf = csrf_of((await client.get("/manage/links")).text)
     for resource in (first, second):
         await client.post(f"/manage/links/{resource.id}/check", data={"csrf_token": csrf})
     page = lxml.html.fromstring((await client.get("/manage/links")).text)
-    chart = page.xpath("//section[contains(@class,'health-chart')]//svg[@role='img']")[0]
-    assert chart.get("aria-labelledby") == "chart-svg-title chart-svg-desc"
+    chart = page.xpath(checks + "//svg[@role='img']")[0]
+    assert chart.get("aria-labelledby") == "checks-svg-title checks-svg-desc"
     assert chart.xpath(".//rect[@fill='#b00020']"), "a broken segment for today"
-    rows = page.xpath("//section[contains(@class,'health-chart')]//details//tbody/tr")
+    rows = page.xpath(checks + "//details//tbody/tr")
     assert len(rows) == 1
     cells = [cell.text_content() for cell in rows[0].xpath("td")]
     assert cells == ["0", "0", "0", "2"]  # ok, moved, unverified, broken

@@ -6,12 +6,15 @@ rules live in :mod:`linkdir.checks.service`, the HTTP in :mod:`linkdir.checks.en
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 import socket
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -207,18 +210,21 @@ async def dispatch() -> int:
             )
             run_id = run.id
         await runs.snapshot_health(session, today=now.date())
+        requested = await _take_requested_runs(session, runtime.worker)
         await session.commit()
+    for requested_id, everything in requested:
+        await scheduler.add_job(manual_run, args=[requested_id, everything])
     for items in batches.values():
         ids = [item.resource_id for item in items]
         await scheduler.add_job(check_batch, args=[ids, claimed_until, run_id])
     return len(batches)
 
 
-async def _already_in_run(session: AsyncSession, run_id: int, resource_ids: list[int]) -> int:
-    statement = select(func.count(func.distinct(col(CheckResult.resource_id)))).where(
+async def _checked_in_run(session: AsyncSession, run_id: int, resource_ids: list[int]) -> set[int]:
+    statement = select(col(CheckResult.resource_id)).where(
         col(CheckResult.run_id) == run_id, col(CheckResult.resource_id).in_(resource_ids)
     )
-    return int((await session.execute(statement)).scalar_one())
+    return set((await session.execute(statement)).scalars())
 
 
 async def check_batch(
@@ -243,12 +249,11 @@ async def check_batch(
             if resource.link_status == "ok" and not resource.consecutive_failures:
                 conditions[resource.url] = (resource.etag, resource.last_modified)
         if run_id is not None and len(urls) < len(resource_ids):
-            # Fenced links count as done, unless this run already counted their check.
-            counted = await _already_in_run(session, run_id, resource_ids)
-            skipped = len(resource_ids) - len(urls) - counted
-            if skipped > 0:
-                await runs.count_done(session, run_id, checked=skipped, now=utcnow())
-                await session.commit()
+            # Fenced links count as done, unless this run already checked them itself.
+            fenced = set(resource_ids) - set(urls.values())
+            fenced -= await _checked_in_run(session, run_id, list(fenced))
+            await runs.count_skipped(session, run_id, sorted(fenced), now=utcnow())
+            await session.commit()
     counts: Counter[str] = Counter()
     async with Checker(runtime.engine_config) as checker:
         async for result in checker.check_many(list(urls), conditions=conditions):
@@ -269,6 +274,120 @@ async def check_batch(
                 await session.commit()
             counts[result.status] += 1
     return dict(counts)
+
+
+async def manual_run(run_id: int, everything: bool) -> dict[str, int]:
+    """A run a curator started (API or report): one foreground-style cycle on a worker."""
+    runtime = _current()
+    async with runtime.factory() as session:
+        recorded = await session.get(CheckRun, run_id)
+        if recorded is None or recorded.finished_at is not None:
+            return {}  # deleted, or given up on and finished meanwhile
+    run = await run_cycle(
+        runtime.factory,
+        runtime.settings,
+        everything=everything,
+        engine_config=runtime.engine_config,
+        worker=runtime.worker,
+        run_id=run_id,
+    )
+    return dict(run.counts)
+
+
+# A started run still unfinished after this long is taken to be lost (its worker died).
+MANUAL_RUN_TIMEOUT = timedelta(hours=6)
+MANUAL_SCOPES = ("due", "all")
+_background: set[asyncio.Task[Any]] = set()
+
+
+class RunAlreadyGoing(Exception):
+    """A curator-started run has not finished yet; starting another would check twice."""
+
+    def __init__(self, run_id: int) -> None:
+        super().__init__(run_id)
+        self.run_id = run_id
+
+
+async def start_manual_run(
+    settings: Settings, db_engine: AsyncEngine, *, everything: bool
+) -> CheckRun:
+    """Record a curator-started run and hand it to whoever runs check jobs.
+
+    This process's scheduler if it runs one (``linkdir serve``); otherwise, on
+    PostgreSQL, the run waits with no worker named until the next dispatch on any worker
+    takes it (within ``--dispatch-every``); otherwise (SQLite without a scheduler) a task
+    in this process runs it.
+    """
+    factory = session_factory(db_engine)
+    now = utcnow()
+    here = _scheduler is not None and _runtime is not None
+    handed_to_workers = not here and not settings.is_sqlite
+    worker = "" if handed_to_workers else (_runtime.worker if here and _runtime else worker_name())
+    async with factory() as session:
+        going = (
+            await session.execute(
+                select(col(CheckRun.id))
+                .where(
+                    col(CheckRun.scope).in_(MANUAL_SCOPES),
+                    col(CheckRun.finished_at).is_(None),
+                    col(CheckRun.started_at) > now - MANUAL_RUN_TIMEOUT,
+                )
+                .limit(1)
+            )
+        ).scalar()
+        if going is not None:
+            raise RunAlreadyGoing(going)
+        run = await runs.start_run(
+            session, scope="all" if everything else "due", total=0, now=now, worker=worker
+        )
+        await session.commit()
+        await session.refresh(run)
+    assert run.id is not None
+    if here:
+        await _scheduler.add_job(manual_run, args=[run.id, everything])
+    elif not handed_to_workers:
+        task = asyncio.create_task(
+            run_cycle(factory, settings, everything=everything, run_id=run.id, worker=worker)
+        )
+        _background.add(task)
+        task.add_done_callback(_background.discard)
+    return run
+
+
+async def _take_requested_runs(session: AsyncSession, worker: str) -> list[tuple[int, bool]]:
+    """Runs curators started on web nodes, taken by this worker (each by one worker only)."""
+    waiting = (
+        await session.execute(
+            select(col(CheckRun.id), col(CheckRun.scope)).where(
+                col(CheckRun.scope).in_(MANUAL_SCOPES),
+                col(CheckRun.finished_at).is_(None),
+                col(CheckRun.worker) == "",
+            )
+        )
+    ).all()
+    taken = []
+    for run_id, scope in waiting:
+        claimed = await session.execute(
+            update(CheckRun)
+            .where(col(CheckRun.id) == run_id, col(CheckRun.worker) == "")
+            .values(worker=worker[:200])
+            .returning(col(CheckRun.id))
+        )
+        if claimed.first() is not None and run_id is not None:
+            taken.append((run_id, scope == "all"))
+    return taken
+
+
+async def stop_background_runs() -> None:
+    """Cancel runs this process started as tasks (at shutdown); their claims expire."""
+    for task in list(_background):
+        task.cancel()
+    for task in list(_background):
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task
+
+
+_scheduler: Any = None
 
 
 async def run_scheduler(
@@ -315,11 +434,16 @@ async def run_scheduler(
             ListeningAsyncpgEventBroker.from_async_sqla_engine(db_engine),
             max_concurrent_jobs=max_jobs,
         )
+    global _scheduler
     async with scheduler:
+        _scheduler = scheduler
         await scheduler.add_schedule(
             dispatch,
             IntervalTrigger(seconds=dispatch_every.total_seconds()),
             id=DISPATCH_SCHEDULE,
             conflict_policy=ConflictPolicy.replace,
         )
-        await scheduler.run_until_stopped()
+        try:
+            await scheduler.run_until_stopped()
+        finally:
+            _scheduler = None

@@ -90,3 +90,14 @@ class LinkHealthDay(SQLModel, table=True):
     day: date = Field(sa_column=Column(Date, primary_key=True))
     status: str = Field(sa_column=Column(String(12), primary_key=True))
     count: int = Field(default=0)
+
+
+class CheckRunSkip(SQLModel, table=True):
+    """A claimed link a run's job found already checked elsewhere (counted once as done)."""
+
+    __tablename__ = "check_run_skip"
+
+    run_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("check_run.id", ondelete="CASCADE"), primary_key=True)
+    )
+    resource_id: int = Field(sa_column=Column(Integer, primary_key=True))

@@ -20,6 +20,7 @@ from linkdir.auth.guards import (
     provide_user,
     read_form,
 )
+from linkdir.checks import runs
 from linkdir.checks import service as monitoring
 from linkdir.config import Settings
 from linkdir.db import utcnow
@@ -91,10 +92,19 @@ async def _report(
 
 CHART_WIDTH = 600
 CHART_HEIGHT = 160
-CHART_COLOURS = {"ok": "#2e7d32", "moved": "#1565c0", "unverified": "#8a6d00", "broken": "#b00020"}
+CHART_COLOURS = {
+    "ok": "#2e7d32",
+    "moved": "#1565c0",
+    "unverified": "#8a6d00",
+    "broken": "#b00020",
+    "unchecked": "#5f6368",
+}
 
 
-def health_chart(history: list[tuple[date, dict[str, int]]]) -> dict[str, Any]:
+def health_chart(
+    history: list[tuple[date, dict[str, int]]],
+    keys: tuple[str, ...] = monitoring.CHART_VERDICTS,
+) -> dict[str, Any]:
     """Geometry of a stacked bar chart (server-side SVG: no script, no inline styles)."""
     tallest = max((sum(counts.values()) for _, counts in history), default=0) or 1
     slot = CHART_WIDTH / max(1, len(history))
@@ -102,7 +112,7 @@ def health_chart(history: list[tuple[date, dict[str, int]]]) -> dict[str, Any]:
     for index, (day, counts) in enumerate(history):
         bottom = float(CHART_HEIGHT)
         segments = []
-        for verdict in monitoring.CHART_VERDICTS:
+        for verdict in keys:
             height = counts[verdict] / tallest * (CHART_HEIGHT - 10)
             if counts[verdict]:
                 bottom -= height
@@ -129,7 +139,7 @@ def health_chart(history: list[tuple[date, dict[str, int]]]) -> dict[str, Any]:
         "width": CHART_WIDTH,
         "height": CHART_HEIGHT,
         "tallest": tallest,
-        "colours": CHART_COLOURS,
+        "colours": {key: CHART_COLOURS[key] for key in keys},
         "any": any(bar["total"] for bar in bars),
     }
 
@@ -168,6 +178,10 @@ async def links_page(
         host_of=host_of,
         fixed=request.query_params.get("fixed"),
         chart=health_chart(await monitoring.checks_per_day(session, today=utcnow().date())),
+        health_chart=health_chart(
+            await runs.health_per_day(session, today=utcnow().date()), keys=runs.CHART_STATUSES
+        ),
+        running_runs=await runs.running_count(session),
     )
     response.headers.update(NO_STORE)
     return response
@@ -281,9 +295,11 @@ async def links_check_now(
     resource = await directory.get_resource(session, resource_id, states=directory.ALL_STATES)
     async with Checker(EngineConfig.from_settings(settings)) as checker:
         result = await checker.check(resource.url)
+    now = utcnow()
     await monitoring.record_check(
-        session, resource, result, now=utcnow(), settings=settings, worker=f"now:{editor.email}"
+        session, resource, result, now=now, settings=settings, worker=f"now:{editor.email}"
     )
+    await runs.snapshot_health(session, today=now.date())
     back = _back(form, prefix="/manage/")
     return Redirect(with_query(back, checked=resource_id), status_code=303)
 

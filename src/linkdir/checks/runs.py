@@ -12,10 +12,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from linkdir.checks.models import CheckResult, CheckRun, LinkHealthDay
+from linkdir.checks.models import CheckResult, CheckRun, CheckRunSkip, LinkHealthDay
 from linkdir.resources.models import LinkStatus, Resource, ResourceState
 
 VERDICTS = ("ok", "moved", "broken", "unverified")
@@ -64,6 +66,29 @@ async def count_done(
     ).first()
     if finish_at_total and row is not None and row[0] >= row[1] and row[2] is None:
         await finish_run(session, run_id, now=now)
+
+
+async def count_skipped(
+    session: AsyncSession, run_id: int, resource_ids: list[int], *, now: datetime
+) -> None:
+    """Count claimed links found already checked elsewhere as done, each once per run.
+
+    A job may run twice (its first worker died), so each skip is recorded and only new
+    ones are counted.
+    """
+    if not resource_ids:
+        return
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    insert_of = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    statement = (
+        insert_of(CheckRunSkip)
+        .values([{"run_id": run_id, "resource_id": rid} for rid in resource_ids])
+        .on_conflict_do_nothing()
+        .returning(col(CheckRunSkip.resource_id))
+    )
+    new = len((await session.execute(statement)).all())
+    if new:
+        await count_done(session, run_id, checked=new, now=now)
 
 
 async def results_by_verdict(session: AsyncSession, run_id: int) -> dict[str, int]:

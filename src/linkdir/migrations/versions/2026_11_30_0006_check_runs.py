@@ -41,6 +41,18 @@ def upgrade() -> None:
         batch_op.create_index("ix_check_result_run", ["run_id"], unique=False)
 
     op.create_table(
+        "check_run_skip",
+        sa.Column("run_id", sa.Integer(), nullable=False),
+        sa.Column("resource_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["run_id"],
+            ["check_run.id"],
+            name=op.f("fk_check_run_skip_run_id_check_run"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("run_id", "resource_id", name=op.f("pk_check_run_skip")),
+    )
+    op.create_table(
         "link_health_day",
         sa.Column("day", sa.Date(), nullable=False),
         sa.Column("status", sa.String(length=12), nullable=False),
@@ -51,6 +63,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("link_health_day")
+    op.drop_table("check_run_skip")
     with op.batch_alter_table("check_result", schema=None) as batch_op:
         batch_op.drop_index("ix_check_result_run")
         batch_op.drop_constraint(batch_op.f("fk_check_result_run_id_check_run"), type_="foreignkey")

@@ -1,0 +1,243 @@
+"""Check runs: progress counted in the database, the runs page and API, conditional checks,
+and the chart of link health over time."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from datetime import timedelta
+from typing import Any
+
+from litestar.testing import AsyncTestClient
+from sqlalchemy import select
+from tests.checks.test_report import signed_in
+from tests.conftest import make_resource
+
+from linkdir.app import create_app
+from linkdir.checks import jobs, runs
+from linkdir.checks import service as monitoring
+from linkdir.checks.engine import EngineConfig
+from linkdir.checks.models import CheckResult, CheckRun
+from linkdir.db import create_engine, session_factory, utcnow
+from linkdir.resources.models import Resource
+
+PAGE = b"<html><head><title>Rapport</title></head><body><main><p>Text.</p></main></body></html>"
+
+
+@contextlib.asynccontextmanager
+async def runtime(settings: Any) -> Any:
+    """What check jobs need, as `linkdir worker` sets it up."""
+    engine = create_engine(settings.database_url)
+    jobs._runtime = jobs.Runtime(
+        settings, session_factory(engine), EngineConfig.from_settings(settings), "test:1"
+    )
+    try:
+        yield jobs._runtime
+    finally:
+        jobs._runtime = None
+        await engine.dispose()
+
+
+async def claim_all(session: Any, settings: Any) -> tuple[list[int], Any]:
+    now = utcnow()
+    claim_for = jobs.claim_time(settings, 100)
+    batches = await monitoring.claim_due(session, now=now, limit=100, claim_for=claim_for)
+    await session.commit()
+    return [c.resource_id for items in batches.values() for c in items], now + claim_for
+
+
+async def test_scheduled_checks_ask_conditionally_so_an_unchanged_page_costs_a_304(
+    web, session, settings
+):
+    def page(request: Any) -> Any:
+        if request.headers.get("if-none-match") == '"v1"':
+            return web.Reply(304, b"", headers=[("ETag", '"v1"')])
+        return web.Reply(200, PAGE, headers=[("ETag", '"v1"')])
+
+    site = web.site("127.0.204.2", {"/rapport": page}, ip="127.0.204.2")
+    resource = await make_resource(session, url=site.url("/rapport"))
+    await session.commit()
+    async with runtime(settings):
+        for _ in range(2):
+            ids, claimed_until = await claim_all(session, settings)
+            assert ids == [resource.id]
+            await jobs.check_batch(ids, claimed_until)
+            await session.execute(
+                Resource.__table__.update().values(next_check_at=utcnow() - timedelta(seconds=1))
+            )
+            await session.commit()
+    gets = site.hits("/rapport", method="GET")
+    assert [r.headers.get("if-none-match") for r in gets] == [None, '"v1"']
+    session.expunge_all()
+    stored = await session.get(Resource, resource.id)
+    assert stored.link_status == "ok" and stored.etag == '"v1"'
+    reasons = (await session.execute(select(CheckResult.reason).order_by(CheckResult.id))).all()
+    assert [r[0] for r in reasons][-1] == "not_modified"
+
+
+async def test_a_broken_link_is_never_asked_conditionally(web, session, settings):
+    site = web.site(
+        "127.0.204.3",
+        {"/borta": web.Reply(404, b"nope", headers=[("ETag", '"e404"')])},
+        ip="127.0.204.3",
+    )
+    resource = await make_resource(session, url=site.url("/borta"))
+    await session.commit()
+    async with runtime(settings):
+        for _ in range(2):
+            ids, claimed_until = await claim_all(session, settings)
+            await jobs.check_batch(ids, claimed_until)
+            await session.execute(
+                Resource.__table__.update().values(next_check_at=utcnow() - timedelta(seconds=1))
+            )
+            await session.commit()
+    assert all("if-none-match" not in r.headers for r in site.hits("/borta"))
+    assert resource.id is not None
+
+
+async def test_a_scheduled_run_counts_every_check_and_fenced_links_once(web, session, settings):
+    site = web.site(
+        "127.0.204.4",
+        {f"/s{i}": web.Reply(200, PAGE) for i in range(4)} | {"/x": web.Reply(404)},
+        ip="127.0.204.4",
+    )
+    for path in ("/s0", "/s1", "/s2", "/s3", "/x"):
+        await make_resource(session, url=site.url(path))
+    await session.commit()
+    async with runtime(settings):
+        ids, claimed_until = await claim_all(session, settings)
+        run = await runs.start_run(
+            session, scope="scheduled", total=len(ids), now=utcnow(), claimed_until=claimed_until
+        )
+        await session.commit()
+        # One link was checked by someone else since the claim: the fence skips it.
+        await session.execute(
+            Resource.__table__.update()
+            .where(Resource.__table__.c.id == ids[0])
+            .values(next_check_at=claimed_until + timedelta(days=1))
+        )
+        await session.commit()
+        await jobs.check_batch(ids, claimed_until, run.id)
+        # The same job again (its worker died before APScheduler heard it finish): no
+        # check is repeated and nothing is counted twice.
+        await jobs.check_batch(ids, claimed_until, run.id)
+    view = await runs.get_run(session, run.id)
+    assert view is not None
+    assert (view.run.done, view.run.total) == (5, 5)
+    assert view.run.finished_at is not None and not view.cut_short
+    assert view.counts == {"ok": 3, "moved": 0, "broken": 1, "unverified": 0}
+    assert [len(site.hits(f"/s{i}", method="GET")) for i in range(4)] == [0, 1, 1, 1]
+
+
+async def test_a_run_whose_claims_expired_is_shown_cut_short(session):
+    now = utcnow()
+    run = await runs.start_run(
+        session, scope="scheduled", total=10, now=now - timedelta(hours=1),
+        claimed_until=now - timedelta(minutes=5),
+    )  # fmt: skip
+    await session.commit()
+    assert await runs.close_cut_short(session, now=now) == 1
+    await session.commit()
+    view = await runs.get_run(session, run.id)
+    assert view is not None and view.cut_short and not view.running
+
+
+async def wait_finished(client: Any, run_id: int, headers: dict[str, str]) -> dict[str, Any]:
+    for _ in range(200):
+        body = (await client.get(f"/api/v1/checks/runs/{run_id}", headers=headers)).json()
+        if not body["running"]:
+            return dict(body)
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"run {run_id} did not finish: {body}")
+
+
+async def test_a_curator_starts_a_run_from_the_api_and_follows_its_progress(
+    web, session, settings, auth_headers_factory
+):
+    site = web.site(
+        "127.0.204.5",
+        {"/a": web.Reply(200, PAGE), "/b": web.Reply(410)},
+        ip="127.0.204.5",
+    )
+    for path in ("/a", "/b"):
+        resource = await make_resource(session, url=site.url(path))
+        resource.next_check_at = utcnow() + timedelta(days=3)  # not due: "all" still checks
+    await session.commit()
+    headers = await auth_headers_factory()
+    # `linkdir serve`: the app runs the schedule in-process and hands the run to it.
+    app = create_app(settings, run_scheduler=True)
+    async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:
+        for _ in range(100):
+            if jobs._scheduler is not None:
+                break
+            await asyncio.sleep(0.05)
+        started = await client.post("/api/v1/checks/runs", json={"scope": "all"}, headers=headers)
+        assert started.status_code == 202, started.text
+        run_id = started.json()["id"]
+        assert started.headers["location"] == f"/api/v1/checks/runs/{run_id}"
+        body = await wait_finished(client, run_id, headers)
+        listing = (await client.get("/api/v1/checks/runs", headers=headers)).json()
+    assert body["scope"] == "all" and body["total"] == 2 and body["done"] == 2
+    assert body["counts"] == {"ok": 1, "moved": 0, "broken": 1, "unverified": 0}
+    assert listing["items"][0]["id"] == run_id and listing["running"] == 0
+    assert len(site.hits("/a", method="GET")) == 1
+
+
+async def test_the_runs_api_refuses_bad_input_and_strangers(client, session, auth_headers_factory):
+    assert (await client.get("/api/v1/checks/runs")).status_code == 401
+    assert (await client.post("/api/v1/checks/runs", json={"scope": "all"})).status_code == 401
+    headers = await auth_headers_factory()
+    wrong = await client.post("/api/v1/checks/runs", json={"scope": "ibland"}, headers=headers)
+    assert wrong.status_code == 422
+    assert wrong.json()["errors"][0]["field"] == "scope"
+    unknown = await client.post("/api/v1/checks/runs", json={"omfang": "all"}, headers=headers)
+    assert unknown.status_code == 400
+    assert (await client.get("/api/v1/checks/runs/999999", headers=headers)).status_code == 404
+    # A curator-started run is still going: a second one would check links twice.
+    session.add(CheckRun(scope="all", started_at=utcnow(), total=10))
+    await session.commit()
+    again = await client.post("/api/v1/checks/runs", json={"scope": "due"}, headers=headers)
+    assert again.status_code == 409
+    assert "still going" in again.json()["errors"][0]["message"]
+
+
+async def test_the_runs_page_starts_a_run_and_shows_it_finished(web, client, session):
+    site = web.site("127.0.204.6", {"/sida": web.Reply(200, PAGE)}, ip="127.0.204.6")
+    await make_resource(session, url=site.url("/sida"))
+    await session.commit()
+    csrf = await signed_in(client, session)
+    page = await client.get("/manage/checks?lang=en")
+    assert page.status_code == 200 and "No run is going." in page.text
+    response = await client.post(
+        "/manage/checks", data={"scope": "due", "csrf_token": csrf}, follow_redirects=False
+    )
+    assert response.status_code == 303
+    assert "started=" in response.headers["location"]
+    run_id = int(response.headers["location"].rsplit("=", 1)[1])
+    for _ in range(200):
+        run = await session.get(CheckRun, run_id)
+        await session.refresh(run)
+        if run.finished_at is not None:
+            break
+        await asyncio.sleep(0.1)
+    page = await client.get("/manage/checks?lang=en")
+    assert "1 of 1 links" in page.text and "finished" in page.text
+    bad = await client.post(
+        "/manage/checks", data={"scope": "due", "csrf_token": "forged"}, follow_redirects=False
+    )
+    assert bad.status_code == 403
+
+
+async def test_the_report_charts_link_health_over_time_with_a_table(client, session):
+    for status in ("ok", "ok", "broken", "moved"):
+        resource = await make_resource(session)
+        resource.link_status = status
+    await session.commit()
+    await runs.snapshot_health(session, today=utcnow().date())
+    await session.commit()
+    await signed_in(client, session)
+    page = (await client.get("/manage/links?lang=en")).text
+    assert "Link health, last 90 days" in page
+    assert 'aria-labelledby="health-svg-title health-svg-desc"' in page
+    # The table alternative has today's numbers: 2 ok, 1 moved, 0 unverified, 1 broken.
+    assert "<td>2</td><td>1</td><td>0</td><td>1</td><td>0</td>" in page
