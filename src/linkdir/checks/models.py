@@ -20,6 +20,8 @@ class CheckResult(SQLModel, table=True):
         Index("ix_check_result_resource_checked", "resource_id", "checked_at"),
         # A run's progress and counts are read from its results.
         Index("ix_check_result_run", "run_id"),
+        # The report's checks-per-day chart counts ranges of this index (bench/monitoring).
+        Index("ix_check_result_verdict_checked", "verdict", "checked_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -431,12 +431,24 @@ async def link_report(
 ) -> LinkReport:
     """Resources with a link problem of one kind (a report tab), worst known first."""
     counts: dict[str, int] = {}
-    for name in TABS:
-        condition = _tab_condition(name, today=today, stale_after=settings.stale_after)
-        statement = _filtered(
-            select(func.count()).select_from(Resource).where(condition), topic=topic, host=host
-        )
-        counts[name] = int((await session.execute(statement)).scalar_one())
+    if topic:
+        # One pass over the topic's resources: five counts joining the topic each took
+        # 15-35 ms at 100,000 resources on PostgreSQL (bench/monitoring).
+        tallies = [
+            func.count().filter(_tab_condition(name, today=today, stale_after=settings.stale_after))
+            for name in TABS
+        ]
+        statement = _filtered(select(*tallies).select_from(Resource), topic=topic, host=host)
+        row = (await session.execute(statement)).one()
+        counts = {name: int(count) for name, count in zip(TABS, row, strict=True)}
+    else:
+        # Without a topic each count reads a range of one index (ix_resource_*_state).
+        for name in TABS:
+            condition = _tab_condition(name, today=today, stale_after=settings.stale_after)
+            statement = _filtered(
+                select(func.count()).select_from(Resource).where(condition), host=host, topic=None
+            )
+            counts[name] = int((await session.execute(statement)).scalar_one())
     condition = _tab_condition(tab, today=today, stale_after=settings.stale_after)
     order = {
         "review_due": [col(Resource.review_by).asc()],
@@ -576,18 +588,27 @@ async def checks_per_day(
     session: AsyncSession, *, today: date, days: int = 30
 ) -> list[tuple[date, dict[str, int]]]:
     """Checks per day and verdict over the last ``days`` days (oldest first, gaps as 0)."""
-    since = datetime(*(today - timedelta(days=days - 1)).timetuple()[:3], tzinfo=UTC)
-    day = func.date(col(CheckResult.checked_at))
-    rows = await session.execute(
-        select(day, col(CheckResult.verdict), func.count())
-        .where(col(CheckResult.checked_at) >= since)
-        .group_by(day, col(CheckResult.verdict))
-    )
-    by_day = {
-        today - timedelta(days=offset): dict.fromkeys(CHART_VERDICTS, 0) for offset in range(days)
-    }
-    for raw_day, verdict, count in rows:
-        key = raw_day if isinstance(raw_day, date) else date.fromisoformat(str(raw_day)[:10])
-        if key in by_day and verdict in by_day[key]:
-            by_day[key][verdict] += int(count)
+    # One count per day and verdict, each a range of ix_check_result_verdict_checked that
+    # is counted without reading rows: grouping ~400,000 rows of a 1,000,000-row history
+    # by date() took 170-700 ms on every report page (bench/README.md, issue 5).
+    first = today - timedelta(days=days - 1)
+    day_list = [first + timedelta(days=offset) for offset in range(days)]
+    bounds = [datetime(d.year, d.month, d.day, tzinfo=UTC) for d in day_list]
+    bounds.append(bounds[-1] + timedelta(days=1))
+    cells = [(index, verdict) for index in range(days) for verdict in CHART_VERDICTS]
+    counts = [
+        select(func.count())
+        .select_from(CheckResult)
+        .where(
+            col(CheckResult.verdict) == verdict,
+            col(CheckResult.checked_at) >= bounds[index],
+            col(CheckResult.checked_at) < bounds[index + 1],
+        )
+        .scalar_subquery()
+        for index, verdict in cells
+    ]
+    row = (await session.execute(select(*counts))).one()
+    by_day = {day: dict.fromkeys(CHART_VERDICTS, 0) for day in day_list}
+    for (index, verdict), count in zip(cells, row, strict=True):
+        by_day[day_list[index]][verdict] = int(count)
     return sorted(by_day.items())
