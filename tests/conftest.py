@@ -72,6 +72,7 @@ async def _pg_drop_everything() -> None:
     try:
         async with engine.begin() as connection:
             await connection.execute(text("DROP SCHEMA public CASCADE"))
+            await connection.execute(text("DROP SCHEMA IF EXISTS apscheduler CASCADE"))
             await connection.execute(text("CREATE SCHEMA public"))
     finally:
         await engine.dispose()

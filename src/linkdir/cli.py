@@ -331,6 +331,7 @@ def check(scope: str) -> None:
 def worker(dispatch_every: float) -> None:
     """Check links on schedule (with PostgreSQL, any number of workers share the work)."""
     import contextlib
+    import logging
     from datetime import timedelta
 
     from linkdir.checks.jobs import run_scheduler
@@ -339,7 +340,29 @@ def worker(dispatch_every: float) -> None:
     settings = load_settings()
     _configure_logging(settings)
 
+    def dump_tasks() -> None:
+        # SIGUSR1: what is this worker waiting for? (each task's stack, to the log)
+        from linkdir.checks import jobs
+
+        running = getattr(jobs._scheduler, "_running_jobs", None)
+        logging.getLogger("linkdir.worker").warning("jobs running: %r", running)
+        for task in asyncio.all_tasks():
+            lines = [task.get_name()]
+            awaiting: Any = task.get_coro()
+            while awaiting is not None:
+                frame = getattr(awaiting, "cr_frame", None) or getattr(awaiting, "ag_frame", None)
+                if frame is not None:
+                    code = frame.f_code
+                    lines.append(f"  {code.co_filename}:{frame.f_lineno} {code.co_name}")
+                awaiting = getattr(awaiting, "cr_await", None) or getattr(
+                    awaiting, "ag_await", None
+                )
+            logging.getLogger("linkdir.worker").warning("%s", "\n".join(lines))
+
     async def runner() -> None:
+        import signal
+
+        asyncio.get_running_loop().add_signal_handler(signal.SIGUSR1, dump_tasks)
         engine = create_engine(settings.database_url)
         try:
             await run_scheduler(settings, engine, dispatch_every=timedelta(seconds=dispatch_every))

@@ -150,6 +150,13 @@ class Settings:
         default=3,
         metadata=_doc("Failing checks needed before a link is reported broken."),
     )
+    check_claim: timedelta = field(
+        default=timedelta(minutes=5),
+        metadata=_doc(
+            "Least time a dispatched link stays claimed; a dead worker's links are checked"
+            " again after this."
+        ),
+    )
     confirm_span: timedelta = field(
         default=timedelta(hours=48),
         metadata=_doc("Time the failing checks must span before a link is reported broken."),

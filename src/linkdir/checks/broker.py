@@ -17,7 +17,7 @@ from typing import Any
 from anyio import EndOfStream, create_memory_object_stream, move_on_after
 from anyio.abc import TaskStatus
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
-from apscheduler import Event
+from apscheduler import Event, SerializationError
 from apscheduler.eventbrokers.asyncpg import AsyncpgEventBroker
 from asyncpg import Connection
 from asyncpg.exceptions import InterfaceError
@@ -34,6 +34,16 @@ class ListeningAsyncpgEventBroker(AsyncpgEventBroker):
         await exit_stack.enter_async_context(send)
         await super().start(exit_stack, logger)
         self._task_group.start_soon(self._deliver_received, receive)
+
+    async def publish(self, event: Event) -> None:
+        """Publish to every worker; an event too big for NOTIFY (a job's long traceback,
+        say) reaches this process's subscribers only, instead of failing the job's release.
+        """
+        try:
+            await super().publish(event)
+        except SerializationError:
+            self._logger.warning("event %s too large for NOTIFY; published locally", event)
+            await self.publish_local(event)
 
     async def _deliver_received(self, receive: MemoryObjectReceiveStream[Event]) -> None:
         async with receive:

@@ -41,7 +41,8 @@ def worker_name() -> str:
 def claim_time(settings: Settings, batch: int) -> timedelta:
     """How long a claim lasts: long enough for the batch, short enough to recover soon."""
     per_host_rounds = max(1, batch // max(1, settings.checker_per_host))
-    return timedelta(seconds=max(300.0, settings.checker_timeout * per_host_rounds))
+    least = settings.check_claim.total_seconds()
+    return timedelta(seconds=max(least, settings.checker_timeout * per_host_rounds))
 
 
 async def _count_checkable(session: AsyncSession) -> int:
@@ -158,6 +159,7 @@ async def run_cycle(
 DISPATCH_SCHEDULE = "linkdir-dispatch"
 DISPATCH_BATCH = 1000
 APSCHEDULER_SCHEMA = "apscheduler"
+START_LOCK = 0x6C696E6B  # pg_advisory_lock key held while a worker sets up the data store
 
 
 @dataclass
@@ -241,6 +243,8 @@ async def check_batch(
     urls: dict[str, int] = {}
     conditions: dict[str, tuple[str | None, str | None]] = {}
     async with runtime.factory() as session:
+        if run_id is not None and await session.get(CheckRun, run_id) is None:
+            run_id = None  # the run was deleted meanwhile: check, but count nowhere
         for resource_id in resource_ids:
             resource = await session.get(Resource, resource_id)
             if resource is None or resource.next_check_at != claimed_until:
@@ -390,6 +394,33 @@ async def stop_background_runs() -> None:
 _scheduler: Any = None
 
 
+JOB_POLL_SECONDS = 5.0
+
+
+async def _poll_jobs(scheduler: Any, every: float) -> None:
+    """Make the scheduler look for jobs in the shared store every ``every`` seconds.
+
+    Workers wake on each other's jobs through NOTIFY, but a notice can be missed (a
+    reconnect, a worker that started a moment later); a local nudge bounds how long a
+    job waits for a free worker, and takes over a dead worker's jobs once their leases
+    expire.
+    """
+    from uuid import uuid4
+
+    from apscheduler import JobAdded
+
+    while True:
+        await asyncio.sleep(every)
+        nudge = JobAdded(job_id=uuid4(), task_id="linkdir-poll", schedule_id=None)
+        await scheduler.event_broker.publish_local(nudge)
+
+
+async def _cancel(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
 async def run_scheduler(
     settings: Settings,
     db_engine: AsyncEngine,
@@ -402,7 +433,7 @@ async def run_scheduler(
     PostgreSQL: APScheduler's data store (schema ``apscheduler``) is shared, so any number
     of workers split the jobs. SQLite: in memory, one process.
     """
-    from apscheduler import AsyncScheduler, ConflictPolicy
+    from apscheduler import AsyncScheduler, ConflictPolicy, TaskDefaults
     from apscheduler.datastores.memory import MemoryDataStore
     from apscheduler.datastores.sqlalchemy import SQLAlchemyDataStore
     from apscheduler.eventbrokers.local import LocalEventBroker
@@ -421,28 +452,60 @@ async def run_scheduler(
     # A worker takes no more host batches than its connections can serve at once, so the
     # rest wait in the shared data store for the other workers.
     max_jobs = max(1, settings.checker_concurrency // max(1, settings.checker_per_host))
+    # APScheduler 4 runs one job of a task at a time across all workers unless told
+    # otherwise (and a dead worker's job holds that slot until clean-up). Claims (SKIP
+    # LOCKED) already keep concurrent dispatches and batches apart.
+    unlimited = TaskDefaults(max_running_jobs=None)
     if settings.is_sqlite:
         scheduler = AsyncScheduler(
-            MemoryDataStore(), LocalEventBroker(), max_concurrent_jobs=max_jobs
+            MemoryDataStore(),
+            LocalEventBroker(),
+            max_concurrent_jobs=max_jobs,
+            task_defaults=unlimited,
         )
     else:
-        async with db_engine.begin() as connection:
-            await connection.execute(text(f"CREATE SCHEMA IF NOT EXISTS {APSCHEDULER_SCHEMA}"))
         # Workers hear of each other's jobs through PostgreSQL LISTEN/NOTIFY.
         scheduler = AsyncScheduler(
             SQLAlchemyDataStore(db_engine, schema=APSCHEDULER_SCHEMA),
             ListeningAsyncpgEventBroker.from_async_sqla_engine(db_engine),
             max_concurrent_jobs=max_jobs,
+            task_defaults=unlimited,
         )
-    global _scheduler
-    async with scheduler:
-        _scheduler = scheduler
+
+    async def add_dispatch() -> None:
         await scheduler.add_schedule(
             dispatch,
             IntervalTrigger(seconds=dispatch_every.total_seconds()),
             id=DISPATCH_SCHEDULE,
             conflict_policy=ConflictPolicy.replace,
         )
+
+    global _scheduler
+    async with contextlib.AsyncExitStack() as stack:
+        if settings.is_sqlite:
+            await stack.enter_async_context(scheduler)
+        else:
+            # Workers started together would race to create APScheduler's tables and
+            # types (one dies with a duplicate key): start one at a time.
+            async with db_engine.connect() as connection:
+                await connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": START_LOCK})
+                try:
+                    schema = f"CREATE SCHEMA IF NOT EXISTS {APSCHEDULER_SCHEMA}"
+                    await connection.execute(text(schema))
+                    await connection.commit()
+                    await stack.enter_async_context(scheduler)
+                    await add_dispatch()
+                finally:
+                    await connection.execute(
+                        text("SELECT pg_advisory_unlock(:key)"), {"key": START_LOCK}
+                    )
+                    await connection.commit()
+        _scheduler = scheduler
+        if settings.is_sqlite:
+            await add_dispatch()
+        else:
+            poll = min(dispatch_every.total_seconds(), JOB_POLL_SECONDS)
+            stack.push_async_callback(_cancel, asyncio.create_task(_poll_jobs(scheduler, poll)))
         try:
             await scheduler.run_until_stopped()
         finally:
