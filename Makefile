@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run install install-test test lint format bench bench-search bench-checker bench-feeds bench-monitoring catalogs clean
+.PHONY: run install install-test test lint format bench bench-search bench-checker bench-feeds bench-monitoring bench-workers catalogs clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,13 +38,16 @@ catalogs: install-test
 	$(BIN)/pybabel update -i src/linkdir/locale/messages.pot -d src/linkdir/locale --no-fuzzy-matching --ignore-obsolete
 
 # Each benchmark prints its numbers; bench/README.md says what they mean and the last ones.
-bench: bench-search bench-checker bench-feeds bench-monitoring
+bench: bench-search bench-checker bench-feeds bench-monitoring bench-workers
 
 bench-search: install-test
 	$(BIN)/python bench/search_pages.py
 
 bench-checker: install-test
 	$(BIN)/python bench/checker/farm.py
+
+bench-workers: install-test
+	$(BIN)/python bench/checker/workers.py
 
 bench-feeds: install-test
 	$(BIN)/python bench/feeds/run.py

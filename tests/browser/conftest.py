@@ -45,9 +45,13 @@ def _missing() -> str | None:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        if "tests/browser/" in str(item.path).replace(os.sep, "/"):
-            item.add_marker(pytest.mark.browser)
+    # Browser tests run last: Playwright's sync API keeps an event loop running in the main
+    # thread for the whole session, and the async tests after it could not start theirs.
+    in_browser = [item for item in items if "tests/browser/" in str(item.path).replace(os.sep, "/")]
+    for item in in_browser:
+        item.add_marker(pytest.mark.browser)
+    chosen = set(map(id, in_browser))
+    items[:] = [item for item in items if id(item) not in chosen] + in_browser
 
 
 @pytest.fixture(scope="session")
