@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -68,6 +69,12 @@ async def count_done(
         await finish_run(session, run_id, now=now)
 
 
+def _insert_of(session: AsyncSession) -> Any:
+    """The dialect's INSERT, which knows ON CONFLICT."""
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    return postgresql_insert if dialect == "postgresql" else sqlite_insert
+
+
 async def count_skipped(
     session: AsyncSession, run_id: int, resource_ids: list[int], *, now: datetime
 ) -> None:
@@ -78,10 +85,8 @@ async def count_skipped(
     """
     if not resource_ids:
         return
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    insert_of = postgresql_insert if dialect == "postgresql" else sqlite_insert
     statement = (
-        insert_of(CheckRunSkip)
+        _insert_of(session)(CheckRunSkip)
         .values([{"run_id": run_id, "resource_id": rid} for rid in resource_ids])
         .on_conflict_do_nothing()
         .returning(col(CheckRunSkip.resource_id))
@@ -201,7 +206,11 @@ CHART_STATUSES = ("ok", "moved", "unverified", "broken", "unchecked")
 
 
 async def snapshot_health(session: AsyncSession, *, today: date) -> dict[str, int]:
-    """Store today's count of links per status (replacing today's earlier snapshot)."""
+    """Store today's count of links per status (replacing today's earlier snapshot).
+
+    An upsert, not delete-and-insert: two workers' dispatches (or a dispatch and a run
+    finishing) may snapshot the same day at once.
+    """
     rows = await session.execute(
         select(col(Resource.link_status), func.count())
         .where(col(Resource.state) != ResourceState.retired.value)
@@ -210,10 +219,15 @@ async def snapshot_health(session: AsyncSession, *, today: date) -> dict[str, in
     counts = {status.value: 0 for status in LinkStatus}
     for status, count in rows.all():
         counts[status] = int(count)
-    await session.execute(delete(LinkHealthDay).where(col(LinkHealthDay.day) == today))
+    rows_for_today = [
+        {"day": today, "status": status, "count": count} for status, count in sorted(counts.items())
+    ]
+    statement = _insert_of(session)(LinkHealthDay).values(rows_for_today)
     await session.execute(
-        insert(LinkHealthDay),
-        [{"day": today, "status": status, "count": count} for status, count in counts.items()],
+        statement.on_conflict_do_update(
+            index_elements=[col(LinkHealthDay.day), col(LinkHealthDay.status)],
+            set_={"count": statement.excluded.count},
+        )
     )
     return counts
 
