@@ -142,6 +142,7 @@ async def populate(database_url: str, count: int) -> None:
                 {
                     "id": number,
                     "url": f"https://site{number % 5000}.example.se/resurs/{number}",
+                    "host": f"site{number % 5000}.example.se",
                     "title": title,
                     "description": description,
                     "language": "sv" if rng.random() < 0.85 else "en",
@@ -178,9 +179,9 @@ async def _insert(
         text(
             "INSERT INTO resource (id, url, title, description, language, resource_type, "
             "publisher, state, created_at, updated_at, published_at, link_status, "
-            "consecutive_failures, search_title, search_body) VALUES (:id, :url, :title, "
+            "consecutive_failures, search_title, search_body, host) VALUES (:id, :url, :title, "
             ":description, :language, :type, :publisher, 'published', :now, :now, :now, "
-            "'unchecked', 0, :st, :sb)"
+            "'unchecked', 0, :st, :sb, :host)"
         ),
         batch,
     )

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import text
 
-from linkdir.db import create_engine, include_name, metadata
+from linkdir.db import create_engine, include_name, metadata, utcnow
 
 
 async def test_autogenerate_finds_no_drift(database_url: str) -> None:
@@ -45,3 +46,40 @@ async def test_sqlite_runs_in_wal_mode_with_foreign_keys(
         await engine.dispose()
     assert journal == "wal"
     assert foreign_keys == 1
+
+
+async def test_hosts_of_existing_resources_are_filled_in_by_the_upgrade(database_url: str) -> None:
+    """Migration 0007 computes each resource's host from its URL, as the application does."""
+    from alembic import command
+
+    from linkdir.db import alembic_config, upgrade
+
+    await asyncio.to_thread(command.downgrade, alembic_config(database_url), "0006")
+    engine = create_engine(database_url)
+    urls = [
+        "https://www.regionvasterbotten.se/digital-agenda",
+        "http://BIBLIOTEK.example.se:8080/mik?sida=2",
+        "https://xn--lnsbibliotek-fcb.se/",
+    ]
+    try:
+        async with engine.begin() as connection:
+            for number, url in enumerate(urls):
+                await connection.execute(
+                    text(
+                        "INSERT INTO resource (url, title, description, language, resource_type,"
+                        " publisher, state, created_at, updated_at, link_status,"
+                        " consecutive_failures, search_title, search_body) VALUES (:url, :title,"
+                        " '', 'sv', 'other', '', 'published', :now, :now, 'unchecked', 0, '', '')"
+                    ),
+                    {"url": url, "title": f"Resurs {number}", "now": utcnow()},
+                )
+        await asyncio.to_thread(upgrade, database_url)
+        async with engine.connect() as connection:
+            rows = (await connection.execute(text("SELECT url, host FROM resource"))).all()
+    finally:
+        await engine.dispose()
+    assert {url: host for url, host in rows} == {
+        urls[0]: "www.regionvasterbotten.se",
+        urls[1]: "bibliotek.example.se",
+        urls[2]: "xn--lnsbibliotek-fcb.se",
+    }

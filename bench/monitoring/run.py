@@ -5,7 +5,7 @@
 
 Measures on SQLite and PostgreSQL, in the same run:
 
-1. the dispatcher's claim statement (``claim_due`` with ``DISPATCH_BATCH``, as
+1. the dispatcher's claim statement (``claim_due`` with ``LINKDIR_DISPATCH_BATCH``, as
    ``linkdir.checks.jobs.dispatch`` calls it; rolled back after each call so every call
    claims the same work), ``claim_due`` with ``linkdir check``'s batch, and ``count_due``;
 2. ``/manage/links`` (every tab, a topic and a host filter, a later page) as a signed-in
@@ -34,7 +34,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -48,10 +48,13 @@ sys.path.insert(0, str(ROOT / "src"))
 from linkdir.app import create_app  # noqa: E402
 from linkdir.auth.service import create_token, create_user, find_user  # noqa: E402
 from linkdir.checks import service as monitoring  # noqa: E402
-from linkdir.checks.jobs import CLAIM_BATCH, DISPATCH_BATCH, claim_time  # noqa: E402
+from linkdir.checks.jobs import CLAIM_BATCH, claim_time  # noqa: E402
 from linkdir.config import Settings  # noqa: E402
 from linkdir.db import alembic_config, create_engine, session_factory, upgrade  # noqa: E402
 from linkdir.resources.search import index_text  # noqa: E402
+
+# What one dispatch claims (LINKDIR_DISPATCH_BATCH's default).
+DISPATCH_BATCH = next(f.default for f in fields(Settings) if f.name == "dispatch_batch")
 
 CACHE = ROOT / "bench" / "results" / "monitoring"
 EDITOR = "bench-redaktor@bibliotek.example.se"
@@ -100,7 +103,7 @@ RESOURCE_COLUMNS = (  # noqa: SIM905 - one line of names reads better than a lis
     "id url title description language resource_type publisher state created_at updated_at "
     "published_at review_by link_status status_since last_checked_at next_check_at "
     "consecutive_failures http_status final_url moved_to reason etag last_modified "
-    "content_hash modified_on search_title search_body"
+    "content_hash modified_on search_title search_body host"
 ).split()
 HISTORY_COLUMNS = (  # noqa: SIM905
     "id resource_id checked_at verdict http_status reason final_url redirects elapsed_ms worker"
@@ -202,6 +205,7 @@ def generate(resources: int, history: int, hosts: int, anchor: datetime) -> Data
                 modified_on,
                 index_text(title),
                 index_text(description, publisher),
+                host,
             )
         )
         for topic in rng.sample(range(1, TOPICS + 1), rng.choice([1, 1, 1, 2, 2, 3])):

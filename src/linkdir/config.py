@@ -157,6 +157,13 @@ class Settings:
             " again after this."
         ),
     )
+    dispatch_batch: int = field(
+        default=1000,
+        metadata=_doc(
+            "Most links one dispatch claims. A host's links claimed together are one batch;"
+            " a host gets its next batch only when the last one is done."
+        ),
+    )
     confirm_span: timedelta = field(
         default=timedelta(hours=48),
         metadata=_doc("Time the failing checks must span before a link is reported broken."),
@@ -237,6 +244,7 @@ class Settings:
             "checker_concurrency",
             "confirm_checks",
             "check_history",
+            "dispatch_batch",
             "import_max_bytes",
         ):
             if getattr(self, name) < 1:

@@ -6,8 +6,9 @@ import asyncio
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 from tests.conftest import make_resource, make_settings
 
 from linkdir.checks import engine
@@ -252,6 +253,56 @@ async def test_claims_take_due_resources_once_grouped_by_host(session):
     assert sum(len(items) for items in again.values()) == 3
 
 
+async def test_a_host_being_checked_gets_no_second_batch_until_it_is_done(session):
+    """Per-host politeness across batches and workers: one batch per host at a time."""
+    a = [await make_resource(session, url=f"https://a.example.se/{n}") for n in range(4)]
+    b = await make_resource(session, url="https://b.example.se/")
+    for resource in (*a, b):
+        resource.next_check_at = T0 - HOUR
+    await session.commit()
+    claim_for = timedelta(minutes=15)
+
+    first = await monitoring.claim_due(session, now=T0, limit=2, claim_for=claim_for, worker="w1")
+    await session.commit()
+    assert {host: len(items) for host, items in first.items()} == {"a.example.se": 2}
+    # a.example.se still has two due links, but its batch is in flight: only b is claimed.
+    second = await monitoring.claim_due(session, now=T0, limit=100, claim_for=claim_for)
+    await session.commit()
+    assert {host: len(items) for host, items in second.items()} == {"b.example.se": 1}
+    assert await monitoring.due_on_leased_hosts(session, now=T0)
+    assert await monitoring.claim_due(session, now=T0, limit=100, claim_for=claim_for) == {}
+
+    # Giving back someone else's lease (another ``until``) changes nothing.
+    await monitoring.release_hosts(session, ["a.example.se"], until=T0 + HOUR)
+    assert await monitoring.claim_due(session, now=T0, limit=100, claim_for=claim_for) == {}
+    await monitoring.release_hosts(session, first, until=T0 + claim_for)
+    await session.commit()
+    third = await monitoring.claim_due(
+        session, now=T0 + timedelta(minutes=1), limit=100, claim_for=claim_for
+    )
+    await session.commit()
+    assert [c.resource_id for c in third["a.example.se"]] == [a[2].id, a[3].id]
+    assert not await monitoring.due_on_leased_hosts(session, now=T0 + timedelta(minutes=1))
+
+    # A lease its worker never gave back (it died) ends with the claims.
+    await session.execute(
+        update(Resource)
+        .where(col(Resource.id).in_([r.id for r in a]))
+        .values(next_check_at=T0 - HOUR)
+    )
+    await session.commit()
+    assert (
+        await monitoring.claim_due(
+            session, now=T0 + timedelta(minutes=2), limit=100, claim_for=claim_for
+        )
+        == {}
+    )
+    later = await monitoring.claim_due(
+        session, now=T0 + timedelta(minutes=17), limit=100, claim_for=claim_for
+    )
+    assert len(later["a.example.se"]) == 4
+
+
 async def test_concurrent_claims_never_share_a_resource(settings, session):
     resources = [
         await make_resource(session, url=f"https://h{n % 5}.example.se/{n}") for n in range(40)
@@ -266,10 +317,16 @@ async def test_concurrent_claims_never_share_a_resource(settings, session):
         async with session_factory(db)() as own:
             while True:
                 batches = await monitoring.claim_due(own, now=T0, limit=7, claim_for=HOUR)
+                waiting = not batches and await monitoring.due_on_leased_hosts(own, now=T0)
                 await own.commit()
+                if waiting:  # another claimer's hosts: they come free when it is done
+                    await asyncio.sleep(0.01)
+                    continue
                 if not batches:
                     return claimed
                 claimed += [c.resource_id for items in batches.values() for c in items]
+                await monitoring.release_hosts(own, batches, until=T0 + HOUR)
+                await own.commit()
 
     try:
         results = await asyncio.gather(*(claimer(db) for db in engines))

@@ -34,7 +34,8 @@ async def test_a_worker_dispatches_due_links_by_host_and_checks_each_once(
     await session.commit()
     process = subprocess.Popen(
         [LINKDIR, "worker", "--dispatch-every", "1"],
-        env=base_env(database_url),
+        # Two links per dispatch: a host's third link waits for its first batch to end.
+        env=base_env(database_url, LINKDIR_DISPATCH_BATCH="2", LINKDIR_CHECKER_PER_HOST="1"),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -69,6 +70,7 @@ async def test_a_worker_dispatches_due_links_by_host_and_checks_each_once(
     for site in sites:
         for i in range(3):
             assert len(site.hits(f"/sida{i}")) == 1
+        assert site.counter.max_open == 1, "one connection per host, across batches"
     history = await session.execute(select(func.count()).select_from(CheckResult))
     assert history.scalar_one() == 6
     statuses = (await session.execute(select(Resource.link_status))).scalars().all()

@@ -44,6 +44,9 @@ def start_worker(database_url: str) -> subprocess.Popen[str]:
         # 10 connections, 2 per host: each worker takes at most 5 host batches at once,
         # so the 20 batches of a cycle must be shared.
         LINKDIR_CHECKER_CONCURRENCY="10",
+        # A cycle takes five dispatches, each claiming five links of every host: a host
+        # must still see one batch at a time (its lease) across dispatches and workers.
+        LINKDIR_DISPATCH_BATCH="100",
         LINKDIR_LOG_LEVEL="warning",
     )
     return subprocess.Popen(
@@ -111,8 +114,8 @@ async def test_two_workers_share_a_cycle_politely_and_survive_a_kill(web, sessio
         for ip in (f"127.0.205.{n}" for n in range(2, 2 + HOSTS))
     ]
     ids = []
-    for site in sites:
-        for i in range(PER_HOST):
+    for i in range(PER_HOST):  # round-robin over the hosts, as claims take them in id order
+        for site in sites:
             ids.append((await make_resource(session, url=site.url(f"/sida{i}"))).id)
     await session.commit()
     total = HOSTS * PER_HOST

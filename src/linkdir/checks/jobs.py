@@ -11,7 +11,7 @@ import contextlib
 import os
 import socket
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -52,6 +52,41 @@ async def _count_checkable(session: AsyncSession) -> int:
         .where(col(Resource.state) != ResourceState.retired.value)
     )
     return int((await session.execute(statement)).scalar_one())
+
+
+LEASE_POLL = 0.5  # seconds a foreground run waits for a host another batch is checking
+
+
+async def _check_claimed(
+    checker: Checker, batches: dict[str, list[service.Claimed]]
+) -> AsyncIterator[tuple[service.Claimed, Any]]:
+    claimed = {c.url: c for items in batches.values() for c in items}
+    async for result in checker.check_many(list(claimed)):
+        yield claimed[result.url], result
+
+
+async def _record_in_run(
+    factory: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    item: service.Claimed,
+    result: Any,
+    worker: str,
+    run_id: int,
+) -> None:
+    async with factory() as session:
+        resource = await session.get(Resource, item.resource_id)
+        if resource is not None:
+            await service.record_check(
+                session,
+                resource,
+                result,
+                now=utcnow(),
+                settings=settings,
+                worker=worker,
+                run_id=run_id,
+            )
+        await runs.count_done(session, run_id, checked=1, now=utcnow(), finish_at_total=False)
+        await session.commit()
 
 
 async def run_cycle(
@@ -105,40 +140,30 @@ async def run_cycle(
         progress(done, total)
     async with Checker(config) as checker:
         while True:
+            claimed_at = utcnow()
+            claim_for = claim_time(settings, batch)
             async with factory() as session:
                 batches = await service.claim_due(
-                    session,
-                    now=started,
-                    limit=batch,
-                    claim_for=claim_time(settings, batch),
-                    worker=worker,
+                    session, now=claimed_at, limit=batch, claim_for=claim_for, worker=worker
                 )
+                waiting = not batches and await service.due_on_leased_hosts(session, now=claimed_at)
                 await session.commit()
+            if waiting:  # the rest is on hosts a worker is checking now: their turn comes
+                await asyncio.sleep(LEASE_POLL)
+                continue
             if not batches:
                 break
-            claimed = {c.url: c for items in batches.values() for c in items}
-            async for result in checker.check_many(list(claimed)):
-                item = claimed[result.url]
+            try:
+                async for item, result in _check_claimed(checker, batches):
+                    await _record_in_run(factory, settings, item, result, worker, run_id)
+                    counts[result.status] += 1
+                    done += 1
+                    if progress:
+                        progress(done, max(total, done))
+            finally:
                 async with factory() as session:
-                    resource = await session.get(Resource, item.resource_id)
-                    if resource is not None:
-                        await service.record_check(
-                            session,
-                            resource,
-                            result,
-                            now=utcnow(),
-                            settings=settings,
-                            worker=worker,
-                            run_id=run_id,
-                        )
-                    await runs.count_done(
-                        session, run_id, checked=1, now=utcnow(), finish_at_total=False
-                    )
+                    await service.release_hosts(session, batches, until=claimed_at + claim_for)
                     await session.commit()
-                counts[result.status] += 1
-                done += 1
-                if progress:
-                    progress(done, max(total, done))
 
     async with factory() as session:
         now = utcnow()
@@ -157,7 +182,6 @@ async def run_cycle(
 # Scheduling (DESIGN §5): a dispatch schedule and one check job per host batch -------------
 
 DISPATCH_SCHEDULE = "linkdir-dispatch"
-DISPATCH_BATCH = 1000
 APSCHEDULER_SCHEMA = "apscheduler"
 START_LOCK = 0x6C696E6B  # pg_advisory_lock key held while a worker sets up the data store
 
@@ -193,13 +217,14 @@ async def dispatch() -> int:
     scheduler = current_async_scheduler.get()
     assert scheduler is not None
     now = utcnow()
-    claim_for = claim_time(runtime.settings, DISPATCH_BATCH)
+    limit = runtime.settings.dispatch_batch
+    claim_for = claim_time(runtime.settings, limit)
     claimed_until = now + claim_for
     run_id: int | None = None
     async with runtime.factory() as session:
         await runs.close_cut_short(session, now=now)
         batches = await service.claim_due(
-            session, now=now, limit=DISPATCH_BATCH, claim_for=claim_for, worker=runtime.worker
+            session, now=now, limit=limit, claim_for=claim_for, worker=runtime.worker
         )
         if batches:
             run = await runs.start_run(
@@ -216,9 +241,9 @@ async def dispatch() -> int:
         await session.commit()
     for requested_id, everything in requested:
         await scheduler.add_job(manual_run, args=[requested_id, everything])
-    for items in batches.values():
+    for host, items in batches.items():
         ids = [item.resource_id for item in items]
-        await scheduler.add_job(check_batch, args=[ids, claimed_until, run_id])
+        await scheduler.add_job(check_batch, args=[ids, claimed_until, run_id, host])
     return len(batches)
 
 
@@ -230,16 +255,36 @@ async def _checked_in_run(session: AsyncSession, run_id: int, resource_ids: list
 
 
 async def check_batch(
-    resource_ids: list[int], claimed_until: datetime, run_id: int | None = None
+    resource_ids: list[int],
+    claimed_until: datetime,
+    run_id: int | None = None,
+    host: str | None = None,
 ) -> dict[str, int]:
-    """Check claimed resources of one host and record the results.
+    """Check claimed resources of one host, record the results, give the host back.
 
     ``claimed_until`` fences the claim: a resource whose ``next_check_at`` is no longer
     that moment was checked or claimed again since (a job that ran late, or again after
     its worker died). Links that were fine last time are asked conditionally (ETag,
-    Last-Modified), so an unchanged page costs the server a 304.
+    Last-Modified), so an unchanged page costs the server a 304. ``host``'s lease, taken
+    with the claims, ends with the batch, so the next dispatch may claim the host again.
     """
     runtime = _current()
+    try:
+        return await _check_batch(runtime, resource_ids, claimed_until, run_id)
+    finally:
+        async with runtime.factory() as session:
+            if host is None:  # a job queued by an older version: its links' host
+                hosts = select(col(Resource.host)).where(col(Resource.id).in_(resource_ids))
+                leased = set((await session.execute(hosts)).scalars())
+            else:
+                leased = {host}
+            await service.release_hosts(session, leased, until=claimed_until)
+            await session.commit()
+
+
+async def _check_batch(
+    runtime: Runtime, resource_ids: list[int], claimed_until: datetime, run_id: int | None
+) -> dict[str, int]:
     urls: dict[str, int] = {}
     conditions: dict[str, tuple[str | None, str | None]] = {}
     async with runtime.factory() as session:

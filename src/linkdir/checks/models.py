@@ -103,3 +103,18 @@ class CheckRunSkip(SQLModel, table=True):
         sa_column=Column(Integer, ForeignKey("check_run.id", ondelete="CASCADE"), primary_key=True)
     )
     resource_id: int = Field(sa_column=Column(Integer, primary_key=True))
+
+
+class CheckLease(SQLModel, table=True):
+    """A host whose links are being checked: no other batch for it until the lease ends.
+
+    Taken with the claims (one dispatch, or one chunk of a foreground run) and given back
+    when its batch is done; a dead worker's lease ends with its claims. So a host sees at
+    most ``LINKDIR_CHECKER_PER_HOST`` connections however many workers run.
+    """
+
+    __tablename__ = "check_lease"
+
+    host: str = Field(sa_column=Column(String(255), primary_key=True))
+    until: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    holder: str = Field(default="", sa_column=Column(String(200), nullable=False))

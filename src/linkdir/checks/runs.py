@@ -10,15 +10,13 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
 
 from sqlalchemy import func, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from linkdir.checks.models import CheckResult, CheckRun, CheckRunSkip, LinkHealthDay
+from linkdir.db import upsert_into
 from linkdir.resources.models import LinkStatus, Resource, ResourceState
 
 VERDICTS = ("ok", "moved", "broken", "unverified")
@@ -69,12 +67,6 @@ async def count_done(
         await finish_run(session, run_id, now=now)
 
 
-def _insert_of(session: AsyncSession) -> Any:
-    """The dialect's INSERT, which knows ON CONFLICT."""
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    return postgresql_insert if dialect == "postgresql" else sqlite_insert
-
-
 async def count_skipped(
     session: AsyncSession, run_id: int, resource_ids: list[int], *, now: datetime
 ) -> None:
@@ -86,7 +78,7 @@ async def count_skipped(
     if not resource_ids:
         return
     statement = (
-        _insert_of(session)(CheckRunSkip)
+        upsert_into(session, CheckRunSkip)
         .values([{"run_id": run_id, "resource_id": rid} for rid in resource_ids])
         .on_conflict_do_nothing()
         .returning(col(CheckRunSkip.resource_id))
@@ -222,7 +214,7 @@ async def snapshot_health(session: AsyncSession, *, today: date) -> dict[str, in
     rows_for_today = [
         {"day": today, "status": status, "count": count} for status, count in sorted(counts.items())
     ]
-    statement = _insert_of(session)(LinkHealthDay).values(rows_for_today)
+    statement = upsert_into(session, LinkHealthDay).values(rows_for_today)
     await session.execute(
         statement.on_conflict_do_update(
             index_elements=[col(LinkHealthDay.day), col(LinkHealthDay.status)],

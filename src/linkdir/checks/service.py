@@ -23,7 +23,7 @@ the claim expires; a finished check overwrites ``next_check_at`` with the real s
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -33,8 +33,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from linkdir.checks import engine
-from linkdir.checks.models import CheckResult, CheckSilence
+from linkdir.checks.models import CheckLease, CheckResult, CheckSilence
 from linkdir.config import Settings
+from linkdir.db import is_postgresql, upsert_into
 from linkdir.errors import N_, FieldError, ValidationFailed
 from linkdir.resources import service as directory
 from linkdir.resources.models import (
@@ -46,7 +47,6 @@ from linkdir.resources.models import (
     Topic,
 )
 from linkdir.resources.service import Actor
-from linkdir.urls import host_of
 
 CHECKER = "checker"
 # Rechecks of a suspect: sooner at first, then daily until the failure is confirmed.
@@ -305,6 +305,9 @@ def _due(now: datetime) -> Any:
     return or_(col(Resource.next_check_at).is_(None), col(Resource.next_check_at) <= now)
 
 
+CLAIM_LOCK = 0x6C64636C  # pg_advisory_xact_lock key: one claim at a time on PostgreSQL
+
+
 async def claim_due(
     session: AsyncSession,
     *,
@@ -316,12 +319,22 @@ async def claim_due(
 ) -> dict[str, list[Claimed]]:
     """Claim up to ``limit`` due resources for ``claim_for``, grouped by host.
 
-    One ``UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED) RETURNING`` statement:
-    on PostgreSQL concurrent workers skip each other's rows; SQLite has a single writer,
-    so the statement is atomic there too. ``everything`` claims resources not yet due
-    (``linkdir check --all``). Commit soon after, so other workers see the claims.
+    Hosts already leased to a batch in flight are left alone, and each host claimed is
+    leased until the claims end, so one host has one batch at a time across every worker
+    (give the lease back with :func:`release_hosts` when the batch is done).
+
+    One ``UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED) RETURNING`` statement
+    claims the links; on PostgreSQL a transaction-level advisory lock makes concurrent
+    claims take turns, so two workers cannot both lease one host. SQLite has a single
+    writer. ``everything`` claims resources not yet due. Commit soon after, so other
+    workers see the claims and leases.
     """
-    candidates = select(col(Resource.id)).where(col(Resource.state) != ResourceState.retired.value)
+    if is_postgresql(session):
+        await session.execute(select(func.pg_advisory_xact_lock(CLAIM_LOCK)))
+    leased = select(col(CheckLease.host)).where(col(CheckLease.until) > now)
+    candidates = select(col(Resource.id)).where(
+        col(Resource.state) != ResourceState.retired.value, col(Resource.host).not_in(leased)
+    )
     if not everything:
         candidates = candidates.where(_due(now))
     candidates = (
@@ -334,16 +347,56 @@ async def claim_due(
         .where(col(Resource.id).in_(candidates.scalar_subquery()))
         .values(next_check_at=now + claim_for)
         .returning(
-            col(Resource.id), col(Resource.url), col(Resource.etag), col(Resource.last_modified)
+            col(Resource.id),
+            col(Resource.host),
+            col(Resource.url),
+            col(Resource.etag),
+            col(Resource.last_modified),
         )
         .execution_options(synchronize_session=False)
     )
     rows = (await session.execute(statement)).all()
     batches: dict[str, list[Claimed]] = {}
-    for resource_id, url, etag, last_modified in sorted(rows, key=lambda row: row[0] or 0):
+    for resource_id, host, url, etag, last_modified in sorted(rows, key=lambda row: row[0] or 0):
         assert resource_id is not None
-        batches.setdefault(host_of(url), []).append(Claimed(resource_id, url, etag, last_modified))
+        batches.setdefault(host, []).append(Claimed(resource_id, url, etag, last_modified))
+    if batches:
+        leases = upsert_into(session, CheckLease).values(
+            [{"host": host, "until": now + claim_for, "holder": worker[:200]} for host in batches]
+        )
+        await session.execute(
+            leases.on_conflict_do_update(
+                index_elements=[col(CheckLease.host)],
+                set_={"until": leases.excluded.until, "holder": leases.excluded.holder},
+            )
+        )
     return batches
+
+
+async def release_hosts(session: AsyncSession, hosts: Iterable[str], *, until: datetime) -> None:
+    """Give back the leases a claim took (those still ending at ``until``: not retaken)."""
+    hosts = list(hosts)
+    if hosts:
+        await session.execute(
+            delete(CheckLease).where(
+                col(CheckLease.host).in_(hosts), col(CheckLease.until) == until
+            )
+        )
+
+
+async def due_on_leased_hosts(session: AsyncSession, *, now: datetime) -> bool:
+    """Whether due links wait for a host's batch in flight (a run should wait, not stop)."""
+    leased = select(col(CheckLease.host)).where(col(CheckLease.until) > now)
+    statement = (
+        select(col(Resource.id))
+        .where(
+            col(Resource.state) != ResourceState.retired.value,
+            _due(now),
+            col(Resource.host).in_(leased),
+        )
+        .limit(1)
+    )
+    return (await session.execute(statement)).first() is not None
 
 
 async def count_due(session: AsyncSession, *, now: datetime) -> int:
@@ -398,12 +451,7 @@ def _tab_condition(tab: str, *, today: date, stale_after: timedelta) -> Any:
 
 
 def _host_condition(host: str) -> Any:
-    escaped = host.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return or_(
-        col(Resource.url).like(f"%://{escaped}/%", escape="\\"),
-        col(Resource.url).like(f"%://{escaped}:%", escape="\\"),
-        col(Resource.url).like(f"%://{escaped}", escape="\\"),
-    )
+    return col(Resource.host) == host.strip().lower()
 
 
 def _filtered(statement: Any, *, topic: str | None, host: str | None) -> Any:

@@ -6,10 +6,11 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, String, Text, event
 from sqlmodel import Field, SQLModel
 
 from linkdir.db import UTCDateTime, utcnow
+from linkdir.urls import host_of
 
 
 class ResourceState(StrEnum):
@@ -95,6 +96,11 @@ class Tag(SQLModel, table=True):
     slug: str = Field(sa_column=Column(String(80), unique=True, nullable=False))
 
 
+def _host_default(context: Any) -> str:
+    """``host`` for bulk inserts that give only the URL."""
+    return host_of(str(context.get_current_parameters().get("url") or ""))[:255]
+
+
 class Resource(SQLModel, table=True):
     __tablename__ = "resource"
     __table_args__ = (
@@ -105,10 +111,16 @@ class Resource(SQLModel, table=True):
         Index("ix_resource_link_status_state", "link_status", "state"),
         Index("ix_resource_review_by_state", "review_by", "state"),
         Index("ix_resource_modified_on_state", "modified_on", "state"),
+        # The report's host filter, and the dispatch's one-batch-per-host rule.
+        Index("ix_resource_host", "host"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     url: str = Field(sa_column=Column(String(2048), unique=True, nullable=False))
+    # The URL's host name, kept from ``url`` on every write (see below); never set by hand.
+    host: str = Field(
+        default="", sa_column=Column(String(255), nullable=False, default=_host_default)
+    )
     title: str = Field(sa_column=Column(String(300), nullable=False))
     description: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     language: str = Field(default="sv", sa_column=Column(String(8), nullable=False))
@@ -147,6 +159,12 @@ class Resource(SQLModel, table=True):
     # Stemmed words for full-text search, kept up to date by the service layer.
     search_title: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     search_body: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+
+
+@event.listens_for(Resource, "before_insert")
+@event.listens_for(Resource, "before_update")
+def _keep_host(_mapper: Any, _connection: Any, target: Resource) -> None:
+    target.host = host_of(target.url or "")[:255]
 
 
 class Revision(SQLModel, table=True):
