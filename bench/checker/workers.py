@@ -9,7 +9,9 @@ migrations; LINKDIR_BENCH_PG overrides the server URL). Each round makes every l
 with the workers already running and idle, and times until every link has a check row.
 It prints links/s for 1 and 2 workers, the ratio (the goal is near 2x when the CPU is the
 limit), the busiest host's peak of open connections (must stay within
-LINKDIR_CHECKER_PER_HOST = 2 across both workers), and how the checks split.
+LINKDIR_CHECKER_PER_HOST = 2 across both workers), how busy the machine's CPUs were
+(workers, PostgreSQL and the farm share them), the workers' own CPU time per link, and how
+the checks split.
 """
 
 from __future__ import annotations
@@ -93,6 +95,20 @@ def start_workers(url: str, count: int) -> list[subprocess.Popen[bytes]]:
     ]
 
 
+def machine_ticks() -> tuple[int, int]:
+    """(busy, total) CPU ticks of the whole machine since boot, from /proc/stat."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle + iowait
+    return sum(fields) - idle, sum(fields)
+
+
+def process_seconds(pid: int) -> float:
+    """User + system CPU seconds of one process, from /proc/PID/stat."""
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    fields = stat[stat.rindex(")") + 2 :].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def stop(workers: list[subprocess.Popen[bytes]]) -> None:
     for process in workers:
         process.send_signal(signal.SIGINT)
@@ -114,6 +130,8 @@ async def one_round(url: str, farm: Farm, links: int, workers: int) -> dict[str,
     try:
         await asyncio.sleep(4)  # started and idle
         farm.command("reset")
+        idle_cpu = sum(process_seconds(p.pid) for p in processes)
+        busy_before, total_before = machine_ticks()
         started = time.monotonic()
         async with engine.begin() as connection:
             await connection.execute(update(Resource).values(next_check_at=utcnow()))
@@ -128,6 +146,8 @@ async def one_round(url: str, farm: Farm, links: int, workers: int) -> dict[str,
                 raise RuntimeError(f"only {done} of {links} checked in 900 s")
             await asyncio.sleep(0.2)
         seconds = time.monotonic() - started
+        busy_after, total_after = machine_ticks()
+        worker_cpu = sum(process_seconds(p.pid) for p in processes) - idle_cpu
         async with engine.connect() as connection:
             split = (
                 await connection.execute(
@@ -143,6 +163,8 @@ async def one_round(url: str, farm: Farm, links: int, workers: int) -> dict[str,
         "links_per_second": links / seconds,
         "max_open_per_host": stats["max_open_per_host"],
         "requests": stats["requests"],
+        "busy": 100 * (busy_after - busy_before) / max(1, total_after - total_before),
+        "worker_ms_per_link": 1000 * worker_cpu / links,
         "split": "/".join(str(count) for _, count in sorted(split, key=lambda r: -r[1])),
     }
 
@@ -165,12 +187,16 @@ async def main() -> None:
     print(
         f"{len(urls)} links, 100 hosts (50 ms each), PostgreSQL, per host 2, {os.cpu_count()} CPUs"
     )
-    print(f"{'workers':>7} {'seconds':>8} {'links/s':>8} {'max/host':>8} {'requests':>8}  split")
+    print(
+        f"{'workers':>7} {'seconds':>8} {'links/s':>8} {'max/host':>8} {'requests':>8} "
+        f"{'CPU busy':>8} {'worker CPU/link':>15}  split"
+    )
     for workers, runs in results.items():
         for run in runs:
             print(
                 f"{workers:>7} {run['seconds']:>8.1f} {run['links_per_second']:>8.1f} "
-                f"{run['max_open_per_host']:>8} {run['requests']:>8}  {run['split']}"
+                f"{run['max_open_per_host']:>8} {run['requests']:>8} {run['busy']:>7.0f}% "
+                f"{run['worker_ms_per_link']:>12.1f} ms  {run['split']}"
             )
     best = {w: max(r["links_per_second"] for r in runs) for w, runs in results.items()}
     print(f"2 workers / 1 worker: {best[2] / best[1]:.2f}x")

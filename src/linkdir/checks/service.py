@@ -361,14 +361,13 @@ async def claim_due(
         assert resource_id is not None
         batches.setdefault(host, []).append(Claimed(resource_id, url, etag, last_modified))
     if batches:
-        leases = upsert_into(session, CheckLease).values(
-            [{"host": host, "until": now + claim_for, "holder": worker[:200]} for host in batches]
-        )
+        leases = upsert_into(session, CheckLease)
         await session.execute(
             leases.on_conflict_do_update(
                 index_elements=[col(CheckLease.host)],
                 set_={"until": leases.excluded.until, "holder": leases.excluded.holder},
-            )
+            ),
+            [{"host": host, "until": now + claim_for, "holder": worker[:200]} for host in batches],
         )
     return batches
 
