@@ -76,6 +76,16 @@ async def test_hosts_of_existing_resources_are_filled_in_by_the_upgrade(database
         await asyncio.to_thread(upgrade, database_url)
         async with engine.connect() as connection:
             rows = (await connection.execute(text("SELECT url, host FROM resource"))).all()
+            if database_url.startswith("sqlite"):
+                # Down and up again without rebuilding `resource`, which would drop these.
+                triggers = await connection.execute(
+                    text("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+                )
+                assert {name for (name,) in triggers} >= {
+                    "resource_fts_ai",
+                    "resource_fts_ad",
+                    "resource_fts_au",
+                }
     finally:
         await engine.dispose()
     assert {url: host for url, host in rows} == {

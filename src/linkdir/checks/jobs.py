@@ -65,16 +65,19 @@ async def _check_claimed(
         yield claimed[result.url], result
 
 
-async def _record_in_run(
+async def _record(
     factory: async_sessionmaker[AsyncSession],
     settings: Settings,
-    item: service.Claimed,
+    resource_id: int,
     result: Any,
     worker: str,
-    run_id: int,
+    run_id: int | None,
+    *,
+    finish_at_total: bool = True,
 ) -> None:
+    """Record one check and count it into its run, in one transaction."""
     async with factory() as session:
-        resource = await session.get(Resource, item.resource_id)
+        resource = await session.get(Resource, resource_id)
         if resource is not None:
             await service.record_check(
                 session,
@@ -85,7 +88,10 @@ async def _record_in_run(
                 worker=worker,
                 run_id=run_id,
             )
-        await runs.count_done(session, run_id, checked=1, now=utcnow(), finish_at_total=False)
+        if run_id is not None:
+            await runs.count_done(
+                session, run_id, checked=1, now=utcnow(), finish_at_total=finish_at_total
+            )
         await session.commit()
 
 
@@ -155,7 +161,15 @@ async def run_cycle(
                 break
             try:
                 async for item, result in _check_claimed(checker, batches):
-                    await _record_in_run(factory, settings, item, result, worker, run_id)
+                    await _record(
+                        factory,
+                        settings,
+                        item.resource_id,
+                        result,
+                        worker,
+                        run_id,
+                        finish_at_total=False,
+                    )
                     counts[result.status] += 1
                     done += 1
                     if progress:
@@ -306,21 +320,14 @@ async def _check_batch(
     counts: Counter[str] = Counter()
     async with Checker(runtime.engine_config) as checker:
         async for result in checker.check_many(list(urls), conditions=conditions):
-            async with runtime.factory() as session:
-                resource = await session.get(Resource, urls[result.url])
-                if resource is not None:
-                    await service.record_check(
-                        session,
-                        resource,
-                        result,
-                        now=utcnow(),
-                        settings=runtime.settings,
-                        worker=runtime.worker,
-                        run_id=run_id,
-                    )
-                if run_id is not None:
-                    await runs.count_done(session, run_id, checked=1, now=utcnow())
-                await session.commit()
+            await _record(
+                runtime.factory,
+                runtime.settings,
+                urls[result.url],
+                result,
+                runtime.worker,
+                run_id,
+            )
             counts[result.status] += 1
     return dict(counts)
 

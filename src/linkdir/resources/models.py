@@ -119,7 +119,8 @@ class Resource(SQLModel, table=True):
     url: str = Field(sa_column=Column(String(2048), unique=True, nullable=False))
     # The URL's host name, kept from ``url`` on every write (see below); never set by hand.
     host: str = Field(
-        default="", sa_column=Column(String(255), nullable=False, default=_host_default)
+        default="",
+        sa_column=Column(String(255), nullable=False, default=_host_default, server_default=""),
     )
     title: str = Field(sa_column=Column(String(300), nullable=False))
     description: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))

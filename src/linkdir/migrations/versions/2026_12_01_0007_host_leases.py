@@ -22,8 +22,11 @@ BACKFILL_BATCH = 5000
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("resource", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("host", sa.String(length=255), nullable=True))
+    # A plain ADD COLUMN, not a batch rebuild: on SQLite rebuilding `resource` would drop
+    # the triggers that keep its full-text index (resource_fts) in step.
+    op.add_column(
+        "resource", sa.Column("host", sa.String(length=255), nullable=False, server_default="")
+    )
 
     # The host is the URL's, as the application computes it (urllib, not SQL).
     resource = sa.table("resource", sa.column("id", sa.Integer), sa.column("url", sa.String))
@@ -43,10 +46,7 @@ def upgrade() -> None:
             [{"id": row.id, "host": host_of(row.url)[:255]} for row in rows],
         )
         last_id = rows[-1].id
-
-    with op.batch_alter_table("resource", schema=None) as batch_op:
-        batch_op.alter_column("host", existing_type=sa.String(length=255), nullable=False)
-        batch_op.create_index("ix_resource_host", ["host"], unique=False)
+    op.create_index("ix_resource_host", "resource", ["host"], unique=False)
 
     op.create_table(
         "check_lease",
@@ -59,6 +59,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("check_lease")
-    with op.batch_alter_table("resource", schema=None) as batch_op:
-        batch_op.drop_index("ix_resource_host")
-        batch_op.drop_column("host")
+    op.drop_index("ix_resource_host", table_name="resource")
+    # ALTER TABLE … DROP COLUMN (SQLite 3.35+), again without rebuilding the table.
+    op.execute("ALTER TABLE resource DROP COLUMN host")
