@@ -305,6 +305,11 @@ def _due(now: datetime) -> Any:
     return or_(col(Resource.next_check_at).is_(None), col(Resource.next_check_at) <= now)
 
 
+def _leased_hosts(now: datetime) -> Any:
+    """Hosts with a batch in flight at ``now`` (a subquery)."""
+    return select(col(CheckLease.host)).where(col(CheckLease.until) > now)
+
+
 CLAIM_LOCK = 0x6C64636C  # pg_advisory_xact_lock key: one claim at a time on PostgreSQL
 
 
@@ -315,7 +320,6 @@ async def claim_due(
     limit: int,
     claim_for: timedelta,
     worker: str = "",
-    everything: bool = False,
 ) -> dict[str, list[Claimed]]:
     """Claim up to ``limit`` due resources for ``claim_for``, grouped by host.
 
@@ -326,19 +330,18 @@ async def claim_due(
     One ``UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED) RETURNING`` statement
     claims the links; on PostgreSQL a transaction-level advisory lock makes concurrent
     claims take turns, so two workers cannot both lease one host. SQLite has a single
-    writer. ``everything`` claims resources not yet due. Commit soon after, so other
-    workers see the claims and leases.
+    writer. Commit soon after, so other workers see the claims and leases.
     """
     if is_postgresql(session):
         await session.execute(select(func.pg_advisory_xact_lock(CLAIM_LOCK)))
-    leased = select(col(CheckLease.host)).where(col(CheckLease.until) > now)
-    candidates = select(col(Resource.id)).where(
-        col(Resource.state) != ResourceState.retired.value, col(Resource.host).not_in(leased)
-    )
-    if not everything:
-        candidates = candidates.where(_due(now))
     candidates = (
-        candidates.order_by(col(Resource.next_check_at).asc().nulls_first(), col(Resource.id))
+        select(col(Resource.id))
+        .where(
+            col(Resource.state) != ResourceState.retired.value,
+            _due(now),
+            col(Resource.host).not_in(_leased_hosts(now)),
+        )
+        .order_by(col(Resource.next_check_at).asc().nulls_first(), col(Resource.id))
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
@@ -385,13 +388,12 @@ async def release_hosts(session: AsyncSession, hosts: Iterable[str], *, until: d
 
 async def due_on_leased_hosts(session: AsyncSession, *, now: datetime) -> bool:
     """Whether due links wait for a host's batch in flight (a run should wait, not stop)."""
-    leased = select(col(CheckLease.host)).where(col(CheckLease.until) > now)
     statement = (
         select(col(Resource.id))
         .where(
             col(Resource.state) != ResourceState.retired.value,
             _due(now),
-            col(Resource.host).in_(leased),
+            col(Resource.host).in_(_leased_hosts(now)),
         )
         .limit(1)
     )

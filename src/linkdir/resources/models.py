@@ -96,9 +96,14 @@ class Tag(SQLModel, table=True):
     slug: str = Field(sa_column=Column(String(80), unique=True, nullable=False))
 
 
+def _stored_host(url: str | None) -> str:
+    """What ``Resource.host`` holds for ``url``."""
+    return host_of(url or "")[:255]
+
+
 def _host_default(context: Any) -> str:
     """``host`` for bulk inserts that give only the URL."""
-    return host_of(str(context.get_current_parameters().get("url") or ""))[:255]
+    return _stored_host(context.get_current_parameters().get("url"))
 
 
 class Resource(SQLModel, table=True):
@@ -165,7 +170,7 @@ class Resource(SQLModel, table=True):
 @event.listens_for(Resource, "before_insert")
 @event.listens_for(Resource, "before_update")
 def _keep_host(_mapper: Any, _connection: Any, target: Resource) -> None:
-    target.host = host_of(target.url or "")[:255]
+    target.host = _stored_host(target.url)
 
 
 class Revision(SQLModel, table=True):
