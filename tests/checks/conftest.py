@@ -24,8 +24,8 @@ from typing import Any
 import pytest
 import trustme
 
-from linkdir.checks.engine import Checker, EngineConfig
-from linkdir.checks.netguard import StaticResolver
+from linkdir.checker import Checker, EngineConfig
+from linkdir.checker.netguard import StaticResolver
 
 
 @dataclass

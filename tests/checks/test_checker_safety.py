@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import time
 
-from linkdir.checks.engine import Checker, EngineConfig, FetchError
-from linkdir.checks.netguard import StaticResolver
+from linkdir.checker import Checker, EngineConfig, FetchError
+from linkdir.checker.netguard import StaticResolver
 
 PAGE = (
     "<html><head><title>Sida</title></head>"
@@ -188,7 +188,7 @@ async def test_checker_must_be_opened_before_use():
 
 
 async def test_the_public_client_is_guarded_too(web):
-    from linkdir.checks.transport import classify_error
+    from linkdir.checker.transport import classify_error
 
     site = web.site("client.test", {"/": web.html(PAGE)})
     async with Checker(EngineConfig(timeout=3)) as checker:

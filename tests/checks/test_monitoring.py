@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 from tests.conftest import make_resource, make_settings
 
-from linkdir.checks import engine
+from linkdir import checker as engine
 from linkdir.checks import service as monitoring
 from linkdir.checks.models import CheckResult
 from linkdir.db import create_engine, session_factory

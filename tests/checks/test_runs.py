@@ -14,9 +14,9 @@ from tests.checks.test_report import signed_in
 from tests.conftest import make_resource
 
 from linkdir.app import create_app
+from linkdir.checker import EngineConfig
 from linkdir.checks import jobs, runs
 from linkdir.checks import service as monitoring
-from linkdir.checks.engine import EngineConfig
 from linkdir.checks.models import CheckResult, CheckRun
 from linkdir.db import create_engine, session_factory, utcnow
 from linkdir.resources.models import Resource

@@ -15,8 +15,7 @@ from typing import IO, Protocol
 
 import click
 
-from linkdir.checks import parallel
-from linkdir.checks.engine import Checker, CheckResult, EngineConfig
+from linkdir.checker import Checker, CheckResult, EngineConfig, parallel
 from linkdir.config import Settings, SettingsError
 
 VERDICTS = ("ok", "moved", "broken", "unverified")

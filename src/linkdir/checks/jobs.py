@@ -1,7 +1,7 @@
 """Check cycles: claim due resources, check them with the engine, record the results.
 
 Called by ``linkdir check`` in the foreground and, later, by the scheduler's jobs; the
-rules live in :mod:`linkdir.checks.service`, the HTTP in :mod:`linkdir.checks.engine`.
+rules live in :mod:`linkdir.checks.service`, the HTTP in :mod:`linkdir.checker.engine`.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlmodel import col
 
+from linkdir.checker import Checker, EngineConfig
 from linkdir.checks import runs, service
-from linkdir.checks.engine import Checker, EngineConfig
 from linkdir.checks.models import CheckResult, CheckRun
 from linkdir.config import Settings
 from linkdir.db import metadata, session_factory, utcnow

@@ -288,7 +288,7 @@ async def links_check_now(
     resource_id: FromPath[int],
 ) -> Redirect:
     """Check one link at once (a curator who just fixed a page wants to see it)."""
-    from linkdir.checks.engine import Checker, EngineConfig
+    from linkdir.checker import Checker, EngineConfig
 
     form = await read_form(request)
     settings: Settings = request.app.state.settings

@@ -32,7 +32,7 @@ from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from linkdir.checks import engine
+from linkdir import checker as engine
 from linkdir.checks.models import CheckLease, CheckResult, CheckSilence
 from linkdir.config import Settings
 from linkdir.db import is_postgresql, upsert_into

@@ -99,7 +99,7 @@ _FETCH_REASONS = {
 
 async def fetch_links_page(url: str, settings: Settings) -> Parsed:
     """Fetch a links page with the checker's guarded fetcher and extract its links."""
-    from linkdir.checks.engine import Checker, EngineConfig, FetchError
+    from linkdir.checker import Checker, EngineConfig, FetchError
 
     config = EngineConfig.from_settings(settings, probe_soft_404=False)
     try:

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 import lxml.etree
 
-from linkdir.checks import freshness
+from linkdir.checker import freshness
 
 # ------------------------------------------------------------------ wording
 

@@ -17,10 +17,10 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from linkdir.checks import classify
-from linkdir.checks.classify import Page
-from linkdir.checks.netguard import AddressGuard, BlockedAddressError, NameResolutionError
-from linkdir.checks.transport import (
+from linkdir.checker import classify
+from linkdir.checker.classify import Page
+from linkdir.checker.netguard import AddressGuard, BlockedAddressError, NameResolutionError
+from linkdir.checker.transport import (
     Body,
     HostLimiter,
     backoff,
@@ -30,7 +30,7 @@ from linkdir.checks.transport import (
 )
 
 if TYPE_CHECKING:
-    from linkdir.checks.engine import EngineConfig
+    from linkdir.checker.types import EngineConfig
 
 REDIRECTS = {301: True, 302: False, 303: False, 307: False, 308: True}  # code -> permanent
 RETRY_STATUSES = {429, 500, 502, 503, 504}

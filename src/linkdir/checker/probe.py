@@ -13,17 +13,15 @@ import secrets
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 import httpx
 
-from linkdir.checks import classify
-from linkdir.checks.fetch import REDIRECTS, Answer, Failure, Fetcher, Run, location
+from linkdir.checker import classify
+from linkdir.checker.fetch import REDIRECTS, Answer, Failure, Fetcher, Run, location
 
 if TYPE_CHECKING:
-    from linkdir.checks.engine import EngineConfig
-
-Status = Literal["ok", "moved", "broken", "unverified"]
+    from linkdir.checker.types import EngineConfig, Status
 
 
 @dataclass(slots=True)

@@ -27,7 +27,7 @@ from aiohttp.client_reqrep import ClientRequest
 from aiohttp.tracing import Trace
 from httpx_aiohttp import AiohttpTransport
 
-from linkdir.checks.netguard import (
+from linkdir.checker.netguard import (
     AddressGuard,
     BlockedAddressError,
     GuardedResolver,

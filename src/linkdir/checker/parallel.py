@@ -23,8 +23,9 @@ import zlib
 from collections.abc import AsyncIterator, Callable, Iterable
 from typing import Any
 
-from linkdir.checks.engine import Checker, CheckResult, EngineConfig
-from linkdir.checks.fetch import host_key
+from linkdir.checker.engine import Checker
+from linkdir.checker.fetch import host_key
+from linkdir.checker.types import CheckResult, EngineConfig
 
 BATCH = 128
 _DONE = None
