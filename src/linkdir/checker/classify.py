@@ -13,51 +13,20 @@ from urllib.parse import urlsplit
 
 import lxml.etree
 
-from linkdir.checker import freshness
+from linkdir.checker import freshness, lexicon
+from linkdir.checker.lexicon import fold
 
 # ------------------------------------------------------------------ wording
 
-_NOT_FOUND = re.compile(
-    "|".join(
-        [
-            # English
-            r"\b(?:page|file|document|resource|article|content)\s+(?:was\s+|is\s+)?not\s+found\b",
-            r"\b404\b[^.]{0,20}\bnot\s+found\b",
-            r"\bnot\s+found\b[^.]{0,10}\b404\b",
-            r"\berror\s*(?:code\s*)?404\b",
-            r"\b404\s*(?:error|-|–|—|:|\|)",
-            r"\bpage\s+(?:you|you're|you\s+are)\b[^.]{0,50}?\b(?:does\s*n[o']t\s+exist|"
-            r"could\s*n[o']t\s+be\s+found|can\s*(?:no|')t\s+be\s+found|no\s+longer\s+exists|"
-            r"(?:has|may\s+have)\s+been\s+(?:re)?moved|is\s+(?:no\s+longer\s+)?(?:un)?available)",
-            r"\b(?:this|that|the)\s+page\s+(?:does\s*n[o']t|no\s+longer)\s+exists?\b",
-            r"\bwe\s+(?:can't|cannot|can\s+not|could\s*n[o']t)\s+find\s+(?:the|that|this|your)\s+"
-            r"page\b",
-            r"\bthe\s+requested\s+(?:url|page|resource)\b[^.]{0,40}\bnot\s+(?:found|available)\b",
-            r"\bno\s+(?:such\s+)?page\s+(?:found|exists)\b",
-            # Swedish
-            r"\bsidan\s+(?:som\s+)?(?:du\s+\w+(?:\s+(?:efter|till|nå))?\s+)?(?:kunde\s+inte\s+"
-            r"hittas|kan\s+inte\s+hittas|gick\s+inte\s+att\s+hitta|hittades\s+inte|finns\s+inte|"
-            r"saknas|har\s+(?:tagits\s+bort|flyttats|raderats)|existerar\s+inte)",
-            r"\b(?:vi\s+)?(?:kunde|kan)\s+(?:tyvärr\s+)?inte\s+hitta\s+(?:sidan|den\s+sida|den\s+"
-            r"sidan|någon\s+sida)",
-            r"\bhittade\s+inte\s+sidan\b",
-            r"\bfel(?:kod)?\s*:?\s*404\b",
-            r"\b(?:den\s+här|denna)\s+sida(?:n)?\s+(?:finns\s+inte|existerar\s+inte|har\s+"
-            r"tagits\s+bort)",
-            r"\bingen\s+sida\s+(?:hittades|finns)\b",
-            r"\bsidan\s+(?:är\s+)?borttagen\b",
-        ]
-    ),
-    re.IGNORECASE,
-)
-# Every _NOT_FOUND branch contains one of these; checking them first skips the regex on
-# nearly every real page.
-_NOT_FOUND_HINTS = (
-    "404", "found", "hitta", "finns", "exist", "saknas", "borttagen", "tagits", "flyttats",
-    "raderats", "removed", "moved", "available", "find",
-)  # fmt: skip
 _PARKED_HINTS = ("domain", "domän", "parked")
-_TITLE_404 = re.compile(r"^\W*(?:404|fel\s*404|error\s*404)\b", re.IGNORECASE)
+# A title or heading that *is* a status: "404", "Fel 404", "Error 404 - Page not found".
+_STATUS_404 = re.compile(r"^\W*(?:(?:http\s*)?(?:fel|error|virhe|feil|fejl)\s*:?\s*)?404\b")
+# Separators between a page's own title and the site's name.
+_TITLE_PARTS = re.compile(r"\s+[|\-:·•»]\s+|\s*\|\s*")
+_SEARCH_TITLE = re.compile(
+    r"^\W*(?:sök|sökresultat|sökträffar|search|search\s+results|søk|søg|søgeresultat|"
+    r"søkeresultat|haku|hakutulokset|sök\s+på\s+webbplatsen)\b"
+)
 
 _PARKED = re.compile(
     "|".join(
@@ -157,10 +126,15 @@ class Page:
     refresh: tuple[float, str] | None  # (delay seconds, target) of a meta refresh
     modified: date | None  # the page's own last-updated date
     published: date | None
-    not_found: bool
+    not_found: bool  # the page says it is gone (not found, removed, moved away, expired)
     parked: bool
     challenge: bool
     login_form: bool
+    gone: str | None = None  # which wording: not_found, removed, moved, expired
+    maintenance: bool = False  # "down for maintenance": come back later
+    evidence: str = ""  # the words that gave it away, for ``detail``
+    search_page: bool = False  # the page is a site search (form or results)
+    empty: bool = False  # no title, no text, no script, nothing to show
 
 
 def decode_html(body: bytes, charset: str | None) -> str:
@@ -186,7 +160,11 @@ def decode_html(body: bytes, charset: str | None) -> str:
 
 
 def analyse(body: bytes, charset: str | None, *, today: date) -> Page | None:
-    """Parse an HTML body; None when it is not parseable as HTML at all."""
+    """Parse an HTML body; None when it is not parseable as HTML at all.
+
+    One parse, and every text scan on bounded windows: the title, the headings, the
+    first and last few KB of the main text, the words around date keywords.
+    """
     text = _XML_DECL.sub("", decode_html(body, charset), count=1)
     if not text.strip():
         return None
@@ -202,6 +180,7 @@ def analyse(body: bytes, charset: str | None, *, today: date) -> Page | None:
     refresh: tuple[float, str] | None = None
     json_ld: list[str] = []
     parking_script = login_form = False
+    scripts = 0
     # One pass over the few element kinds that carry metadata (lxml filters tags in C).
     for element in doc.iter("title", "meta", "time", "script", "iframe", "frame", "input"):
         tag = element.tag
@@ -223,12 +202,14 @@ def analyse(body: bytes, charset: str | None, *, today: date) -> Page | None:
         elif tag == "input":
             login_form = login_form or (element.get("type") or "").lower() == "password"
         else:
+            scripts += 1
             if tag == "script" and (element.get("type") or "").lower() == "application/ld+json":
                 json_ld.append(element.text or "")
             parking_script = parking_script or _host_matches(
                 element.get("src") or "", PARKING_HOSTS
             )
-    lowered = body[:65536].lower()
+    # Challenge pages are small and carry their markers up front.
+    lowered = body[:24576].lower()
     challenge = bool(_CHALLENGE_TITLES.match(title)) or any(
         m in lowered for m in _CHALLENGE_MARKERS
     )
@@ -237,39 +218,54 @@ def analyse(body: bytes, charset: str | None, *, today: date) -> Page | None:
         _drop(element)
     body_element = doc.find("body")
     root = body_element if body_element is not None else doc
-    full_text = _text(root)
-    headings = " ".join(_text(h) for h in root.iter("h1"))
-
-    meta_modified, meta_published = freshness.meta_dates(metas, today=today)
-    ld_modified, ld_published = freshness.json_ld_dates(json_ld, today=today)
-    lowered_text = full_text.lower()
-    modified = (
-        ld_modified
-        or meta_modified
-        or freshness.visible_modified(full_text, today=today, lowered=lowered_text)
+    headings = " | ".join(_text(h) for h in root.iter("h1"))
+    search_page = (
+        bool(_SEARCH_TITLE.match(fold(title)))
+        or bool(root.xpath(".//form[@role='search'] | .//*[@role='search']//form"))
+        and len(root.xpath(".//input")) <= 3
+        and bool(_SEARCH_TITLE.match(fold(headings)))
     )
-    published = (
-        ld_published
-        or meta_published
-        or freshness.visible_published(full_text, today=today, lowered=lowered_text)
-    )
+    # Only a short page can be parked (or be empty); its text is cheap to take in full.
+    raw_size = root.xpath("string-length(.)")
+    full_text = _text(root) if raw_size < 12_000 else ""
 
-    for element in list(root.iter()):
-        if not isinstance(element.tag, str):
-            continue
-        if element.tag in _CHROME_TAGS or (element.tag not in _KEEP and _is_chrome(element)):
+    footer_text = ""
+    for element in list(root.iter(*_CHROME_TAGS)):
+        if element.tag == "footer" and len(footer_text) < 2000:
+            footer_text += " " + _text(element)[:1000]  # "Senast uppdaterad" often lives here
+        _drop(element)
+    # Only elements with attributes can be marked as chrome: XPath finds them in C.
+    for element in root.xpath(".//*[@class or @id or @role or @aria-hidden or @hidden]"):
+        if element.tag not in _KEEP and _is_chrome(element):
             _drop(element)
     main = _main_container(root)
     main_text = _text(main)
 
-    head_text = f"{title} {headings}"
-    short_main = main_text[:1500] if len(main_text) < 3000 else ""
-    not_found = bool(
-        _TITLE_404.match(title)
-        or (_hinted(head_text, _NOT_FOUND_HINTS) and _NOT_FOUND.search(head_text))
-        or (_hinted(short_main, _NOT_FOUND_HINTS) and _NOT_FOUND.search(short_main))
+    meta_modified, meta_published = freshness.meta_dates(metas, today=today)
+    ld_modified, ld_published = freshness.json_ld_dates(json_ld, today=today)
+    # A page states its date near the top or at the bottom of its text (or in its
+    # footer), never in the header's "today" or a news list beside it (both chrome).
+    edges = (
+        main_text
+        if len(main_text) <= 2 * _DATE_EDGE
+        else (main_text[:_DATE_EDGE] + " … " + main_text[-_DATE_EDGE:])
     )
-    parked_text = f"{title} {full_text[:3000]}" if len(full_text) < 5000 else ""
+    edges_lowered = f"{edges.lower()} … {footer_text.lower()}"
+    modified = (
+        ld_modified
+        or meta_modified
+        or freshness.visible_modified(edges_lowered, today=today, lowered=edges_lowered)
+    )
+    published = (
+        ld_published
+        or meta_published
+        or freshness.visible_published(edges_lowered, today=today, lowered=edges_lowered)
+    )
+
+    gone, maintenance, evidence = _status_wording(title, headings, main, main_text)
+    if gone == "moved" and refresh is not None:
+        gone = None  # "Sidan har flyttat" above a meta refresh: the redirect speaks for it
+    parked_text = f"{title} {full_text[:3000]}" if full_text and len(full_text) < 5000 else ""
     parked = parking_script or bool(
         _hinted(parked_text, _PARKED_HINTS) and _PARKED.search(parked_text)
     )
@@ -279,11 +275,86 @@ def analyse(body: bytes, charset: str | None, *, today: date) -> Page | None:
         refresh=refresh,
         modified=modified,
         published=published,
-        not_found=not_found,
+        not_found=gone is not None,
         parked=parked,
         challenge=challenge,
         login_form=login_form and bool(_LOGIN_TITLE.search(title + " " + headings)),
+        gone=gone,
+        maintenance=maintenance,
+        evidence=evidence,
+        search_page=search_page,
+        empty=not title
+        and not full_text
+        and not scripts
+        and refresh is None
+        and not len(root.xpath(".//img | .//video | .//object | .//embed")),
     )
+
+
+# How much main text a status page has at most. Real not-found pages say one thing and
+# offer a search or the front page; an article *about* errors says a great deal more.
+_SHORT = 1500
+_STATUS_PAGE = 3000
+_DATE_EDGE = 3000  # characters at each end of the main text searched for its date
+
+
+def _status_wording(
+    title: str, headings: str, main: lxml.etree._Element, main_text: str
+) -> tuple[str | None, bool, str]:
+    """(gone kind, maintenance, evidence): what the page says about itself, weighed by shape.
+
+    Title and first heading count most: a heading that *is* the status ("404", "Sidan
+    kunde inte hittas") on a page without much else. Wording in the body counts on a
+    short page, and only outside an explanation ("a 404 error means …"). A long page
+    about errors, or one whose title merely mentions them, is a page like any other.
+    """
+    size = len(main_text)
+    shape: list[bool] = []
+
+    def status_shape() -> bool:
+        # Short, or mostly links (a not-found page with a sitemap); computed on demand.
+        if not shape:
+            shape.append(size < _STATUS_PAGE or _link_share(main, size) > 0.5)
+        return shape[0]
+
+    for part in _heading_parts(title, headings):
+        folded = fold(part)
+        if not folded:
+            continue
+        if _STATUS_404.match(folded):
+            if status_shape():
+                return "not_found", False, part
+            continue
+        found = lexicon.find(folded)
+        if found is None:
+            continue
+        kind, match = found
+        # The heading is the status when the wording is most of it.
+        dominant = len(match.group(0)) >= 0.6 * len(folded.strip(" !.?"))
+        if (dominant and status_shape()) or size < _SHORT:
+            return (None, True, part) if kind == "maintenance" else (kind, False, part)
+    if size >= _STATUS_PAGE and not status_shape():
+        return None, False, ""
+    window = fold(main_text[:_SHORT])
+    found = lexicon.find_status(window)
+    if found is None:
+        return None, False, ""
+    kind, match = found
+    evidence = match.group(0)
+    return (None, True, evidence) if kind == "maintenance" else (kind, False, evidence)
+
+
+def _heading_parts(title: str, headings: str) -> list[str]:
+    parts = [headings.split(" | ", 1)[0]] if headings else []
+    parts.extend(_TITLE_PARTS.split(title)[:2] if title else [])
+    return parts
+
+
+def _link_share(main: lxml.etree._Element, size: int) -> float:
+    if not size:
+        return 0.0
+    linked = sum(len(piece) for piece in main.xpath(".//a//text()"))
+    return linked / size
 
 
 def _hinted(text: str, hints: tuple[str, ...]) -> bool:
