@@ -1,10 +1,13 @@
 """Link-checker benchmark: a farm of 100 slow hosts, checked by linkdir, linkinator and LinkChecker.
 
-    python bench/checker/farm.py            # all three tools, same run
+    python bench/checker/farm.py                # all three tools, 40 KB pages, same run
+    python bench/checker/farm.py --page-kb 1    # the old ~1 KB pages, for comparison
     python bench/checker/farm.py --only linkdir --urls 2000
 
 The farm runs in its own process: 100 HTTP servers on 127.0.1.1-127.0.1.100 (one port),
-each answering every request after 50 ms and counting its open connections. 5,000 URLs
+each answering every request after 50 ms and counting its open connections. Pages are
+realistic (``pages.py``: navigation, a script, many paragraphs) of ``--page-kb`` KB
+(default 40); ``--page-kb 1`` serves the small synthetic page of earlier runs. 5,000 URLs
 are spread evenly over the hosts. Each tool checks them in turn; the script prints
 links/s, the most connections one host saw open at once (counted by the farm), and the
 tool's peak RSS (sum over its process tree, sampled from /proc), plus ratios against
@@ -29,7 +32,10 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
+
+from pages import page_html as realistic_page  # bench/checker/pages.py (script's directory)
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
@@ -53,10 +59,11 @@ class HostStats:
 class FarmConnection(asyncio.Protocol):
     """Minimal HTTP/1.1 keep-alive server: every answer comes DELAY seconds late."""
 
-    def __init__(self, stats: HostStats, index: bytes, pages: int) -> None:
+    def __init__(self, stats: HostStats, index: bytes, pages: int, page_kb: int) -> None:
         self.stats = stats
         self.index = index
         self.pages = pages
+        self.page_kb = page_kb
         self.buffer = b""
         self.transport: asyncio.Transport | None = None
 
@@ -104,14 +111,18 @@ class FarmConnection(asyncio.Protocol):
         if path.startswith("/docs/page-") and path.endswith(".html"):
             number = path[len("/docs/page-") : -len(".html")]
             if number.isdigit() and int(number) < self.pages:
-                return "200 OK", page_html(int(number))
+                return "200 OK", page_html(int(number), self.page_kb)
         return (
             "404 Not Found",
             b"<html><head><title>Not found</title></head><body>404</body></html>",
         )
 
 
-def page_html(number: int) -> bytes:
+@lru_cache(maxsize=512)
+def page_html(number: int, kb: int = 1) -> bytes:
+    """Page ``number``: realistic at ``kb`` KB, or the small synthetic page for ``kb=1``."""
+    if kb > 1:
+        return realistic_page(number, kb)
     words = " ".join(f"ord{(number * 7 + k) % 997}" for k in range(60))
     return (
         f"<!doctype html><html lang='sv'><head><title>Dokument {number}</title></head><body>"
@@ -131,7 +142,7 @@ def farm_urls(port: int, count: int) -> list[str]:
     ]
 
 
-def serve_farm(port: int, count: int) -> None:
+def serve_farm(port: int, count: int, page_kb: int) -> None:
     """Farm process: serve, and answer ``stats``/``reset`` lines on stdin with JSON."""
     urls = farm_urls(port, count)
     index = (
@@ -146,7 +157,7 @@ def serve_farm(port: int, count: int) -> None:
         loop = asyncio.get_running_loop()
         for host in HOSTS:
             await loop.create_server(
-                lambda host=host: FarmConnection(stats[host], index, pages),
+                lambda host=host: FarmConnection(stats[host], index, pages, page_kb),
                 host,
                 port,
                 backlog=1024,
@@ -186,11 +197,12 @@ def serve_farm(port: int, count: int) -> None:
 class Farm:
     """The farm subprocess, seen from the benchmark."""
 
-    def __init__(self, count: int) -> None:
+    def __init__(self, count: int, page_kb: int) -> None:
         self.port = free_port()
         self.count = count
         self.process = subprocess.Popen(
-            [sys.executable, __file__, "--serve-farm", str(self.port), "--urls", str(count)],
+            [sys.executable, __file__, "--serve-farm", str(self.port), "--urls", str(count),
+             "--page-kb", str(page_kb)],  # fmt: skip
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
@@ -442,24 +454,26 @@ def main() -> None:
         help="linkdir --workers value(s) to run; default: linkdir's own default",
     )
     parser.add_argument("--rounds", type=int, default=1, help="run every tool this often")
+    parser.add_argument("--page-kb", type=int, default=40, help="size of the farm's pages")
     parser.add_argument("--serve-farm", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_farm:
-        serve_farm(args.serve_farm, args.urls)
+        serve_farm(args.serve_farm, args.urls, args.page_kb)
         return
     tools = args.only or ["linkdir", "linkinator", "linkchecker"]
     if "linkinator" in tools:
         ensure_linkinator()
     if "linkchecker" in tools:
         ensure_linkchecker()
-    farm = Farm(args.urls)
+    farm = Farm(args.urls, args.page_kb)
     runs: list[Run] = []
     try:
         urls = farm_urls(farm.port, args.urls)
         work = ROOT / "bench" / "results"
         work.mkdir(parents=True, exist_ok=True)
         print(f"farm: {len(HOSTS)} hosts on 127.0.1.1-100:{farm.port}, {len(urls)} URLs, "
-              f"{DELAY * 1000:.0f} ms per answer, {os.cpu_count()} cores", flush=True)  # fmt: skip
+              f"{args.page_kb} KB pages, {DELAY * 1000:.0f} ms per answer, {os.cpu_count()} cores",
+              flush=True)  # fmt: skip
         for _round in range(args.rounds):
             for tool in tools:
                 if tool == "linkdir":
@@ -488,7 +502,12 @@ def main() -> None:
         print(report(runs))
     stamp = time.strftime("%Y%m%d-%H%M%S")
     (ROOT / "bench" / "results" / f"checker-{stamp}.json").write_text(
-        json.dumps([run.__dict__ | {"links_per_second": run.links_per_second} for run in runs])
+        json.dumps(
+            [
+                run.__dict__ | {"links_per_second": run.links_per_second, "page_kb": args.page_kb}
+                for run in runs
+            ]
+        )
     )
 
 
