@@ -52,7 +52,7 @@ def test_json_output_has_exactly_the_documented_shape(site, tmp_path):
     for item in items.values():
         assert list(item) == [
             "url", "status", "http_status", "reason", "final_url", "redirects",
-            "modified", "elapsed_ms", "checked_at",
+            "modified", "elapsed_ms", "checked_at", "other_site",
         ]  # fmt: skip
         assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", item["checked_at"])
         assert isinstance(item["elapsed_ms"], int)

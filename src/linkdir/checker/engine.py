@@ -90,6 +90,7 @@ from linkdir.checker.fetch import (
     Run,
     content_hash_bytes,
     host_key,
+    is_html,
     join,
     location,
     parse_url,
@@ -97,6 +98,7 @@ from linkdir.checker.fetch import (
 )
 from linkdir.checker.freshness import content_hash, header_date
 from linkdir.checker.probe import SiblingProbes
+from linkdir.checker.sites import SiteNames, is_search_address, is_section_of
 from linkdir.checker.transport import Body, classify_error
 from linkdir.checker.types import CheckResult, EngineConfig, Redirect, Status
 
@@ -134,6 +136,7 @@ class Checker:
         self.config = config
         self._fetcher = Fetcher(config)
         self._probes = SiblingProbes(self._fetcher, config)
+        self._sites = SiteNames()
 
     async def __aenter__(self) -> Checker:
         self._fetcher.open()
@@ -394,6 +397,8 @@ class Checker:
             return done("unverified", "bot_wall", detail=f"HTTP {code} to a robot")
         if code == 429:
             return done("unverified", "rate_limited", detail="429 did not clear")
+        if code >= 500 and page is not None and page.maintenance:
+            return done("unverified", "maintenance", detail=_said(page.evidence))
         if code == 503 and answer.unheeded_retry_after:
             return done("unverified", f"http_{code}", detail="asked to come back later")
         if not 200 <= code < 300:
@@ -404,28 +409,73 @@ class Checker:
         if classify.is_parking_host(final.host) or (page is not None and page.parked):
             return done("broken", "parked")
         if page is not None and page.not_found:
-            return done("broken", "soft_404")
+            return done("broken", "soft_404", detail=_said(page.evidence))
+        if page is not None and page.maintenance:
+            return done("unverified", "maintenance", detail=_said(page.evidence))
         deep = not classify.is_home_path(start.path)
+        elsewhere = not self._sites.same_site(start.host, final.host)
         if hops and deep and classify.is_home_path(final.path):
-            return done("broken", "home_redirect", detail="a deep link lands on the front page")
+            detail = (
+                "a deep link lands on another site's front page"
+                if elsewhere
+                else "a deep link lands on the front page"
+            )
+            return done("broken", "home_redirect", detail=detail)
         if not classify.is_login_path(start.path) and (
             (hops and classify.is_login_path(final.path)) or (page is not None and page.login_form)
         ):
             return done("unverified", "login_required", detail="redirected to a login page")
         if answer.body is not None and not answer.body.data and answer.body.error == "timeout":
             return done("broken", "empty_response", detail="the body never arrived")
+        if self._empty(answer):
+            return done("broken", "empty_response", detail="the page is empty")
         if deep and page is not None and self.config.probe_soft_404:
             verdict = await self._probes.compare(start, answer, bool(hops))
             if verdict is not None:
                 status, reason, detail = verdict
                 return done(status, reason, detail=detail)
+        # After the probe: a host that sends *every* path to one page says so more
+        # precisely (same_page_everywhere).
+        if hops and deep and not elsewhere:
+            lost = self._lost_item(start, final, page)
+            if lost:
+                return done("broken", "search_redirect", detail=lost)
 
         if not hops:
             return done("ok", "ok")
         if all(permanent):
+            if elsewhere:
+                # The same content on another organisation's site is still a move, but a
+                # curator confirms it before the directory follows (a domain can be sold).
+                return done("moved", "moved_other_site", moved_to=str(final))
             return done("moved", "moved_permanently", moved_to=str(final))
         leading = next(i for i, kept in enumerate(permanent) if not kept)
         return done("ok", "temporary_redirect", moved_to=hops[leading].url if leading > 0 else None)
+
+    @staticmethod
+    def _lost_item(start: httpx.URL, final: httpx.URL, page: classify.Page | None) -> str:
+        """Why a redirect target is the site's search or an index instead of the item."""
+        start_query = start.query.decode("ascii", "replace")
+        final_query = final.query.decode("ascii", "replace")
+        if is_search_address(start.path, start_query):
+            return ""  # a search link that stays a search is fine
+        if is_search_address(final.path, final_query) or (page is not None and page.search_page):
+            return "a deep link is sent to the site's search"
+        if is_section_of(final.path, start.path):
+            return "a deep link is sent to the section's index page"
+        return ""
+
+    @staticmethod
+    def _empty(answer: Answer) -> bool:
+        """A 2xx to an HTML address with nothing in it (no text, no script, no media)."""
+        body = answer.body
+        if body is None or not body.decodable or answer.status == 204:
+            return False
+        if answer.content_type and not is_html(answer.content_type):
+            return False  # the content type says it is something else: its business
+        if answer.page is not None:
+            return answer.page.empty
+        return not body.data.strip()
 
     def _finish(
         self,
@@ -461,9 +511,13 @@ class Checker:
             modified = header_date(raw_last_modified, received=datetime.now(UTC))
         if modified is None and page is not None:
             modified = page.published
+        asked = parse_url(url)
+        other_site = isinstance(asked, httpx.URL) and not self._sites.same_site(
+            asked.host, answer.url.host
+        )
         digest: str | None = None
         if page is not None:
-            digest = content_hash(page.main_text)
+            digest = content_hash(page.main_text, squashed=True)
         elif answer.body is not None and answer.body.complete and answer.body.data:
             digest = content_hash_bytes(answer.body.data)
         return CheckResult(
@@ -484,10 +538,15 @@ class Checker:
             title=(page.title or None) if page is not None else None,
             content_type=answer.content_type or None,
             attempts=max(1, run.attempts),
+            other_site=other_site,
         )
 
 
 # ---------------------------------------------------------------------- helpers
+
+
+def _said(evidence: str) -> str:
+    return f'the page says "{evidence[:120]}"' if evidence else ""
 
 
 def _result(

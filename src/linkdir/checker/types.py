@@ -94,6 +94,8 @@ class CheckResult:
     title: str | None = None
     content_type: str | None = None
     attempts: int = 1
+    other_site: bool = False  # final_url is on another registrable domain than url
+
 
     def to_json(self) -> dict[str, Any]:
         """The item shape of DESIGN §4 (``check-urls --format json``)."""
@@ -109,4 +111,5 @@ class CheckResult:
             "checked_at": self.checked_at.astimezone(UTC)
             .isoformat(timespec="seconds")
             .replace("+00:00", "Z"),
+            "other_site": self.other_site,
         }
