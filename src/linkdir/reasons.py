@@ -48,6 +48,7 @@ REASON_LABELS: dict[str, str] = {
     "login_required": N_("The page requires signing in"),
     "rate_limited": N_("The site asked us to slow down"),
     "client_rendered": N_("The page is built by JavaScript: a robot cannot tell"),
+    "maintenance": N_("The site is down for maintenance"),
     # -- reference rot (drift comparison)
     "content_replaced": N_("The page now shows other content"),
 }
