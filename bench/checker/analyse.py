@@ -45,8 +45,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
     print(
-        f"{'page':>7} {'bytes':>7} {'parse ms':>9} {'analyse ms':>10} {'x parse':>8} "
-        f"{'hash ms':>8}"
+        f"{'page':>7} {'bytes':>7} {'parse ms':>9} {'analyse ms':>10} {'x parse':>8} {'hash ms':>8}"
     )
     for kb in (3, 40, 200):
         body = page_html(11, kb)
@@ -54,7 +53,9 @@ def main() -> None:
         page = classify.analyse(body, "utf-8", today=TODAY)
         assert page is not None and page.modified is not None and not page.not_found
         text = body.decode("utf-8")
-        parse = cpu_ms(lambda t=text: lxml.etree.fromstring(t, classify._PARSER), repeat, args.rounds)
+        parse = cpu_ms(
+            lambda t=text: lxml.etree.fromstring(t, classify._PARSER), repeat, args.rounds
+        )
         analyse = cpu_ms(
             lambda b=body: classify.analyse(b, "utf-8", today=TODAY), repeat, args.rounds
         )

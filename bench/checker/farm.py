@@ -201,8 +201,16 @@ class Farm:
         self.port = free_port()
         self.count = count
         self.process = subprocess.Popen(
-            [sys.executable, __file__, "--serve-farm", str(self.port), "--urls", str(count),
-             "--page-kb", str(page_kb)],  # fmt: skip
+            [
+                sys.executable,
+                __file__,
+                "--serve-farm",
+                str(self.port),
+                "--urls",
+                str(count),
+                "--page-kb",
+                str(page_kb),
+            ],  # fmt: skip
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,

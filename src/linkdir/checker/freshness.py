@@ -86,7 +86,7 @@ _DMY_WORDS = (
 )
 _MDY_WORDS = rf"(?P<mm>{_ANY_MONTH})\.?\s+(?P<md>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<my>\d{{4}})"
 _NUMERIC = r"(?P<n1>\d{1,2})(?P<sep>[./])(?P<n2>\d{1,2})(?:(?P=sep)|/?\s+)(?P<ny>\d{4})"
-DATE = re.compile(rf"\b(?:{_ISO}|{_YMD}|{_DMY_WORDS}|{_MDY_WORDS}|{_NUMERIC})\b", re.IGNORECASE)
+DATE = re.compile(rf"\b(?:{_ISO}|(?:{_YMD}|{_DMY_WORDS}|{_MDY_WORDS}|{_NUMERIC})\b)", re.IGNORECASE)
 
 _UPDATED = re.compile(
     r"\b(?:senast\s+|sist\s+|sidst\s+)?(?:uppdaterad|uppdaterat|uppdaterades|uppdatering|"
@@ -366,9 +366,7 @@ def content_hash(main_text: str, *, squashed: bool = False) -> str | None:
     ``squashed``: the text already has single spaces only (``Page.main_text``), so the
     whitespace pass is skipped; the hash is the same.
     """
-    normalised = (
-        _normalise_words(main_text.casefold()) if squashed else normalise_text(main_text)
-    )
+    normalised = _normalise_words(main_text.casefold()) if squashed else normalise_text(main_text)
     if len(normalised) < 3:
         return None
     return hashlib.sha256(normalised.encode("utf-8")).hexdigest()

@@ -98,27 +98,27 @@ NOT_FOUND = [
 ]
 
 REMOVED = [
-    rf"\b{_SV_THING}\s+(?:har\s+)?(?:tagits\s+bort|tagit\s+bort|raderats|avpublicerats|"
+    rf"\b{_SV_THING}\s+{_YOU_LOOK_SV}(?:har\s+)?(?:tagits\s+bort|tagit\s+bort|raderats|avpublicerats|"
     r"upphört|avvecklats|plockats\s+bort)\b",
-    rf"\b{_SV_THING}\s+(?:är|finns)\s+(?:inte|ej)\s+längre\s+(?:tillgänglig|tillgängligt|"
+    rf"\b{_SV_THING}\s+{_YOU_LOOK_SV}(?:är|finns)\s+(?:inte|ej)\s+längre\s+(?:tillgänglig|tillgängligt|"
     r"tillgängliga|kvar|publicerad|publicerat|aktuell|aktuellt|aktiv|aktivt)\b",
     rf"\b{_SV_THING}\s+finns\s+(?:inte|ej)\s+längre\b",
     rf"\b{_SV_THING}\s+är\s+(?:borttagen|borttaget|raderad|raderat|avpublicerad|avpublicerat|"
     r"arkiverad|arkiverat)\b",
-    rf"\b{_NO_THING}\s+(?:er|har\s+blitt|ble)\s+(?:fjernet|slettet|avpublisert|avviklet)\b",
+    rf"\b{_NO_THING}\s+{_YOU_LOOK_NO}(?:er|har\s+blitt|ble)\s+(?:fjernet|slettet|avpublisert|avviklet)\b",
     rf"\b{_NO_THING}\s+(?:er|finnes)\s+ikke\s+(?:lenger|lengre)\s*(?:tilgjengelig)?\b",
-    rf"\b{_DA_THING}\s+(?:er|er\s+blevet|blev)\s+(?:fjernet|slettet|nedlagt)\b",
+    rf"\b{_DA_THING}\s+{_YOU_LOOK_DA}(?:er|er\s+blevet|blev)\s+(?:fjernet|slettet|nedlagt)\b",
     rf"\b{_DA_THING}\s+(?:er|findes)\s+ikke\s+længere\s*(?:tilgængelig)?\b",
     rf"\b{_FI_THING}\s+on\s+(?:poistettu|poistunut|lakkautettu)\b",
     r"\bei\s+ole\s+enää\s+(?:saatavilla|käytössä|olemassa)\b",
-    rf"\b{_EN_THING}\s+(?:has\s+been|was|is|have\s+been)\s+(?:removed|deleted|withdrawn|"
+    rf"\b{_EN_THING}\s+{_YOU_LOOK_EN}(?:has\s+been|was|is|have\s+been)\s+(?:removed|deleted|withdrawn|"
     r"archived|unpublished|taken\s+down|retired|discontinued)\b",
     rf"\b{_EN_THING}\s+(?:is|are)\s+no\s+longer\s+(?:available|online|accessible|published|"
     r"offered|active)\b",
 ]
 
 MOVED = [
-    rf"\b{_SV_THING}\s+har\s+(?:flyttats|flyttat|fått\s+en\s+ny\s+adress|bytt\s+adress)\b",
+    rf"\b{_SV_THING}\s+{_YOU_LOOK_SV}har\s+(?:flyttats|flyttat|fått\s+en\s+ny\s+adress|bytt\s+adress)\b",
     rf"\b{_NO_THING}\s+(?:har\s+(?:blitt\s+)?flyttet|er\s+flyttet)\b",
     rf"\b{_DA_THING}\s+(?:er\s+(?:blevet\s+)?flyttet|har\s+fået\s+en\s+ny\s+adresse)\b",
     rf"\b{_FI_THING}\s+on\s+siirretty\b",

@@ -64,7 +64,11 @@ class SiblingProbes:
         page = answer.page
         assert page is not None
         probe = await self.get(start)
-        if probe is None or probe.status is None or not 200 <= probe.status < 300:
+        if probe is None or probe.status is None:
+            return None
+        if probe.status in (404, 410):
+            return self._own_error_page(page, probe)
+        if not 200 <= probe.status < 300:
             return None
         same_place = (redirected or probe.redirected) and probe.final_url == str(answer.url)
         mine = classify.shingles(page.main_text)
@@ -80,6 +84,17 @@ class SiblingProbes:
                 "an empty page shell answers every path; a robot cannot tell",
             )
         return "broken", "same_page_everywhere", "a made-up sibling path gets the same page"
+
+    @staticmethod
+    def _own_error_page(page: classify.Page, probe: SiblingProbe) -> tuple[Status, str, str] | None:
+        """The page is the site's own not-found template, served with 200 this time."""
+        size = len(page.main_text)
+        # Error templates are short; comparing only similar lengths keeps this cheap.
+        if not probe.text_length or size >= 3000 or not 0.5 <= size / probe.text_length <= 2:
+            return None
+        if classify.similarity(classify.shingles(page.main_text), probe.shingles) < 0.8:
+            return None
+        return "broken", "soft_404", "the page is the site's own not-found page"
 
     async def get(self, start: httpx.URL) -> SiblingProbe | None:
         """The (cached) answer to a made-up sibling of ``start``."""

@@ -12,8 +12,6 @@ import ipaddress
 import re
 from functools import lru_cache
 
-import tldextract
-
 _SEARCH_PATH = re.compile(
     r"(?:^|/)(?:s[oöø]k|soek|s%c3%b6k|s%c3%b8k|search|sokresultat|s%c3%b6kresultat|"
     r"sökresultat|haku|hae|s[oø]g|s%c3%b8g|soeg|searchresults|search-results)(?:[/.?]|$)",
@@ -26,11 +24,15 @@ class SiteNames:
     """Registrable domains from the bundled Public Suffix List (one per Checker)."""
 
     def __init__(self) -> None:
+        # Imported here: tldextract (with requests) costs 0.4 s of start-up, which only
+        # a Checker should pay, not every `linkdir` command.
+        import tldextract
+
         # suffix_list_urls=() and no cache directory: the snapshot inside the package.
-        extract = tldextract.TLDExtract(
+        self._extract = tldextract.TLDExtract(
             suffix_list_urls=(), cache_dir=None, include_psl_private_domains=True
         )
-        self._extract = extract
+        self._extract("www.example.se")  # load the list now, not inside the first check
         self.site_of = lru_cache(maxsize=4096)(self._site_of)
 
     def _site_of(self, host: str) -> str:

@@ -96,7 +96,6 @@ class CheckResult:
     attempts: int = 1
     other_site: bool = False  # final_url is on another registrable domain than url
 
-
     def to_json(self) -> dict[str, Any]:
         """The item shape of DESIGN §4 (``check-urls --format json``)."""
         return {
