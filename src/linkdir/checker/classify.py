@@ -317,12 +317,30 @@ def _status_wording(
             shape.append(size < _STATUS_PAGE or _link_share(main, size) > 0.5)
         return shape[0]
 
+    first_heading = headings.split(" | ", 1)[0]
+    body: list[tuple[str, tuple[str, re.Match[str]] | None]] = []
+
+    def body_status() -> tuple[str, tuple[str, re.Match[str]] | None]:
+        # The text under the heading (the heading itself is judged as a heading).
+        if not body:
+            start = main_text[: len(first_heading) + 4].find(first_heading) if first_heading else -1
+            text = main_text[start + len(first_heading) :] if start >= 0 else main_text
+            window = fold(text[:_SHORT])
+            body.append((window, lexicon.find_status(window)))
+        return body[0]
+
+    def explained() -> bool:
+        # A glossary entry titled "404" defines the error; it does not report one. Its
+        # heading counts only if the text also says this page is gone.
+        window, found = body_status()
+        return found is None and lexicon.explains(window)
+
     for part in _heading_parts(title, headings):
         folded = fold(part)
         if not folded:
             continue
         if _STATUS_404.match(folded):
-            if status_shape():
+            if status_shape() and not explained():
                 return "not_found", False, part
             continue
         found = lexicon.find(folded)
@@ -331,15 +349,14 @@ def _status_wording(
         kind, match = found
         # The heading is the status when the wording is most of it.
         dominant = len(match.group(0)) >= 0.6 * len(folded.strip(" !.?"))
-        if (dominant and status_shape()) or size < _SHORT:
+        if ((dominant and status_shape()) or size < _SHORT) and not explained():
             return (None, True, part) if kind == "maintenance" else (kind, False, part)
     if size >= _STATUS_PAGE and not status_shape():
         return None, False, ""
-    window = fold(main_text[:_SHORT])
-    found = lexicon.find_status(window)
-    if found is None:
+    in_body = body_status()[1]
+    if in_body is None:
         return None, False, ""
-    kind, match = found
+    kind, match = in_body
     evidence = match.group(0)
     return (None, True, evidence) if kind == "maintenance" else (kind, False, evidence)
 

@@ -64,7 +64,8 @@ NOT_FOUND = [
     r"\bhoppsan[!,.]?\s+(?:nu\s+)?(?:blev\s+det\s+fel|här\s+var\s+det\s+tomt|sidan)\b",
     r"\bhär\s+(?:finns|fanns)\s+(?:det\s+)?(?:ingenting|inget)\b",
     # Norwegian
-    rf"\b{_NO_THING}\s+{_YOU_LOOK_NO}(?:finnes\s+ikke|fins\s+ikke|eksisterer\s+ikke|ble\s+"
+    rf"\b{_NO_THING}\s+{_YOU_LOOK_NO}(?:finnes\s+ikke|fins\s+ikke|eksisterer\s+ikke|ikke\s+"
+    r"finnes|ikke\s+fins|ikke\s+eksisterer|ble\s+"
     r"ikke\s+funnet|kunne\s+ikke\s+(?:bli\s+)?(?:funnet|finnes)|er\s+ikke\s+funnet|ikke\s+"
     r"funnet)\b",
     r"\bfant\s+ikke\s+(?:siden|den\s+siden)\b",
@@ -224,7 +225,17 @@ TOPIC_CUES = re.compile(
     r"\b(?:betyder|innebär|kallas|brukar|när|om|ifall|exempel|t\.ex\.|till\s+exempel|"
     r"means|meaning|mean|when|if|whenever|called|such\s+as|e\.g\.|example|why|how|what|"
     r"betyr|hvis|når|betyder|hvornår|tarkoittaa|kun|jos|varför|hur|vad|hvorfor|hvordan|"
-    r"hvad|miksi|miten|mitä)\b[^.!?]{0,80}$"
+    r"hvad|miksi|miten|mitä|because|since|occurs|eftersom|därför\s+att|fordi|fordi|koska|"
+    r"uppstår|oppstår|opstår)\b[^.!?]{0,80}$"
+)
+
+# A definition: "404 är en standardfelkod …", "The HTTP 404 status code indicates that …",
+# "En 404-feil er en HTTP-statuskode". A page that defines the error is about it.
+DEFINITION = re.compile(
+    r"\b(?:404|410|http|felkod(?:en)?|statuskod(?:en)?|status\s+code|error|feil(?:en)?|"
+    r"fejl(?:en)?|virhe)\b[^.!?]{0,60}?\b(?:är|er|is|betyder|betyr|innebär|indikerar|"
+    r"indicates|means|betecknar|refers\s+to|anger|tarkoittaa|on)\s+(?:en|ett|et|ei|an?|the|"
+    r"att|at|that|one)\b"
 )
 
 _FOLD = str.maketrans(
@@ -264,6 +275,11 @@ def find(text: str) -> tuple[str, re.Match[str]] | None:
     """The first gone/maintenance wording in folded ``text``, with its kind."""
     found = _matches(text)
     return found[0] if found else None
+
+
+def explains(text: str) -> bool:
+    """Whether folded ``text`` defines an error rather than reporting one."""
+    return DEFINITION.search(text) is not None
 
 
 def find_status(text: str) -> tuple[str, re.Match[str]] | None:
