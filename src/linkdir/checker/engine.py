@@ -25,11 +25,18 @@ ok             temporary_redirect      reached a working page through a chain wi
 ok             not_modified            304 to a conditional request (ETag/Last-Modified)
 moved          moved_permanently       every hop was 301/308 or a meta refresh, and the
                                        final page works: update the link to ``final_url``
+moved          moved_other_site        the same, onto another registrable domain
+                                       (``other_site``): a curator confirms first
 broken         http_404, http_410, …   ``http_<code>`` for 4xx other than the walls below
 broken         http_500, http_503, …   5xx that did not clear after retries
-broken         soft_404                a 200 page saying "sidan kunde inte hittas" /
-                                       "page not found"
-broken         home_redirect           a deep link redirected to the site's front page
+broken         soft_404                a 200 page saying it is gone (not found, removed,
+                                       moved away, expired; :mod:`lexicon`, weighed by
+                                       the page's shape), or the site's own not-found
+                                       template (the sibling probe got it with a 404)
+broken         home_redirect           a deep link redirected to a front page (the
+                                       site's own or another organisation's)
+broken         search_redirect         a deep link redirected to the site's search or
+                                       to the index of the section that lost it
 broken         same_page_everywhere    the host answers a made-up sibling path with the
                                        same page (or sends it to the same place)
 broken         parked                  a parked or for-sale domain
@@ -37,7 +44,7 @@ broken         redirect_loop           a redirect chain that comes back on itsel
 broken         too_many_redirects      more than ``max_redirects`` hops
 broken         redirect_without_location  3xx without a usable ``Location``
 broken         unsupported_scheme      a redirect to ``ftp:``, ``mailto:``, …
-broken         dns                     the name does not resolve
+broken         dns                     the name does not resolve (also a redirect's)
 broken         refused                 connection refused
 broken         reset                   connection dropped or reset, after retries
 broken         unreachable             no route to the host
@@ -49,12 +56,15 @@ broken         protocol_error          not HTTP, or malformed HTTP
 broken         blocked_address         the SSRF guard refused the address (loopback,
                                        private, link-local, …) on some hop
 broken         invalid_url             not an http(s) URL that can be requested
-broken         empty_response          2xx whose body never arrived
+broken         empty_response          2xx whose body never arrived, or an HTML answer
+                                       with nothing in it (not another content type)
 broken         error                   anything unforeseen; ``detail`` names it
 unverified     bot_wall                403, 406, 999, ``cf-mitigated: challenge``, or a
                                        challenge page ("Just a moment…")
 unverified     login_required          401/407, or redirected to a login page
-unverified     rate_limited            429 that did not clear within the retries
+unverified     rate_limited            429 that did not clear within the retries or
+                                       whose Retry-After outlasts the deadline
+unverified     maintenance             "down for maintenance" wording, with 2xx or 5xx
 unverified     http_503                503 whose ``Retry-After`` was longer than we wait
 unverified     client_rendered         the page and a made-up sibling are the same empty
                                        shell (a JavaScript app): a robot cannot tell
