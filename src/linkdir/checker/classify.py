@@ -219,11 +219,9 @@ def analyse(body: bytes, charset: str | None, *, today: date) -> Page | None:
     body_element = doc.find("body")
     root = body_element if body_element is not None else doc
     headings = " | ".join(_text(h) for h in root.iter("h1"))
-    search_page = (
-        bool(_SEARCH_TITLE.match(fold(title)))
-        or bool(root.xpath(".//form[@role='search'] | .//*[@role='search']//form"))
-        and len(root.xpath(".//input")) <= 3
-        and bool(_SEARCH_TITLE.match(fold(headings)))
+    # A site search says so in its title or first heading ("Sök", "Sökresultat", "Search").
+    search_page = bool(_SEARCH_TITLE.match(fold(title[:60]))) or bool(
+        headings and _SEARCH_TITLE.match(fold(headings[:60]))
     )
     # Only a short page can be parked (or be empty); its text is cheap to take in full.
     raw_size = root.xpath("string-length(.)")

@@ -311,7 +311,11 @@ def normalise_text(text: str) -> str:
 def _normalise_words(words: str) -> str:
     windows: list[list[int]] = []
     size = len(words)
-    for position in _digit_positions(words):
+    positions = _digit_positions(words)
+    if len(positions) * 150 > len(words):
+        # Digits everywhere (tables, codes): one pass over the whole text is cheaper.
+        return " ".join(_DIGITS.sub("#", _DATE_LOWER.sub(" ", words)).split())
+    for position in positions:
         if windows and position < windows[-1][2]:
             continue  # a digit of the word just handled
         # A date spans at most four words, each within two words of one with digits:
