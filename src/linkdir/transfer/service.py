@@ -31,6 +31,7 @@ from linkdir.resources import service as resources
 from linkdir.resources.models import LANGUAGES, LinkStatus, Resource, ResourceState, Topic
 from linkdir.transfer import csvio, jsonio
 from linkdir.transfer.bookmarks import looks_like_bookmarks, parse_bookmarks
+from linkdir.transfer.bounds import vet_draft
 from linkdir.transfer.drafts import Draft, Parsed, ParseFailed, Problem, TopicDefinition, fold
 from linkdir.transfer.pages import extract_links
 
@@ -240,6 +241,7 @@ async def review(
             row.url = cleaned["url"]
         except ValidationFailed as failed:
             row.errors = [Problem.of(draft.line, e, draft.url) for e in failed.errors]
+        row.errors.extend(vet_draft(draft, allow_networks=allow_networks))
         if not draft.title and not any(e.field == "title" for e in row.errors):
             row.errors.append(Problem(draft.line, "title", N_("This field is required.")))
         row.topics = [index.choose(name) for name in draft.topics if name.strip()]
@@ -355,9 +357,10 @@ def _restore(resource: Resource, draft: Draft) -> None:
             setattr(resource, name, link[name])
     if isinstance(link.get("http_status"), int):
         resource.http_status = link["http_status"]
+    # Vetted by bounds.vet_draft in review(): addresses passed the URL rule.
     for name in ("final_url", "moved_to", "reason", "archive_url"):
         if isinstance(link.get(name), str):
-            setattr(resource, name, link[name][:2048])
+            setattr(resource, name, link[name])
     if isinstance(link.get("modified_on"), str):
         with contextlib.suppress(ValueError):
             resource.modified_on = date.fromisoformat(link["modified_on"])
