@@ -15,6 +15,7 @@ from sqlmodel import col
 
 from linkdir.db import utcnow
 from linkdir.errors import N_, Conflict, FieldError, NotFound, ValidationFailed
+from linkdir.inbound import in_id_range
 from linkdir.resources.models import (
     LANGUAGES,
     LinkStatus,
@@ -35,6 +36,7 @@ MAX_DESCRIPTION = 5000
 MAX_PUBLISHER = 200
 MAX_TAGS = 30
 MAX_TOPIC_NAME = 120
+MAX_NAME = 80  # a tag or topic slug (slugify's length)
 PUBLIC_STATES = (ResourceState.published.value,)
 ALL_STATES = tuple(state.value for state in ResourceState)
 
@@ -146,6 +148,17 @@ def _slug_list(
         return None
     slugs: list[str] = []
     for item in raw:
+        length = len(clean_line(item))
+        if length > MAX_NAME:
+            # Refused, not cut: a cut name would silently become another tag (issue 20).
+            errors.append(
+                FieldError(
+                    name,
+                    N_("Too long: at most %(max)d characters (now %(length)d)."),
+                    {"max": MAX_NAME, "length": length},
+                )
+            )
+            return None
         slug = slugify(item)
         if not slug:
             errors.append(FieldError(name, N_("%(value)s is not a valid name."), {"value": item}))
@@ -380,6 +393,8 @@ async def create_resource(
 async def get_resource(
     session: AsyncSession, resource_id: int, *, states: Sequence[str] = PUBLIC_STATES
 ) -> Resource:
+    if not in_id_range(resource_id):  # 10**30 from a form overflows the id column
+        raise NotFound(resource_id)
     resource = await session.get(Resource, resource_id)
     if resource is None or resource.state not in states:
         raise NotFound(resource_id)
