@@ -27,7 +27,7 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from linkdir import __version__, i18n
+from linkdir import __version__, i18n, inbound
 from linkdir.auth.guards import CsrfFailed
 from linkdir.config import Settings
 from linkdir.db import create_engine, ping, session_factory
@@ -229,6 +229,34 @@ def handle_internal_error(request: Request[Any, Any, Any], exc: Exception) -> Re
     )
 
 
+async def guard_request(request: Request[Any, Any, Any]) -> Response[Any] | None:
+    """Refuse what no handler should parse: bad paths, non-JSON or too deeply nested bodies."""
+    if inbound.is_bad_path(request.url.path):
+        raise NotFoundException()
+    if not _is_api(request) or request.method not in inbound.JSON_METHODS:
+        return None
+    body = await request.body()
+    if not body.strip():
+        return None
+    set_locale_from(request)
+    if not inbound.is_json_type(request.headers.get("content-type")):
+        return problem(
+            request,
+            415,
+            i18n.gettext("The body must be JSON."),
+            i18n.gettext("Send it with the header Content-Type: application/json."),
+        )
+    if inbound.json_depth(body) > inbound.MAX_JSON_DEPTH:
+        return problem(
+            request,
+            400,
+            i18n.gettext("The request could not be read."),
+            i18n.gettext("The JSON is nested too deeply (at most %(max)d levels).")
+            % {"max": inbound.MAX_JSON_DEPTH},
+        )
+    return None
+
+
 @get("/health", media_type=MediaType.JSON, include_in_schema=False, cache=False)
 async def health(request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
     """200 when the database answers, 503 otherwise."""
@@ -305,6 +333,7 @@ def create_app(settings: Settings, *, engine: Any = None, run_scheduler: bool = 
             ),
         ],
         dependencies={"session": Provide(provide_session)},
+        before_request=guard_request,
         before_send=[add_security_headers],
         lifespan=[lifespan],
         exception_handlers={

@@ -1,14 +1,24 @@
-"""Normalising and vetting the URLs curators enter (DESIGN §2, issue 2 §8)."""
+"""The one URL rule for everything a person or a file can store (issue 20).
+
+Resources (API, forms, imports), accepted redirects, imported link health, suggestions and
+archive snapshots all pass :func:`public_http_url`. It parses once, maps the host the way
+browsers and resolvers do *before* judging it (Unicode digits and dots by NFKC/UTS 46,
+IPv4 numbers such as ``127.1``, ``0x7f.0.0.1``, ``0177.0.0.1``, ``2130706433``), and then
+refuses non-public addresses with :func:`linkdir.checker.netguard.is_public`, the same
+function the checker dials through, so a spelling the checker would refuse is never stored.
+"""
 
 from __future__ import annotations
 
 import ipaddress
 import re
+import unicodedata
 from collections.abc import Iterable
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 import idna
 
+from linkdir.checker.netguard import IPAddress, is_allowed, parse_networks
 from linkdir.errors import N_, FieldError
 
 MAX_URL_LENGTH = 2048
@@ -27,28 +37,76 @@ _PRIVATE_SUFFIXES = (
     ".example",
     ".onion",
 )
+_PRIVATE_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost"})
 _SAFE_PATH = "/:@!$&'()*+,;=-._~%"
 _SAFE_QUERY = _SAFE_PATH + "?"
+_NUMBER = re.compile(r"^(?:0[xX][0-9a-fA-F]*|[0-9]+)$")
 
 
-def _networks(allow_networks: Iterable[str]) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
-    return [ipaddress.ip_network(n, strict=False) for n in allow_networks]
+class InvalidUrl(ValueError):
+    """The address breaks the URL rule; ``error`` says which field and why (translatable)."""
+
+    def __init__(self, error: FieldError) -> None:
+        super().__init__(error.message % error.params)
+        self.error = error
 
 
-def _address_is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-        address = address.ipv4_mapped
-    return address.is_global and not address.is_multicast
+def _ipv4_part(text: str) -> int | None:
+    if text[:2].lower() == "0x":
+        return int(text[2:] or "0", 16)
+    if len(text) > 1 and text.startswith("0"):
+        return int(text, 8) if all(c in "01234567" for c in text) else None
+    return int(text)
 
 
-def normalise_url(raw: str, *, field: str = "url", allow_networks: Iterable[str] = ()) -> str:
-    """A canonical absolute http(s) URL, or FieldError raised as ValueError's cousin.
+def parse_ipv4_number(host: str) -> ipaddress.IPv4Address | None:
+    """``host`` read as browsers and ``inet_aton`` read IPv4 numbers, or None for a name.
 
-    Lower-case scheme and host, IDN to punycode, default port and empty query dropped,
-    non-ASCII path and query percent-encoded. Refuses other schemes, credentials and hosts
-    that cannot be public (unless they fall in ``allow_networks``).
+    ``127.1``, ``0x7f.0.0.1``, ``0177.0.0.1``, ``127.000.000.001`` and ``2130706433`` are
+    all 127.0.0.1. Raises ValueError when the host ends in a number but is no address
+    (``1.2.3.4.5``, ``256.0.0.1``): browsers refuse such a URL, and so do we.
     """
-    text = _CONTROL.sub("", raw or "").strip()
+    labels = host.split(".")
+    if labels and labels[-1] == "":
+        labels.pop()
+    if not labels or not _NUMBER.match(labels[-1]):
+        return None
+    if len(labels) > 4 or not all(_NUMBER.match(label) for label in labels):
+        raise ValueError(host)
+    numbers = [_ipv4_part(label) for label in labels]
+    if any(n is None for n in numbers):
+        raise ValueError(host)
+    parts = [n for n in numbers if n is not None]
+    if any(n > 255 for n in parts[:-1]) or parts[-1] >= 256 ** (5 - len(parts)):
+        raise ValueError(host)
+    value = parts[-1]
+    for index, number in enumerate(parts[:-1]):
+        value += number << (8 * (3 - index))
+    return ipaddress.IPv4Address(value)
+
+
+def _mapped_host(raw: str) -> str:
+    """The host as a browser maps it: percent-decoded, NFKC, UTS 46 (dots, digits, case)."""
+    text = unicodedata.normalize("NFKC", unquote(raw))
+    # Ideographic and fullwidth full stops are label separators in IDNA.
+    text = re.sub("[\u3002\uff0e\uff61]", ".", text)
+    try:
+        return idna.uts46_remap(text, std3_rules=False, transitional=False)
+    except idna.IDNAError:
+        return text.lower()
+
+
+def public_http_url(raw: str, *, field: str = "url", allow_networks: Iterable[str] = ()) -> str:
+    """A canonical absolute http(s) URL on a public host, or :class:`InvalidUrl`.
+
+    Lower-case scheme and host, IDN to punycode, IPv4 numbers in dotted decimal, default
+    port and empty query dropped, non-ASCII path and query percent-encoded. Refuses other
+    schemes, credentials and hosts that cannot be public (unless in ``allow_networks``).
+    Other engineers call this for suggestions and archive snapshots: one rule everywhere.
+    """
+    if not isinstance(raw, str):
+        raise InvalidUrl(FieldError(field, N_("Enter an address (URL).")))
+    text = _CONTROL.sub("", raw).strip()
     if not text:
         raise InvalidUrl(FieldError(field, N_("Enter an address (URL).")))
     if len(text) > MAX_URL_LENGTH:
@@ -70,9 +128,12 @@ def normalise_url(raw: str, *, field: str = "url", allow_networks: Iterable[str]
             FieldError(
                 field,
                 N_("Only http and https addresses can be listed, not %(scheme)s:."),
-                {"scheme": scheme},
+                {"scheme": scheme[:20]},
             )
         )
+    # Browsers read a backslash as a slash in http(s) URLs; so must we, or
+    # "http://evil\\@127.0.0.1" means one host to us and another to the visitor.
+    text = text.replace("\\", "/")
     try:
         parts = urlsplit(text)
         port = parts.port
@@ -80,14 +141,14 @@ def normalise_url(raw: str, *, field: str = "url", allow_networks: Iterable[str]
         raise InvalidUrl(
             FieldError(field, N_("The address is not valid: check the host and port."))
         ) from None
-    if parts.username is not None or parts.password is not None:
+    if parts.username is not None or parts.password is not None or "@" in parts.netloc:
         raise InvalidUrl(
             FieldError(field, N_("Addresses with a user name or password cannot be listed."))
         )
-    host = (parts.hostname or "").rstrip(".")
-    if not host:
+    raw_host = parts.hostname or ""
+    if not raw_host.rstrip("."):
         raise InvalidUrl(FieldError(field, N_("The address has no host name.")))
-    host = _vet_host(host, field, _networks(allow_networks))
+    host = _vet_host(raw_host, field, parse_networks(tuple(allow_networks)))
     netloc = f"[{host}]" if ":" in host else host
     if port is not None and not (
         (scheme == "http" and port == 80) or (scheme == "https" and port == 443)
@@ -108,44 +169,60 @@ def normalise_url(raw: str, *, field: str = "url", allow_networks: Iterable[str]
     return result
 
 
+# The name resources and imports have always called; the same rule.
+normalise_url = public_http_url
+
+
+def _refuse_private(field: str) -> InvalidUrl:
+    return InvalidUrl(FieldError(field, N_("The address points into a private or local network.")))
+
+
 def _vet_host(
-    host: str, field: str, allowed: list[ipaddress.IPv4Network | ipaddress.IPv6Network]
+    host: str, field: str, allowed: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]
 ) -> str:
+    address: IPAddress | None
+    if ":" in host:  # only an IPv6 literal (in brackets) has a colon in its host
+        try:
+            address = ipaddress.IPv6Address(host.split("%", 1)[0])
+        except ValueError:
+            raise _invalid_host(field, host) from None
+    else:
+        mapped = _mapped_host(host).rstrip(".")
+        try:
+            address = parse_ipv4_number(mapped)
+        except ValueError:
+            raise _invalid_host(field, host) from None
+        if address is None:
+            return _vet_name(mapped, host, field)
+    if is_allowed(address, allowed):
+        return address.compressed
+    raise _refuse_private(field)
+
+
+def _invalid_host(field: str, host: str) -> InvalidUrl:
+    return InvalidUrl(
+        FieldError(field, N_("The host name %(host)s is not valid."), {"host": host[:255]})
+    )
+
+
+def _vet_name(mapped: str, host: str, field: str) -> str:
     try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        address = None
-    if address is not None:
-        if _address_is_public(address) or any(address in net for net in allowed):
-            return address.compressed
-        raise InvalidUrl(
-            FieldError(field, N_("The address points into a private or local network."))
-        )
-    try:
-        ascii_host = idna.encode(host.lower(), uts46=True).decode("ascii")
-    except idna.IDNAError:
-        raise InvalidUrl(
-            FieldError(field, N_("The host name %(host)s is not valid."), {"host": host})
-        ) from None
+        ascii_host = idna.encode(mapped, uts46=True).decode("ascii")
+    except (idna.IDNAError, UnicodeError):
+        raise _invalid_host(field, host) from None
     if (
         "." not in ascii_host
         or ascii_host.endswith(_PRIVATE_SUFFIXES)
-        or ascii_host in {"localhost"}
+        or ascii_host in _PRIVATE_NAMES
     ):
         raise InvalidUrl(
             FieldError(
                 field,
                 N_("The host name %(host)s is not a public web address."),
-                {"host": host},
+                {"host": host[:255]},
             )
         )
     return ascii_host
-
-
-class InvalidUrl(ValueError):
-    def __init__(self, error: FieldError) -> None:
-        super().__init__(error.message % error.params)
-        self.error = error
 
 
 def host_of(url: str) -> str:

@@ -6,16 +6,17 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, select
+from sqlalchemy import and_, case, delete, literal, not_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from linkdir.auth.models import ApiToken, LoginThrottle, Role, User, UserSession
-from linkdir.db import utcnow
+from linkdir.db import UTCDateTime, upsert_into, utcnow
 from linkdir.errors import N_, Conflict, FieldError, NotFound, ValidationFailed
 
 MIN_PASSWORD_LENGTH = 10
@@ -240,19 +241,63 @@ _DUMMY_HASH = _hasher.hash("not-a-real-password-just-for-timing")
 WINDOW = timedelta(hours=1)
 
 
-async def _throttle(session: AsyncSession, key: str) -> LoginThrottle:
-    record = await session.get(LoginThrottle, key)
-    now = utcnow()
-    if record is None:
-        record = LoginThrottle(key=key, failures=0, window_started_at=now)
-        session.add(record)
-    elif record.window_started_at + WINDOW < now and (
-        record.locked_until is None or record.locked_until < now
-    ):
-        record.failures = 0
-        record.window_started_at = now
-        record.locked_until = None
-    return record
+async def _reserve_attempt(
+    session: AsyncSession, key: str, *, limit: int, lockout: timedelta, now: datetime
+) -> timedelta | None:
+    """Count one attempt for ``key`` in a single atomic upsert; the lock left, if refused.
+
+    ``INSERT … ON CONFLICT DO UPDATE … RETURNING`` on SQLite and PostgreSQL alike: thirty
+    sign-ins at once each get their own number, so exactly ``limit`` of them may try a
+    password before the rest are locked out (a read-then-write let a burst past the limit
+    and raced on the primary key). The attempt counts until a right password clears it.
+    """
+    table = LoginThrottle.__table__  # type: ignore[attr-defined]
+    c = table.c
+
+    def when(value: datetime) -> Any:
+        return literal(value, type_=UTCDateTime())
+
+    locked = and_(c.locked_until.is_not(None), c.locked_until > now)
+    lock_expired = and_(c.locked_until.is_not(None), c.locked_until <= now)
+    window_over = c.window_started_at < now - WINDOW
+    failures = case(
+        (locked, c.failures + 1),
+        (window_over, 1),
+        # After a lock runs out one more try is allowed before it closes again.
+        (lock_expired, limit),
+        else_=c.failures + 1,
+    )
+    statement = (
+        upsert_into(session, table)
+        .values(key=key, failures=1, window_started_at=now, locked_until=None)
+        .on_conflict_do_update(
+            index_elements=[c.key],
+            set_={
+                "failures": failures,
+                "window_started_at": case(
+                    (and_(window_over, not_(locked)), when(now)), else_=c.window_started_at
+                ),
+                "locked_until": case(
+                    (locked, c.locked_until),
+                    (and_(not_(window_over), failures >= limit), when(now + lockout)),
+                    (lock_expired, None),
+                    else_=None,
+                ),
+            },
+        )
+        .returning(c.failures, c.locked_until)
+    )
+    count, locked_until = (await session.execute(statement)).one()
+    if count >= limit and locked_until is None:
+        # The first attempt of a window that reaches the limit (limit 1) locks too.
+        locked_until = now + lockout
+        await session.execute(update(table).where(c.key == key).values(locked_until=locked_until))
+    if count > limit:
+        until = locked_until if locked_until is not None else now + lockout
+        if until.tzinfo is None:
+            until = until.replace(tzinfo=UTC)
+        return max(until - now, timedelta(seconds=1))
+    return None
 
 
 async def login(
@@ -266,14 +311,22 @@ async def login(
 ) -> User:
     """The user if ``password`` is right; LoginRefused otherwise, with the same message
     for unknown accounts and wrong passwords. Failures are counted per account and per
-    client address; the caller delays its answer by ``failure_delay``."""
+    client address; the caller delays its answer by ``failure_delay``.
+
+    The attempt is counted *before* the password is checked and committed at once, so
+    concurrent sign-ins see each other's attempts (and the slow hash holds no lock).
+    """
     account_key = "account:" + email.strip().lower()[:254]
     address_key = "address:" + address[:64]
-    records = [await _throttle(session, account_key), await _throttle(session, address_key)]
     now = utcnow()
-    locked = [r.locked_until - now for r in records if r.locked_until and r.locked_until > now]
-    if locked:
-        raise LoginRefused(max(locked))
+    locked = [
+        await _reserve_attempt(session, key, limit=limit, lockout=lockout, now=now)
+        for key, limit in ((account_key, max_failures), (address_key, max_failures * 4))
+    ]
+    await session.commit()
+    refusals = [left for left in locked if left is not None]
+    if refusals:
+        raise LoginRefused(max(refusals))
     user = await find_user(session, email)
     if user is None or not user.is_active:
         verify_password(_DUMMY_HASH, password)  # same work, so timing tells nothing
@@ -281,15 +334,11 @@ async def login(
     else:
         valid = verify_password(user.password_hash, password)
     if valid and user is not None:
-        for record in records:
-            await session.delete(record)
+        await session.execute(
+            delete(LoginThrottle).where(col(LoginThrottle.key).in_([account_key, address_key]))
+        )
         await session.flush()
         return user
-    for record, limit in zip(records, (max_failures, max_failures * 4), strict=True):
-        record.failures += 1
-        if record.failures >= limit:
-            record.locked_until = now + lockout
-    await session.flush()
     raise LoginRefused()
 
 

@@ -3,11 +3,12 @@
 The checker fetches addresses that strangers typed in, so without this guard it would be a
 proxy into the machine's own networks (cloud metadata at 169.254.169.254, databases on
 10.x, admin pages on 127.0.0.1). The guard refuses loopback, private, link-local,
-multicast, reserved, unspecified, IPv4-mapped and other non-global addresses unless
-``allow_networks`` opens them. It is applied after DNS resolution and on every redirect
-hop, and aiohttp's connector receives its addresses from :class:`GuardedResolver`, so the
-address that was vetted is the address that is dialled: there is no second lookup that a
-rebinding DNS server could answer differently.
+multicast, reserved, unspecified and other non-global addresses, and IPv6 forms that wrap
+such an IPv4 address (mapped, 6to4, NAT64), unless ``allow_networks`` opens them. It is
+applied after DNS resolution and on every redirect hop, and aiohttp's connector receives
+its addresses from :class:`GuardedResolver`, so the address that was vetted is the address
+that is dialled: there is no second lookup that a rebinding DNS server could answer
+differently.
 """
 
 from __future__ import annotations
@@ -109,12 +110,30 @@ def parse_ip(text: str) -> IPAddress | None:
         return None
 
 
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+
+
+def embedded_ipv4(address: IPAddress) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 one stands for (IPv4-mapped, 6to4, NAT64), else None."""
+    if not isinstance(address, ipaddress.IPv6Address):
+        return None
+    if address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    if address.sixtofour is not None:
+        return address.sixtofour
+    if address in _NAT64:
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    return None
+
+
 def is_public(address: IPAddress) -> bool:
     """True for an address on the public internet, false for anything the guard refuses."""
-    if isinstance(address, ipaddress.IPv6Address) and (
-        address.ipv4_mapped is not None or address.sixtofour is not None or address.teredo
-    ):
-        # IPv4 wrapped in IPv6 is a classic way around filters that only look at IPv4.
+    embedded = embedded_ipv4(address)
+    if embedded is not None:
+        # IPv4 wrapped in IPv6 is a classic way around filters that only look at IPv4:
+        # ::ffff:127.0.0.1, 2002:7f00:1:: and 64:ff9b::7f00:1 all reach the inner address.
+        return is_public(embedded)
+    if isinstance(address, ipaddress.IPv6Address) and address.teredo:
         return False
     return not (
         address.is_loopback
@@ -126,6 +145,17 @@ def is_public(address: IPAddress) -> bool:
         or (isinstance(address, ipaddress.IPv6Address) and address.is_site_local)
         or not address.is_global
     )
+
+
+def is_allowed(address: IPAddress, allowed: Sequence[IPNetwork]) -> bool:
+    """Whether ``address`` (or the IPv4 it embeds) is public or in one of ``allowed``."""
+    candidates = [address]
+    embedded = embedded_ipv4(address)
+    if embedded is not None:
+        candidates.append(embedded)
+    if any(c.version == net.version and c in net for c in candidates for net in allowed):
+        return True
+    return is_public(address)
 
 
 class AddressGuard:
@@ -149,9 +179,7 @@ class AddressGuard:
 
     def allows(self, address: IPAddress) -> bool:
         """Whether the checker may connect to ``address``."""
-        if any(address.version == net.version and address in net for net in self._allowed):
-            return True
-        return is_public(address)
+        return is_allowed(address, self._allowed)
 
     def vet_literal(self, host: str) -> bool:
         """For a host that is an IP literal: raise if refused; return False for a name."""

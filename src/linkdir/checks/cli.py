@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import csv
 import json
 import os
 import secrets
@@ -17,6 +16,7 @@ import click
 
 from linkdir.checker import Checker, CheckResult, EngineConfig, parallel
 from linkdir.config import Settings, SettingsError
+from linkdir.csvout import SafeWriter
 
 VERDICTS = ("ok", "moved", "broken", "unverified")
 
@@ -178,7 +178,7 @@ class _CsvWriter:
 
     def __init__(self, out: IO[str]) -> None:
         self._out = out
-        self._csv = csv.writer(out, lineterminator="\n")
+        self._csv = SafeWriter(out, lineterminator="\n")  # no cell runs as a formula
         self._csv.writerow(self.COLUMNS)
 
     def result(self, result: CheckResult) -> None:

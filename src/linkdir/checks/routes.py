@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date, datetime
 from typing import Annotated, Any
 
@@ -23,6 +21,7 @@ from linkdir.auth.guards import (
 from linkdir.checks import runs
 from linkdir.checks import service as monitoring
 from linkdir.config import Settings
+from linkdir.csvout import plain_csv
 from linkdir.db import utcnow
 from linkdir.resources import service as directory
 from linkdir.resources.models import Resource
@@ -200,21 +199,15 @@ async def links_csv(
     report = await _report(
         request, session, tab=chosen_tab, topic=topic, host=host, page=1, per_page=CSV_LIMIT
     )
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
-    for resource in report.items:
-        row = _row(resource)
-        writer.writerow(
-            [
-                _iso(value)
-                if isinstance(value, date | datetime)
-                else ("" if value is None else value)
-                for value in row.values()
-            ]
-        )
+    rows = (
+        [
+            _iso(value) if isinstance(value, date | datetime) else value
+            for value in _row(resource).values()
+        ]
+        for resource in report.items
+    )
     return Response(
-        out.getvalue(),
+        plain_csv(CSV_COLUMNS, rows),  # formulas neutralised (issue 20)
         media_type="text/csv; charset=utf-8",
         headers={
             **NO_STORE,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -15,6 +15,7 @@ from sqlmodel import col
 
 from linkdir.db import utcnow
 from linkdir.errors import N_, Conflict, FieldError, NotFound, ValidationFailed
+from linkdir.inbound import in_id_range
 from linkdir.resources.models import (
     LANGUAGES,
     LinkStatus,
@@ -35,6 +36,7 @@ MAX_DESCRIPTION = 5000
 MAX_PUBLISHER = 200
 MAX_TAGS = 30
 MAX_TOPIC_NAME = 120
+MAX_NAME = 80  # a tag or topic slug (slugify's length)
 PUBLIC_STATES = (ResourceState.published.value,)
 ALL_STATES = tuple(state.value for state in ResourceState)
 
@@ -146,6 +148,17 @@ def _slug_list(
         return None
     slugs: list[str] = []
     for item in raw:
+        length = len(clean_line(item))
+        if length > MAX_NAME:
+            # Refused, not cut: a cut name would silently become another tag (issue 20).
+            errors.append(
+                FieldError(
+                    name,
+                    N_("Too long: at most %(max)d characters (now %(length)d)."),
+                    {"max": MAX_NAME, "length": length},
+                )
+            )
+            return None
         slug = slugify(item)
         if not slug:
             errors.append(FieldError(name, N_("%(value)s is not a valid name."), {"value": item}))
@@ -377,9 +390,92 @@ async def create_resource(
     return resource
 
 
+async def _tag_ids_many(session: AsyncSession, slugs: Sequence[str]) -> dict[str, int]:
+    """Ids of ``slugs``, adding the missing tags with one flush."""
+    found: dict[str, int] = {}
+    unique = sorted(set(slugs))
+    for start in range(0, len(unique), 500):
+        rows = await session.execute(
+            select(col(Tag.slug), col(Tag.id)).where(col(Tag.slug).in_(unique[start : start + 500]))
+        )
+        found.update({slug: id_ for slug, id_ in rows if id_ is not None})
+    missing = [Tag(slug=slug) for slug in unique if slug not in found]
+    if missing:
+        session.add_all(missing)
+        await session.flush()
+        found.update({tag.slug: tag.id for tag in missing if tag.id is not None})
+    return found
+
+
+async def create_many(
+    session: AsyncSession,
+    items: Sequence[Mapping[str, Any]],
+    *,
+    by: Actor,
+    prepare: Callable[[int, Resource], None] | None = None,
+) -> list[Resource]:
+    """Add resources already cleaned by ``validate_resource`` (and unique) in a few queries.
+
+    The bulk path of imports: one flush for the rows, one for their topics, tags and
+    "create" revisions, instead of some ten round trips per row (issue 20: 175 rows/s).
+    ``prepare(index, resource)`` may set restored dates and link health before the insert.
+    """
+    if not items:
+        return []
+    topics = {topic.slug: topic for topic in await all_topics(session)}
+    topic_ids = {slug: topic.id for slug, topic in topics.items() if topic.id is not None}
+    wanted = [slug for item in items for slug in item.get("topics", [])]
+    missing = sorted({slug for slug in wanted if slug not in topics})
+    if missing:
+        raise ValidationFailed(
+            [FieldError("topics", N_("Unknown topic: %(topics)s."), {"topics": ", ".join(missing)})]
+        )
+    tag_ids = await _tag_ids_many(
+        session, [slug for item in items for slug in item.get("tags", [])]
+    )
+    now = utcnow()
+    made: list[tuple[Resource, list[str], list[str]]] = []
+    for index, item in enumerate(items):
+        values = dict(item)
+        topic_slugs = list(values.pop("topics", []))
+        tag_slugs = list(values.pop("tags", []))
+        resource = Resource(**values, created_at=now, updated_at=now, next_check_at=now)
+        if resource.state == ResourceState.published.value:
+            resource.published_at = now
+        chosen = sorted((topics[slug] for slug in topic_slugs), key=lambda t: t.slug)
+        resource.search_title = index_text(resource.title)
+        resource.search_body = index_text(
+            resource.description,
+            resource.publisher,
+            *(f"{t.name_sv} {t.name_en}" for t in chosen),
+            *(tag.replace("-", " ") for tag in sorted(tag_slugs)),
+        )
+        if prepare is not None:
+            prepare(index, resource)
+        made.append((resource, topic_slugs, tag_slugs))
+    session.add_all([resource for resource, _, _ in made])
+    await session.flush()
+    links: list[Any] = []
+    for resource, topic_slugs, tag_slugs in made:
+        assert resource.id is not None
+        links.extend(
+            ResourceTopic(resource_id=resource.id, topic_id=topic_ids[slug]) for slug in topic_slugs
+        )
+        links.extend(
+            ResourceTag(resource_id=resource.id, tag_id=tag_ids[slug]) for slug in tag_slugs
+        )
+        snapshot = _snapshot(resource, topic_slugs, tag_slugs)
+        await _record(session, resource, by, "create", {k: [None, v] for k, v in snapshot.items()})
+    session.add_all(links)
+    await session.flush()
+    return [resource for resource, _, _ in made]
+
+
 async def get_resource(
     session: AsyncSession, resource_id: int, *, states: Sequence[str] = PUBLIC_STATES
 ) -> Resource:
+    if not in_id_range(resource_id):  # 10**30 from a form overflows the id column
+        raise NotFound(resource_id)
     resource = await session.get(Resource, resource_id)
     if resource is None or resource.state not in states:
         raise NotFound(resource_id)

@@ -96,15 +96,16 @@ def import_command(
     for problem in report.notes:
         click.echo(_say(problem, "note: "))
     verb = "would import" if dry_run else "imported"
+    count = len(report.planned) if dry_run else len(report.created)
     summary = (
-        f"{verb} {len(report.created)} of {parsed.rows} {parsed.format} rows; "
+        f"{verb} {count} of {parsed.rows} {parsed.format} rows; "
         f"{len(report.duplicates)} duplicates skipped, {len(report.problems)} rejected"
     )
-    if report.topics_created:
-        names = ", ".join(t.name_sv for t in report.topics_created)
-        summary += f"; new topics: {names}"
+    new_topics = report.topics_planned if dry_run else [t.name_sv for t in report.topics_created]
+    if new_topics:
+        summary += f"; new topics: {', '.join(new_topics)}"
     click.echo(summary)
-    if not report.created and report.problems:
+    if not count and report.problems:
         sys.exit(1)
 
 
@@ -120,10 +121,13 @@ async def _import(
     from linkdir.auth.guards import actor_of
     from linkdir.auth.service import find_user
     from linkdir.db import create_engine, session_factory
+    from linkdir.resources.service import all_topics
 
     engine = create_engine(settings.database_url)
+    factory = session_factory(engine)
     try:
-        async with session_factory(engine)() as session:
+        # Reading and reviewing take no write lock (WAL lets the site write meanwhile).
+        async with factory() as session:
             actor = service.IMPORT_ACTOR
             if as_email:
                 user = await find_user(session, as_email)
@@ -133,22 +137,29 @@ async def _import(
             reviewed = await service.review(
                 session, parsed, allow_networks=settings.checker_allow_networks
             )
-            report = await service.import_rows(
-                session,
-                reviewed.rows,
-                by=actor,
-                definitions=reviewed.definitions,
-                create_topics=create_topics,
-                default_state="published" if publish else "draft",
-                allow_networks=settings.checker_allow_networks,
+            existing_topics = [t.slug for t in await all_topics(session)]
+            await session.rollback()
+        if dry_run:
+            report = service.plan_import(
+                reviewed, create_topics=create_topics, existing_topics=existing_topics
             )
-            report.problems[:0] = reviewed.rejected
-            report.problems.sort(key=lambda p: p.line)
-            if dry_run:
-                await session.rollback()
-            else:
-                await session.commit()
-            return report
+        else:
+            with click.progressbar(
+                length=len(reviewed.rows), label="importing", file=sys.stderr
+            ) as bar:
+                report = await service.import_in_batches(
+                    factory,
+                    reviewed.rows,
+                    by=actor,
+                    definitions=reviewed.definitions,
+                    create_topics=create_topics,
+                    default_state="published" if publish else "draft",
+                    allow_networks=settings.checker_allow_networks,
+                    progress=bar.update,
+                )
+        report.problems[:0] = reviewed.rejected
+        report.problems.sort(key=lambda p: p.line)
+        return report
     finally:
         await engine.dispose()
 

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
+from linkdir.csvout import FORMULA_START, excel_csv
 from linkdir.errors import N_
 from linkdir.transfer.drafts import Draft, Parsed, ParseFailed, Problem, fold
 
@@ -93,8 +94,8 @@ VALUE_ALIASES: dict[str, dict[str, str]] = {
     },
 }
 _LIST_SPLIT = re.compile(r"\s*[,|]\s*")
-# Cells Excel would run as formulas; exports prefix them with ' (and imports drop it).
-_FORMULA_START = ("=", "+", "-", "@")
+# Cells Excel would run as formulas: exports prefix them with ' (csvout), imports drop it.
+_FORMULA_START = FORMULA_START
 
 
 def decode(data: bytes) -> str:
@@ -241,15 +242,9 @@ def _row(parsed: Parsed, header: Sequence[str | None], row: list[str], line: int
     parsed.drafts.append(draft)
 
 
-def _safe(value: str) -> str:
-    return "'" + value if value.startswith(_FORMULA_START) else value
-
-
 def write_csv(rows: Iterable[dict[str, Any]]) -> bytes:
     """Rows (keys of EXPORT_COLUMNS) as CSV for Swedish Excel: BOM, ``;``, CRLF."""
-    out = io.StringIO(newline="")
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
-    writer.writerow(EXPORT_COLUMNS)
-    for row in rows:
-        writer.writerow([_safe(str(row.get(column) or "")) for column in EXPORT_COLUMNS])
-    return b"\xef\xbb\xbf" + out.getvalue().encode("utf-8")
+    return excel_csv(
+        EXPORT_COLUMNS,
+        ([str(row.get(column) or "") for column in EXPORT_COLUMNS] for row in rows),
+    )

@@ -40,7 +40,10 @@ def iso(value: datetime | date | None) -> str | None:
     if value is None:
         return None
     if isinstance(value, datetime):
-        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+        try:
+            return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+        except OverflowError:  # a hostile import's year 1 in +05:00: shown, then refused
+            return value.isoformat()
     return value.isoformat()
 
 

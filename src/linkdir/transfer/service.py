@@ -6,9 +6,10 @@ The steps are plain functions so the CLI and the curator pages share them:
    rows it had to reject; a file that cannot be read at all raises ParseFailed.
 2. ``review`` validates each draft with the resource rules, finds duplicate addresses in
    the file and in the directory, and maps topic suggestions to existing topics.
-3. ``import_rows`` creates the accepted rows through ``resources.service.create_resource``
-   (so each has its "create" revision) — the caller commits once, so an error part-way
-   leaves nothing behind.
+3. ``import_rows`` creates the accepted rows through ``resources.service.create_many``
+   (each with its "create" revision); the preview commits once, the CLI commits a batch
+   at a time (``import_in_batches``) so the site keeps answering, and a dry run only
+   plans (``plan_import``) and writes nothing.
 4. ``export_*`` write JSON, CSV, bookmark HTML and (from the feeds package) OPML.
 """
 
@@ -16,21 +17,23 @@ from __future__ import annotations
 
 import contextlib
 import html
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
 from linkdir.config import Settings
-from linkdir.errors import N_, Conflict, FieldError, ValidationFailed
+from linkdir.db import session_scope
+from linkdir.errors import N_, FieldError, ValidationFailed
 from linkdir.resources import service as resources
 from linkdir.resources.models import LANGUAGES, LinkStatus, Resource, ResourceState, Topic
 from linkdir.transfer import csvio, jsonio
 from linkdir.transfer.bookmarks import looks_like_bookmarks, parse_bookmarks
+from linkdir.transfer.bounds import vet_draft
 from linkdir.transfer.drafts import Draft, Parsed, ParseFailed, Problem, TopicDefinition, fold
 from linkdir.transfer.pages import extract_links
 
@@ -240,6 +243,7 @@ async def review(
             row.url = cleaned["url"]
         except ValidationFailed as failed:
             row.errors = [Problem.of(draft.line, e, draft.url) for e in failed.errors]
+        row.errors.extend(vet_draft(draft, allow_networks=allow_networks))
         if not draft.title and not any(e.field == "title" for e in row.errors):
             row.errors.append(Problem(draft.line, "title", N_("This field is required.")))
         row.topics = [index.choose(name) for name in draft.topics if name.strip()]
@@ -289,6 +293,16 @@ class ImportReport:
     problems: list[Problem] = field(default_factory=list)  # rejected rows, with line
     duplicates: list[Problem] = field(default_factory=list)
     notes: list[Problem] = field(default_factory=list)  # imported, but with a caveat
+    planned: list[Row] = field(default_factory=list)  # a dry run: rows it would import
+    topics_planned: list[str] = field(default_factory=list)  # a dry run: topics it would add
+
+    def merge(self, other: ImportReport) -> None:
+        """Add a later batch's outcome to this report."""
+        self.created.extend(other.created)
+        self.topics_created.extend(other.topics_created)
+        self.problems.extend(other.problems)
+        self.duplicates.extend(other.duplicates)
+        self.notes.extend(other.notes)
 
 
 async def ensure_topics(
@@ -355,9 +369,10 @@ def _restore(resource: Resource, draft: Draft) -> None:
             setattr(resource, name, link[name])
     if isinstance(link.get("http_status"), int):
         resource.http_status = link["http_status"]
+    # Vetted by bounds.vet_draft in review(): addresses passed the URL rule.
     for name in ("final_url", "moved_to", "reason", "archive_url"):
         if isinstance(link.get(name), str):
-            setattr(resource, name, link[name][:2048])
+            setattr(resource, name, link[name])
     if isinstance(link.get("modified_on"), str):
         with contextlib.suppress(ValueError):
             resource.modified_on = date.fromisoformat(link["modified_on"])
@@ -373,14 +388,17 @@ async def import_rows(
     default_state: str = ResourceState.draft.value,
     allow_networks: Sequence[str] = (),
 ) -> ImportReport:
-    """Create the importable rows; the caller commits once (all or nothing).
+    """Create the importable rows; the caller commits (a batch, or all of a preview).
 
     Topics defined in the source (a JSON export) are created when missing; other topic
     suggestions only with ``create_topics`` — without it they are left off and noted.
+    The rows go in through ``resources.service.create_many``: a few queries per call,
+    not per row. The CLI calls this once per batch (see :func:`import_in_batches`).
     """
     report = ImportReport()
     report.topics_created.extend(await ensure_topics(session, definitions))
     created: dict[str, Topic] = {t.slug: t for t in report.topics_created}
+    ready: list[tuple[Row, dict[str, Any]]] = []
     for row in rows:
         if row.errors:
             report.problems.extend(row.errors)
@@ -391,15 +409,7 @@ async def import_rows(
         slugs: list[str] = []
         for choice in row.topics:
             if choice.slug is None and choice.definition is None and not create_topics:
-                report.notes.append(
-                    Problem(
-                        row.draft.line,
-                        "topics",
-                        N_("No topic named “%(name)s”; imported without it."),
-                        {"name": choice.suggestion},
-                        url=row.url,
-                    )
-                )
+                report.notes.append(_no_topic(row, choice))
                 continue
             slug = await _topic_slug(session, choice, created, report)
             if slug not in slugs:
@@ -408,18 +418,126 @@ async def import_rows(
         data["state"] = row.draft.state or default_state
         data["topics"] = slugs
         try:
-            resource = await resources.create_resource(
-                session, data, by=by, allow_networks=allow_networks
+            cleaned = resources.validate_resource(
+                data, partial=False, allow_networks=allow_networks
             )
-        except ValidationFailed as failed:  # raised before anything is written
+        except ValidationFailed as failed:
             report.problems.extend(Problem.of(row.draft.line, e, row.url) for e in failed.errors)
             continue
-        except Conflict as conflict:
-            report.duplicates.append(Problem.of(row.draft.line, conflict.error, row.url))
-            continue
-        _restore(resource, row.draft)
-        report.created.append(resource)
+        ready.append((row, cleaned))
+    # Someone may have added an address since the review: skipped, not a failed batch.
+    known = await existing_urls(session, [cleaned["url"] for _, cleaned in ready])
+    fresh: list[tuple[Row, dict[str, Any]]] = []
+    for row, cleaned in ready:
+        if cleaned["url"] in known:
+            existing_id, title = known[cleaned["url"]]
+            report.duplicates.append(
+                Problem(
+                    row.draft.line,
+                    "url",
+                    N_("This address is already in the directory: “%(title)s” (#%(id)d)."),
+                    {"title": title, "id": existing_id},
+                    url=row.url,
+                    duplicate=True,
+                )
+            )
+        else:
+            fresh.append((row, cleaned))
+    report.created.extend(
+        await resources.create_many(
+            session,
+            [cleaned for _, cleaned in fresh],
+            by=by,
+            prepare=lambda index, resource: _restore(resource, fresh[index][0].draft),
+        )
+    )
     await session.flush()
+    return report
+
+
+IMPORT_BATCH = 500  # rows per transaction: the write lock is held for milliseconds
+
+
+async def import_in_batches(
+    factory: async_sessionmaker[AsyncSession],
+    rows: Sequence[Row],
+    *,
+    by: resources.Actor,
+    definitions: Sequence[TopicDefinition] = (),
+    create_topics: bool = False,
+    default_state: str = ResourceState.draft.value,
+    allow_networks: Sequence[str] = (),
+    batch_size: int = IMPORT_BATCH,
+    progress: Callable[[int], None] | None = None,
+) -> ImportReport:
+    """Import ``rows`` in short transactions of ``batch_size``, so the site keeps writing.
+
+    One transaction over a whole file held SQLite's write lock for minutes and the web
+    answered 500 ("database is locked"). Each batch commits on its own: an error stops
+    the import after the batches already committed (the report says how many).
+    """
+    report = ImportReport()
+    for start in range(0, max(len(rows), 1), batch_size):  # topics even without rows
+        chunk = rows[start : start + batch_size]
+        async with session_scope(factory) as session:
+            part = await import_rows(
+                session,
+                chunk,
+                by=by,
+                definitions=definitions if start == 0 else (),
+                create_topics=create_topics,
+                default_state=default_state,
+                allow_networks=allow_networks,
+            )
+        report.merge(part)
+        if progress is not None:
+            progress(len(chunk))
+    return report
+
+
+def _no_topic(row: Row, choice: TopicChoice) -> Problem:
+    return Problem(
+        row.draft.line,
+        "topics",
+        N_("No topic named “%(name)s”; imported without it."),
+        {"name": choice.suggestion},
+        url=row.url,
+    )
+
+
+def plan_import(
+    review: Review, *, create_topics: bool = False, existing_topics: Sequence[str] = ()
+) -> ImportReport:
+    """What importing ``review`` would do, without touching the database (a dry run).
+
+    ``created`` stays empty; ``planned`` holds the rows that would be imported and
+    ``topics_planned`` the names of the topics that would be created.
+    """
+    report = ImportReport()
+    have = set(existing_topics)
+    for definition in review.definitions:
+        if definition.slug not in have:
+            report.topics_planned.append(definition.name_sv)
+            have.add(definition.slug)
+    for row in review.rows:
+        if row.errors:
+            report.problems.extend(row.errors)
+            continue
+        if row.duplicate is not None:
+            report.duplicates.append(row.duplicate)
+            continue
+        for choice in row.topics:
+            if choice.slug is not None or choice.definition is not None:
+                continue
+            if not create_topics:
+                report.notes.append(_no_topic(row, choice))
+                continue
+            name = choice.new_name or choice.suggestion
+            slug = resources.slugify(name)
+            if slug not in have:
+                have.add(slug)
+                report.topics_planned.append(name)
+        report.planned.append(row)
     return report
 
 
