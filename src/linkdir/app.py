@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from linkdir import __version__, i18n
 from linkdir.auth.guards import CsrfFailed
+from linkdir.checks.jobs import BackgroundRuns
 from linkdir.config import Settings
 from linkdir.db import create_engine, ping, session_factory
 from linkdir.docs import api_docs
@@ -271,19 +272,28 @@ def create_app(settings: Settings, *, engine: Any = None, run_scheduler: bool = 
                         log.info("loaded the demo directory into an empty database")
             if app.state.run_scheduler:
                 # The embedded default: dispatch and check jobs in this process (DESIGN §5).
-                from linkdir.checks.jobs import run_scheduler as schedule_checks
+                from linkdir.checks.runner import CheckRunner
 
-                scheduler = asyncio.create_task(schedule_checks(settings, db_engine))
+                runner = CheckRunner(settings, db_engine, role="serve")
+                app.state.check_runner = runner
+                scheduler = asyncio.create_task(runner.run())
                 log.info("link checks are scheduled in this process")
             yield
         finally:
-            from linkdir.checks.jobs import stop_background_runs
-
-            await stop_background_runs()
+            await app.state.background_runs.stop()
             if scheduler is not None:
-                scheduler.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await scheduler
+                # Batches get the grace period, then give their links back (README, Operations).
+                app.state.check_runner.request_stop()
+                try:
+                    await asyncio.wait_for(
+                        asyncio.shield(scheduler), settings.shutdown_grace.total_seconds() + 15
+                    )
+                except (TimeoutError, Exception):
+                    log.exception("the link-check scheduler did not stop cleanly")
+                    scheduler.cancel()
+                    with contextlib.suppress(asyncio.CancelledError, Exception):
+                        await scheduler
+                app.state.check_runner = None
             if owns_engine:
                 await db_engine.dispose()
 
@@ -343,4 +353,6 @@ def create_app(settings: Settings, *, engine: Any = None, run_scheduler: bool = 
     app.state.session_factory = session_factory(db_engine)
     app.state.page_cache = TTLCache(seconds=30)
     app.state.run_scheduler = run_scheduler
+    app.state.check_runner = None
+    app.state.background_runs = BackgroundRuns()
     return app

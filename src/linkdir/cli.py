@@ -329,23 +329,25 @@ def check(scope: str) -> None:
     help="Seconds between dispatch runs (claiming due links).",
 )
 def worker(dispatch_every: float) -> None:
-    """Check links on schedule (with PostgreSQL, any number of workers share the work)."""
-    import contextlib
-    import logging
+    """Check links on schedule (with PostgreSQL, any number of workers share the work).
+
+    SIGTERM or SIGINT stops it cleanly: no new jobs, running batches finish within
+    LINKDIR_SHUTDOWN_GRACE or give their links back, exit status 0.
+    """
+    import signal
     from datetime import timedelta
 
-    from linkdir.checks.jobs import run_scheduler
+    from linkdir.checks.runner import CheckRunner
     from linkdir.db import create_engine
 
     settings = load_settings()
     _configure_logging(settings)
+    worker_log = logging.getLogger("linkdir.worker")
 
-    def dump_tasks() -> None:
+    def dump_tasks(runner: CheckRunner) -> None:
         # SIGUSR1: what is this worker waiting for? (each task's stack, to the log)
-        from linkdir.checks import jobs
-
-        running = getattr(jobs._scheduler, "_running_jobs", None)
-        logging.getLogger("linkdir.worker").warning("jobs running: %r", running)
+        running = getattr(runner.scheduler, "_running_jobs", None)
+        worker_log.warning("jobs running: %r", running)
         for task in asyncio.all_tasks():
             lines = [task.get_name()]
             awaiting: Any = task.get_coro()
@@ -357,20 +359,22 @@ def worker(dispatch_every: float) -> None:
                 awaiting = getattr(awaiting, "cr_await", None) or getattr(
                     awaiting, "ag_await", None
                 )
-            logging.getLogger("linkdir.worker").warning("%s", "\n".join(lines))
+            worker_log.warning("%s", "\n".join(lines))
 
     async def runner() -> None:
-        import signal
-
-        asyncio.get_running_loop().add_signal_handler(signal.SIGUSR1, dump_tasks)
         engine = create_engine(settings.database_url)
+        checks = CheckRunner(settings, engine, dispatch_every=timedelta(seconds=dispatch_every))
+        loop = asyncio.get_running_loop()
+        loop.add_signal_handler(signal.SIGUSR1, dump_tasks, checks)
+        for stop_signal in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(stop_signal, checks.request_stop)
         try:
-            await run_scheduler(settings, engine, dispatch_every=timedelta(seconds=dispatch_every))
+            await checks.run()
         finally:
             await engine.dispose()
+        worker_log.info("stopped cleanly")
 
-    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C / SIGINT is how a worker stops
-        asyncio.run(runner())
+    asyncio.run(runner())
 
 
 def _register() -> None:
