@@ -306,6 +306,13 @@ class CheckRunner:
         self._abort.set()
         with anyio.move_on_after(RELEASE_SECONDS):
             await self._idle.wait()
+            # Our functions returned; APScheduler still has to mark their jobs done, and
+            # stopping it now would cancel that (the job would wait for its lease to end).
+            while await self._jobs_held(scheduler):
+                await asyncio.sleep(0.05)
+
+    async def _jobs_held(self, scheduler: Any) -> int:
+        return sum(1 for job in await scheduler.get_jobs() if job.acquired_by == self.worker)
 
     @contextlib.contextmanager
     def _job(self) -> Iterator[None]:
