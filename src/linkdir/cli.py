@@ -258,7 +258,13 @@ def token_feed(email: str) -> None:
 
 @main.command()
 @click.option("--url", default=None, help="Check this /health address instead of the database.")
-def healthcheck(url: str | None) -> None:
+@click.option(
+    "--worker",
+    "worker_check",
+    is_flag=True,
+    help="Also fail unless a `linkdir worker` on this machine wrote a fresh heartbeat.",
+)
+def healthcheck(url: str | None, worker_check: bool) -> None:
     """Exit 0 when linkdir is healthy (the database answers, or --url answers 200)."""
     settings = load_settings()
     if url:
@@ -272,17 +278,29 @@ def healthcheck(url: str | None) -> None:
             _fail(f"unhealthy: {url} answered {response.status_code}", 1)
         click.echo("healthy")
         return
-    from linkdir.db import create_engine, ping
+    from linkdir.db import create_engine, ping, session_factory
+    from linkdir.ops.health import WorkerHealth, worker_health
 
-    async def check() -> bool:
+    async def check() -> tuple[bool, WorkerHealth | None]:
         engine = create_engine(settings.database_url)
         try:
-            return await ping(engine)
+            if not await ping(engine):
+                return False, None
+            if not worker_check:
+                return True, None
+            async with session_factory(engine)() as session:
+                return True, await worker_health(session)
         finally:
             await engine.dispose()
 
-    if not asyncio.run(check()):
+    answers, workers = asyncio.run(check())
+    if not answers:
         _fail("unhealthy: the database does not answer", 1)
+    if workers is not None and not workers.healthy:
+        if workers.stale:
+            name, age = max(workers.stale, key=lambda item: -item[1])
+            _fail(f"unhealthy: worker {name} last beat {age:.0f} s ago (hung or stopped)", 1)
+        _fail("unhealthy: no worker on this machine has written a heartbeat", 1)
     click.echo("healthy")
 
 
