@@ -9,11 +9,11 @@ from datetime import timedelta
 
 from litestar.testing import AsyncTestClient
 from sqlalchemy import text
-from tests.test_cli import base_env, run
 
 from linkdir.app import create_app
 from linkdir.checks.models import WorkerHeartbeat
 from linkdir.db import utcnow
+from tests.test_cli import base_env, run
 
 
 async def test_live_and_ready_answer_when_the_database_is_migrated(client):
