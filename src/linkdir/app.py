@@ -259,6 +259,13 @@ def create_app(settings: Settings, *, engine: Any = None, run_scheduler: bool = 
 
     db_engine = engine or create_engine(settings.database_url)
     owns_engine = engine is None
+    middleware: list[Any] = []
+    ops_handlers: list[Any] = list(health_handlers)
+    if settings.metrics_enabled:
+        from linkdir.ops.metrics import metrics, metrics_middleware
+
+        middleware.append(metrics_middleware())
+        ops_handlers.append(metrics)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -301,7 +308,7 @@ def create_app(settings: Settings, *, engine: Any = None, run_scheduler: bool = 
     app = Litestar(
         route_handlers=[
             health,
-            *health_handlers,
+            *ops_handlers,
             *page_handlers,
             *feed_handlers,
             *auth_handlers,
@@ -317,6 +324,7 @@ def create_app(settings: Settings, *, engine: Any = None, run_scheduler: bool = 
             ),
         ],
         dependencies={"session": Provide(provide_session)},
+        middleware=middleware,
         before_send=[add_security_headers],
         lifespan=[lifespan],
         exception_handlers={
