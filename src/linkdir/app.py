@@ -259,7 +259,9 @@ def create_app(settings: Settings, *, engine: Any = None, run_scheduler: bool = 
 
     db_engine = engine or create_engine(settings.database_url)
     owns_engine = engine is None
-    middleware: list[Any] = []
+    from linkdir.ops.logs import RequestIdMiddleware
+
+    middleware: list[Any] = [RequestIdMiddleware]  # outermost: every log line has the id
     ops_handlers: list[Any] = list(health_handlers)
     if settings.metrics_enabled:
         from linkdir.ops.metrics import metrics, metrics_middleware

@@ -25,10 +25,9 @@ def load_settings() -> Settings:
 
 
 def _configure_logging(settings: Settings) -> None:
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    from linkdir.ops.logs import configure_logging
+
+    configure_logging(settings)
 
 
 def _run_with_session(settings: Settings, work: Callable[[Any], Awaitable[T]]) -> T:
@@ -95,7 +94,14 @@ def serve(host: str, port: int, no_scheduler: bool, migrate: bool | None) -> Non
     log.info(
         "serving on http://%s:%d (database: %s)", host, port, settings.database_url.split("://")[0]
     )
-    uvicorn.run(app, host=host, port=port, log_level=settings.log_level.lower(), proxy_headers=True)
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level=settings.log_level.lower(),
+        proxy_headers=True,
+        log_config=None,  # configured above: one format (text or JSON) for every logger
+    )
 
 
 @main.group()
@@ -313,6 +319,7 @@ def check(scope: str) -> None:
     from linkdir.db import create_engine, session_factory
 
     settings = load_settings()
+    _configure_logging(settings)
     tty = sys.stderr.isatty()
 
     def progress(done: int, total: int) -> None:

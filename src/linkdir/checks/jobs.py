@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import socket
 from collections import Counter
@@ -29,6 +30,7 @@ from linkdir.resources.models import Resource, ResourceState
 if TYPE_CHECKING:
     from linkdir.checks.runner import CheckRunner
 
+log = logging.getLogger("linkdir.checks")
 VERDICTS = runs.VERDICTS
 CLAIM_BATCH = 200
 
@@ -81,6 +83,21 @@ async def record(
     async with factory() as session:
         resource = await session.get(Resource, resource_id)
         if resource is not None:
+            # Problems at INFO, working links at DEBUG: a log a person can read at 100/s.
+            log.log(
+                logging.DEBUG if result.status == "ok" else logging.INFO,
+                "checked a link on %s: %s (%s)",
+                resource.host,
+                result.status,
+                result.reason,
+                extra={
+                    "host": resource.host,
+                    "verdict": result.status,
+                    "reason": result.reason,
+                    "http_status": result.http_status,
+                    "resource_id": resource_id,
+                },
+            )
             await service.record_check(
                 session,
                 resource,
