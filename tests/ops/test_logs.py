@@ -77,7 +77,8 @@ def test_json_logs_of_checks_name_host_and_verdict(web, tmp_path: Path) -> None:
         [LINKDIR, "check", "--all"], env=env, capture_output=True, text=True, timeout=120
     )
     assert checked.returncode == 0, checked.stderr
-    lines = json_lines("\n".join(l for l in checked.stderr.splitlines() if l.startswith("{")))
+    logged = [line for line in checked.stderr.splitlines() if line.startswith("{")]
+    lines = json_lines("\n".join(logged))
     checks = [line for line in lines if line["logger"] == "linkdir.checks"]
     assert checks and checks[0]["host"] == "127.0.209.2" and checks[0]["verdict"] == "broken"
     assert checks[0]["reason"] == "http_404"
