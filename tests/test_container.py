@@ -55,6 +55,12 @@ def test_containerfile_builds_in_one_stage_and_runs_unprivileged_in_another() ->
     assert '"serve"' in cmd and '"0.0.0.0"' in cmd
 
 
+def test_the_image_installs_the_locked_dependencies_with_hashes() -> None:
+    build = _instructions()[: [op for op, _ in _instructions()].index("FROM", 1)]
+    runs = " ".join(args for op, args in build if op == "RUN")
+    assert "--require-hashes" in runs and "requirements/main.txt" in runs
+
+
 def test_an_init_passes_sigterm_on_and_compose_waits_longer_than_the_grace_period() -> None:
     from linkdir.config import Settings
 

@@ -78,15 +78,17 @@ def serve(host: str, port: int, no_scheduler: bool, migrate: bool | None) -> Non
     import uvicorn
 
     from linkdir.app import create_app
+    from linkdir.config import DEVELOPMENT_KEY_FILE, keep_development_key
     from linkdir.db import upgrade
 
-    settings = load_settings()
+    settings = keep_development_key(load_settings())
     _configure_logging(settings)
     log = logging.getLogger("linkdir")
     if settings.secret_key_was_generated:
         log.warning(
-            "development mode: generated a throw-away LINKDIR_SECRET_KEY; sessions will not "
-            "survive a restart. Set LINKDIR_SECRET_KEY for anything else."
+            "development mode: using the generated LINKDIR_SECRET_KEY kept in %s (sessions "
+            "survive restarts). Set LINKDIR_SECRET_KEY for anything else.",
+            DEVELOPMENT_KEY_FILE,
         )
     if migrate if migrate is not None else (settings.run_migrations or settings.is_sqlite):
         upgrade(settings.database_url)

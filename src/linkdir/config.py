@@ -320,6 +320,24 @@ class Settings:
 
 
 GENERATED_PREFIX = "generated-for-development:"
+# Where `linkdir serve` in development keeps its generated key, so a restart keeps the
+# curators signed in (git-ignored; relative to the directory it runs in).
+DEVELOPMENT_KEY_FILE = Path(".linkdir-development-key")
+
+
+def keep_development_key(settings: Settings, path: Path = DEVELOPMENT_KEY_FILE) -> Settings:
+    """Development settings whose generated key is the one kept in ``path`` (made once)."""
+    if not (settings.is_development and settings.secret_key_was_generated):
+        return settings
+    try:
+        kept = path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        kept = ""
+    if secret_key_problem(kept.removeprefix(GENERATED_PREFIX)) is not None:
+        kept = settings.secret_key
+        path.touch(mode=0o600)
+        path.write_text(kept + "\n", encoding="utf-8")
+    return dataclasses.replace(settings, secret_key=kept)
 
 
 def secret_key_problem(key: str) -> str | None:
