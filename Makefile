@@ -5,17 +5,54 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run install install-test test lint format bench bench-search bench-checker bench-feeds bench-monitoring bench-workers catalogs clean
+# The lock files (README, Dependencies): every dependency pinned with hashes. `make lock`
+# refreshes them from pyproject.toml; `make test-latest` tries the newest versions instead.
+LOCK_MAIN := requirements/main.txt
+LOCK_TEST := requirements/test.txt
+UV_COMPILE = $(BIN)/uv pip compile pyproject.toml --generate-hashes --universal \
+	--python-version 3.11 --quiet
+
+.PHONY: run install install-test test test-latest lint format lock bench bench-search bench-checker bench-feeds bench-monitoring bench-workers catalogs clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-install: $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+# Stamps: install only when pyproject.toml or a lock file changed, so `make run` starts
+# at once and works offline after the first time.
+$(VENV)/.installed-main: pyproject.toml $(LOCK_MAIN) | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes -r $(LOCK_MAIN)
+	$(BIN)/pip install --quiet --no-deps -e .
+	@$(BIN)/pip check >/dev/null || { $(BIN)/pip check; \
+		echo "make: the lock files miss a dependency in pyproject.toml: run make lock"; exit 1; }
+	rm -f $(VENV)/.installed-test
+	touch $@
 
-install-test: $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[test]'
+$(VENV)/.installed-test: pyproject.toml $(LOCK_TEST) | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes -r $(LOCK_TEST)
+	$(BIN)/pip install --quiet --no-deps -e .
+	@$(BIN)/pip check >/dev/null || { $(BIN)/pip check; \
+		echo "make: the lock files miss a dependency in pyproject.toml: run make lock"; exit 1; }
+	touch $@ $(VENV)/.installed-main
+
+install: $(VENV)/.installed-main
+
+install-test: $(VENV)/.installed-test
+
+lock: $(BIN)/python
+	$(BIN)/pip install --quiet 'uv>=0.5,<1'
+	$(UV_COMPILE) -o $(LOCK_MAIN)
+	$(UV_COMPILE) --extra test -o $(LOCK_TEST)
+
+# The newest releases pyproject.toml allows, in a venv of their own (the lock is not used):
+# run it on a schedule to hear of upstream changes before `make lock` brings them in.
+test-latest:
+	rm -rf .venv-latest
+	$(PYTHON) -m venv .venv-latest
+	.venv-latest/bin/pip install --quiet --upgrade pip
+	.venv-latest/bin/pip install --quiet --upgrade --upgrade-strategy eager -e '.[test]'
+	.venv-latest/bin/pip list --format freeze > .venv-latest/versions.txt
+	.venv-latest/bin/python -m pytest $(PYTEST_ARGS)
 
 run: install
 	LINKDIR_ENV=$${LINKDIR_ENV:-development} LINKDIR_DEMO=$${LINKDIR_DEMO:-1} \
@@ -56,4 +93,4 @@ bench-monitoring: install-test
 	$(BIN)/python bench/monitoring/run.py
 
 clean:
-	rm -rf $(VENV) dist build .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-latest dist build .pytest_cache .mypy_cache .ruff_cache

@@ -62,7 +62,7 @@ async def _pg_reset() -> None:
             tables = ", ".join(f'"{name}"' for name in _pg_tables())
             await connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
             # APScheduler's shared data store: jobs left by one test must not run in the next.
-            await connection.execute(text("DROP SCHEMA IF EXISTS apscheduler CASCADE"))
+            await connection.execute(text("DROP SCHEMA IF EXISTS linkdir_scheduler CASCADE"))
     finally:
         await engine.dispose()
 
@@ -72,7 +72,7 @@ async def _pg_drop_everything() -> None:
     try:
         async with engine.begin() as connection:
             await connection.execute(text("DROP SCHEMA public CASCADE"))
-            await connection.execute(text("DROP SCHEMA IF EXISTS apscheduler CASCADE"))
+            await connection.execute(text("DROP SCHEMA IF EXISTS linkdir_scheduler CASCADE"))
             await connection.execute(text("CREATE SCHEMA public"))
     finally:
         await engine.dispose()

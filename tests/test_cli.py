@@ -122,7 +122,7 @@ def served(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
         process.wait(timeout=20)
         log.close()
     output = (tmp_path / "serve.log").read_text()
-    assert "generated a throw-away LINKDIR_SECRET_KEY" in output
+    assert "using the generated LINKDIR_SECRET_KEY kept in" in output
     assert "Traceback" not in output
 
 

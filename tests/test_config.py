@@ -99,3 +99,15 @@ def test_https_base_url_turns_on_secure_cookies() -> None:
         secret_key=STRONG, base_url="https://lankar.regionvasterbotten.se"
     ).secure_cookies
     assert not Settings(secret_key=STRONG).secure_cookies
+
+
+def test_development_keeps_its_generated_key_across_restarts(tmp_path: Path) -> None:
+    from linkdir.config import keep_development_key
+
+    kept = tmp_path / "key"
+    first = keep_development_key(Settings.from_env({"LINKDIR_ENV": "development"}), kept)
+    again = keep_development_key(Settings.from_env({"LINKDIR_ENV": "development"}), kept)
+    assert first.secret_key == again.secret_key and again.secret_key_was_generated
+    assert kept.stat().st_mode & 0o077 == 0, "only its owner may read the key"
+    production = Settings.from_env({"LINKDIR_SECRET_KEY": STRONG})
+    assert keep_development_key(production, kept) is production

@@ -55,6 +55,25 @@ def test_containerfile_builds_in_one_stage_and_runs_unprivileged_in_another() ->
     assert '"serve"' in cmd and '"0.0.0.0"' in cmd
 
 
+def test_the_image_installs_the_locked_dependencies_with_hashes() -> None:
+    build = _instructions()[: [op for op, _ in _instructions()].index("FROM", 1)]
+    runs = " ".join(args for op, args in build if op == "RUN")
+    assert "--require-hashes" in runs and "requirements/main.txt" in runs
+
+
+def test_an_init_passes_sigterm_on_and_compose_waits_longer_than_the_grace_period() -> None:
+    from linkdir.config import Settings
+
+    final = _instructions()[[op for op, _ in _instructions()].index("FROM", 1) :]
+    [entrypoint] = [args for op, args in final if op == "ENTRYPOINT"]
+    assert "tini" in entrypoint, "PID 1 must forward SIGTERM (a Python PID 1 ignores it)"
+    assert [args for op, args in final if op == "STOPSIGNAL"] == ["SIGTERM"]
+    grace = Settings.__dataclass_fields__["shutdown_grace"].default.total_seconds()  # type: ignore[union-attr]
+    x_linkdir = _compose()["x-linkdir"]
+    stop = x_linkdir["stop_grace_period"]
+    assert stop.endswith("s") and float(stop[:-1]) > grace + 10
+
+
 def _compose() -> dict[str, Any]:
     loaded: dict[str, Any] = yaml.safe_load((ROOT / "compose.yaml").read_text(encoding="utf-8"))
     return loaded

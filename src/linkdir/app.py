@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from linkdir import __version__, i18n, inbound
 from linkdir.auth.guards import CsrfFailed
+from linkdir.checks.jobs import BackgroundRuns
 from linkdir.config import Settings
 from linkdir.db import create_engine, ping, session_factory
 from linkdir.docs import api_docs
@@ -278,6 +279,7 @@ def create_app(settings: Settings, *, engine: Any = None, run_scheduler: bool = 
     from linkdir.checks.routes import link_handlers
     from linkdir.checks.run_routes import run_handlers
     from linkdir.feeds.routes import feed_handlers
+    from linkdir.ops.health import health_handlers, migration_heads
     from linkdir.resources.api import ResourceApi, TopicApi
     from linkdir.resources.manage import manage_handlers
     from linkdir.resources.routes import page_handlers
@@ -285,6 +287,15 @@ def create_app(settings: Settings, *, engine: Any = None, run_scheduler: bool = 
 
     db_engine = engine or create_engine(settings.database_url)
     owns_engine = engine is None
+    from linkdir.ops.logs import RequestIdMiddleware
+
+    middleware: list[Any] = [RequestIdMiddleware]  # outermost: every log line has the id
+    ops_handlers: list[Any] = list(health_handlers)
+    if settings.metrics_enabled:
+        from linkdir.ops.metrics import metrics, metrics_middleware
+
+        middleware.append(metrics_middleware())
+        ops_handlers.append(metrics)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -299,25 +310,35 @@ def create_app(settings: Settings, *, engine: Any = None, run_scheduler: bool = 
                         log.info("loaded the demo directory into an empty database")
             if app.state.run_scheduler:
                 # The embedded default: dispatch and check jobs in this process (DESIGN §5).
-                from linkdir.checks.jobs import run_scheduler as schedule_checks
+                from linkdir.checks.runner import CheckRunner
 
-                scheduler = asyncio.create_task(schedule_checks(settings, db_engine))
+                runner = CheckRunner(settings, db_engine, role="serve")
+                app.state.check_runner = runner
+                scheduler = asyncio.create_task(runner.run())
                 log.info("link checks are scheduled in this process")
             yield
         finally:
-            from linkdir.checks.jobs import stop_background_runs
-
-            await stop_background_runs()
+            await app.state.background_runs.stop()
             if scheduler is not None:
-                scheduler.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await scheduler
+                # Batches get the grace period, then give their links back (README, Operations).
+                app.state.check_runner.request_stop()
+                try:
+                    await asyncio.wait_for(
+                        asyncio.shield(scheduler), settings.shutdown_grace.total_seconds() + 15
+                    )
+                except (TimeoutError, Exception):
+                    log.exception("the link-check scheduler did not stop cleanly")
+                    scheduler.cancel()
+                    with contextlib.suppress(asyncio.CancelledError, Exception):
+                        await scheduler
+                app.state.check_runner = None
             if owns_engine:
                 await db_engine.dispose()
 
     app = Litestar(
         route_handlers=[
             health,
+            *ops_handlers,
             *page_handlers,
             *feed_handlers,
             *auth_handlers,
@@ -334,6 +355,7 @@ def create_app(settings: Settings, *, engine: Any = None, run_scheduler: bool = 
         ],
         dependencies={"session": Provide(provide_session)},
         before_request=guard_request,
+        middleware=middleware,
         before_send=[add_security_headers],
         lifespan=[lifespan],
         exception_handlers={
@@ -372,4 +394,7 @@ def create_app(settings: Settings, *, engine: Any = None, run_scheduler: bool = 
     app.state.session_factory = session_factory(db_engine)
     app.state.page_cache = TTLCache(seconds=30)
     app.state.run_scheduler = run_scheduler
+    app.state.check_runner = None
+    app.state.background_runs = BackgroundRuns()
+    app.state.migration_heads = migration_heads()
     return app

@@ -25,10 +25,9 @@ def load_settings() -> Settings:
 
 
 def _configure_logging(settings: Settings) -> None:
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    from linkdir.ops.logs import configure_logging
+
+    configure_logging(settings)
 
 
 def _run_with_session(settings: Settings, work: Callable[[Any], Awaitable[T]]) -> T:
@@ -79,15 +78,17 @@ def serve(host: str, port: int, no_scheduler: bool, migrate: bool | None) -> Non
     import uvicorn
 
     from linkdir.app import create_app
+    from linkdir.config import DEVELOPMENT_KEY_FILE, keep_development_key
     from linkdir.db import upgrade
 
-    settings = load_settings()
+    settings = keep_development_key(load_settings())
     _configure_logging(settings)
     log = logging.getLogger("linkdir")
     if settings.secret_key_was_generated:
         log.warning(
-            "development mode: generated a throw-away LINKDIR_SECRET_KEY; sessions will not "
-            "survive a restart. Set LINKDIR_SECRET_KEY for anything else."
+            "development mode: using the generated LINKDIR_SECRET_KEY kept in %s (sessions "
+            "survive restarts). Set LINKDIR_SECRET_KEY for anything else.",
+            DEVELOPMENT_KEY_FILE,
         )
     if migrate if migrate is not None else (settings.run_migrations or settings.is_sqlite):
         upgrade(settings.database_url)
@@ -95,7 +96,14 @@ def serve(host: str, port: int, no_scheduler: bool, migrate: bool | None) -> Non
     log.info(
         "serving on http://%s:%d (database: %s)", host, port, settings.database_url.split("://")[0]
     )
-    uvicorn.run(app, host=host, port=port, log_level=settings.log_level.lower(), proxy_headers=True)
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level=settings.log_level.lower(),
+        proxy_headers=True,
+        log_config=None,  # configured above: one format (text or JSON) for every logger
+    )
 
 
 @main.group()
@@ -258,7 +266,13 @@ def token_feed(email: str) -> None:
 
 @main.command()
 @click.option("--url", default=None, help="Check this /health address instead of the database.")
-def healthcheck(url: str | None) -> None:
+@click.option(
+    "--worker",
+    "worker_check",
+    is_flag=True,
+    help="Also fail unless a `linkdir worker` on this machine wrote a fresh heartbeat.",
+)
+def healthcheck(url: str | None, worker_check: bool) -> None:
     """Exit 0 when linkdir is healthy (the database answers, or --url answers 200)."""
     settings = load_settings()
     if url:
@@ -272,17 +286,29 @@ def healthcheck(url: str | None) -> None:
             _fail(f"unhealthy: {url} answered {response.status_code}", 1)
         click.echo("healthy")
         return
-    from linkdir.db import create_engine, ping
+    from linkdir.db import create_engine, ping, session_factory
+    from linkdir.ops.health import WorkerHealth, worker_health
 
-    async def check() -> bool:
+    async def check() -> tuple[bool, WorkerHealth | None]:
         engine = create_engine(settings.database_url)
         try:
-            return await ping(engine)
+            if not await ping(engine):
+                return False, None
+            if not worker_check:
+                return True, None
+            async with session_factory(engine)() as session:
+                return True, await worker_health(session)
         finally:
             await engine.dispose()
 
-    if not asyncio.run(check()):
+    answers, workers = asyncio.run(check())
+    if not answers:
         _fail("unhealthy: the database does not answer", 1)
+    if workers is not None and not workers.healthy:
+        if workers.stale:
+            name, age = max(workers.stale, key=lambda item: -item[1])
+            _fail(f"unhealthy: worker {name} last beat {age:.0f} s ago (hung or stopped)", 1)
+        _fail("unhealthy: no worker on this machine has written a heartbeat", 1)
     click.echo("healthy")
 
 
@@ -295,6 +321,7 @@ def check(scope: str) -> None:
     from linkdir.db import create_engine, session_factory
 
     settings = load_settings()
+    _configure_logging(settings)
     tty = sys.stderr.isatty()
 
     def progress(done: int, total: int) -> None:
@@ -329,23 +356,25 @@ def check(scope: str) -> None:
     help="Seconds between dispatch runs (claiming due links).",
 )
 def worker(dispatch_every: float) -> None:
-    """Check links on schedule (with PostgreSQL, any number of workers share the work)."""
-    import contextlib
-    import logging
+    """Check links on schedule (with PostgreSQL, any number of workers share the work).
+
+    SIGTERM or SIGINT stops it cleanly: no new jobs, running batches finish within
+    LINKDIR_SHUTDOWN_GRACE or give their links back, exit status 0.
+    """
+    import signal
     from datetime import timedelta
 
-    from linkdir.checks.jobs import run_scheduler
+    from linkdir.checks.runner import CheckRunner
     from linkdir.db import create_engine
 
     settings = load_settings()
     _configure_logging(settings)
+    worker_log = logging.getLogger("linkdir.worker")
 
-    def dump_tasks() -> None:
+    def dump_tasks(runner: CheckRunner) -> None:
         # SIGUSR1: what is this worker waiting for? (each task's stack, to the log)
-        from linkdir.checks import jobs
-
-        running = getattr(jobs._scheduler, "_running_jobs", None)
-        logging.getLogger("linkdir.worker").warning("jobs running: %r", running)
+        running = getattr(runner.scheduler, "_running_jobs", None)
+        worker_log.warning("jobs running: %r", running)
         for task in asyncio.all_tasks():
             lines = [task.get_name()]
             awaiting: Any = task.get_coro()
@@ -357,20 +386,22 @@ def worker(dispatch_every: float) -> None:
                 awaiting = getattr(awaiting, "cr_await", None) or getattr(
                     awaiting, "ag_await", None
                 )
-            logging.getLogger("linkdir.worker").warning("%s", "\n".join(lines))
+            worker_log.warning("%s", "\n".join(lines))
 
     async def runner() -> None:
-        import signal
-
-        asyncio.get_running_loop().add_signal_handler(signal.SIGUSR1, dump_tasks)
         engine = create_engine(settings.database_url)
+        checks = CheckRunner(settings, engine, dispatch_every=timedelta(seconds=dispatch_every))
+        loop = asyncio.get_running_loop()
+        loop.add_signal_handler(signal.SIGUSR1, dump_tasks, checks)
+        for stop_signal in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(stop_signal, checks.request_stop)
         try:
-            await run_scheduler(settings, engine, dispatch_every=timedelta(seconds=dispatch_every))
+            await checks.run()
         finally:
             await engine.dispose()
+        worker_log.info("stopped cleanly")
 
-    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C / SIGINT is how a worker stops
-        asyncio.run(runner())
+    asyncio.run(runner())
 
 
 def _register() -> None:

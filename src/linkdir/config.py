@@ -89,6 +89,35 @@ class Settings:
         ),
     )
     log_level: str = field(default="INFO", metadata=_doc("Python logging level."))
+    log_format: str = field(
+        default="text",
+        metadata=_doc(
+            "`text` (lines for people) or `json` (one JSON object a line: time, level, "
+            "logger, request id, and host and verdict for checks)."
+        ),
+    )
+    metrics: bool = field(
+        default=False,
+        metadata=_doc(
+            "`1`: serve Prometheus metrics at `/metrics`. Off by default, so the public "
+            "site shows none; `LINKDIR_METRICS_TOKEN` turns it on too."
+        ),
+    )
+    metrics_token: str = field(
+        default="",
+        metadata=_doc(
+            "If set, `/metrics` is served and wants `Authorization: Bearer <token>` "
+            "(the scraper's `bearer_token`).",
+        ),
+    )
+    shutdown_grace: timedelta = field(
+        default=timedelta(seconds=20),
+        metadata=_doc(
+            "On SIGTERM or SIGINT a worker takes no new jobs and lets running host batches "
+            "finish this long; then it gives their unchecked links back and exits. Keep "
+            "it below the container's stop timeout (compose: `stop_grace_period`).",
+        ),
+    )
     session_idle: timedelta = field(
         default=timedelta(hours=2),
         metadata=_doc("A curator's browser session ends after this long without a request."),
@@ -197,6 +226,10 @@ class Settings:
         return self.env == "development"
 
     @property
+    def metrics_enabled(self) -> bool:
+        return self.metrics or bool(self.metrics_token)
+
+    @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 
@@ -249,6 +282,10 @@ class Settings:
         ):
             if getattr(self, name) < 1:
                 raise SettingsError(f"{PREFIX}{name.upper()} must be at least 1.")
+        if self.log_format not in {"text", "json"}:
+            raise SettingsError(
+                f"LINKDIR_LOG_FORMAT must be 'text' or 'json', not {self.log_format!r}."
+            )
         if self.checker_timeout <= 0:
             raise SettingsError("LINKDIR_CHECKER_TIMEOUT must be a positive number of seconds.")
         contact = self.accessibility_contact
@@ -283,6 +320,24 @@ class Settings:
 
 
 GENERATED_PREFIX = "generated-for-development:"
+# Where `linkdir serve` in development keeps its generated key, so a restart keeps the
+# curators signed in (git-ignored; relative to the directory it runs in).
+DEVELOPMENT_KEY_FILE = Path(".linkdir-development-key")
+
+
+def keep_development_key(settings: Settings, path: Path = DEVELOPMENT_KEY_FILE) -> Settings:
+    """Development settings whose generated key is the one kept in ``path`` (made once)."""
+    if not (settings.is_development and settings.secret_key_was_generated):
+        return settings
+    try:
+        kept = path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        kept = ""
+    if secret_key_problem(kept.removeprefix(GENERATED_PREFIX)) is not None:
+        kept = settings.secret_key
+        path.touch(mode=0o600)
+        path.write_text(kept + "\n", encoding="utf-8")
+    return dataclasses.replace(settings, secret_key=kept)
 
 
 def secret_key_problem(key: str) -> str | None:

@@ -14,11 +14,11 @@ from tests.checks.test_report import signed_in
 from tests.conftest import make_resource
 
 from linkdir.app import create_app
-from linkdir.checker import EngineConfig
 from linkdir.checks import jobs, runs
 from linkdir.checks import service as monitoring
 from linkdir.checks.models import CheckResult, CheckRun
-from linkdir.db import create_engine, session_factory, utcnow
+from linkdir.checks.runner import CheckRunner
+from linkdir.db import create_engine, utcnow
 from linkdir.resources.models import Resource
 
 PAGE = b"<html><head><title>Rapport</title></head><body><main><p>Text.</p></main></body></html>"
@@ -28,13 +28,9 @@ PAGE = b"<html><head><title>Rapport</title></head><body><main><p>Text.</p></main
 async def runtime(settings: Any) -> Any:
     """What check jobs need, as `linkdir worker` sets it up."""
     engine = create_engine(settings.database_url)
-    jobs._runtime = jobs.Runtime(
-        settings, session_factory(engine), EngineConfig.from_settings(settings), "test:1"
-    )
     try:
-        yield jobs._runtime
+        yield CheckRunner(settings, engine, worker="test:1")
     finally:
-        jobs._runtime = None
         await engine.dispose()
 
 
@@ -57,11 +53,11 @@ async def test_scheduled_checks_ask_conditionally_so_an_unchanged_page_costs_a_3
     site = web.site("127.0.204.2", {"/rapport": page}, ip="127.0.204.2")
     resource = await make_resource(session, url=site.url("/rapport"))
     await session.commit()
-    async with runtime(settings):
+    async with runtime(settings) as runner:
         for _ in range(2):
             ids, claimed_until = await claim_all(session, settings)
             assert ids == [resource.id]
-            await jobs.check_batch(ids, claimed_until)
+            await runner.check_batch(ids, claimed_until)
             await session.execute(
                 Resource.__table__.update().values(next_check_at=utcnow() - timedelta(seconds=1))
             )
@@ -83,10 +79,10 @@ async def test_a_broken_link_is_never_asked_conditionally(web, session, settings
     )
     resource = await make_resource(session, url=site.url("/borta"))
     await session.commit()
-    async with runtime(settings):
+    async with runtime(settings) as runner:
         for _ in range(2):
             ids, claimed_until = await claim_all(session, settings)
-            await jobs.check_batch(ids, claimed_until)
+            await runner.check_batch(ids, claimed_until)
             await session.execute(
                 Resource.__table__.update().values(next_check_at=utcnow() - timedelta(seconds=1))
             )
@@ -104,7 +100,7 @@ async def test_a_scheduled_run_counts_every_check_and_fenced_links_once(web, ses
     for path in ("/s0", "/s1", "/s2", "/s3", "/x"):
         await make_resource(session, url=site.url(path))
     await session.commit()
-    async with runtime(settings):
+    async with runtime(settings) as runner:
         ids, claimed_until = await claim_all(session, settings)
         run = await runs.start_run(
             session, scope="scheduled", total=len(ids), now=utcnow(), claimed_until=claimed_until
@@ -117,10 +113,10 @@ async def test_a_scheduled_run_counts_every_check_and_fenced_links_once(web, ses
             .values(next_check_at=claimed_until + timedelta(days=1))
         )
         await session.commit()
-        await jobs.check_batch(ids, claimed_until, run.id)
+        await runner.check_batch(ids, claimed_until, run.id)
         # The same job again (its worker died before APScheduler heard it finish): no
         # check is repeated and nothing is counted twice.
-        await jobs.check_batch(ids, claimed_until, run.id)
+        await runner.check_batch(ids, claimed_until, run.id)
     view = await runs.get_run(session, run.id)
     assert view is not None
     assert (view.run.done, view.run.total) == (5, 5)
@@ -167,10 +163,7 @@ async def test_a_curator_starts_a_run_from_the_api_and_follows_its_progress(
     # `linkdir serve`: the app runs the schedule in-process and hands the run to it.
     app = create_app(settings, run_scheduler=True)
     async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:
-        for _ in range(100):
-            if jobs._scheduler is not None:
-                break
-            await asyncio.sleep(0.05)
+        await asyncio.wait_for(app.state.check_runner.started.wait(), 10)
         started = await client.post("/api/v1/checks/runs", json={"scope": "all"}, headers=headers)
         assert started.status_code == 202, started.text
         run_id = started.json()["id"]

@@ -96,7 +96,8 @@ async def scheduler_state(session: Any) -> str:
 
     rows = await session.execute(
         text(
-            "SELECT task_id, acquired_by, acquired_until FROM apscheduler.jobs ORDER BY created_at"
+            "SELECT task_id, acquired_by, acquired_until FROM linkdir_scheduler.jobs"
+            " ORDER BY created_at"
         )
     )
     await session.commit()

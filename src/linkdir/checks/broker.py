@@ -10,11 +10,11 @@ stream and a task of the broker's own publishes it. The rest is upstream's loop 
 from __future__ import annotations
 
 import math
-from contextlib import AsyncExitStack
+from contextlib import AsyncExitStack, suppress
 from logging import Logger
 from typing import Any
 
-from anyio import EndOfStream, create_memory_object_stream, move_on_after
+from anyio import ClosedResourceError, EndOfStream, create_memory_object_stream, move_on_after
 from anyio.abc import TaskStatus
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 from apscheduler import Event, SerializationError
@@ -31,9 +31,11 @@ class ListeningAsyncpgEventBroker(AsyncpgEventBroker):
     async def start(self, exit_stack: AsyncExitStack, logger: Logger) -> None:
         send, receive = create_memory_object_stream[Event](math.inf)
         self._received = send
-        await exit_stack.enter_async_context(send)
         await super().start(exit_stack, logger)
         self._task_group.start_soon(self._deliver_received, receive)
+        # Closed first on the way out, so the delivering task ends before the broker's task
+        # group waits for it (entered before the task group, a clean stop hung forever).
+        exit_stack.push_async_callback(send.aclose)
 
     async def publish(self, event: Event) -> None:
         """Publish to every worker; an event too big for NOTIFY (a job's long traceback,
@@ -58,7 +60,8 @@ class ListeningAsyncpgEventBroker(AsyncpgEventBroker):
         def listen_callback(connection: Any, pid: int, channel: str, payload: str) -> None:
             event = self.reconstitute_event_str(payload)
             if event is not None:
-                self._received.send_nowait(event)
+                with suppress(ClosedResourceError):  # a notice during shutdown
+                    self._received.send_nowait(event)
 
         async def unsubscribe() -> None:
             if not conn.is_closed():

@@ -8,25 +8,29 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import socket
 from collections import Counter
-from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any
+from collections.abc import AsyncIterator, Callable, Coroutine
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlmodel import col
 
 from linkdir.checker import Checker, EngineConfig
 from linkdir.checks import runs, service
-from linkdir.checks.models import CheckResult, CheckRun
+from linkdir.checks.models import CheckRun
 from linkdir.config import Settings
 from linkdir.db import metadata, session_factory, utcnow
 from linkdir.resources.models import Resource, ResourceState
 
+if TYPE_CHECKING:
+    from linkdir.checks.runner import CheckRunner
+
+log = logging.getLogger("linkdir.checks")
 VERDICTS = runs.VERDICTS
 CLAIM_BATCH = 200
 
@@ -65,7 +69,7 @@ async def _check_claimed(
         yield claimed[result.url], result
 
 
-async def _record(
+async def record(
     factory: async_sessionmaker[AsyncSession],
     settings: Settings,
     resource_id: int,
@@ -79,6 +83,21 @@ async def _record(
     async with factory() as session:
         resource = await session.get(Resource, resource_id)
         if resource is not None:
+            # Problems at INFO, working links at DEBUG: a log a person can read at 100/s.
+            log.log(
+                logging.DEBUG if result.status == "ok" else logging.INFO,
+                "checked a link on %s: %s (%s)",
+                resource.host,
+                result.status,
+                result.reason,
+                extra={
+                    "host": resource.host,
+                    "verdict": result.status,
+                    "reason": result.reason,
+                    "http_status": result.http_status,
+                    "resource_id": resource_id,
+                },
+            )
             await service.record_check(
                 session,
                 resource,
@@ -105,11 +124,16 @@ async def run_cycle(
     worker: str | None = None,
     batch: int = CLAIM_BATCH,
     run_id: int | None = None,
+    stop: asyncio.Event | None = None,
 ) -> CheckRun:
     """Check every due resource (or every resource) once; returns the finished CheckRun.
 
-    ``run_id`` continues a run already recorded (one started from the API).
+    ``run_id`` continues a run already recorded (one started from the API). When ``stop``
+    is set (the worker is shutting down) the run ends early: links claimed and not yet
+    checked are due again at once.
     """
+    from linkdir.checks.runner import until_set
+
     metadata()  # every domain's tables mapped: revisions point at user accounts
     worker = worker or worker_name()
     config = engine_config or EngineConfig.from_settings(settings)
@@ -144,8 +168,9 @@ async def run_cycle(
     done = 0
     if progress:
         progress(done, total)
+    stop = stop or asyncio.Event()
     async with Checker(config) as checker:
-        while True:
+        while not stop.is_set():
             claimed_at = utcnow()
             claim_for = claim_time(settings, batch)
             async with factory() as session:
@@ -160,8 +185,8 @@ async def run_cycle(
             if not batches:
                 break
             try:
-                async for item, result in _check_claimed(checker, batches):
-                    await _record(
+                async for item, result in until_set(_check_claimed(checker, batches), stop):
+                    await record(
                         factory,
                         settings,
                         item.resource_id,
@@ -176,6 +201,10 @@ async def run_cycle(
                         progress(done, max(total, done))
             finally:
                 async with factory() as session:
+                    claimed_ids = [c.resource_id for items in batches.values() for c in items]
+                    await service.release_claims(
+                        session, claimed_ids, claimed_until=claimed_at + claim_for, now=utcnow()
+                    )
                     await service.release_hosts(session, batches, until=claimed_at + claim_for)
                     await session.commit()
 
@@ -193,167 +222,11 @@ async def run_cycle(
         return finished
 
 
-# Scheduling (DESIGN §5): a dispatch schedule and one check job per host batch -------------
-
-DISPATCH_SCHEDULE = "linkdir-dispatch"
-APSCHEDULER_SCHEMA = "apscheduler"
-START_LOCK = 0x6C696E6B  # pg_advisory_lock key held while a worker sets up the data store
-
-
-@dataclass
-class Runtime:
-    """What jobs need in this process; set by :func:`run_scheduler` (jobs get only ids)."""
-
-    settings: Settings
-    factory: async_sessionmaker[AsyncSession]
-    engine_config: EngineConfig
-    worker: str
-
-
-_runtime: Runtime | None = None
-
-
-def _current() -> Runtime:
-    if _runtime is None:
-        raise RuntimeError("check jobs run inside `linkdir worker` or `linkdir serve`")
-    return _runtime
-
-
-async def dispatch() -> int:
-    """Claim due resources and add one check job per host; returns the jobs added.
-
-    Each dispatch that claims anything is one ``scheduled`` check run: its jobs, on
-    whichever workers take them, count their checks into it.
-    """
-    from apscheduler import current_async_scheduler
-
-    runtime = _current()
-    scheduler = current_async_scheduler.get()
-    assert scheduler is not None
-    now = utcnow()
-    limit = runtime.settings.dispatch_batch
-    claim_for = claim_time(runtime.settings, limit)
-    claimed_until = now + claim_for
-    run_id: int | None = None
-    async with runtime.factory() as session:
-        await runs.close_cut_short(session, now=now)
-        batches = await service.claim_due(
-            session, now=now, limit=limit, claim_for=claim_for, worker=runtime.worker
-        )
-        if batches:
-            run = await runs.start_run(
-                session,
-                scope="scheduled",
-                total=sum(len(items) for items in batches.values()),
-                now=now,
-                worker=runtime.worker,
-                claimed_until=claimed_until,
-            )
-            run_id = run.id
-        await runs.snapshot_health(session, today=now.date())
-        requested = await _take_requested_runs(session, runtime.worker)
-        await session.commit()
-    for requested_id, everything in requested:
-        await scheduler.add_job(manual_run, args=[requested_id, everything])
-    for host, items in batches.items():
-        ids = [item.resource_id for item in items]
-        await scheduler.add_job(check_batch, args=[ids, claimed_until, run_id, host])
-    return len(batches)
-
-
-async def _checked_in_run(session: AsyncSession, run_id: int, resource_ids: list[int]) -> set[int]:
-    statement = select(col(CheckResult.resource_id)).where(
-        col(CheckResult.run_id) == run_id, col(CheckResult.resource_id).in_(resource_ids)
-    )
-    return set((await session.execute(statement)).scalars())
-
-
-async def check_batch(
-    resource_ids: list[int],
-    claimed_until: datetime,
-    run_id: int | None = None,
-    host: str | None = None,
-) -> dict[str, int]:
-    """Check claimed resources of one host, record the results, give the host back.
-
-    ``claimed_until`` fences the claim: a resource whose ``next_check_at`` is no longer
-    that moment was checked or claimed again since (a job that ran late, or again after
-    its worker died). Links that were fine last time are asked conditionally (ETag,
-    Last-Modified), so an unchanged page costs the server a 304. ``host``'s lease, taken
-    with the claims, ends with the batch, so the next dispatch may claim the host again.
-    """
-    runtime = _current()
-    try:
-        return await _check_batch(runtime, resource_ids, claimed_until, run_id)
-    finally:
-        async with runtime.factory() as session:
-            if host is None:  # a job queued by an older version: its links' host
-                hosts = select(col(Resource.host)).where(col(Resource.id).in_(resource_ids))
-                leased = set((await session.execute(hosts)).scalars())
-            else:
-                leased = {host}
-            await service.release_hosts(session, leased, until=claimed_until)
-            await session.commit()
-
-
-async def _check_batch(
-    runtime: Runtime, resource_ids: list[int], claimed_until: datetime, run_id: int | None
-) -> dict[str, int]:
-    urls: dict[str, int] = {}
-    conditions: dict[str, tuple[str | None, str | None]] = {}
-    async with runtime.factory() as session:
-        if run_id is not None and await session.get(CheckRun, run_id) is None:
-            run_id = None  # the run was deleted meanwhile: check, but count nowhere
-        for resource_id in resource_ids:
-            resource = await session.get(Resource, resource_id)
-            if resource is None or resource.next_check_at != claimed_until:
-                continue
-            urls[resource.url] = resource_id
-            if resource.link_status == "ok" and not resource.consecutive_failures:
-                conditions[resource.url] = (resource.etag, resource.last_modified)
-        if run_id is not None and len(urls) < len(resource_ids):
-            # Fenced links count as done, unless this run already checked them itself.
-            fenced = set(resource_ids) - set(urls.values())
-            fenced -= await _checked_in_run(session, run_id, list(fenced))
-            await runs.count_skipped(session, run_id, sorted(fenced), now=utcnow())
-            await session.commit()
-    counts: Counter[str] = Counter()
-    async with Checker(runtime.engine_config) as checker:
-        async for result in checker.check_many(list(urls), conditions=conditions):
-            await _record(
-                runtime.factory,
-                runtime.settings,
-                urls[result.url],
-                result,
-                runtime.worker,
-                run_id,
-            )
-            counts[result.status] += 1
-    return dict(counts)
-
-
-async def manual_run(run_id: int, everything: bool) -> dict[str, int]:
-    """A run a curator started (API or report): one foreground-style cycle on a worker."""
-    runtime = _current()
-    async with runtime.factory() as session:
-        recorded = await session.get(CheckRun, run_id)
-        if recorded is None or recorded.finished_at is not None:
-            return {}  # deleted, or given up on and finished meanwhile
-    run = await run_cycle(
-        runtime.factory,
-        runtime.settings,
-        everything=everything,
-        engine_config=runtime.engine_config,
-        worker=runtime.worker,
-        run_id=run_id,
-    )
-    return dict(run.counts)
-
+# Curator-started runs ----------------------------------------------------------------------
 
 # A started run still unfinished after this long is taken to be lost (its worker died).
 MANUAL_RUN_TIMEOUT = timedelta(hours=6)
 MANUAL_SCOPES = ("due", "all")
-_background: set[asyncio.Task[Any]] = set()
 
 
 class RunAlreadyGoing(Exception):
@@ -364,21 +237,47 @@ class RunAlreadyGoing(Exception):
         self.run_id = run_id
 
 
+class BackgroundRuns:
+    """Runs a web process without a scheduler checks itself (SQLite), as tasks it owns."""
+
+    def __init__(self) -> None:
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    def start(self, work: Coroutine[Any, Any, Any]) -> None:
+        """Run ``work`` in the background until it ends or :meth:`stop`."""
+        task = asyncio.create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def stop(self) -> None:
+        """Cancel the runs still going (at shutdown); their claims expire."""
+        for task in list(self._tasks):
+            task.cancel()
+        for task in list(self._tasks):
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+
+
 async def start_manual_run(
-    settings: Settings, db_engine: AsyncEngine, *, everything: bool
+    settings: Settings,
+    db_engine: AsyncEngine,
+    *,
+    everything: bool,
+    runner: CheckRunner | None = None,
+    background: BackgroundRuns | None = None,
 ) -> CheckRun:
     """Record a curator-started run and hand it to whoever runs check jobs.
 
-    This process's scheduler if it runs one (``linkdir serve``); otherwise, on
-    PostgreSQL, the run waits with no worker named until the next dispatch on any worker
-    takes it (within ``--dispatch-every``); otherwise (SQLite without a scheduler) a task
-    in this process runs it.
+    ``runner``, this process's scheduler, if it runs one (``linkdir serve``); otherwise,
+    on PostgreSQL, the run waits with no worker named until the next dispatch on any
+    worker takes it (within ``--dispatch-every``); otherwise (SQLite without a scheduler)
+    ``background`` runs it in this process.
     """
     factory = session_factory(db_engine)
     now = utcnow()
-    here = _scheduler is not None and _runtime is not None
+    here = runner is not None and runner.scheduler is not None
     handed_to_workers = not here and not settings.is_sqlite
-    worker = "" if handed_to_workers else (_runtime.worker if here and _runtime else worker_name())
+    worker = "" if handed_to_workers else (runner.worker if here and runner else worker_name())
     async with factory() as session:
         going = (
             await session.execute(
@@ -399,18 +298,19 @@ async def start_manual_run(
         await session.commit()
         await session.refresh(run)
     assert run.id is not None
-    if here:
-        await _scheduler.add_job(manual_run, args=[run.id, everything])
+    if here and runner is not None:
+        from linkdir.checks.runner import TASK_MANUAL_RUN
+
+        await runner.add_job(TASK_MANUAL_RUN, [run.id, everything])
     elif not handed_to_workers:
-        task = asyncio.create_task(
-            run_cycle(factory, settings, everything=everything, run_id=run.id, worker=worker)
-        )
-        _background.add(task)
-        task.add_done_callback(_background.discard)
+        work = run_cycle(factory, settings, everything=everything, run_id=run.id, worker=worker)
+        if background is None:
+            background = BackgroundRuns()
+        background.start(work)
     return run
 
 
-async def _take_requested_runs(session: AsyncSession, worker: str) -> list[tuple[int, bool]]:
+async def take_requested_runs(session: AsyncSession, worker: str) -> list[tuple[int, bool]]:
     """Runs curators started on web nodes, taken by this worker (each by one worker only)."""
     waiting = (
         await session.execute(
@@ -434,131 +334,10 @@ async def _take_requested_runs(session: AsyncSession, worker: str) -> list[tuple
     return taken
 
 
-async def stop_background_runs() -> None:
-    """Cancel runs this process started as tasks (at shutdown); their claims expire."""
-    for task in list(_background):
-        task.cancel()
-    for task in list(_background):
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await task
-
-
-_scheduler: Any = None
-
-
-JOB_POLL_SECONDS = 5.0
-
-
-async def _poll_jobs(scheduler: Any, every: float) -> None:
-    """Make the scheduler look for jobs in the shared store every ``every`` seconds.
-
-    Workers wake on each other's jobs through NOTIFY, but a notice can be missed (a
-    reconnect, a worker that started a moment later); a local nudge bounds how long a
-    job waits for a free worker, and takes over a dead worker's jobs once their leases
-    expire.
-    """
-    from uuid import uuid4
-
-    from apscheduler import JobAdded
-
-    while True:
-        await asyncio.sleep(every)
-        nudge = JobAdded(job_id=uuid4(), task_id="linkdir-poll", schedule_id=None)
-        await scheduler.event_broker.publish_local(nudge)
-
-
-async def _cancel(task: asyncio.Task[None]) -> None:
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
-
-
-async def run_scheduler(
-    settings: Settings,
-    db_engine: AsyncEngine,
-    *,
-    dispatch_every: timedelta = timedelta(minutes=1),
-    engine_config: EngineConfig | None = None,
-) -> None:
-    """Run the dispatch schedule and check jobs until cancelled.
-
-    PostgreSQL: APScheduler's data store (schema ``apscheduler``) is shared, so any number
-    of workers split the jobs. SQLite: in memory, one process.
-    """
-    from apscheduler import AsyncScheduler, ConflictPolicy, TaskDefaults
-    from apscheduler.datastores.memory import MemoryDataStore
-    from apscheduler.datastores.sqlalchemy import SQLAlchemyDataStore
-    from apscheduler.eventbrokers.local import LocalEventBroker
-    from apscheduler.triggers.interval import IntervalTrigger
-
-    from linkdir.checks.broker import ListeningAsyncpgEventBroker
-
-    global _runtime
-    metadata()
-    _runtime = Runtime(
-        settings,
-        session_factory(db_engine),
-        engine_config or EngineConfig.from_settings(settings),
-        worker_name(),
+async def hand_back_run(session: AsyncSession, run_id: int) -> None:
+    """A requested run a stopping worker took: the next dispatch anywhere takes it."""
+    await session.execute(
+        update(CheckRun)
+        .where(col(CheckRun.id) == run_id, col(CheckRun.finished_at).is_(None))
+        .values(worker="")
     )
-    # A worker takes no more host batches than its connections can serve at once, so the
-    # rest wait in the shared data store for the other workers.
-    max_jobs = max(1, settings.checker_concurrency // max(1, settings.checker_per_host))
-    # APScheduler 4 runs one job of a task at a time across all workers unless told
-    # otherwise (and a dead worker's job holds that slot until clean-up). Claims (SKIP
-    # LOCKED) already keep concurrent dispatches and batches apart.
-    unlimited = TaskDefaults(max_running_jobs=None)
-    if settings.is_sqlite:
-        scheduler = AsyncScheduler(
-            MemoryDataStore(),
-            LocalEventBroker(),
-            max_concurrent_jobs=max_jobs,
-            task_defaults=unlimited,
-        )
-    else:
-        # Workers hear of each other's jobs through PostgreSQL LISTEN/NOTIFY.
-        scheduler = AsyncScheduler(
-            SQLAlchemyDataStore(db_engine, schema=APSCHEDULER_SCHEMA),
-            ListeningAsyncpgEventBroker.from_async_sqla_engine(db_engine),
-            max_concurrent_jobs=max_jobs,
-            task_defaults=unlimited,
-        )
-
-    async def add_dispatch() -> None:
-        await scheduler.add_schedule(
-            dispatch,
-            IntervalTrigger(seconds=dispatch_every.total_seconds()),
-            id=DISPATCH_SCHEDULE,
-            conflict_policy=ConflictPolicy.replace,
-        )
-
-    global _scheduler
-    async with contextlib.AsyncExitStack() as stack:
-        if settings.is_sqlite:
-            await stack.enter_async_context(scheduler)
-        else:
-            # Workers started together would race to create APScheduler's tables and
-            # types (one dies with a duplicate key): start one at a time.
-            async with db_engine.connect() as connection:
-                await connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": START_LOCK})
-                try:
-                    schema = f"CREATE SCHEMA IF NOT EXISTS {APSCHEDULER_SCHEMA}"
-                    await connection.execute(text(schema))
-                    await connection.commit()
-                    await stack.enter_async_context(scheduler)
-                    await add_dispatch()
-                finally:
-                    await connection.execute(
-                        text("SELECT pg_advisory_unlock(:key)"), {"key": START_LOCK}
-                    )
-                    await connection.commit()
-        _scheduler = scheduler
-        if settings.is_sqlite:
-            await add_dispatch()
-        else:
-            poll = min(dispatch_every.total_seconds(), JOB_POLL_SECONDS)
-            stack.push_async_callback(_cancel, asyncio.create_task(_poll_jobs(scheduler, poll)))
-        try:
-            await scheduler.run_until_stopped()
-        finally:
-            _scheduler = None

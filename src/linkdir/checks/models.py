@@ -118,3 +118,20 @@ class CheckLease(SQLModel, table=True):
     host: str = Field(sa_column=Column(String(255), primary_key=True))
     until: datetime = Field(sa_type=UTCDateTime, nullable=False)
     holder: str = Field(default="", sa_column=Column(String(200), nullable=False))
+
+
+class WorkerHeartbeat(SQLModel, table=True):
+    """A process that runs check jobs, and when it last said it was alive.
+
+    Written every few seconds by each ``linkdir worker`` (and ``linkdir serve`` with its
+    scheduler), removed when it stops cleanly; ``linkdir healthcheck --worker`` and
+    ``/health/ready`` call a process whose beat is old hung.
+    """
+
+    __tablename__ = "worker_heartbeat"
+
+    worker: str = Field(sa_column=Column(String(200), primary_key=True))
+    role: str = Field(default="worker", sa_column=Column(String(20), nullable=False))
+    started_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    beat_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    jobs: int = Field(default=0)

@@ -78,7 +78,11 @@ async def _start(request: Request[Any, Any, Any], scope: str) -> int:
     settings: Settings = request.app.state.settings
     try:
         run = await jobs.start_manual_run(
-            settings, request.app.state.engine, everything=scope == "all"
+            settings,
+            request.app.state.engine,
+            everything=scope == "all",
+            runner=request.app.state.check_runner,
+            background=request.app.state.background_runs,
         )
     except jobs.RunAlreadyGoing as going:
         raise Conflict(

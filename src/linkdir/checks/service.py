@@ -386,6 +386,26 @@ async def release_hosts(session: AsyncSession, hosts: Iterable[str], *, until: d
         )
 
 
+async def release_claims(
+    session: AsyncSession, resource_ids: Iterable[int], *, claimed_until: datetime, now: datetime
+) -> list[int]:
+    """Make claimed links not yet checked due again at once; the ids given back.
+
+    Only claims still ending at ``claimed_until`` (not checked or claimed again since).
+    """
+    ids = list(resource_ids)
+    if not ids:
+        return []
+    statement = (
+        update(Resource)
+        .where(col(Resource.id).in_(ids), col(Resource.next_check_at) == claimed_until)
+        .values(next_check_at=now)
+        .returning(col(Resource.id))
+        .execution_options(synchronize_session=False)
+    )
+    return sorted(int(rid or 0) for rid in (await session.execute(statement)).scalars())
+
+
 async def due_on_leased_hosts(session: AsyncSession, *, now: datetime) -> bool:
     """Whether due links wait for a host's batch in flight (a run should wait, not stop)."""
     statement = (

@@ -1,0 +1,545 @@
+"""The link-check scheduler of one process (DESIGN §5): :class:`CheckRunner`.
+
+Built by ``linkdir worker`` or by the app's lifespan (``linkdir serve``) and handed to
+whoever needs it; nothing lives in module globals. APScheduler 4 stores its jobs in
+JSON (:class:`PlainJSONSerializer`), never pickle: job arguments are plain ids and
+strings, so whoever can write the job table can at most ask for a check, not run code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any, TypeVar
+
+import anyio
+from apscheduler.serializers.json import JSONSerializer
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlmodel import col
+
+from linkdir.checker import Checker, EngineConfig
+from linkdir.checks import heartbeat, runs, service
+from linkdir.checks.models import CheckResult, CheckRun
+from linkdir.config import Settings
+from linkdir.db import metadata, session_factory, utcnow
+from linkdir.resources.models import Resource
+
+log = logging.getLogger("linkdir.worker")
+T = TypeVar("T")
+
+# Our own schema: the one APScheduler used before (``apscheduler``) holds pickles, which
+# this version never reads. Drop it after upgrading (README, Operations).
+SCHEDULER_SCHEMA = "linkdir_scheduler"
+DISPATCH_SCHEDULE = "linkdir-dispatch"
+TASK_DISPATCH = "linkdir.dispatch"
+TASK_CHECK_BATCH = "linkdir.check_batch"
+TASK_MANUAL_RUN = "linkdir.manual_run"
+START_LOCK = 0x6C696E6B  # pg_advisory_lock key held while a worker sets up the data store
+JOB_POLL_SECONDS = 5.0
+# After the grace period, batches still running are told to stop; this long is left for
+# them to give their links back before the scheduler cancels what remains.
+RELEASE_SECONDS = 10.0
+
+
+class PlainJSONSerializer(JSONSerializer):
+    """APScheduler's JSON serializer, limited to plain values and APScheduler's triggers.
+
+    Anything else (a pickle, a reference to some other class) is refused in both
+    directions, so the job table cannot name code to run.
+    """
+
+    TRUSTED = ("apscheduler.triggers.",)
+
+    def _default_hook(self, obj: Any) -> Any:
+        if isinstance(obj, date | timedelta):
+            return super()._default_hook(obj)  # type: ignore[no-untyped-call]
+        if type(obj).__module__.startswith(self.TRUSTED) or _is_timezone(obj):
+            return super()._default_hook(obj)  # type: ignore[no-untyped-call]
+        raise TypeError(f"{type(obj).__name__} is not a plain value for a job argument")
+
+    def _object_hook(self, obj_state: dict[str, Any]) -> Any:
+        if self.magic_key in obj_state:
+            ref = obj_state[self.magic_key][0]
+            if not (isinstance(ref, str) and ref.startswith(self.TRUSTED)):
+                raise ValueError(f"refusing to rebuild {ref!r} from the job store")
+        return super()._object_hook(obj_state)
+
+
+def _is_timezone(obj: Any) -> bool:
+    from datetime import tzinfo
+
+    return isinstance(obj, tzinfo)
+
+
+JobFunction = Callable[["CheckRunner"], Awaitable[Any]]
+
+
+@dataclass(frozen=True)
+class ScheduleEntry:
+    """A recurring job: ``job(runner)`` runs on whichever worker takes it."""
+
+    id: str
+    job: JobFunction
+    trigger: Any  # an apscheduler.triggers object
+
+
+def moment(value: datetime | str) -> datetime:
+    """A job argument's moment (ISO 8601 in the job store) as an aware datetime."""
+    if isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(value)
+
+
+async def until_set(results: AsyncIterator[T], stop: asyncio.Event) -> AsyncIterator[T]:
+    """Items of ``results`` until ``stop`` is set, even while one is being waited for.
+
+    Cancels only the wait for the next item, never the caller's own work (a database
+    write in progress is finished, not torn).
+    """
+    stopped = asyncio.ensure_future(stop.wait())
+    try:
+        while not stop.is_set():
+            following = asyncio.ensure_future(anext(results))
+            await asyncio.wait({following, stopped}, return_when=asyncio.FIRST_COMPLETED)
+            if not following.done():
+                following.cancel()
+                with contextlib.suppress(asyncio.CancelledError, StopAsyncIteration):
+                    await following
+                return
+            try:
+                item = following.result()
+            except StopAsyncIteration:
+                return
+            yield item
+    finally:
+        stopped.cancel()
+
+
+class CheckRunner:
+    """Dispatch schedule, host-batch check jobs and clean shutdown for one process.
+
+    PostgreSQL: APScheduler's data store (schema ``linkdir_scheduler``) is shared, so any
+    number of workers split the jobs. SQLite: in memory, one process.
+
+    Other schedules (mail digests, suggestions) register with :meth:`add_schedule`
+    before :meth:`run`; their job gets this runner (settings, session factory, worker).
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        db_engine: AsyncEngine,
+        *,
+        dispatch_every: timedelta = timedelta(minutes=1),
+        engine_config: EngineConfig | None = None,
+        worker: str | None = None,
+        role: str = "worker",
+    ) -> None:
+        from linkdir.checks.jobs import worker_name
+
+        metadata()
+        self.settings = settings
+        self.db_engine = db_engine
+        self.factory: async_sessionmaker[AsyncSession] = session_factory(db_engine)
+        self.engine_config = engine_config or EngineConfig.from_settings(settings)
+        self.worker = worker or worker_name()
+        self.role = role
+        self.dispatch_every = dispatch_every
+        self.scheduler: Any = None
+        self.started = asyncio.Event()
+        self.last_beat: datetime | None = None
+        self._stopping = asyncio.Event()
+        self._abort = asyncio.Event()
+        self._active = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._schedules: list[ScheduleEntry] = []
+        self._stopped = asyncio.Event()
+
+    # -- registration ----------------------------------------------------------------------
+
+    def add_schedule(self, id: str, job: JobFunction, trigger: Any) -> None:
+        """Run ``job(runner)`` on ``trigger`` (an APScheduler trigger); call before run().
+
+        ``id`` names the schedule and its task in the shared store (one per deployment,
+        replaced when a worker starts with a different trigger).
+        """
+        if any(entry.id == id for entry in self._schedules):
+            raise ValueError(f"schedule {id!r} is already registered")
+        self._schedules.append(ScheduleEntry(id, job, trigger))
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopping.is_set()
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def request_stop(self) -> None:
+        """Begin a clean stop (SIGTERM, SIGINT, app shutdown); safe from a signal handler."""
+        if not self._stopping.is_set():
+            log.info(
+                "stopping: no new jobs; running batches get %ss, then give their links back",
+                self.settings.shutdown_grace.total_seconds(),
+            )
+            self._stopping.set()
+
+    async def stop(self) -> None:
+        """Stop cleanly and wait for :meth:`run` to return."""
+        self.request_stop()
+        if self.scheduler is not None:
+            await self._stopped.wait()
+
+    def _build_scheduler(self) -> Any:
+        from apscheduler import AsyncScheduler, TaskDefaults
+        from apscheduler.datastores.memory import MemoryDataStore
+        from apscheduler.datastores.sqlalchemy import SQLAlchemyDataStore
+        from apscheduler.eventbrokers.local import LocalEventBroker
+
+        from linkdir.checks.broker import ListeningAsyncpgEventBroker
+
+        settings = self.settings
+        # A worker takes no more host batches than its connections can serve at once, so
+        # the rest wait in the shared data store for the other workers.
+        max_jobs = max(1, settings.checker_concurrency // max(1, settings.checker_per_host))
+        # APScheduler 4 runs one job of a task at a time across all workers unless told
+        # otherwise (and a dead worker's job holds that slot until clean-up). Claims (SKIP
+        # LOCKED) already keep concurrent dispatches and batches apart.
+        unlimited = TaskDefaults(max_running_jobs=None)
+        if settings.is_sqlite:
+            return AsyncScheduler(
+                MemoryDataStore(),
+                LocalEventBroker(),
+                identity=self.worker,
+                max_concurrent_jobs=max_jobs,
+                task_defaults=unlimited,
+            )
+        serializer = PlainJSONSerializer()
+        # Workers hear of each other's jobs through PostgreSQL LISTEN/NOTIFY.
+        return AsyncScheduler(
+            SQLAlchemyDataStore(self.db_engine, schema=SCHEDULER_SCHEMA, serializer=serializer),
+            ListeningAsyncpgEventBroker.from_async_sqla_engine(self.db_engine),
+            identity=self.worker,
+            max_concurrent_jobs=max_jobs,
+            task_defaults=unlimited,
+        )
+
+    async def _configure(self, scheduler: Any) -> None:
+        from apscheduler import ConflictPolicy
+        from apscheduler.triggers.interval import IntervalTrigger
+
+        await scheduler.configure_task(TASK_DISPATCH, func=self.dispatch)
+        await scheduler.configure_task(TASK_CHECK_BATCH, func=self.check_batch)
+        await scheduler.configure_task(TASK_MANUAL_RUN, func=self.manual_run)
+        every = IntervalTrigger(seconds=self.dispatch_every.total_seconds())
+        entries = [ScheduleEntry(DISPATCH_SCHEDULE, _dispatch_job, every), *self._schedules]
+        for entry in entries:
+            if entry.id != DISPATCH_SCHEDULE:
+                await scheduler.configure_task(
+                    entry.id, func=functools.partial(self._scheduled, entry.job)
+                )
+            task = TASK_DISPATCH if entry.id == DISPATCH_SCHEDULE else entry.id
+            await scheduler.add_schedule(
+                task, entry.trigger, id=entry.id, conflict_policy=ConflictPolicy.replace
+            )
+
+    async def run(self) -> None:
+        """Run the schedules and jobs until :meth:`request_stop`, then stop cleanly."""
+        scheduler = self._build_scheduler()
+        self._stopped.clear()
+        try:
+            async with contextlib.AsyncExitStack() as stack:
+                if self.settings.is_sqlite:
+                    await stack.enter_async_context(scheduler)
+                    await self._configure(scheduler)
+                else:
+                    await self._enter_shared(stack, scheduler)
+                self.scheduler = scheduler
+                await scheduler.start_in_background()
+                beating = asyncio.create_task(self._heartbeat())
+                stack.push_async_callback(_cancel, beating)
+                if not self.settings.is_sqlite:
+                    poll = min(self.dispatch_every.total_seconds(), JOB_POLL_SECONDS)
+                    stack.push_async_callback(_cancel, asyncio.create_task(self._poll_jobs(poll)))
+                self.started.set()
+                await self._stopping.wait()
+                await self._drain(scheduler)
+                await scheduler.stop()
+                await scheduler.wait_until_stopped()
+        finally:
+            self.scheduler = None
+            with anyio.CancelScope(shield=True), anyio.move_on_after(5):
+                await self._forget_heartbeat()
+            self._stopped.set()
+
+    async def _enter_shared(self, stack: contextlib.AsyncExitStack, scheduler: Any) -> None:
+        # Workers started together would race to create APScheduler's tables and types
+        # (one dies with a duplicate key): start one at a time.
+        async with self.db_engine.connect() as connection:
+            await connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": START_LOCK})
+            try:
+                await connection.execute(text(f"CREATE SCHEMA IF NOT EXISTS {SCHEDULER_SCHEMA}"))
+                await connection.commit()
+                await stack.enter_async_context(scheduler)
+                await self._configure(scheduler)
+            finally:
+                await connection.execute(
+                    text("SELECT pg_advisory_unlock(:key)"), {"key": START_LOCK}
+                )
+                await connection.commit()
+
+    async def _drain(self, scheduler: Any) -> None:
+        # No new jobs from now on (APScheduler reads this before each acquisition); the
+        # ones queued wait in the shared store for other workers.
+        scheduler.max_concurrent_jobs = 0
+        grace = self.settings.shutdown_grace.total_seconds()
+        with anyio.move_on_after(grace):
+            await self._idle.wait()
+        if self._active:
+            log.warning("%d job(s) still running after %ss: links given back", self._active, grace)
+        self._abort.set()
+        with anyio.move_on_after(RELEASE_SECONDS):
+            await self._idle.wait()
+            # Our functions returned; APScheduler still has to mark their jobs done, and
+            # stopping it now would cancel that (the job would wait for its lease to end).
+            while await self._jobs_held(scheduler):
+                await asyncio.sleep(0.05)
+
+    async def _jobs_held(self, scheduler: Any) -> int:
+        return sum(1 for job in await scheduler.get_jobs() if job.acquired_by == self.worker)
+
+    @contextlib.contextmanager
+    def _job(self) -> Iterator[None]:
+        self._active += 1
+        self._idle.clear()
+        try:
+            yield
+        finally:
+            self._active -= 1
+            if not self._active:
+                self._idle.set()
+
+    async def _scheduled(self, job: JobFunction) -> Any:
+        if self.stopping:
+            return None
+        with self._job():
+            return await job(self)
+
+    async def _heartbeat(self) -> None:
+        while True:
+            now = utcnow()
+            try:
+                async with self.factory() as session:
+                    await heartbeat.beat(
+                        session, self.worker, role=self.role, now=now, jobs=self._active
+                    )
+                    await session.commit()
+                self.last_beat = now
+            except Exception:  # a database hiccup: the next beat tries again
+                log.exception("could not write the worker heartbeat")
+            await asyncio.sleep(heartbeat.BEAT_EVERY.total_seconds())
+
+    async def _forget_heartbeat(self) -> None:
+        try:
+            async with self.factory() as session:
+                await heartbeat.forget(session, self.worker)
+                await session.commit()
+        except Exception:
+            log.exception("could not remove the worker heartbeat")
+
+    async def _poll_jobs(self, every: float) -> None:
+        """Make the scheduler look for jobs in the shared store every ``every`` seconds.
+
+        Workers wake on each other's jobs through NOTIFY, but a notice can be missed (a
+        reconnect, a worker that started a moment later); a local nudge bounds how long a
+        job waits for a free worker, and takes over a dead worker's jobs once their leases
+        expire.
+        """
+        from uuid import uuid4
+
+        from apscheduler import JobAdded
+
+        while True:
+            await asyncio.sleep(every)
+            nudge = JobAdded(job_id=uuid4(), task_id="linkdir-poll", schedule_id=None)
+            await self.scheduler.event_broker.publish_local(nudge)
+
+    async def add_job(self, task: str, args: list[Any]) -> None:
+        """Queue one job of ``task`` with plain ``args`` (ids, strings, numbers)."""
+        if self.scheduler is None:
+            raise RuntimeError("the check runner is not running")
+        await self.scheduler.add_job(task, args=args)
+
+    # -- jobs ------------------------------------------------------------------------------
+
+    async def dispatch(self) -> int:
+        """Claim due resources and add one check job per host; returns the jobs added.
+
+        Each dispatch that claims anything is one ``scheduled`` check run: its jobs, on
+        whichever workers take them, count their checks into it.
+        """
+        from linkdir.checks.jobs import claim_time, take_requested_runs
+
+        if self.stopping:
+            return 0
+        with self._job():
+            now = utcnow()
+            limit = self.settings.dispatch_batch
+            claim_for = claim_time(self.settings, limit)
+            claimed_until = now + claim_for
+            run_id: int | None = None
+            async with self.factory() as session:
+                await runs.close_cut_short(session, now=now)
+                batches = await service.claim_due(
+                    session, now=now, limit=limit, claim_for=claim_for, worker=self.worker
+                )
+                if batches:
+                    run = await runs.start_run(
+                        session,
+                        scope="scheduled",
+                        total=sum(len(items) for items in batches.values()),
+                        now=now,
+                        worker=self.worker,
+                        claimed_until=claimed_until,
+                    )
+                    run_id = run.id
+                await runs.snapshot_health(session, today=now.date())
+                requested = await take_requested_runs(session, self.worker)
+                await session.commit()
+            for requested_id, everything in requested:
+                await self.add_job(TASK_MANUAL_RUN, [requested_id, everything])
+            until = claimed_until.isoformat()
+            for host, items in batches.items():
+                ids = [item.resource_id for item in items]
+                await self.add_job(TASK_CHECK_BATCH, [ids, until, run_id, host])
+            return len(batches)
+
+    async def check_batch(
+        self,
+        resource_ids: list[int],
+        claimed_until: datetime | str,
+        run_id: int | None = None,
+        host: str | None = None,
+    ) -> dict[str, int]:
+        """Check claimed resources of one host, record the results, give the host back.
+
+        ``claimed_until`` fences the claim: a resource whose ``next_check_at`` is no longer
+        that moment was checked or claimed again since (a job that ran late, or again after
+        its worker died). Links that were fine last time are asked conditionally (ETag,
+        Last-Modified), so an unchanged page costs the server a 304. ``host``'s lease, taken
+        with the claims, ends with the batch, so the next dispatch may claim the host again.
+        Links left unchecked (the worker is stopping) are due again at once.
+        """
+        until = moment(claimed_until)
+        with self._job():
+            try:
+                if self.stopping:
+                    return {}
+                return await self._check_batch(resource_ids, until, run_id)
+            finally:
+                # Shielded: a job cancelled at shutdown still gives its links and host back.
+                with anyio.CancelScope(shield=True), anyio.move_on_after(RELEASE_SECONDS):
+                    async with self.factory() as session:
+                        released = await service.release_claims(
+                            session, resource_ids, claimed_until=until, now=utcnow()
+                        )
+                        if run_id is not None and released:
+                            await _count_released(session, run_id, released)
+                        if host is None:
+                            hosts = select(col(Resource.host)).where(
+                                col(Resource.id).in_(resource_ids)
+                            )
+                            leased = set((await session.execute(hosts)).scalars())
+                        else:
+                            leased = {host}
+                        await service.release_hosts(session, leased, until=until)
+                        await session.commit()
+                    if released:
+                        log.info("gave back %d unchecked link(s) of %s", len(released), host)
+
+    async def _check_batch(
+        self, resource_ids: list[int], claimed_until: datetime, run_id: int | None
+    ) -> dict[str, int]:
+        from linkdir.checks.jobs import record
+
+        urls: dict[str, int] = {}
+        conditions: dict[str, tuple[str | None, str | None]] = {}
+        async with self.factory() as session:
+            if run_id is not None and await session.get(CheckRun, run_id) is None:
+                run_id = None  # the run was deleted meanwhile: check, but count nowhere
+            for resource_id in resource_ids:
+                resource = await session.get(Resource, resource_id)
+                if resource is None or resource.next_check_at != claimed_until:
+                    continue
+                urls[resource.url] = resource_id
+                if resource.link_status == "ok" and not resource.consecutive_failures:
+                    conditions[resource.url] = (resource.etag, resource.last_modified)
+            if run_id is not None and len(urls) < len(resource_ids):
+                # Fenced links count as done, unless this run already checked them itself.
+                fenced = set(resource_ids) - set(urls.values())
+                fenced -= await _checked_in_run(session, run_id, list(fenced))
+                await runs.count_skipped(session, run_id, sorted(fenced), now=utcnow())
+                await session.commit()
+        counts: Counter[str] = Counter()
+        async with Checker(self.engine_config) as checker:
+            results = checker.check_many(list(urls), conditions=conditions)
+            async for result in until_set(results, self._abort):
+                await record(
+                    self.factory, self.settings, urls[result.url], result, self.worker, run_id
+                )
+                counts[result.status] += 1
+        return dict(counts)
+
+    async def manual_run(self, run_id: int, everything: bool) -> dict[str, int]:
+        """A run a curator started (API or report): one foreground-style cycle here."""
+        from linkdir.checks.jobs import hand_back_run, run_cycle
+
+        if self.stopping:
+            async with self.factory() as session:  # give it back to the next dispatch
+                await hand_back_run(session, run_id)
+                await session.commit()
+            return {}
+        with self._job():
+            async with self.factory() as session:
+                recorded = await session.get(CheckRun, run_id)
+                if recorded is None or recorded.finished_at is not None:
+                    return {}  # deleted, or given up on and finished meanwhile
+            run = await run_cycle(
+                self.factory,
+                self.settings,
+                everything=everything,
+                engine_config=self.engine_config,
+                worker=self.worker,
+                run_id=run_id,
+                stop=self._abort,
+            )
+            return dict(run.counts)
+
+
+async def _dispatch_job(runner: CheckRunner) -> int:
+    return await runner.dispatch()
+
+
+async def _checked_in_run(session: AsyncSession, run_id: int, resource_ids: list[int]) -> set[int]:
+    statement = select(col(CheckResult.resource_id)).where(
+        col(CheckResult.run_id) == run_id, col(CheckResult.resource_id).in_(resource_ids)
+    )
+    return set((await session.execute(statement)).scalars())
+
+
+async def _count_released(session: AsyncSession, run_id: int, released: list[int]) -> None:
+    # Handed to a later dispatch: this run is done with them (counted once, like a skip).
+    if await session.get(CheckRun, run_id) is not None:
+        await runs.count_skipped(session, run_id, released, now=utcnow())
+
+
+async def _cancel(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task

@@ -1,0 +1,1 @@
+"""Running linkdir for years: health endpoints, Prometheus metrics, structured logs."""
