@@ -124,7 +124,8 @@ async def links_page(
         reason_label=reason_label,
         select_page=query.get("select") == "page",
         refused_id=query.get("refused"),
-        refusal=fixes.refusal_message(query.get("why")),
+        # Words are looked up while rendering, in the reader's language.
+        refusal_message=fixes.refusal_message,
         fixed=query.get("fixed"),
         chart=stacked_bars(
             await monitoring.checks_per_day(session, today=today),

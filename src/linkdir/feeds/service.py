@@ -42,6 +42,7 @@ from linkdir.feeds.access import (
     user_for_feed_secret,
 )
 from linkdir.feeds.build import Category, Feed, Item, cut
+from linkdir.reasons import reason_label
 from linkdir.resources import service as directory
 from linkdir.resources.models import (
     Resource,
@@ -357,7 +358,7 @@ def describe_link_problem(revision: Revision, lang: str) -> tuple[str, list[str]
     if new("http_status") is not None:
         lines.append(_("HTTP status: %(status)s") % {"status": new("http_status")})
     if new("reason"):
-        lines.append(_("Reason: %(reason)s") % {"reason": new("reason")})
+        lines.append(_("Reason: %(reason)s") % {"reason": reason_label(str(new("reason")))})
     if new("moved_to"):
         lines.append(_("New address: %(url)s") % {"url": new("moved_to")})
     if new("modified_on"):
