@@ -30,7 +30,15 @@ from linkdir.reasons import reason_label
 from linkdir.resources import service as directory
 from linkdir.resources.models import Resource
 from linkdir.urls import host_of
-from linkdir.web import NO_STORE, DbSession, page_number, render, same_site_path, with_query
+from linkdir.web import (
+    NO_STORE,
+    DbSession,
+    page_number,
+    render,
+    same_site_path,
+    set_locale_from,
+    with_query,
+)
 
 DEPENDENCIES = {"user": Provide(provide_user), "editor": Provide(provide_editor)}
 # Each report row shows these partials in its evidence cell, in order; a feature that
@@ -84,6 +92,7 @@ async def links_page(
     page: FromQuery[str | None] = None,
     per_page: FromQuery[str | None] = None,
 ) -> Response[str]:
+    set_locale_from(request)  # the charts' labels are made before rendering
     topics = await directory.all_topics(session)
     chosen_topic = topic if topic in {t.slug for t in topics} else None
     found = await _report(
@@ -161,8 +170,6 @@ async def links_csv(
     found = await _report(
         request, session, tab=chosen_tab, topic=topic, host=host, page=1, per_page=report.CSV_LIMIT
     )
-    from linkdir.web import set_locale_from
-
     set_locale_from(request)
     return Response(
         csv_text(report.csv_rows(found.items)),
