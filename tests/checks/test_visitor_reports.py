@@ -1,4 +1,4 @@
-"""Visitors can say a link is wrong: no account, spam kept out, curators see it, status unchanged."""
+"""Visitors can say a link is wrong: no account, no spam, curators see it, status unchanged."""
 
 from __future__ import annotations
 
@@ -125,7 +125,8 @@ async def test_one_address_may_only_report_so_often(client, session):
     limited = await send(client, resources[-1].id)
     assert limited.status_code == 429
     assert "Många rapporter" in limited.text or "Many reports" in limited.text
-    assert "Reported by visitors (%s)" % REPORTS_PER_ADDRESS in await curator_tab(client, session)
+    tab = await curator_tab(client, session)
+    assert f"Reported by visitors ({REPORTS_PER_ADDRESS})" in tab
 
 
 async def test_a_fix_closes_the_reports_of_its_link(client, session):

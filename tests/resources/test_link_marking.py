@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import lxml.html
+
 from tests.conftest import make_resource, make_topic
 
 ARCHIVE = "https://web.archive.org/web/20180314000000/https://gone.example.se/rapport"
