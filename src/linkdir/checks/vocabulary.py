@@ -62,6 +62,25 @@ _VERDICT_DESCRIPTIONS = {
 }
 
 
+# The same words inside a sentence ("Status: works → broken").
+_VERDICT_IN_SENTENCE = {
+    Verdict.unchecked: N_("not checked yet"),
+    Verdict.ok: N_("works"),
+    Verdict.moved: N_("moved"),
+    Verdict.suspect: N_("suspect"),
+    Verdict.broken: N_("broken"),
+    Verdict.unverified: N_("could not be verified"),
+}
+
+
+def verdict_in_sentence(value: str) -> str:
+    """A status's words in lower case, for the middle of a sentence."""
+    try:
+        return gettext(_VERDICT_IN_SENTENCE[Verdict(value)])
+    except ValueError:
+        return value
+
+
 def shown_status(link_status: str, consecutive_failures: int) -> Verdict:
     """The status a row shows: never *works* beside failing checks (they make it *suspect*)."""
     if consecutive_failures > 0 and link_status != Verdict.broken.value:

@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from linkdir import i18n
+from linkdir.checks.vocabulary import verdict_in_sentence
 from linkdir.config import Settings
 from linkdir.errors import NotFound
 from linkdir.feeds.access import (
@@ -322,14 +323,7 @@ async def updated_feed(session: AsyncSession, settings: Settings, lang: str) -> 
 
 
 def _status_label(status: Any) -> str:
-    labels = {
-        "ok": i18n.N_("works"),
-        "moved": i18n.N_("moved"),
-        "broken": i18n.N_("broken"),
-        "unverified": i18n.N_("could not be verified"),
-        "unchecked": i18n.N_("not checked yet"),
-    }
-    return i18n.gettext(labels[status]) if status in labels else str(status)
+    return verdict_in_sentence(str(status))
 
 
 def describe_link_problem(revision: Revision, lang: str) -> tuple[str, list[str]]:
