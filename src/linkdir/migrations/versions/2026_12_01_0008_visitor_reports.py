@@ -1,4 +1,4 @@
-"""visitor reports: "something is wrong with this link" from the public resource page
+"""visitor reports from the public resource page; an index for the report's Suspect tab
 
 Revision ID: 0008
 Revises: 0007
@@ -46,8 +46,17 @@ def upgrade() -> None:
         unique=False,
     )
 
+    # An index only (no rebuild of `resource`): the Suspect tab reads the few failing links.
+    op.create_index(
+        "ix_resource_failures_state",
+        "resource",
+        ["consecutive_failures", "state"],
+        unique=False,
+    )
+
 
 def downgrade() -> None:
+    op.drop_index("ix_resource_failures_state", table_name="resource")
     op.drop_index("ix_visitor_report_address", table_name="visitor_report")
     op.drop_index("ix_visitor_report_open", table_name="visitor_report")
     op.drop_table("visitor_report")
