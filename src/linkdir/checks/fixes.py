@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
-from sqlalchemy import update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -29,6 +29,7 @@ from linkdir.checks import service as monitoring
 from linkdir.checks.models import VisitorReport
 from linkdir.checks.vocabulary import Verdict, status_of
 from linkdir.config import Settings
+from linkdir.db import utcnow
 from linkdir.errors import N_, Conflict, FieldError, NotFound, ValidationFailed
 from linkdir.i18n import gettext
 from linkdir.resources import service as directory
@@ -448,8 +449,6 @@ async def check_now(
     """Check one link at once and record it like a scheduled check (a curator is waiting)."""
     async with engine.Checker(engine.EngineConfig.from_settings(settings)) as checker:
         result = await checker.check(resource.url)
-    from linkdir.db import utcnow
-
     now = utcnow()
     revisions = await monitoring.record_check(
         session, resource, result, now=now, settings=settings, worker=worker
@@ -515,8 +514,6 @@ async def find_snapshot(settings: Settings, url: str, before: datetime) -> str:
 
 async def count_open_reports(session: AsyncSession, resource_id: int) -> int:
     """How many visitor reports of one resource wait for a curator."""
-    from sqlalchemy import func, select
-
     statement = select(func.count()).where(
         col(VisitorReport.resource_id) == resource_id, col(VisitorReport.closed_at).is_(None)
     )

@@ -276,7 +276,8 @@ CSV_COLUMNS = (
 )
 
 
-def _iso(value: date | datetime | None) -> str:
+def iso(value: date | datetime | None) -> str:
+    """A date or time as ISO 8601 (UTC with ``Z``), "" for none."""
     if value is None:
         return ""
     if isinstance(value, datetime):
@@ -298,7 +299,7 @@ def csv_rows(items: list[Resource]) -> list[list[str]]:
         values["reason_label"] = reason_label(resource.reason)
         rows.append(
             [
-                _iso(value)
+                iso(value)
                 if isinstance(value, date | datetime)
                 else ("" if value is None else str(value))
                 for value in values.values()

@@ -43,7 +43,10 @@ from linkdir.web import (
 DEPENDENCIES = {"user": Provide(provide_user), "editor": Provide(provide_editor)}
 # Each report row shows these partials in its evidence cell, in order; a feature that
 # has more to show about a link (drift evidence, suggestions) adds its partial here.
-ROW_PARTIALS: list[str] = ["checks/_row_evidence.html", "checks/_row_visitors.html"]
+ROW_PARTIALS: tuple[str, ...] = (
+    "checks/_row_evidence.html",
+    "checks/_row_visitors.html",
+)
 BACK_PREFIX = "/manage/links"
 
 
@@ -348,7 +351,7 @@ class LinkReportOut(msgspec.Struct):
 
 
 def _iso(value: Any) -> str | None:
-    return report._iso(value) or None
+    return report.iso(value) or None
 
 
 def _link_row(resource: Resource, found: report.LinkReport) -> LinkRow:
