@@ -557,6 +557,8 @@ async def measure_pages(url: str, requests: int) -> tuple[list[Row], Row]:
     plans: list[tuple[str, str, dict[str, str]]] = [
         ("/health (reference)", "/health", {}),
         (f"broken tab ({counts['broken']:,})", "/manage/links?tab=broken", {}),
+        (f"suspect tab ({counts['suspect']:,})", "/manage/links?tab=suspect", {}),
+        (f"reported tab ({counts['reported']:,})", "/manage/links?tab=reported", {}),
         (f"moved tab ({counts['moved']:,})", "/manage/links?tab=moved", {}),
         (f"unverified tab ({counts['unverified']:,})", "/manage/links?tab=unverified", {}),
         (f"review due tab ({counts['review_due']:,})", "/manage/links?tab=review_due", {}),
@@ -565,6 +567,7 @@ async def measure_pages(url: str, requests: int) -> tuple[list[Row], Row]:
         (f"broken tab, host filter ({big_host})", f"/manage/links?tab=broken&host={big_host}", {}),
         (f"{widest} tab, page {late_page}", f"/manage/links?tab={widest}&page={late_page}", {}),
         ("API report, broken", "/api/v1/reports/links?status=broken", api),
+        ("API report, suspect", "/api/v1/reports/links?status=suspect", api),
         (
             f"API report, {widest}, page {late_page}",
             f"/api/v1/reports/links?status={widest}&page={late_page}",

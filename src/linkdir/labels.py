@@ -8,13 +8,6 @@ from linkdir.errors import N_
 from linkdir.i18n import gettext, language_name
 
 STATES = {"draft": N_("Draft"), "published": N_("Published"), "retired": N_("Retired")}
-STATUSES = {
-    "unchecked": N_("Not checked yet"),
-    "ok": N_("Works"),
-    "moved": N_("Moved"),
-    "broken": N_("Broken"),
-    "unverified": N_("Could not be verified"),
-}
 ACTIONS = {
     "create": N_("Added"),
     "update": N_("Changed"),
@@ -23,6 +16,11 @@ ACTIONS = {
     "retire": N_("Retired"),
     "delete": N_("Deleted"),
     "fix": N_("Fixed"),
+    # Written by the link checker (linkdir.checks.service.record_check).
+    "link_broken": N_("The link broke"),
+    "link_moved": N_("The link moved"),
+    "link_recovered": N_("The link works again"),
+    "link_stale": N_("The page has not been updated for a long time"),
 }
 FIELDS = {
     "url": N_("Address (URL)"),
@@ -35,6 +33,16 @@ FIELDS = {
     "review_by": N_("Review by"),
     "topics": N_("Topics"),
     "tags": N_("Tags"),
+    # Link health and fixes.
+    "link_status": N_("Link status"),
+    "http_status": N_("HTTP status"),
+    "reason": N_("Reason"),
+    "moved_to": N_("New address"),
+    "final_url": N_("Ends at"),
+    "modified_on": N_("Page last updated"),
+    "archive_url": N_("Archived copy"),
+    "fix": N_("Fix"),
+    "visitor_reports": N_("Open reports from visitors"),
 }
 TYPES = {
     "report": N_("Report"),
@@ -57,7 +65,9 @@ def state_label(value: str) -> str:
 
 
 def status_label(value: str) -> str:
-    return _label(STATUSES, value)
+    from linkdir.checks.vocabulary import verdict_label
+
+    return verdict_label(value)
 
 
 def action_label(value: str) -> str:
@@ -83,6 +93,28 @@ def show_value(value: Any) -> str:
     return str(value)
 
 
+def show_change(value: Any, field: str) -> str:
+    """One side of a revision's change to ``field``, in words (no codes)."""
+    if value is None or value == "":
+        return "—"
+    if field == "link_status":
+        return status_label(str(value))
+    if field == "reason":
+        from linkdir.reasons import reason_label
+
+        return reason_label(str(value))
+    if field == "fix":
+        from linkdir.checks.fixes import FIXES
+
+        fix = FIXES.get(str(value))
+        return fix.label if fix else str(value)
+    if field == "resource_type":
+        return type_label(str(value))
+    if field == "language":
+        return language_name(str(value))
+    return show_value(value)
+
+
 def language_pair(code: str) -> tuple[str, str]:
     return code, language_name(code)
 
@@ -98,6 +130,7 @@ FILTERS = {
     "field_label": field_label,
     "type_label": type_label,
     "show_value": show_value,
+    "show_change": show_change,
     "language_pair": language_pair,
     "type_pair": type_pair,
 }

@@ -86,6 +86,9 @@ def environment() -> jinja2.Environment:
     from linkdir.labels import FILTERS
 
     env.filters.update(FILTERS)
+    from linkdir.checks.vocabulary import FILTERS as LINK_FILTERS
+
+    env.filters.update(LINK_FILTERS)
     env.globals.update(LOCALES=i18n.LOCALES)
     return env
 

@@ -95,13 +95,14 @@ def test_curator_adds_publishes_fixes_links_and_signs_out(
     ).click()
     assert "Fixed." in page.get_by_role("status").first.inner_text()
     page.goto(live.base_url + f"/resources/{live.ids['broken']}")
-    archived = page.get_by_role("link", name="Read the archived copy")
+    # Confirmed broken with a copy: the archived copy is the primary link (issue 13).
+    archived = page.get_by_role("link", name="Archived copy from 2020")
     assert archived.get_attribute("href", timeout=5000).startswith("https://web.archive.org/web/")
     page.goto(live.base_url + "/manage/links?tab=moved")
     page.get_by_role(
         "button", name=re.compile(r"^Accept the new address\s*: Handledning i källkritik$")
     ).click()
-    assert "Nothing to fix here." in page.locator("main").inner_text()
+    assert "No moved links." in page.locator("main").inner_text()
     page.goto(live.base_url + f"/resources/{live.ids['moved']}")
     assert page.locator(".facts .url").inner_text() == live.site.origin + "/ny-plats"
 

@@ -47,7 +47,8 @@ async def test_check_now_records_a_check_and_comes_back(
         follow_redirects=False,
     )
     assert response.status_code == 303
-    assert response.headers["location"] == f"/manage/links?tab=broken&checked={resource.id}"
+    location = response.headers["location"]
+    assert location == f"/manage/links?tab=broken&checked={resource.id}#resource-{resource.id}"
     session.expunge_all()
     checks = (await session.execute(select(func.count()).select_from(CheckResult))).scalar_one()
     assert checks == 1
@@ -56,7 +57,7 @@ async def test_check_now_records_a_check_and_comes_back(
     assert checked.consecutive_failures == 1
     assert checked.http_status == 404
     assert checked.last_checked_at is not None
-    page = await client.get(response.headers["location"])
+    page = await client.get(location.split("#")[0])
     assert "checked" not in page.url.path and page.status_code == 200
 
 
@@ -139,10 +140,13 @@ async def test_bulk_fix_applies_to_the_selection_and_skips_what_does_not_fit(
         )
     ).scalar_one()
     assert fixes == 1
-    retire = await client.post(
-        "/manage/links/bulk",
-        data={"csrf_token": csrf, "action": "retire", "ids": [str(broken.id), str(untouched.id)]},
-    )
+    both = {"csrf_token": csrf, "action": "retire", "ids": [str(broken.id), str(untouched.id)]}
+    asked = await client.post("/manage/links/bulk", data=both)
+    # Retiring more than one asks first, listing what will change; nothing changed yet.
+    assert asked.status_code == 200 and "Trasig" in asked.text and "Orörd" in asked.text
+    session.expunge_all()
+    assert (await session.get(Resource, untouched.id)).state != "retired"
+    retire = await client.post("/manage/links/bulk", data={**both, "confirmed": "yes"})
     assert retire.status_code == 200
     session.expunge_all()
     assert (await session.get(Resource, untouched.id)).state == "retired"

@@ -84,7 +84,8 @@ async def test_the_report_counts_every_status_and_shows_evidence_per_tab(client,
     html = page.text
     assert html.count("<h1") == 1
     assert '<th scope="row">' in html
-    assert found["broken"].url in html and "http_404" in html and "HTTP 404" in html
+    assert found["broken"].url in html and "The page does not exist (HTTP 404)" in html
+    assert "http_404" not in html  # reasons in words, never the code
     assert found["moved"].url not in html  # another tab
     assert "Broken (1)" in html and "Moved (1)" in html and "Stale (1)" in html
     moved = (await client.get("/manage/links?tab=moved&lang=en")).text
@@ -146,7 +147,8 @@ async def test_one_click_fixes_in_the_ui_record_revisions(client, session):
         follow_redirects=False,
     )
     assert accepted.status_code == 303
-    assert accepted.headers["location"] == f"/manage/links?tab=moved&fixed={moved_id}"
+    back = f"/manage/links?tab=moved&fixed={moved_id}#resource-{moved_id}"
+    assert accepted.headers["location"] == back
     resource = await fresh(session, moved_id)
     assert resource.url == "https://ny.example.se/guide"
     assert resource.link_status == "unchecked"

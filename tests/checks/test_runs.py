@@ -238,5 +238,5 @@ async def test_the_report_charts_link_health_over_time_with_a_table(client, sess
     page = (await client.get("/manage/links?lang=en")).text
     assert "Link health, last 90 days" in page
     assert 'aria-labelledby="health-svg-title health-svg-desc"' in page
-    # The table alternative has today's numbers: 2 ok, 1 moved, 0 unverified, 1 broken.
-    assert "<td>2</td><td>1</td><td>0</td><td>1</td><td>0</td>" in page
+    # The table alternative has today's numbers: 2 ok, 1 moved, 0 unverified, 0 suspect, 1 broken.
+    assert "<td>2</td><td>1</td><td>0</td><td>0</td><td>1</td><td>0</td>" in page

@@ -70,7 +70,10 @@ async def test_maintainers_see_link_status_changes_in_their_private_feed(
     ]
     broken_entry = feed.entries[3]
     assert "Status: works → broken" in broken_entry.summary
-    assert "HTTP status: 404" in broken_entry.summary and "http_404" in broken_entry.summary
+    assert "HTTP status: 404" in broken_entry.summary
+    # The reason in words, never the code (issue 13).
+    assert "The page does not exist (HTTP 404)" in broken_entry.summary
+    assert "http_404" not in broken_entry.summary
     assert "New address: https://ny.example.se/kurs" in feed.entries[2].summary
     assert "2018-10-26" in feed.entries[0].summary
     assert broken_entry.id.startswith(f"tag:testserver.local,2026:resource/{broken.id}/revision/")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Date, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, Column, Date, ForeignKey, Index, Integer, String, Text
 from sqlmodel import Field, SQLModel
 
 from linkdir.db import UTCDateTime, utcnow
@@ -135,3 +135,28 @@ class WorkerHeartbeat(SQLModel, table=True):
     started_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     beat_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     jobs: int = Field(default=0)
+
+class VisitorReport(SQLModel, table=True):
+    """A visitor's "something is wrong with this link" (never changes the status itself).
+
+    ``address_hash`` is a keyed hash of the visitor's address, kept only to limit how
+    often one address may report; the address itself is never stored. A report stays
+    open until a curator acts on the resource (any fix, or "close the reports").
+    """
+
+    __tablename__ = "visitor_report"
+    __table_args__ = (
+        # The "Reported by visitors" tab and its count read the open reports of resources.
+        Index("ix_visitor_report_open", "closed_at", "resource_id"),
+        # The rate limit counts one address's recent reports.
+        Index("ix_visitor_report_address", "address_hash", "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    resource_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("resource.id", ondelete="CASCADE"), nullable=False)
+    )
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    comment: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    address_hash: str = Field(sa_column=Column(String(64), nullable=False))
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)

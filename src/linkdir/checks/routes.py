@@ -1,8 +1,12 @@
-"""The maintainer's link report (/manage/links), its CSV, one-click fixes and the JSON API."""
+"""The curator's link report (/manage/links), its CSV, fixes and the JSON API: HTTP only.
+
+Which rows a tab holds lives in :mod:`linkdir.checks.report`; which fixes fit a row,
+bulk rules and "check now" in :mod:`linkdir.checks.fixes`. A fix that cannot apply
+comes back to the same report page, tab and row (``#resource-ID``) with its reason.
+"""
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Annotated, Any
 
 import msgspec
@@ -11,59 +15,49 @@ from litestar.di import Provide
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.response import Redirect
 
-from linkdir.auth.guards import (
-    Editor,
-    actor_of,
-    provide_editor,
-    provide_user,
-    read_form,
-)
-from linkdir.checks import runs
+from linkdir.auth.guards import Editor, actor_of, provide_editor, provide_user, read_form
+from linkdir.checks import fixes, report, runs
 from linkdir.checks import service as monitoring
+from linkdir.checks.charts import CHECK_LABELS, stacked_bars
+from linkdir.checks.visitor_routes import visitor_handlers
+from linkdir.checks.vocabulary import TABS, Tab, status_of
 from linkdir.config import Settings
 from linkdir.csvout import plain_csv
 from linkdir.db import utcnow
+from linkdir.errors import NotFound
+from linkdir.reasons import reason_label
 from linkdir.resources import service as directory
 from linkdir.resources.models import Resource
 from linkdir.urls import host_of
-from linkdir.web import NO_STORE, DbSession, page_number, render, same_site_path, with_query
-
-DEPENDENCIES = {"user": Provide(provide_user), "editor": Provide(provide_editor)}
-PER_PAGE = 50
-MAX_PER_PAGE = 100
-CSV_LIMIT = 10_000
-CSV_COLUMNS = (
-    "id",
-    "title",
-    "url",
-    "state",
-    "link_status",
-    "status_since",
-    "last_checked_at",
-    "consecutive_failures",
-    "http_status",
-    "reason",
-    "final_url",
-    "moved_to",
-    "modified_on",
-    "review_by",
+from linkdir.web import (
+    NO_STORE,
+    DbSession,
+    page_number,
+    render,
+    same_site_path,
+    set_locale_from,
+    with_query,
 )
 
-
-def _tab(raw: str | None) -> str:
-    return raw if raw in monitoring.TABS else monitoring.TABS[0]
-
-
-def _iso(value: date | datetime | None) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        return value.isoformat(timespec="seconds").replace("+00:00", "Z")
-    return value.isoformat()
+DEPENDENCIES = {"user": Provide(provide_user), "editor": Provide(provide_editor)}
+# Each report row shows these partials in its evidence cell, in order; a feature that
+# has more to show about a link (drift evidence, suggestions) adds its partial here.
+ROW_PARTIALS: tuple[str, ...] = (
+    "checks/_row_evidence.html",
+    "checks/_row_visitors.html",
+)
+BACK_PREFIX = "/manage/links"
 
 
-def _row(resource: Resource) -> dict[str, Any]:
-    return {name: getattr(resource, name) for name in CSV_COLUMNS}
+def _per_page(raw: str | None) -> int:
+    try:
+        return min(max(1, int(raw or report.PER_PAGE)), report.MAX_PER_PAGE)
+    except ValueError:
+        return report.PER_PAGE
+
+
+def _host(raw: str | None) -> str | None:
+    return (raw or "").strip().lower() or None
 
 
 async def _report(
@@ -75,72 +69,18 @@ async def _report(
     host: str | None,
     page: int,
     per_page: int,
-) -> monitoring.LinkReport:
+) -> report.LinkReport:
     settings: Settings = request.app.state.settings
-    return await monitoring.link_report(
+    return await report.link_report(
         session,
         tab=tab,
         settings=settings,
         today=utcnow().date(),
         topic=topic or None,
-        host=(host or "").strip().lower() or None,
+        host=_host(host),
         page=page,
         per_page=per_page,
     )
-
-
-CHART_WIDTH = 600
-CHART_HEIGHT = 160
-CHART_COLOURS = {
-    "ok": "#2e7d32",
-    "moved": "#1565c0",
-    "unverified": "#8a6d00",
-    "broken": "#b00020",
-    "unchecked": "#5f6368",
-}
-
-
-def health_chart(
-    history: list[tuple[date, dict[str, int]]],
-    keys: tuple[str, ...] = monitoring.CHART_VERDICTS,
-) -> dict[str, Any]:
-    """Geometry of a stacked bar chart (server-side SVG: no script, no inline styles)."""
-    tallest = max((sum(counts.values()) for _, counts in history), default=0) or 1
-    slot = CHART_WIDTH / max(1, len(history))
-    bars = []
-    for index, (day, counts) in enumerate(history):
-        bottom = float(CHART_HEIGHT)
-        segments = []
-        for verdict in keys:
-            height = counts[verdict] / tallest * (CHART_HEIGHT - 10)
-            if counts[verdict]:
-                bottom -= height
-                segments.append(
-                    {
-                        "verdict": verdict,
-                        "y": round(bottom, 1),
-                        "height": round(height, 1),
-                        "count": counts[verdict],
-                        "colour": CHART_COLOURS[verdict],
-                    }
-                )
-        bars.append(
-            {
-                "day": day,
-                "x": round(index * slot + 1, 1),
-                "width": round(slot - 2, 1),
-                "segments": segments,
-                "total": sum(counts.values()),
-            }
-        )
-    return {
-        "bars": bars,
-        "width": CHART_WIDTH,
-        "height": CHART_HEIGHT,
-        "tallest": tallest,
-        "colours": {key: CHART_COLOURS[key] for key in keys},
-        "any": any(bar["total"] for bar in bars),
-    }
 
 
 @get("/manage/links", include_in_schema=False, dependencies=DEPENDENCIES)
@@ -152,38 +92,65 @@ async def links_page(
     topic: FromQuery[str | None] = None,
     host: FromQuery[str | None] = None,
     page: FromQuery[str | None] = None,
+    per_page: FromQuery[str | None] = None,
 ) -> Response[str]:
+    set_locale_from(request)  # the charts' labels are made before rendering
     topics = await directory.all_topics(session)
     chosen_topic = topic if topic in {t.slug for t in topics} else None
-    chosen_tab = _tab(tab)
-    report = await _report(
+    found = await _report(
         request,
         session,
-        tab=chosen_tab,
+        tab=report.tab_name(tab),
         topic=chosen_topic,
         host=host,
         page=page_number(page),
-        per_page=PER_PAGE,
+        per_page=_per_page(per_page),
     )
+    today = utcnow().date()
+    row_fixes = {
+        resource.id: fixes.available_fixes(
+            resource,
+            fixes.RowFacts(open_reports=len(found.visitor_reports.get(resource.id or 0, []))),
+        )
+        for resource in found.items
+    }
+    query = request.query_params
     response = render(
         request,
         "checks/links.html",
-        report=report,
-        tabs=monitoring.TABS,
-        status_counts=await monitoring.status_counts(session),
+        report=found,
+        tabs=[Tab(name) for name in TABS],
+        status_counts=await report.status_counts(session),
         topics=topics,
         chosen_topic=chosen_topic,
-        chosen_host=(host or "").strip().lower(),
+        chosen_host=_host(host) or "",
         host_of=host_of,
-        fixed=request.query_params.get("fixed"),
-        chart=health_chart(await monitoring.checks_per_day(session, today=utcnow().date())),
-        health_chart=health_chart(
-            await runs.health_per_day(session, today=utcnow().date()), keys=runs.CHART_STATUSES
+        row_fixes=row_fixes,
+        row_partials=ROW_PARTIALS,
+        # The bulk menu offers what fits some row of the page (all of them on their own).
+        bulk_fixes=[
+            fix for fix in fixes.bulk_fixes() if any(fix in fits for fits in row_fixes.values())
+        ],
+        status_of=status_of,
+        reason_label=reason_label,
+        select_page=query.get("select") == "page",
+        refused_id=query.get("refused"),
+        # Words are looked up while rendering, in the reader's language.
+        refusal_message=fixes.refusal_message,
+        fixed=query.get("fixed"),
+        chart=stacked_bars(
+            await monitoring.checks_per_day(session, today=today),
+            monitoring.CHART_VERDICTS,
+            labels=CHECK_LABELS,
+        ),
+        health_chart=stacked_bars(
+            await runs.health_per_day(session, today=today), runs.CHART_STATUSES
         ),
         running_runs=await runs.running_count(session),
     )
     response.headers.update(NO_STORE)
     return response
+
 
 
 @get("/manage/links.csv", include_in_schema=False, dependencies=DEPENDENCIES)
@@ -195,19 +162,14 @@ async def links_csv(
     topic: FromQuery[str | None] = None,
     host: FromQuery[str | None] = None,
 ) -> Response[str]:
-    chosen_tab = _tab(tab)
-    report = await _report(
-        request, session, tab=chosen_tab, topic=topic, host=host, page=1, per_page=CSV_LIMIT
+    chosen_tab = report.tab_name(tab)
+    found = await _report(
+        request, session, tab=chosen_tab, topic=topic, host=host, page=1, per_page=report.CSV_LIMIT
     )
-    rows = (
-        [
-            _iso(value) if isinstance(value, date | datetime) else value
-            for value in _row(resource).values()
-        ]
-        for resource in report.items
-    )
+    set_locale_from(request)
+    rows = report.csv_rows(found.items)
     return Response(
-        plain_csv(CSV_COLUMNS, rows),  # formulas neutralised (issue 20)
+        plain_csv(rows[0], rows[1:]),  # formulas neutralised (issue 20)
         media_type="text/csv; charset=utf-8",
         headers={
             **NO_STORE,
@@ -216,9 +178,15 @@ async def links_csv(
     )
 
 
-def _back(form: Any, *, prefix: str) -> str:
-    """Where a report form returns to: its ``back`` field, if it stays on our pages."""
-    return same_site_path(str(form.get("back") or ""), prefix=prefix, default="/manage/links")
+def _back(form: Any) -> str:
+    """Where a report form returns to: its ``back`` field, if it stays on the report."""
+    return same_site_path(str(form.get("back") or ""), prefix=BACK_PREFIX, default=BACK_PREFIX)
+
+
+def _to_row(back: str, resource_id: int, **params: Any) -> Redirect:
+    """Back to the report page the form came from, scrolled to the row (``#resource-ID``)."""
+    target = with_query(back.split("#", 1)[0], **params) + f"#resource-{resource_id}"
+    return Redirect(target, status_code=303)
 
 
 @post("/manage/links/{resource_id:int}/fix", include_in_schema=False, dependencies=DEPENDENCIES)
@@ -230,12 +198,32 @@ async def links_fix(
 ) -> Redirect:
     form = await read_form(request)
     settings: Settings = request.app.state.settings
-    action = str(form.get("action") or "")
-    await monitoring.apply_fix(
-        session, resource_id, action, by=actor_of(editor), settings=settings, now=utcnow()
-    )
-    back = _back(form, prefix="/manage/links")
-    return Redirect(with_query(back, fixed=resource_id), status_code=303)
+    back = _back(form)
+    try:
+        await fixes.apply_fix(
+            session,
+            resource_id,
+            str(form.get("action") or ""),
+            by=actor_of(editor),
+            settings=settings,
+            now=utcnow(),
+            url=str(form.get("url") or "") or None,
+        )
+    except fixes.FixRefused as refused:
+        await session.rollback()
+        return _to_row(back, resource_id, refused=resource_id, why=refused.code)
+    except NotFound:
+        await session.rollback()
+        return _to_row(back, resource_id, refused=resource_id, why="not_found")
+    return _to_row(back, resource_id, fixed=resource_id)
+
+
+def _report_scope(form: Any) -> dict[str, Any]:
+    return {
+        "tab": report.tab_name(str(form.get("tab") or "")),
+        "topic": str(form.get("topic") or "") or None,
+        "host": _host(str(form.get("host") or "")),
+    }
 
 
 @post("/manage/links/bulk", include_in_schema=False, dependencies=DEPENDENCIES)
@@ -243,34 +231,43 @@ async def links_bulk_fix(
     request: Request[Any, Any, Any],
     session: DbSession,
     editor: Editor,
-) -> Redirect:
-    """The same fix for every selected link; links it does not fit are skipped and counted."""
-    from linkdir.errors import NotFound, ValidationFailed
-
+) -> Response[Any]:
+    """One fix for the selected links (or all in the tab); asks first before silencing many."""
     form = await read_form(request)
     settings: Settings = request.app.state.settings
+    back = _back(form).split("#", 1)[0]
     action = str(form.get("action") or "")
-    if action not in monitoring.FIXES:
-        await monitoring.apply_fix(  # raises the usual "choose one of" error
-            session, 0, action, by=actor_of(editor), settings=settings, now=utcnow()
+    if action not in {fix.name for fix in fixes.bulk_fixes()}:
+        return Redirect(with_query(back, bulk_error="choose"), status_code=303)
+    if form.get("scope") == "tab":
+        ids = await report.tab_ids(
+            session,
+            settings=settings,
+            today=utcnow().date(),
+            limit=fixes.BULK_LIMIT,
+            **_report_scope(form),
         )
-    done = skipped = 0
-    for raw in form.getall("ids", [])[:500]:
-        try:
-            resource_id = int(raw)
-        except ValueError:
-            skipped += 1
-            continue
-        try:
-            # apply_fix refuses (ValidationFailed) before it writes anything.
-            await monitoring.apply_fix(
-                session, resource_id, action, by=actor_of(editor), settings=settings, now=utcnow()
-            )
-            done += 1
-        except (ValidationFailed, NotFound):
-            skipped += 1
-    back = _back(form, prefix="/manage/links")
-    return Redirect(with_query(back, bulk=done, skipped=skipped), status_code=303)
+    else:
+        ids = fixes.parse_ids(list(form.getall("ids", [])))
+    if not ids:
+        return Redirect(with_query(back, bulk_error="none"), status_code=303)
+    if fixes.needs_confirmation(action, len(ids)) and form.get("confirmed") != "yes":
+        chosen = [await session.get(Resource, resource_id) for resource_id in ids]
+        response = render(
+            request,
+            "checks/confirm_bulk.html",
+            fix=fixes.FIXES[action],
+            resources=[resource for resource in chosen if resource is not None],
+            back=back,
+        )
+        response.headers.update(NO_STORE)
+        return response
+    outcome = await fixes.apply_fixes(
+        session, ids, action, by=actor_of(editor), settings=settings, now=utcnow()
+    )
+    return Redirect(
+        with_query(back, bulk=outcome.done, skipped=len(outcome.skipped)), status_code=303
+    )
 
 
 @post("/manage/links/{resource_id:int}/check", include_in_schema=False, dependencies=DEPENDENCIES)
@@ -281,20 +278,15 @@ async def links_check_now(
     resource_id: FromPath[int],
 ) -> Redirect:
     """Check one link at once (a curator who just fixed a page wants to see it)."""
-    from linkdir.checker import Checker, EngineConfig
-
     form = await read_form(request)
     settings: Settings = request.app.state.settings
-    resource = await directory.get_resource(session, resource_id, states=directory.ALL_STATES)
-    async with Checker(EngineConfig.from_settings(settings)) as checker:
-        result = await checker.check(resource.url)
-    now = utcnow()
-    await monitoring.record_check(
-        session, resource, result, now=now, settings=settings, worker=f"now:{editor.email}"
-    )
-    await runs.snapshot_health(session, today=now.date())
-    back = _back(form, prefix="/manage/")
-    return Redirect(with_query(back, checked=resource_id), status_code=303)
+    back = same_site_path(str(form.get("back") or ""), prefix="/manage/", default=BACK_PREFIX)
+    try:
+        resource = await directory.get_resource(session, resource_id, states=directory.ALL_STATES)
+    except NotFound:
+        return _to_row(back, resource_id, refused=resource_id, why="not_found")
+    await fixes.check_now(session, resource, settings=settings, worker=f"now:{editor.email}")
+    return _to_row(back, resource_id, checked=resource_id)
 
 
 # JSON API ---------------------------------------------------------------------------------
@@ -302,6 +294,7 @@ async def links_check_now(
 
 class FixIn(msgspec.Struct, forbid_unknown_fields=True):
     action: str
+    url: str | None = None
 
 
 class FixOut(msgspec.Struct):
@@ -310,6 +303,12 @@ class FixOut(msgspec.Struct):
     url: str
     state: str
     link_status: str
+    shown_status: str
+
+
+class VisitorReportOut(msgspec.Struct):
+    created_at: str
+    comment: str
 
 
 class LinkRow(msgspec.Struct):
@@ -318,15 +317,22 @@ class LinkRow(msgspec.Struct):
     url: str
     state: str
     link_status: str
+    shown_status: str
     status_since: str | None
     last_checked_at: str | None
+    next_check_at: str | None
     consecutive_failures: int
+    first_failure_at: str | None
     http_status: int | None
     reason: str | None
+    reason_label: str
     final_url: str | None
     moved_to: str | None
+    archive_url: str | None
     modified_on: str | None
     review_by: str | None
+    visitor_reports: list[VisitorReportOut]
+    fixes: list[str]
 
 
 class LinkReportOut(msgspec.Struct):
@@ -338,29 +344,45 @@ class LinkReportOut(msgspec.Struct):
     counts: dict[str, int]
 
 
-def _link_row(resource: Resource) -> LinkRow:
+def _iso(value: Any) -> str | None:
+    return report.iso(value) or None
+
+
+def _link_row(resource: Resource, found: report.LinkReport) -> LinkRow:
     assert resource.id is not None
+    visitor_reports = found.visitor_reports.get(resource.id, [])
+    facts = fixes.RowFacts(open_reports=len(visitor_reports))
     return LinkRow(
         id=resource.id,
         title=resource.title,
         url=resource.url,
         state=resource.state,
         link_status=resource.link_status,
+        shown_status=status_of(resource).value,
         status_since=_iso(resource.status_since),
         last_checked_at=_iso(resource.last_checked_at),
+        next_check_at=_iso(resource.next_check_at),
         consecutive_failures=resource.consecutive_failures,
+        first_failure_at=_iso(found.first_failures.get(resource.id)),
         http_status=resource.http_status,
         reason=resource.reason,
+        reason_label=reason_label(resource.reason),
         final_url=resource.final_url,
         moved_to=resource.moved_to,
+        archive_url=resource.archive_url,
         modified_on=_iso(resource.modified_on),
         review_by=_iso(resource.review_by),
+        visitor_reports=[
+            VisitorReportOut(_iso(item.created_at) or "", item.comment) for item in visitor_reports
+        ],
+        fixes=[fix.name for fix in fixes.available_fixes(resource, facts)],
     )
 
 
 @post(
     "/api/v1/resources/{resource_id:int}/fix",
-    summary="Fix a reported link: accept_redirect, retire or mark_ok",
+    summary="Fix a reported link: accept_redirect, confirm_broken, use_archive, "
+    "change_address (with url), mark_ok, close_reports or retire",
     tags=["reports"],
     status_code=200,
     dependencies=DEPENDENCIES,
@@ -373,16 +395,29 @@ async def api_fix(
     data: JSONBody[FixIn],
 ) -> FixOut:
     settings: Settings = request.app.state.settings
-    resource = await monitoring.apply_fix(
-        session, resource_id, data.action, by=actor_of(editor), settings=settings, now=utcnow()
+    resource = await fixes.apply_fix(
+        session,
+        resource_id,
+        data.action,
+        by=actor_of(editor),
+        settings=settings,
+        now=utcnow(),
+        url=data.url,
     )
     assert resource.id is not None
-    return FixOut(resource.id, data.action, resource.url, resource.state, resource.link_status)
+    return FixOut(
+        resource.id,
+        data.action,
+        resource.url,
+        resource.state,
+        resource.link_status,
+        status_of(resource).value,
+    )
 
 
 @get(
     "/api/v1/reports/links",
-    summary="Link report: broken, moved, unverified, review_due or stale resources",
+    summary="Link report: suspect, broken, moved, unverified, reported, review_due or stale",
     tags=["reports"],
     dependencies=DEPENDENCIES,
 )
@@ -390,25 +425,28 @@ async def api_report(
     request: Request[Any, Any, Any],
     session: DbSession,
     editor: Editor,
-    status: Annotated[
-        str | None, QueryParameter(description="broken|moved|unverified|review_due|stale")
-    ] = None,
+    status: Annotated[str | None, QueryParameter(description="|".join(TABS))] = None,
     topic: Annotated[str | None, QueryParameter(max_length=80)] = None,
     host: Annotated[str | None, QueryParameter(max_length=255)] = None,
     page: Annotated[int, QueryParameter(ge=1, le=100_000)] = 1,
-    per_page: Annotated[int, QueryParameter(ge=1, le=MAX_PER_PAGE)] = PER_PAGE,
+    per_page: Annotated[int, QueryParameter(ge=1, le=report.MAX_PER_PAGE)] = report.PER_PAGE,
 ) -> LinkReportOut:
-    tab = _tab(status)
-    report = await _report(
-        request, session, tab=tab, topic=topic, host=host, page=page, per_page=per_page
+    found = await _report(
+        request,
+        session,
+        tab=report.tab_name(status),
+        topic=topic,
+        host=host,
+        page=page,
+        per_page=per_page,
     )
     return LinkReportOut(
-        status=tab,
-        items=[_link_row(resource) for resource in report.items],
-        total=report.total,
-        page=report.page,
-        per_page=report.per_page,
-        counts=report.counts,
+        status=found.tab,
+        items=[_link_row(resource, found) for resource in found.items],
+        total=found.total,
+        page=found.page,
+        per_page=found.per_page,
+        counts=found.counts,
     )
 
 
@@ -420,4 +458,5 @@ link_handlers = [
     links_check_now,
     api_fix,
     api_report,
+    *visitor_handlers,
 ]

@@ -16,8 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from linkdir.checks.models import CheckResult, CheckRun, CheckRunSkip, LinkHealthDay
+from linkdir.checks.report import SHOWN_STATUSES, status_counts
 from linkdir.db import upsert_into
-from linkdir.resources.models import LinkStatus, Resource, ResourceState
 
 VERDICTS = ("ok", "moved", "broken", "unverified")
 SCOPES = ("scheduled", "due", "all")
@@ -194,7 +194,8 @@ async def running_count(session: AsyncSession) -> int:
 
 # Link health per day -------------------------------------------------------------------
 
-CHART_STATUSES = ("ok", "moved", "unverified", "broken", "unchecked")
+# Shown statuses (suspect apart, as in the report's tabs), in the chart's stacking order.
+CHART_STATUSES = SHOWN_STATUSES
 
 
 async def snapshot_health(session: AsyncSession, *, today: date) -> dict[str, int]:
@@ -203,14 +204,8 @@ async def snapshot_health(session: AsyncSession, *, today: date) -> dict[str, in
     An upsert, not delete-and-insert: two workers' dispatches (or a dispatch and a run
     finishing) may snapshot the same day at once.
     """
-    rows = await session.execute(
-        select(col(Resource.link_status), func.count())
-        .where(col(Resource.state) != ResourceState.retired.value)
-        .group_by(col(Resource.link_status))
-    )
-    counts = {status.value: 0 for status in LinkStatus}
-    for status, count in rows.all():
-        counts[status] = int(count)
+    # The same definition as the report's tabs and its "links by status" table.
+    counts = await status_counts(session)
     rows_for_today = [
         {"day": today, "status": status, "count": count} for status, count in sorted(counts.items())
     ]

@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from linkdir import i18n
+from linkdir.checks.vocabulary import verdict_in_sentence
 from linkdir.config import Settings
 from linkdir.errors import NotFound
 from linkdir.feeds.access import (
@@ -42,6 +43,7 @@ from linkdir.feeds.access import (
     user_for_feed_secret,
 )
 from linkdir.feeds.build import Category, Feed, Item, cut
+from linkdir.reasons import reason_label
 from linkdir.resources import service as directory
 from linkdir.resources.models import (
     Resource,
@@ -321,14 +323,7 @@ async def updated_feed(session: AsyncSession, settings: Settings, lang: str) -> 
 
 
 def _status_label(status: Any) -> str:
-    labels = {
-        "ok": i18n.N_("works"),
-        "moved": i18n.N_("moved"),
-        "broken": i18n.N_("broken"),
-        "unverified": i18n.N_("could not be verified"),
-        "unchecked": i18n.N_("not checked yet"),
-    }
-    return i18n.gettext(labels[status]) if status in labels else str(status)
+    return verdict_in_sentence(str(status))
 
 
 def describe_link_problem(revision: Revision, lang: str) -> tuple[str, list[str]]:
@@ -357,7 +352,7 @@ def describe_link_problem(revision: Revision, lang: str) -> tuple[str, list[str]
     if new("http_status") is not None:
         lines.append(_("HTTP status: %(status)s") % {"status": new("http_status")})
     if new("reason"):
-        lines.append(_("Reason: %(reason)s") % {"reason": new("reason")})
+        lines.append(_("Reason: %(reason)s") % {"reason": reason_label(str(new("reason")))})
     if new("moved_to"):
         lines.append(_("New address: %(url)s") % {"url": new("moved_to")})
     if new("modified_on"):

@@ -27,7 +27,7 @@ from sqlmodel import col
 
 from linkdir.checks import heartbeat
 from linkdir.checks.models import CheckResult, CheckRun
-from linkdir.checks.service import status_counts
+from linkdir.checks.report import status_counts
 from linkdir.config import Settings
 from linkdir.db import utcnow
 from linkdir.resources.models import Resource, ResourceState

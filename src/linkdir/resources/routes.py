@@ -10,7 +10,7 @@ from litestar.params import FromPath, FromQuery
 
 from linkdir.errors import NotFound
 from linkdir.resources import service
-from linkdir.resources.models import LANGUAGES, ResourceType
+from linkdir.resources.models import LANGUAGES, ResourceState, ResourceType
 from linkdir.resources.search import search
 from linkdir.web import DbSession, page_number, render
 
@@ -126,19 +126,49 @@ async def search_page(
     )
 
 
+async def render_resource_page(
+    request: Request[Any, Any, Any],
+    session: DbSession,
+    resource_id: int,
+    *,
+    status_code: int = 200,
+    report_error: str = "",
+    report_comment: str = "",
+) -> Response[str]:
+    """A resource's public page with its "report a problem" form; 410 once retired."""
+    from linkdir.checks.visitor_routes import report_form_token, token_cookie
+
+    resource = await service.get_resource(session, resource_id, states=service.ALL_STATES)
+    decoration = await _decorate(session, [resource])
+    topics = decoration["topics_by_id"][resource.id]
+    if resource.state == ResourceState.retired.value:
+        # The address was public: say what happened and where to look, not a bare 404.
+        return render(request, "resources/retired.html", status_code=410, resource=resource,
+                      topics=topics)  # fmt: skip
+    if resource.state != ResourceState.published.value:
+        raise NotFound(resource_id)
+    token = report_form_token(request)
+    response = render(
+        request,
+        "resources/detail.html",
+        status_code=status_code,
+        resource=resource,
+        topics=topics,
+        tags=decoration["tags_by_id"][resource.id],
+        report_token=token,
+        report_error=report_error,
+        report_comment=report_comment,
+        reported=request.query_params.get("reported") == "1",
+    )
+    response.cookies.append(token_cookie(request.app.state.settings, token))
+    return response
+
+
 @get("/resources/{resource_id:int}", include_in_schema=False)
 async def resource_page(
     request: Request[Any, Any, Any], session: DbSession, resource_id: FromPath[int]
 ) -> Response[str]:
-    resource = await service.get_resource(session, resource_id)
-    decoration = await _decorate(session, [resource])
-    return render(
-        request,
-        "resources/detail.html",
-        resource=resource,
-        topics=decoration["topics_by_id"][resource.id],
-        tags=decoration["tags_by_id"][resource.id],
-    )
+    return await render_resource_page(request, session, resource_id)
 
 
 # When the statement's facts were last checked against the site (tests/browser prove them
