@@ -25,9 +25,11 @@ PATTERNS = [
     re.compile(rf"done\(\s*{VERDICT},\s*{CODE}"),  # engine verdicts
     re.compile(rf"_result\(\s*url,\s*{VERDICT},\s*None,\s*{CODE}"),  # engine failures
     re.compile(rf"return\s*\(?\s*{VERDICT},\s*{CODE}", re.S),  # probe verdicts
-    re.compile(rf"return {CODE}, "),  # transport.classify_error
     re.compile(rf"Failure\(\s*{CODE}"),  # fetch failures
 ]
+# transport.classify_error returns (reason, detail, transient); elsewhere in the engine a
+# ``return "word", …`` is an internal kind (the lexicon's "not_found"), not a reason.
+CLASSIFY_ERROR = re.compile(rf"return {CODE}, ")
 TABLE_ROW = re.compile(r"^(?:ok|moved|broken|unverified)\s{2,}([a-z][a-z0-9_, …]*?)\s{2,}", re.M)
 
 
@@ -38,6 +40,8 @@ def engine_codes() -> set[str]:
         source = path.read_text(encoding="utf-8")
         for pattern in PATTERNS:
             codes.update(pattern.findall(source))
+        if path.name == "transport.py":
+            codes.update(CLASSIFY_ERROR.findall(source))
         if path.name == "engine.py":
             for cell in TABLE_ROW.findall(source):
                 codes.update(code.strip() for code in cell.split(",") if code.strip() != "…")
