@@ -81,7 +81,7 @@ from typing import Any
 
 import httpx
 
-from linkdir.checker import classify
+from linkdir.checker import classify, fingerprint
 from linkdir.checker.fetch import (
     REDIRECTS,
     Answer,
@@ -484,6 +484,7 @@ class Checker:
             title=(page.title or None) if page is not None else None,
             content_type=answer.content_type or None,
             attempts=max(1, run.attempts),
+            fingerprint=_fingerprint(answer) if status in ("ok", "moved") else None,
         )
 
 
@@ -513,6 +514,12 @@ def _result(
         checked_at=checked_at,
         detail=detail,
     )
+
+
+def _fingerprint(answer: Answer) -> fingerprint.Fingerprint | None:
+    if answer.page is None or not 200 <= answer.status < 300:
+        return None
+    return fingerprint.of_page(answer.page, answer.body.data if answer.body else b"")
 
 
 async def _aiter(urls: Iterable[str] | AsyncIterable[str]) -> AsyncIterator[str]:

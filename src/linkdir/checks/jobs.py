@@ -12,7 +12,7 @@ import os
 import socket
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -23,6 +23,7 @@ from sqlmodel import col
 from linkdir.checker import Checker, EngineConfig
 from linkdir.checks import runs, service
 from linkdir.checks.models import CheckResult, CheckRun
+from linkdir.checks.suggest import SitemapCache, suggestion_job
 from linkdir.config import Settings
 from linkdir.db import metadata, session_factory, utcnow
 from linkdir.resources.models import Resource, ResourceState
@@ -196,6 +197,7 @@ async def run_cycle(
 # Scheduling (DESIGN §5): a dispatch schedule and one check job per host batch -------------
 
 DISPATCH_SCHEDULE = "linkdir-dispatch"
+SUGGEST_SCHEDULE = "linkdir-suggestions"  # where moved links went (checks.suggest)
 APSCHEDULER_SCHEMA = "apscheduler"
 START_LOCK = 0x6C696E6B  # pg_advisory_lock key held while a worker sets up the data store
 
@@ -208,6 +210,7 @@ class Runtime:
     factory: async_sessionmaker[AsyncSession]
     engine_config: EngineConfig
     worker: str
+    sitemaps: SitemapCache = field(default_factory=SitemapCache)  # suggestions (#14)
 
 
 _runtime: Runtime | None = None
@@ -531,6 +534,10 @@ async def run_scheduler(
             id=DISPATCH_SCHEDULE,
             conflict_policy=ConflictPolicy.replace,
         )
+        await scheduler.add_schedule(
+            suggestion_job, IntervalTrigger(minutes=15), id=SUGGEST_SCHEDULE,
+            conflict_policy=ConflictPolicy.replace,
+        )  # fmt: skip
 
     global _scheduler
     async with contextlib.AsyncExitStack() as stack:

@@ -33,6 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from linkdir import checker as engine
+from linkdir.checks import drift, suggest
 from linkdir.checks.models import CheckLease, CheckResult, CheckSilence
 from linkdir.config import Settings
 from linkdir.db import is_postgresql, upsert_into
@@ -163,6 +164,7 @@ async def record_check(
     """Store one check of ``resource`` and move its link status (DESIGN §3)."""
     assert resource.id is not None
     spread: Jitter = jitter or jittered
+    result = await drift.judge(session, resource, result, now=now)  # reference rot (#14)
     session.add(
         CheckResult(
             resource_id=resource.id,
@@ -424,7 +426,14 @@ async def history_of(session: AsyncSession, resource_id: int, limit: int = 50) -
 # Maintainer report and one-click fixes ----------------------------------------------------
 
 TABS = ("broken", "moved", "unverified", "review_due", "stale")
-FIXES = ("accept_redirect", "use_archive", "retire", "mark_ok")
+FIXES = (
+    "accept_redirect",
+    "use_archive",
+    "retire",
+    "mark_ok",
+    "accept_content",
+    "accept_suggestion",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -530,6 +539,7 @@ async def apply_fix(
     by: Actor,
     settings: Settings,
     now: datetime,
+    url: str | None = None,
 ) -> Resource:
     """One-click fix of a reported link, recorded as a Revision with action ``fix``."""
     if action not in FIXES:
@@ -550,6 +560,10 @@ async def apply_fix(
             allow_networks=settings.checker_allow_networks,
             action="fix",
         )
+    if action == "accept_content":
+        return await drift.accept_content(session, resource, by=by, now=now)
+    if action == "accept_suggestion":
+        return await suggest.accept(session, resource, url, by=by, settings=settings)
     if action == "use_archive":
         return await _use_archive(session, resource, by=by, settings=settings, now=now)
     if action == "retire":
