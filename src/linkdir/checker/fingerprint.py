@@ -81,6 +81,8 @@ _MARKERS: dict[str, re.Pattern[str]] = {
     ),
     "for_sale": re.compile(
         r"\b(?:domain|domän(?:en)?)\b[^.]{0,40}\b(?:for\s+sale|till\s+salu)\b|"
+        r"\b(?:website|site|webbplats(?:en)?|sajt(?:en)?|hemsida(?:n)?)\s+(?:is\s+|är\s+)?"
+        r"(?:for\s+sale|till\s+salu)\b|"
         r"\bbuy\s+this\s+domain\b|\bköp\s+(?:den\s+här|denna)\s+domän\b",
         re.IGNORECASE,
     ),

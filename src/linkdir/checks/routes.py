@@ -20,7 +20,7 @@ from linkdir.auth.guards import (
     provide_user,
     read_form,
 )
-from linkdir.checks import runs
+from linkdir.checks import drift, runs, suggest
 from linkdir.checks import service as monitoring
 from linkdir.config import Settings
 from linkdir.db import utcnow
@@ -182,6 +182,7 @@ async def links_page(
             await runs.health_per_day(session, today=utcnow().date()), keys=runs.CHART_STATUSES
         ),
         running_runs=await runs.running_count(session),
+        **await _rot(session, report.items),
     )
     response.headers.update(NO_STORE)
     return response
@@ -223,6 +224,15 @@ async def links_csv(
     )
 
 
+async def _rot(session: DbSession, items: list[Resource]) -> dict[str, Any]:
+    """Drift evidence and suggested new homes of a report page's rows (issue 14)."""
+    ids = [resource.id for resource in items if resource.id is not None]
+    return {
+        "drift": await drift.evidence_for(session, ids),
+        "suggestions": await suggest.suggestions_for(session, ids),
+    }
+
+
 def _back(form: Any, *, prefix: str) -> str:
     """Where a report form returns to: its ``back`` field, if it stays on our pages."""
     return same_site_path(str(form.get("back") or ""), prefix=prefix, default="/manage/links")
@@ -239,7 +249,13 @@ async def links_fix(
     settings: Settings = request.app.state.settings
     action = str(form.get("action") or "")
     await monitoring.apply_fix(
-        session, resource_id, action, by=actor_of(editor), settings=settings, now=utcnow()
+        session,
+        resource_id,
+        action,
+        by=actor_of(editor),
+        settings=settings,
+        now=utcnow(),
+        url=str(form.get("url") or "") or None,
     )
     back = _back(form, prefix="/manage/links")
     return Redirect(with_query(back, fixed=resource_id), status_code=303)
@@ -309,6 +325,19 @@ async def links_check_now(
 
 class FixIn(msgspec.Struct, forbid_unknown_fields=True):
     action: str
+    url: str | None = None  # for accept_suggestion: one of the item's suggestions
+
+
+class SuggestionOut(msgspec.Struct):
+    url: str
+    source: str  # sitemap | site | identifier | archive
+    score: float
+
+
+class DriftOut(msgspec.Struct):
+    old_title: str
+    new_title: str
+    similarity: float
 
 
 class FixOut(msgspec.Struct):
@@ -334,6 +363,8 @@ class LinkRow(msgspec.Struct):
     moved_to: str | None
     modified_on: str | None
     review_by: str | None
+    suggestions: list[SuggestionOut] = msgspec.field(default_factory=list)
+    drift: DriftOut | None = None
 
 
 class LinkReportOut(msgspec.Struct):
@@ -345,8 +376,9 @@ class LinkReportOut(msgspec.Struct):
     counts: dict[str, int]
 
 
-def _link_row(resource: Resource) -> LinkRow:
+def _link_row(resource: Resource, rot: dict[str, Any]) -> LinkRow:
     assert resource.id is not None
+    evidence = rot["drift"].get(resource.id)
     return LinkRow(
         id=resource.id,
         title=resource.title,
@@ -362,12 +394,19 @@ def _link_row(resource: Resource) -> LinkRow:
         moved_to=resource.moved_to,
         modified_on=_iso(resource.modified_on),
         review_by=_iso(resource.review_by),
+        suggestions=[
+            SuggestionOut(item.url, item.source, item.score)
+            for item in rot["suggestions"].get(resource.id, [])
+        ],
+        drift=DriftOut(evidence.old_title, evidence.new_title, evidence.similarity)
+        if evidence
+        else None,
     )
 
 
 @post(
     "/api/v1/resources/{resource_id:int}/fix",
-    summary="Fix a reported link: accept_redirect, retire or mark_ok",
+    summary="Fix a reported link (accept_suggestion takes the suggested url)",
     tags=["reports"],
     status_code=200,
     dependencies=DEPENDENCIES,
@@ -381,7 +420,13 @@ async def api_fix(
 ) -> FixOut:
     settings: Settings = request.app.state.settings
     resource = await monitoring.apply_fix(
-        session, resource_id, data.action, by=actor_of(editor), settings=settings, now=utcnow()
+        session,
+        resource_id,
+        data.action,
+        by=actor_of(editor),
+        settings=settings,
+        now=utcnow(),
+        url=data.url,
     )
     assert resource.id is not None
     return FixOut(resource.id, data.action, resource.url, resource.state, resource.link_status)
@@ -409,9 +454,10 @@ async def api_report(
     report = await _report(
         request, session, tab=tab, topic=topic, host=host, page=page, per_page=per_page
     )
+    rot = await _rot(session, report.items)
     return LinkReportOut(
         status=tab,
-        items=[_link_row(resource) for resource in report.items],
+        items=[_link_row(resource, rot) for resource in report.items],
         total=report.total,
         page=report.page,
         per_page=report.per_page,

@@ -563,7 +563,7 @@ async def apply_fix(
     if action == "accept_content":
         return await drift.accept_content(session, resource, by=by, now=now)
     if action == "accept_suggestion":
-        return await suggest.accept(session, resource, url, by=by, settings=settings)
+        return await suggest.accept(session, resource, url, by=by, settings=settings, now=now)
     if action == "use_archive":
         return await _use_archive(session, resource, by=by, settings=settings, now=now)
     if action == "retire":

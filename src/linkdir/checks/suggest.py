@@ -40,7 +40,7 @@ from linkdir.config import Settings
 from linkdir.db import upsert_into, utcnow
 from linkdir.errors import N_, FieldError, ValidationFailed
 from linkdir.resources import service as directory
-from linkdir.resources.models import LinkStatus, Resource, ResourceState
+from linkdir.resources.models import LinkStatus, Resource, ResourceState, Revision
 from linkdir.resources.service import Actor
 
 SOURCES = ("identifier", "sitemap", "site", "archive")
@@ -482,7 +482,13 @@ async def suggestions_for(
 
 
 async def accept(
-    session: AsyncSession, resource: Resource, url: str | None, *, by: Actor, settings: Settings
+    session: AsyncSession,
+    resource: Resource,
+    url: str | None,
+    *,
+    by: Actor,
+    settings: Settings,
+    now: datetime,
 ) -> Resource:
     """The ``accept_suggestion`` fix: the suggested address becomes the resource's URL."""
     assert resource.id is not None
@@ -500,6 +506,24 @@ async def accept(
         raise ValidationFailed(
             [FieldError("url", N_("Choose one of the suggested addresses for this link."))]
         )
+    if suggestion.source == "archive":  # a copy of the old page: offered beside the link
+        old = resource.archive_url
+        resource.archive_url = suggestion.url
+        resource.updated_at = now
+        session.add(
+            Revision(
+                resource_id=resource.id,
+                user_id=by.user_id,
+                actor=by.label,
+                action="fix",
+                resource_url=resource.url,
+                resource_title=resource.title,
+                changes={"archive_url": [old, suggestion.url], "fix": [None, "accept_suggestion"]},
+                created_at=now,
+            )
+        )
+        await session.flush()
+        return resource
     updated = await directory.update_resource(
         session,
         resource.id,
