@@ -164,8 +164,6 @@ class Finder:
         }.get(kind)
         if not base:
             return None
-        if kind == "urn":
-            value = identifier  # the resolver takes the whole URN:NBN
         return base + quote(value, safe="/:.-_")
 
     async def _sitemap(
