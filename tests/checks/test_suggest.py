@@ -152,7 +152,7 @@ async def test_sitemaps_are_read_once_per_host(web, database_url, session):
     cache = suggest.SitemapCache()
     assert await find(web, settings, cache=cache) == 2
     assert len(site.hits("/sitemap.xml")) == 1
-    assert cache.get("www.kulturradet.se:%d" % site.port, T0 + 80 * HOUR) == (site.url("/x"),)
+    assert cache.get(f"www.kulturradet.se:{site.port}", T0 + 80 * HOUR) == (site.url("/x"),)
 
 
 async def test_a_doi_and_a_urn_the_page_carried_become_suggestions(web, database_url, session):
