@@ -33,7 +33,7 @@ SKETCH_SIZE = 128  # bottom-k hashes kept: ±0.04 on a Jaccard estimate, 512 byt
 TERM_COUNT = 24
 MIN_WORDS = 25  # below this a page's text says too little to compare shingles
 # Calibrated on the development half of bench/drift (see bench/README.md).
-REPLACED_BELOW = 0.2
+REPLACED_BELOW = 0.5
 MARKER_TEXT_BELOW = 0.5  # a new tombstone/casino/for-sale marker with this little left
 
 _WORD = re.compile(r"[^\W\d_]{2,}")
@@ -258,14 +258,23 @@ def _title_words(title: str) -> set[str]:
 
 
 def title_similarity(first: str, second: str) -> float:
-    """Word overlap of two titles, also without a site-name suffix ("… | Region X")."""
-    best = 0.0
-    for a in {first, _TITLE_SPLIT.split(first)[0]}:
-        for b in {second, _TITLE_SPLIT.split(second)[0]}:
-            wa, wb = _title_words(a), _title_words(b)
-            if wa and wb:
-                best = max(best, len(wa & wb) / len(wa | wb))
-    return best
+    """Word overlap of two titles, leaving out the parts both share ("… | Region X").
+
+    Titles are split at separators (``|``, ``-``, ``–``, ``:``); a part both carry is the
+    site's name, which every page of the site has, so it is no evidence. When all of one
+    title's parts are in the other, it is the same page name with or without the site's.
+    """
+    parts_a = [p.strip().casefold() for p in _TITLE_SPLIT.split(first) if p.strip()]
+    parts_b = [p.strip().casefold() for p in _TITLE_SPLIT.split(second) if p.strip()]
+    common = set(parts_a) & set(parts_b)
+    rest_a = [p for p in parts_a if p not in common]
+    rest_b = [p for p in parts_b if p not in common]
+    if common and (not rest_a or not rest_b):
+        return 1.0
+    wa, wb = _title_words(" ".join(rest_a)), _title_words(" ".join(rest_b))
+    if not wa or not wb:
+        return 0.0
+    return len(wa & wb) / len(wa | wb)
 
 
 def _text_similarity(old: Fingerprint, new: Fingerprint) -> float:
