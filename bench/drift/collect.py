@@ -86,7 +86,7 @@ def html(title: str, paragraphs: list[str], *, site: str, variant: str = "plain"
     if variant == "re-dated":
         body += "<p>Updated 14 October 2026</p>"
     aside = (
-        '<aside><h2>News</h2><p>New resources published this week.</p></aside>'
+        "<aside><h2>News</h2><p>New resources published this week.</p></aside>"
         if variant == "redesigned"
         else ""
     )
@@ -134,48 +134,72 @@ def versions(repo: Path, prefix: str, *, exclude: str | None = None) -> dict[str
 
 OWN_REPLACEMENTS = {
     "en": {
-        "casino": ("Top online casinos 2026 – best welcome bonus", [
-            "Compare the best online casinos with a licence. We review welcome bonuses, free "
-            "spins and payout times so you can pick the right casino.",
-            "Popular games include slots with progressive jackpots, live casino with real "
-            "dealers and table games such as roulette and blackjack. Play responsibly.",
-        ]),
-        "business": ("Paws & Co – dog grooming and daycare", [
-            "Welcome to Paws & Co! We offer grooming, washing and nail clipping for every "
-            "breed in our salon. Book online or give us a call.",
-            "Our daycare is open Monday to Friday from 7 to 18. Ask about our puppy packages "
-            "and our range of shampoos, brushes and treats.",
-        ]),
-        "tombstone": (None, [
-            "This project has ended. Thank you to everyone who took part. The work continues "
-            "within our regular activities; contact us if you have questions.",
-        ]),
-        "for_sale": ("This domain may be for sale", [
-            "This website is for sale! Make us an offer. Serious enquiries only, please use "
-            "the form below.",
-        ]),
+        "casino": (
+            "Top online casinos 2026 – best welcome bonus",
+            [
+                "Compare the best online casinos with a licence. We review welcome bonuses, free "
+                "spins and payout times so you can pick the right casino.",
+                "Popular games include slots with progressive jackpots, live casino with real "
+                "dealers and table games such as roulette and blackjack. Play responsibly.",
+            ],
+        ),
+        "business": (
+            "Paws & Co – dog grooming and daycare",
+            [
+                "Welcome to Paws & Co! We offer grooming, washing and nail clipping for every "
+                "breed in our salon. Book online or give us a call.",
+                "Our daycare is open Monday to Friday from 7 to 18. Ask about our puppy packages "
+                "and our range of shampoos, brushes and treats.",
+            ],
+        ),
+        "tombstone": (
+            None,
+            [
+                "This project has ended. Thank you to everyone who took part. The work continues "
+                "within our regular activities; contact us if you have questions.",
+            ],
+        ),
+        "for_sale": (
+            "This domain may be for sale",
+            [
+                "This website is for sale! Make us an offer. Serious enquiries only, please use "
+                "the form below.",
+            ],
+        ),
     },
     "sv": {
-        "casino": ("Bästa nätcasino 2026 – free spins och bonusar", [
-            "Här hittar du de bästa casinon på nätet med svensk licens. Vi jämför "
-            "välkomstbonusar, free spins och uttagstider så att du kan välja rätt spelbolag.",
-            "Populära spel är slots med jackpottar, live casino och klassiska bordsspel som "
-            "roulette och blackjack. Spela alltid ansvarsfullt.",
-        ]),
-        "business": ("Rörmokare i Malmö – dygnet runt", [
-            "Vi är en auktoriserad VVS-firma som hjälper privatpersoner och företag med "
-            "stopp i avlopp, läckor, badrumsrenovering och byte av varmvattenberedare.",
-            "Ring oss dygnet runt så kommer en montör inom två timmar. Vi lämnar alltid "
-            "fast pris innan arbetet börjar och du kan använda ROT-avdraget.",
-        ]),
-        "tombstone": (None, [
-            "Projektet är avslutat. Tack till alla som deltog! Arbetet förs nu vidare inom "
-            "den ordinarie verksamheten. Kontakta oss om du har frågor.",
-        ]),
-        "for_sale": ("Domänen är till salu", [
-            "Den här webbplatsen är till salu! Lämna ett bud via formuläret nedan så "
-            "återkommer vi inom två arbetsdagar.",
-        ]),
+        "casino": (
+            "Bästa nätcasino 2026 – free spins och bonusar",
+            [
+                "Här hittar du de bästa casinon på nätet med svensk licens. Vi jämför "
+                "välkomstbonusar, free spins och uttagstider så att du kan välja rätt spelbolag.",
+                "Populära spel är slots med jackpottar, live casino och klassiska bordsspel som "
+                "roulette och blackjack. Spela alltid ansvarsfullt.",
+            ],
+        ),
+        "business": (
+            "Rörmokare i Malmö – dygnet runt",
+            [
+                "Vi är en auktoriserad VVS-firma som hjälper privatpersoner och företag med "
+                "stopp i avlopp, läckor, badrumsrenovering och byte av varmvattenberedare.",
+                "Ring oss dygnet runt så kommer en montör inom två timmar. Vi lämnar alltid "
+                "fast pris innan arbetet börjar och du kan använda ROT-avdraget.",
+            ],
+        ),
+        "tombstone": (
+            None,
+            [
+                "Projektet är avslutat. Tack till alla som deltog! Arbetet förs nu vidare inom "
+                "den ordinarie verksamheten. Kontakta oss om du har frågor.",
+            ],
+        ),
+        "for_sale": (
+            "Domänen är till salu",
+            [
+                "Den här webbplatsen är till salu! Lämna ett bud via formuläret nedan så "
+                "återkommer vi inom två arbetsdagar.",
+            ],
+        ),
     },
 }
 
@@ -190,7 +214,10 @@ def main() -> None:
     args = parser.parse_args()
     rng = random.Random(14)
     sites = {
-        "en": ("Web Accessibility Initiative", versions(args.wai, "pages", exclude=r"\.[a-z]{2}(-[a-z]+)?\.md$|changelog")),
+        "en": (
+            "Web Accessibility Initiative",
+            versions(args.wai, "pages", exclude=r"\.[a-z]{2}(-[a-z]+)?\.md$|changelog"),
+        ),
         "sv": ("Municipio", versions(args.municipio, "docs")),
     }
     pages: dict[str, list[tuple[str, str, list[str], list[str]]]] = {}

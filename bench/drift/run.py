@@ -66,7 +66,7 @@ def main() -> None:
     if args.sweep:
         print("| REPLACED_BELOW | false alarms (dev) | misses (dev) |")
         print("|---|---|---|")
-        for threshold in (0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5):
+        for threshold in (0.1, 0.2, 0.3, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7):
             fingerprint.REPLACED_BELOW = threshold
             alarms, misses = summary(errors(pairs, "dev"))
             print(f"| {threshold:.2f} | {alarms} | {misses} |")

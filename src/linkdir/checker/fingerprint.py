@@ -17,6 +17,7 @@ in ``bench/README.md``).
 from __future__ import annotations
 
 import base64
+import heapq
 import re
 import zlib
 from array import array
@@ -24,7 +25,6 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from linkdir.checker import freshness
 from linkdir.checker.classify import Page
 
 __all__ = ["Comparison", "Fingerprint", "compare", "of_page", "of_text"]
@@ -32,19 +32,23 @@ __all__ = ["Comparison", "Fingerprint", "compare", "of_page", "of_text"]
 SKETCH_SIZE = 128  # bottom-k hashes kept: ±0.04 on a Jaccard estimate, 512 bytes
 TERM_COUNT = 24
 MIN_WORDS = 25  # below this a page's text says too little to compare shingles
+# A page's beginning says what it is; reading at most this much keeps a fingerprint to a
+# fraction of the parse every check already pays (bench/drift/cost.py).
+MAX_CHARS = 16_000
+MAX_WORDS = 2000
 # Calibrated on the development half of bench/drift (see bench/README.md).
-REPLACED_BELOW = 0.5
+REPLACED_BELOW = 0.55
 MARKER_TEXT_BELOW = 0.5  # a new tombstone/casino/for-sale marker with this little left
 
 _WORD = re.compile(r"[^\W\d_]{2,}")
 _TITLE_SPLIT = re.compile(r"\s+[|\-–—:·»]+\s+")
 
 
-def _words(text: str) -> frozenset[str]:
+def _word_set(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
-STOPWORDS_SV = _words(
+STOPWORDS_SV = _word_set(
     "och att det som är för med den till av på ett har inte kan om vi de jag du så men "
     "från eller var sig sin sina detta dessa här där vid när hur vad vilka vilket alla "
     "också mer mycket bara efter under över genom ska skulle kommer finns andra nya "
@@ -52,7 +56,7 @@ STOPWORDS_SV = _words(
     "något några sedan redan man hon han hans hennes deras dem oss mig dig själv sidan "
     "läs mer"
 )
-STOPWORDS_EN = _words(
+STOPWORDS_EN = _word_set(
     "the and to of a in is that for on with as are be this by it or from at an was have "
     "has not can will we you your our their they its more all about which also other "
     "new into been than these those there here when how what who were would should "
@@ -87,6 +91,15 @@ _MARKERS: dict[str, re.Pattern[str]] = {
         re.IGNORECASE,
     ),
 }
+
+# Every branch of a marker's pattern holds one of its hints: most pages skip the regex.
+_MARKER_HINTS = {
+    "closed": ("avslut", "upphört", "stängd", "stängts", "nedlagd", "lagts", "ended",
+               "closed", "discontinued", "retired", "shut", "no longer"),
+    "gambling": ("casino", "kasino", "spins", "odds", "betting", "sportsbook", "spelbolag",
+                 "slot", "jackpot", "poker", "roulette", "bonus"),
+    "for_sale": ("sale", "salu", "buy this domain", "köp"),
+}  # fmt: skip
 
 _CANONICAL = re.compile(
     rb"""<link\b(?=[^>]*\brel\s*=\s*["']?canonical\b)[^>]*\bhref\s*=\s*["']?([^"'\s>]+)""",
@@ -166,14 +179,36 @@ def tokens(text: str) -> list[str]:
     return _WORD.findall(text.casefold())
 
 
-def _shingle_hashes(text: str) -> set[int]:
-    words = freshness.normalise_text(text).split()[:5000]
+_MASK = 0xFFFFFFFF
+_DIGITS = re.compile(r"\d+")
+_PUNCTUATION = ".,;:!?()[]{}\"'«»”“’‘/-–—…*#"
+
+
+def _shingle_hashes(words: list[str]) -> set[int]:
+    """32-bit hashes of word 3-grams: each word's CRC-32 once, mixed per position."""
     if len(words) < 3:
         return {zlib.crc32(" ".join(words).encode())} if words else set()
+    crc = zlib.crc32
+    table = {word: crc(word.encode()) for word in set(words)}
+    hashes = [table[word] for word in words]
+    # Distinct odd multipliers keep the order of the three words in the hash.
     return {
-        zlib.crc32(f"{words[i]} {words[i + 1]} {words[i + 2]}".encode())
-        for i in range(len(words) - 2)
+        (a * 0x9E3779B1 + b * 0x85EBCA77 + c * 0xC2B2AE3D) & _MASK
+        for a, b, c in zip(hashes, hashes[1:], hashes[2:], strict=False)
     }
+
+
+def _words(text: str) -> tuple[list[str], list[str]]:
+    """(normalised words for shingles, letter-only words for terms and language)."""
+    # Digits folded (counters, dates), as in the content hash; the date-word folding of
+    # freshness.normalise_text would cost as much as the parse and moves only 3 shingles.
+    words = _DIGITS.sub("#", text.casefold()).split()[:MAX_WORDS]
+    letters = []
+    for word in words:
+        word = word.strip(_PUNCTUATION)
+        if len(word) >= 2 and word.isalpha():
+            letters.append(word)
+    return words, letters
 
 
 def _language(words: list[str]) -> str | None:
@@ -197,11 +232,18 @@ def _key_terms(words: list[str], title_words: list[str]) -> tuple[str, ...]:
 
 def _identifiers(body: bytes) -> tuple[str, ...]:
     head = body[:262144]
+    lowered = head.lower()
     found: list[str] = []
-    canonical = _CANONICAL.search(head)
+    canonical = _CANONICAL.search(head) if b"canonical" in lowered else None
     if canonical:
         found.append("canonical:" + canonical.group(1).decode("utf-8", "replace"))
-    for pattern, prefix in ((_DOI, "doi:"), (_URN_NBN, "urn:"), (_HANDLE, "hdl:")):
+    for pattern, prefix, hint in (
+        (_DOI, "doi:", b"doi"),
+        (_URN_NBN, "urn:", b"urn:nbn"),
+        (_HANDLE, "hdl:", b"hdl.handle.net"),
+    ):
+        if hint not in lowered:  # most pages carry none: skip the scan
+            continue
         for match in pattern.finditer(head):
             value = match.group(1).decode("utf-8", "replace").rstrip(".,;)")
             if prefix == "urn:":
@@ -216,19 +258,25 @@ def _identifiers(body: bytes) -> tuple[str, ...]:
 
 def of_text(title: str, main_text: str, body: bytes = b"") -> Fingerprint:
     """A fingerprint of a page's title and main text (``body`` for its identifiers)."""
-    hashes = sorted(_shingle_hashes(main_text))
-    words = tokens(main_text)
+    main_text = main_text[:MAX_CHARS]
+    normalised, words = _words(main_text)
+    shingles = _shingle_hashes(normalised)
+    hashes = heapq.nsmallest(SKETCH_SIZE, shingles)
     title_words = tokens(title)
+    head = f"{title} {main_text[:6000]}"
+    lowered = head.casefold()
     markers = tuple(
-        name for name, pattern in _MARKERS.items() if pattern.search(f"{title} {main_text[:6000]}")
+        name
+        for name, pattern in _MARKERS.items()
+        if any(hint in lowered for hint in _MARKER_HINTS[name]) and pattern.search(head)
     )
     return Fingerprint(
         title=" ".join(title.split())[:300],
         sketch=tuple(hashes[:SKETCH_SIZE]),
-        shingle_count=len(hashes),
+        shingle_count=len(shingles),
         words=len(words),
-        language=_language(words[:2000]),
-        terms=_key_terms(words[:5000], title_words),
+        language=_language(words),
+        terms=_key_terms(words, title_words),
         markers=markers,
         identifiers=_identifiers(body) if body else (),
     )
