@@ -22,6 +22,7 @@ import tempfile
 import time
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "src"))
 
@@ -99,6 +100,23 @@ def main() -> None:
     )
 
     metadata()
+    print(f"resources: {args.resources}")
+    for label, with_recent in (("unchanged pages (baseline only)", False),
+                               ("changed pages (baseline + recent)", True)):  # fmt: skip
+        json_bytes, grown = store(args.resources, prints, with_recent=with_recent)
+        print(
+            f"{label}: fingerprint JSON {json_bytes / args.resources:.0f} bytes/resource; "
+            f"SQLite content_baseline {grown / args.resources:.0f} bytes/resource "
+            f"({grown / 1e6:.1f} MB in all)"
+        )
+
+
+def store(resources: int, prints: list[Any], *, with_recent: bool) -> tuple[int, int]:
+    """(JSON bytes, SQLite file growth) of ``resources`` rows of content_baseline."""
+    insert = (
+        "INSERT INTO content_baseline (resource_id, url, baseline, recent, baseline_at) "
+        "VALUES (?, ?, ?, ?, '2026-12-01 00:00:00')"
+    )
     with tempfile.TemporaryDirectory() as directory:
         path = Path(directory) / "cost.db"
         db = sqlite3.connect(path)
@@ -107,34 +125,21 @@ def main() -> None:
         empty = path.stat().st_size
         json_bytes = 0
         rows = []
-        for resource_id in range(1, args.resources + 1):
+        for resource_id in range(1, resources + 1):
             baseline = json.dumps(prints[resource_id % len(prints)].to_json())
             recent = json.dumps(prints[(resource_id * 7) % len(prints)].to_json())
-            json_bytes += len(baseline) + len(recent)
+            recent = recent if with_recent else None
+            json_bytes += len(baseline) + len(recent or "")
             rows.append((resource_id, f"https://example.se/{resource_id}", baseline, recent))
             if len(rows) == 5000:
-                db.executemany(
-                    "INSERT INTO content_baseline (resource_id, url, baseline, recent, "
-                    "baseline_at) VALUES (?, ?, ?, ?, '2026-12-01 00:00:00')",
-                    rows,
-                )
+                db.executemany(insert, rows)
                 rows = []
         if rows:
-            db.executemany(
-                "INSERT INTO content_baseline (resource_id, url, baseline, recent, "
-                "baseline_at) VALUES (?, ?, ?, ?, '2026-12-01 00:00:00')",
-                rows,
-            )
+            db.executemany(insert, rows)
         db.commit()
         db.execute("VACUUM")
         db.close()
-        grown = path.stat().st_size - empty
-    print(f"resources: {args.resources}")
-    print(f"fingerprint JSON (baseline + recent): {json_bytes / args.resources:.0f} bytes/resource")
-    print(
-        f"SQLite content_baseline table: {grown / args.resources:.0f} bytes/resource, "
-        f"{grown / 1e6:.1f} MB in all"
-    )
+        return json_bytes, path.stat().st_size - empty
 
 
 if __name__ == "__main__":

@@ -77,7 +77,8 @@ async def judge(
             detail=f"similarity {verdict.similarity:.2f} to the baseline",
         )
     row.replacing = None
-    row.recent = page.to_json()
+    # Most pages do not change between checks: no second copy of the baseline is kept.
+    row.recent = None if page == baseline else page.to_json()
     if curated:  # a curator looked at the resource since: what it shows now is meant
         _rebaseline(row, resource, page, now)
     return result
@@ -85,7 +86,8 @@ async def judge(
 
 def _rebaseline(row: ContentBaseline, resource: Resource, page: Fingerprint, now: datetime) -> None:
     row.url = resource.url
-    row.baseline = row.recent = page.to_json()
+    row.baseline = page.to_json()
+    row.recent = None  # the same as the baseline
     row.replacing = None
     row.similarity = None
     row.curated_at = resource.updated_at or now
@@ -98,14 +100,15 @@ async def accept_content(
     """The ``accept_content`` fix: the page as it is now becomes the resource's baseline."""
     assert resource.id is not None
     row = await session.get(ContentBaseline, resource.id)
-    current = None if row is None else (row.replacing or row.recent)
+    current = None if row is None else (row.replacing or row.recent or row.baseline)
     if row is None or current is None:
         raise ValidationFailed(
             [FieldError("action", N_("There is no new content to accept: check the link first."))]
         )
     old_title = Fingerprint.from_json(row.baseline) or Fingerprint.from_json(current)
     new_title = Fingerprint.from_json(current)
-    row.baseline = row.recent = current
+    row.baseline = current
+    row.recent = None
     row.replacing = None
     row.similarity = None
     row.url = resource.url

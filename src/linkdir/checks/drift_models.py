@@ -20,8 +20,9 @@ class ContentBaseline(SQLModel, table=True):
     """What a resource's page was about when a curator chose it, and how it compares now.
 
     Fingerprints are :meth:`linkdir.checker.fingerprint.Fingerprint.to_json` dicts.
-    ``recent`` is the last page judged to be the resource (gradual edits are carried by
-    it); ``replacing`` the page shown while it is judged replaced, which "accept the new
+    ``recent`` is the last page judged to be the resource when it differs from the
+    baseline (gradual edits are carried by it; NULL while the page is unchanged);
+    ``replacing`` the page shown while it is judged replaced, which "accept the new
     content" makes the baseline.
     """
 
