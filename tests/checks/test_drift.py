@@ -222,8 +222,10 @@ async def test_gradual_edits_are_carried_along(web, session, settings):
     site, resource = await agenda_site(web, session)
     await check(web, session, resource, T0, settings)
     paragraphs = list(rp.AGENDA)
-    for step, new in enumerate(rp.REPORT):  # one paragraph rewritten per check
-        paragraphs[step] = new
-        site.routes["/digital-agenda"] = web.html(rp.page(rp.AGENDA_TITLE, paragraphs))
+    steps = [(rp.AGENDA_TITLE, i, new) for i, new in enumerate(rp.REPORT)]
+    steps.append((rp.REPORT_TITLE, 4, rp.AGENDA[4] + " Updated."))  # at last, a new title
+    for step, (title, index, new) in enumerate(steps):  # one paragraph rewritten per check
+        paragraphs[index] = new
+        site.routes["/digital-agenda"] = web.html(rp.page(title, paragraphs))
         await check(web, session, resource, T0 + (step + 1) * 24 * HOUR, settings)
         assert resource.reason == "ok", step

@@ -138,3 +138,11 @@ def test_fingerprints_survive_storage_and_are_stable_across_processes() -> None:
 def test_too_little_to_judge_is_not_called_replaced() -> None:
     empty = fingerprint("<html><body><main></main></body></html>")
     assert not compare(empty, empty).replaced
+
+
+def test_another_page_of_the_same_site_is_not_the_resource_despite_the_site_name() -> None:
+    # Every page of the site ends its title with the site's name: that is no evidence.
+    other = rp.page("Kollektivtrafik och färdtjänst | Region Västerbotten", rp.OTHER_ORG)
+    verdict = compare(BASE, fingerprint(other), resource_text=CURATED)
+    assert verdict.title == 0.0
+    assert verdict.replaced

@@ -305,3 +305,23 @@ async def test_report_items_carry_suggestions_and_one_is_accepted(web, database_
     await session.refresh(resource)
     assert (resource.url, resource.link_status) == (new, "unchecked")
     assert await suggestions(session, resource) == []
+
+
+async def test_each_link_gets_a_bounded_number_of_requests(web, database_url, session):
+    archive = no_archive(web)
+    site = web.site("www.manga-sidor.se")
+    candidates = [site.url(f"/agenda/digital-agenda-{i}") for i in range(10)]
+    site.routes["/sitemap.xml"] = web.Reply(200, sitemap(*candidates), content_type="text/xml")
+    for url in candidates:
+        site.routes[urlsplit(url).path] = web.html(rp.report())  # none of them matches
+    settings = make_settings(
+        database_url, wayback_api_url=archive.url("/wayback/available"), suggest_max_fetches=3
+    )
+    resource = await broken_with_baseline(
+        web, session, settings, site, "/gammal/digital-agenda", rp.agenda()
+    )
+    before = len(site.requests)
+    assert await find(web, settings) == 1
+    # robots.txt, the sitemap and one candidate: then the budget is spent.
+    assert len(site.requests) - before == 3
+    assert await suggestions(session, resource) == []

@@ -17,6 +17,7 @@ injected :class:`SitemapCache`. Sources, best evidence first:
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import io
 import re
@@ -394,7 +395,9 @@ async def find_suggestions(
             by_host.setdefault(resource.host, []).append(resource)
     searched = 0
     lease_for = timedelta(seconds=settings.checker_timeout * settings.suggest_max_fetches * 2)
-    async with Checker(config) as checker:
+    # No soft-404 probes: a candidate must match the baseline anyway, and each probe would be
+    # a request outside the link's budget.
+    async with Checker(dataclasses.replace(config, probe_soft_404=False)) as checker:
         finder = Finder(checker, settings, cache, now=now)
         for host, resources in by_host.items():
             until = utcnow() + lease_for * len(resources)
