@@ -23,7 +23,6 @@ from linkdir import checker as engine
 from linkdir.checker.fingerprint import Comparison, Fingerprint, compare
 from linkdir.checks.drift_models import ContentBaseline
 from linkdir.errors import N_, FieldError, ValidationFailed
-from linkdir.i18n import gettext
 from linkdir.resources.models import LinkStatus, Resource, Revision
 from linkdir.resources.service import Actor
 
@@ -147,19 +146,17 @@ async def accept_content(
 
 @dataclass(frozen=True, slots=True)
 class Evidence:
-    """Drift evidence of one report row, in the reader's words."""
+    """Drift evidence of one report row; the template puts it in the reader's words."""
 
     old_title: str
     new_title: str
     similarity: float
-    sentences: tuple[str, ...]
+    markers: tuple[str, ...]  # closed | gambling | for_sale, new since the baseline
 
-
-_MARKER_WORDS = {
-    "closed": N_("The page now says the project or service has ended."),
-    "gambling": N_("The page is now about gambling."),
-    "for_sale": N_("The page now offers the domain for sale."),
-}
+    @property
+    def percent(self) -> int:
+        """How much of the chosen page is left, in whole per cent."""
+        return round(self.similarity * 100)
 
 
 def _evidence(row: ContentBaseline) -> Evidence | None:
@@ -167,13 +164,8 @@ def _evidence(row: ContentBaseline) -> Evidence | None:
     current = Fingerprint.from_json(row.replacing)
     if baseline is None or current is None:
         return None
-    similarity = row.similarity or 0.0
-    sentences = [
-        gettext(N_("About %(percent)s %% of what the page said when it was chosen is left."))
-        % {"percent": round(similarity * 100)}
-    ]
-    sentences += [gettext(_MARKER_WORDS[m]) for m in current.markers if m not in baseline.markers]
-    return Evidence(baseline.title, current.title, similarity, tuple(sentences))
+    markers = tuple(m for m in current.markers if m not in baseline.markers)
+    return Evidence(baseline.title, current.title, row.similarity or 0.0, markers)
 
 
 async def evidence_for(session: AsyncSession, resource_ids: list[int]) -> dict[int, Evidence]:
