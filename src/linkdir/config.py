@@ -209,6 +209,25 @@ class Settings:
         default="https://archive.org/wayback/available",
         metadata=_doc("Internet Archive availability API used by the `use_archive` fix."),
     )
+    doi_resolver_url: str = field(
+        default="https://doi.org/",
+        metadata=_doc("Resolver a DOI is appended to when a moved resource's new home is sought."),
+    )
+    urn_resolver_url: str = field(
+        default="https://urn.kb.se/resolve?urn=",
+        metadata=_doc("Resolver a URN:NBN is appended to (the National Library's, for `se`)."),
+    )
+    handle_resolver_url: str = field(
+        default="https://hdl.handle.net/",
+        metadata=_doc("Resolver a Handle is appended to."),
+    )
+    suggest_max_fetches: int = field(
+        default=12,
+        metadata=_doc(
+            "Most requests made while looking for one broken or replaced link's new home "
+            "(sitemaps, section pages, identifiers, candidates)."
+        ),
+    )
     websub_hub_url: str = field(
         default="",
         metadata=_doc("WebSub hub notified when a feed changes. Empty: no pings."),

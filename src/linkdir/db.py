@@ -62,6 +62,7 @@ class UTCDateTime(TypeDecorator[datetime]):
 def metadata() -> Any:
     """SQLModel metadata with every domain's tables registered."""
     import linkdir.auth.models
+    import linkdir.checks.drift_models
     import linkdir.checks.models
     import linkdir.feeds.models
     import linkdir.resources.models  # noqa: F401

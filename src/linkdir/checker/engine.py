@@ -91,7 +91,7 @@ from typing import Any
 
 import httpx
 
-from linkdir.checker import classify
+from linkdir.checker import classify, fingerprint
 from linkdir.checker.fetch import (
     REDIRECTS,
     Answer,
@@ -549,6 +549,7 @@ class Checker:
             content_type=answer.content_type or None,
             attempts=max(1, run.attempts),
             other_site=other_site,
+            fingerprint=_fingerprint(answer) if status in ("ok", "moved") else None,
         )
 
 
@@ -582,6 +583,12 @@ def _result(
         checked_at=checked_at,
         detail=detail,
     )
+
+
+def _fingerprint(answer: Answer) -> fingerprint.Fingerprint | None:
+    if answer.page is None or not 200 <= answer.status < 300:
+        return None
+    return fingerprint.of_page(answer.page, answer.body.data if answer.body else b"")
 
 
 async def _aiter(urls: Iterable[str] | AsyncIterable[str]) -> AsyncIterator[str]:

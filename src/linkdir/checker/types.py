@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from linkdir.checker.netguard import Resolver
 
 if TYPE_CHECKING:
+    from linkdir.checker.fingerprint import Fingerprint
     from linkdir.config import Settings
 
 __all__ = ["CheckResult", "EngineConfig", "Redirect", "Status"]
@@ -95,6 +96,7 @@ class CheckResult:
     content_type: str | None = None
     attempts: int = 1
     other_site: bool = False  # final_url is on another registrable domain than url
+    fingerprint: Fingerprint | None = None  # of a working HTML page (issue 14: drift)
 
     def to_json(self) -> dict[str, Any]:
         """The item shape of DESIGN §4 (``check-urls --format json``)."""

@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from linkdir import checker as engine
-from linkdir.checks import runs
+from linkdir.checks import drift, runs, suggest
 from linkdir.checks import service as monitoring
 from linkdir.checks.models import VisitorReport
 from linkdir.checks.vocabulary import Verdict, status_of
@@ -94,6 +94,7 @@ class RowFacts:
     """What a row knows beyond its resource (which fixes fit can depend on it)."""
 
     open_reports: int = 0
+    suggestions: int = 0  # new homes found for the link (checks.suggest)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +108,7 @@ class Fix:
     # Silencing and retiring many links at once asks for a second look first.
     confirm_many: bool = False
     needs_url: bool = False
+    own_form: bool = False  # offered by a row partial of its own, not the row's buttons
     in_bulk: bool = True
     secondary: bool = False
     refusal: str = "does_not_fit"  # why it does not fit a row (a key of REFUSALS)
@@ -317,6 +319,28 @@ register(
 )
 register(
     Fix(
+        "accept_content",
+        N_("Accept the new content"),
+        lambda r, _f: r.reason == "content_replaced" and _not_retired(r),
+        lambda session, r, c: drift.accept_content(session, r, by=c.by, now=c.now),
+        in_bulk=False,
+    )
+)
+register(
+    Fix(
+        "accept_suggestion",
+        N_("Use this address"),
+        lambda r, f: f.suggestions > 0 and _not_retired(r),
+        lambda session, r, c: suggest.accept(
+            session, r, c.url, by=c.by, settings=c.settings, now=c.now
+        ),
+        needs_url=True,
+        own_form=True,  # beside each suggestion (checks/_suggestions.html)
+        in_bulk=False,
+    )
+)
+register(
+    Fix(
         "use_archive",
         N_("Use an archived copy"),
         lambda r, _f: status_of(r) in {Verdict.broken, Verdict.suspect} and _not_retired(r),
@@ -385,7 +409,11 @@ async def apply_fix(
             FieldError("action", N_("Choose one of: %(choices)s."), {"choices": ", ".join(FIXES)}),
         )
     resource = await directory.get_resource(session, resource_id, states=directory.ALL_STATES)
-    facts = RowFacts(open_reports=await count_open_reports(session, resource_id))
+    found = await suggest.suggestions_for(session, [resource_id]) if fix.own_form else {}
+    facts = RowFacts(
+        open_reports=await count_open_reports(session, resource_id),
+        suggestions=len(found.get(resource_id, [])),
+    )
     if not fix.fits(resource, facts):
         raise FixRefused(fix.refusal)
     context = FixContext(by=by, settings=settings, now=now, url=url)

@@ -136,6 +136,7 @@ class WorkerHeartbeat(SQLModel, table=True):
     beat_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     jobs: int = Field(default=0)
 
+
 class VisitorReport(SQLModel, table=True):
     """A visitor's "something is wrong with this link" (never changes the status itself).
 

@@ -16,7 +16,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.response import Redirect
 
 from linkdir.auth.guards import Editor, actor_of, provide_editor, provide_user, read_form
-from linkdir.checks import fixes, report, runs
+from linkdir.checks import drift, fixes, report, runs, suggest
 from linkdir.checks import service as monitoring
 from linkdir.checks.charts import CHECK_LABELS, stacked_bars
 from linkdir.checks.visitor_routes import visitor_handlers
@@ -44,6 +44,8 @@ DEPENDENCIES = {"user": Provide(provide_user), "editor": Provide(provide_editor)
 # has more to show about a link (drift evidence, suggestions) adds its partial here.
 ROW_PARTIALS: tuple[str, ...] = (
     "checks/_row_evidence.html",
+    "checks/_drift_evidence.html",
+    "checks/_suggestions.html",
     "checks/_row_visitors.html",
 )
 BACK_PREFIX = "/manage/links"
@@ -107,11 +109,9 @@ async def links_page(
         per_page=_per_page(per_page),
     )
     today = utcnow().date()
+    rot = await _rot(session, found.items)
     row_fixes = {
-        resource.id: fixes.available_fixes(
-            resource,
-            fixes.RowFacts(open_reports=len(found.visitor_reports.get(resource.id or 0, []))),
-        )
+        resource.id: fixes.available_fixes(resource, _facts(resource, found, rot))
         for resource in found.items
     }
     query = request.query_params
@@ -127,6 +127,7 @@ async def links_page(
         host_of=host_of,
         row_fixes=row_fixes,
         row_partials=ROW_PARTIALS,
+        **rot,
         # The bulk menu offers what fits some row of the page (all of them on their own).
         bulk_fixes=[
             fix for fix in fixes.bulk_fixes() if any(fix in fits for fits in row_fixes.values())
@@ -150,7 +151,6 @@ async def links_page(
     )
     response.headers.update(NO_STORE)
     return response
-
 
 
 @get("/manage/links.csv", include_in_schema=False, dependencies=DEPENDENCIES)
@@ -333,6 +333,20 @@ class LinkRow(msgspec.Struct):
     review_by: str | None
     visitor_reports: list[VisitorReportOut]
     fixes: list[str]
+    suggestions: list[SuggestionOut] = msgspec.field(default_factory=list)
+    drift: DriftOut | None = None
+
+
+class SuggestionOut(msgspec.Struct):
+    url: str
+    source: str  # sitemap | site | identifier | archive
+    score: float
+
+
+class DriftOut(msgspec.Struct):
+    old_title: str
+    new_title: str
+    similarity: float
 
 
 class LinkReportOut(msgspec.Struct):
@@ -344,14 +358,33 @@ class LinkReportOut(msgspec.Struct):
     counts: dict[str, int]
 
 
+async def _rot(session: DbSession, items: list[Resource]) -> dict[str, Any]:
+    """Drift evidence and suggested new homes of a report page's rows (issue 14)."""
+    ids = [resource.id for resource in items if resource.id is not None]
+    return {
+        "drift": await drift.evidence_for(session, ids),
+        "suggestions": await suggest.suggestions_for(session, ids),
+    }
+
+
+def _facts(resource: Resource, found: report.LinkReport, rot: dict[str, Any]) -> fixes.RowFacts:
+    """What a row knows beyond its resource, for which fixes fit it."""
+    key = resource.id or 0
+    return fixes.RowFacts(
+        open_reports=len(found.visitor_reports.get(key, [])),
+        suggestions=len(rot["suggestions"].get(key, [])),
+    )
+
+
 def _iso(value: Any) -> str | None:
     return report.iso(value) or None
 
 
-def _link_row(resource: Resource, found: report.LinkReport) -> LinkRow:
+def _link_row(resource: Resource, found: report.LinkReport, rot: dict[str, Any]) -> LinkRow:
     assert resource.id is not None
+    evidence = rot["drift"].get(resource.id)
     visitor_reports = found.visitor_reports.get(resource.id, [])
-    facts = fixes.RowFacts(open_reports=len(visitor_reports))
+    facts = _facts(resource, found, rot)
     return LinkRow(
         id=resource.id,
         title=resource.title,
@@ -376,13 +409,21 @@ def _link_row(resource: Resource, found: report.LinkReport) -> LinkRow:
             VisitorReportOut(_iso(item.created_at) or "", item.comment) for item in visitor_reports
         ],
         fixes=[fix.name for fix in fixes.available_fixes(resource, facts)],
+        suggestions=[
+            SuggestionOut(item.url, item.source, item.score)
+            for item in rot["suggestions"].get(resource.id, [])
+        ],
+        drift=DriftOut(evidence.old_title, evidence.new_title, evidence.similarity)
+        if evidence
+        else None,
     )
 
 
 @post(
     "/api/v1/resources/{resource_id:int}/fix",
     summary="Fix a reported link: accept_redirect, confirm_broken, use_archive, "
-    "change_address (with url), mark_ok, close_reports or retire",
+    "change_address (with url), accept_content, accept_suggestion (with url), mark_ok, "
+    "close_reports or retire",
     tags=["reports"],
     status_code=200,
     dependencies=DEPENDENCIES,
@@ -440,9 +481,10 @@ async def api_report(
         page=page,
         per_page=per_page,
     )
+    rot = await _rot(session, found.items)
     return LinkReportOut(
         status=found.tab,
-        items=[_link_row(resource, found) for resource in found.items],
+        items=[_link_row(resource, found, rot) for resource in found.items],
         total=found.total,
         page=found.page,
         per_page=found.per_page,

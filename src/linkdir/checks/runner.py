@@ -37,6 +37,7 @@ T = TypeVar("T")
 # Our own schema: the one APScheduler used before (``apscheduler``) holds pickles, which
 # this version never reads. Drop it after upgrading (README, Operations).
 SCHEDULER_SCHEMA = "linkdir_scheduler"
+SUGGEST_SCHEDULE = "linkdir-suggestions"  # checks.suggest
 DISPATCH_SCHEDULE = "linkdir-dispatch"
 TASK_DISPATCH = "linkdir.dispatch"
 TASK_CHECK_BATCH = "linkdir.check_batch"
@@ -162,8 +163,17 @@ class CheckRunner:
         self._idle.set()
         self._schedules: list[ScheduleEntry] = []
         self._stopped = asyncio.Event()
+        self._add_monitoring_schedules()
 
     # -- registration ----------------------------------------------------------------------
+
+    def _add_monitoring_schedules(self) -> None:
+        from apscheduler.triggers.interval import IntervalTrigger
+
+        from linkdir.checks.suggest import SuggestionJob
+
+        # Where broken and replaced links went (issue 14): politely, in the workers only.
+        self.add_schedule(SUGGEST_SCHEDULE, SuggestionJob(), IntervalTrigger(minutes=15))
 
     def add_schedule(self, id: str, job: JobFunction, trigger: Any) -> None:
         """Run ``job(runner)`` on ``trigger`` (an APScheduler trigger); call before run().

@@ -33,6 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from linkdir import checker as engine
+from linkdir.checks import drift
 from linkdir.checks.models import CheckLease, CheckResult, CheckSilence
 from linkdir.config import Settings
 from linkdir.db import is_postgresql, upsert_into
@@ -158,6 +159,7 @@ async def record_check(
     """Store one check of ``resource`` and move its link status (DESIGN §3)."""
     assert resource.id is not None
     spread: Jitter = jitter or jittered
+    result = await drift.judge(session, resource, result, now=now)  # reference rot (#14)
     session.add(
         CheckResult(
             resource_id=resource.id,

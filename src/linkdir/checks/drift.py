@@ -1,0 +1,186 @@
+"""Reference rot: keep a baseline of what a curator meant, judge each check against it.
+
+A baseline fingerprint (:mod:`linkdir.checker.fingerprint`) is taken at a resource's
+first good check and again after each curation (created, edited, a fix accepted: the
+resource's ``updated_at`` moved past the baseline's ``curated_at``). Every later working
+check is compared with it, and with the last page judged to be the resource (so years of
+small edits are carried along). A page judged replaced turns the check into a failure
+with reason ``content_replaced``: a suspect, confirmed over time like any failure by
+:func:`linkdir.checks.service.record_check`, then ``broken``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from linkdir import checker as engine
+from linkdir.checker.fingerprint import Comparison, Fingerprint, compare
+from linkdir.checks.drift_models import ContentBaseline
+from linkdir.errors import N_, FieldError, ValidationFailed
+from linkdir.resources.models import LinkStatus, Resource, Revision
+from linkdir.resources.service import Actor
+
+REPLACED = "content_replaced"
+_WORKING = ("ok", "moved")
+
+
+def _curated_text(resource: Resource) -> str:
+    return f"{resource.title} {resource.description or ''}"
+
+
+def judge_against(
+    baseline: Fingerprint, recent: Fingerprint | None, page: Fingerprint, resource_text: str
+) -> Comparison:
+    """The comparison that decides: with the baseline, or the recent page if that is closer."""
+    verdict = compare(baseline, page, resource_text=resource_text)
+    if verdict.replaced and recent is not None and recent != baseline:
+        carried = compare(recent, page, resource_text=resource_text)
+        if not carried.replaced:
+            return carried
+    return verdict
+
+
+async def judge(
+    session: AsyncSession, resource: Resource, result: engine.CheckResult, *, now: datetime
+) -> engine.CheckResult:
+    """``result`` as recorded: a working page whose content was replaced becomes a failure."""
+    page = result.fingerprint
+    if page is None or result.status not in _WORKING or resource.id is None:
+        return result
+    row = await session.get(ContentBaseline, resource.id)
+    if row is None:
+        row = ContentBaseline(resource_id=resource.id, url=resource.url)
+        session.add(row)
+    baseline = Fingerprint.from_json(row.baseline)
+    recent = Fingerprint.from_json(row.recent) or baseline
+    curated = row.curated_at is None or (
+        resource.updated_at is not None and resource.updated_at > row.curated_at
+    )
+    if baseline is None or row.url != resource.url:
+        _rebaseline(row, resource, page, now)
+        return result
+    verdict = judge_against(baseline, recent, page, _curated_text(resource))
+    row.similarity = verdict.similarity
+    if verdict.replaced:
+        row.replacing = page.to_json()
+        return dataclasses.replace(
+            result,
+            status="broken",
+            reason=REPLACED,
+            detail=f"similarity {verdict.similarity:.2f} to the baseline",
+        )
+    row.replacing = None
+    # Most pages do not change between checks: no second copy of the baseline is kept.
+    row.recent = None if page == baseline else page.to_json()
+    if curated:  # a curator looked at the resource since: what it shows now is meant
+        _rebaseline(row, resource, page, now)
+    return result
+
+
+def _rebaseline(row: ContentBaseline, resource: Resource, page: Fingerprint, now: datetime) -> None:
+    row.url = resource.url
+    row.baseline = page.to_json()
+    row.recent = None  # the same as the baseline
+    row.replacing = None
+    row.similarity = None
+    row.curated_at = resource.updated_at or now
+    row.baseline_at = now
+
+
+async def accept_content(
+    session: AsyncSession, resource: Resource, *, by: Actor, now: datetime
+) -> Resource:
+    """The ``accept_content`` fix: the page as it is now becomes the resource's baseline."""
+    assert resource.id is not None
+    row = await session.get(ContentBaseline, resource.id)
+    current = None if row is None else (row.replacing or row.recent or row.baseline)
+    if row is None or current is None:
+        raise ValidationFailed(
+            [FieldError("action", N_("There is no new content to accept: check the link first."))]
+        )
+    old_title = Fingerprint.from_json(row.baseline) or Fingerprint.from_json(current)
+    new_title = Fingerprint.from_json(current)
+    row.baseline = current
+    row.recent = None
+    row.replacing = None
+    row.similarity = None
+    row.url = resource.url
+    row.curated_at = now
+    row.baseline_at = now
+    old_status = resource.link_status
+    if resource.reason == REPLACED:
+        resource.reason = "ok"
+        resource.consecutive_failures = 0
+        if old_status == LinkStatus.broken.value:
+            resource.link_status = LinkStatus.ok.value
+            resource.status_since = now
+    resource.updated_at = now
+    session.add(
+        Revision(
+            resource_id=resource.id,
+            user_id=by.user_id,
+            actor=by.label,
+            action="fix",
+            resource_url=resource.url,
+            resource_title=resource.title,
+            changes={
+                "link_status": [old_status, resource.link_status],
+                "page_title": [
+                    old_title.title if old_title else None,
+                    new_title.title if new_title else None,
+                ],
+                "fix": [None, "accept_content"],
+            },
+            created_at=now,
+        )
+    )
+    await session.flush()
+    return resource
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """Drift evidence of one report row; the template puts it in the reader's words."""
+
+    old_title: str
+    new_title: str
+    similarity: float
+    markers: tuple[str, ...]  # closed | gambling | for_sale, new since the baseline
+
+    @property
+    def percent(self) -> int:
+        """How much of the chosen page is left, in whole per cent."""
+        return round(self.similarity * 100)
+
+
+def _evidence(row: ContentBaseline) -> Evidence | None:
+    baseline = Fingerprint.from_json(row.baseline)
+    current = Fingerprint.from_json(row.replacing)
+    if baseline is None or current is None:
+        return None
+    markers = tuple(m for m in current.markers if m not in baseline.markers)
+    return Evidence(baseline.title, current.title, row.similarity or 0.0, markers)
+
+
+async def evidence_for(session: AsyncSession, resource_ids: list[int]) -> dict[int, Evidence]:
+    """Drift evidence of the resources whose page is judged replaced (report rows)."""
+    if not resource_ids:
+        return {}
+    rows = await session.execute(
+        select(ContentBaseline).where(
+            col(ContentBaseline.resource_id).in_(resource_ids),
+            col(ContentBaseline.replacing).is_not(None),
+        )
+    )
+    found: dict[int, Evidence] = {}
+    for row in rows.scalars():
+        evidence = _evidence(row)
+        if evidence is not None:
+            found[row.resource_id] = evidence
+    return found

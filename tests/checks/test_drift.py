@@ -1,0 +1,231 @@
+"""Reference rot on real loopback sites: replaced content is caught after confirmation,
+benign changes stay ``ok``, and a curator can accept the new content as the baseline."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from tests.checks import rot_pages as rp
+from tests.conftest import make_editor, make_resource
+
+from linkdir.checks import service as monitoring
+from linkdir.checks.drift_models import ContentBaseline
+from linkdir.errors import ValidationFailed
+from linkdir.resources import service as directory
+from linkdir.resources.models import Resource, Revision
+
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+HOUR = timedelta(hours=1)
+# With the default 3 checks over 48 hours: a suspect, a suspect, then broken.
+CONFIRMING = [T0 + 24 * HOUR, T0 + 25 * HOUR, T0 + 75 * HOUR]
+
+
+def exact(interval: timedelta) -> timedelta:
+    return interval
+
+
+async def check(web: Any, session: Any, resource: Resource, at: datetime, settings: Any) -> Any:
+    async with web.checker() as checker:
+        result = await checker.check(resource.url)
+    await monitoring.record_check(
+        session, resource, result, now=at, settings=settings, jitter=exact
+    )
+    await session.commit()
+    return result
+
+
+async def agenda_site(web: Any, session: Any, html: str | None = None) -> tuple[Any, Resource]:
+    site = web.site("www.regionvasterbotten.se", {"/digital-agenda": web.html(html or rp.agenda())})
+    resource = await make_resource(
+        session,
+        url=site.url("/digital-agenda"),
+        title="Digital agenda för Västerbotten",
+        description="Regionens strategi för digitalisering, med bibliotekens roll.",
+    )
+    return site, resource
+
+
+REPLACEMENTS = {
+    "casino": rp.page(rp.CASINO_TITLE, rp.CASINO),
+    "unrelated-business": rp.page(rp.GROOMER_TITLE, rp.GROOMER),
+    "other-organisation": rp.page(rp.OTHER_ORG_TITLE, rp.OTHER_ORG),
+    "project-ended": rp.page(rp.AGENDA_TITLE, rp.TOMBSTONE),
+    "for-sale": rp.page(rp.FOR_SALE_TITLE, rp.FOR_SALE, lang="en"),
+}
+
+
+@pytest.mark.parametrize("kind", list(REPLACEMENTS))
+async def test_replaced_content_is_a_suspect_then_broken(web, session, settings, kind):
+    site, resource = await agenda_site(web, session)
+    await check(web, session, resource, T0, settings)
+    assert (resource.link_status, resource.reason) == ("ok", "ok")
+
+    site.routes["/digital-agenda"] = web.html(REPLACEMENTS[kind])
+    statuses = []
+    for at in CONFIRMING:
+        result = await check(web, session, resource, at, settings)
+        assert result.status == "ok"  # the engine alone sees a working page
+        statuses.append((resource.link_status, resource.reason, resource.consecutive_failures))
+    assert statuses == [
+        ("ok", "content_replaced", 1),
+        ("ok", "content_replaced", 2),
+        ("broken", "content_replaced", 3),
+    ]
+    broke = (
+        await session.execute(
+            select(Revision).where(
+                Revision.resource_id == resource.id, Revision.action == "link_broken"
+            )
+        )
+    ).scalar_one()
+    assert broke.changes["reason"] == [None, "content_replaced"]
+
+
+BENIGN = {
+    "edited": (rp.page(rp.AGENDA_TITLE, rp.EDITED), True),
+    "re-dated": (rp.agenda(updated="2025-10-12"), False),
+    "redesigned": (
+        rp.agenda(
+            nav=("Hem", "Regional utveckling", "Kultur", "Jobba hos oss"),
+            cookie=True,
+            sidebar=["Ny webbplats lanserad", "Regionfullmäktige sammanträder i juni"],
+            wrapper="article",
+        ),
+        None,
+    ),
+    "grown-by-a-paragraph": (rp.page(rp.AGENDA_TITLE, rp.GROWN), True),
+}
+
+
+@pytest.mark.parametrize("kind", list(BENIGN))
+async def test_benign_changes_stay_ok(web, session, settings, kind):
+    site, resource = await agenda_site(web, session)
+    await check(web, session, resource, T0, settings)
+    html, text_changed = BENIGN[kind]
+    site.routes["/digital-agenda"] = web.html(html)
+    for at in CONFIRMING:
+        await check(web, session, resource, at, settings)
+        assert (resource.link_status, resource.reason, resource.consecutive_failures) == (
+            "ok",
+            "ok",
+            0,
+        )
+    if text_changed is not None:
+        # A real text change is still news for the freshness report; a new date is not.
+        assert (resource.content_changed_at is not None) is text_changed
+
+
+async def test_accepting_the_new_content_makes_it_the_baseline(web, session, settings):
+    site, resource = await agenda_site(web, session)
+    await check(web, session, resource, T0, settings)
+    site.routes["/digital-agenda"] = web.html(rp.page(rp.AGENDA_TITLE, rp.TOMBSTONE))
+    for at in CONFIRMING:
+        await check(web, session, resource, at, settings)
+    assert resource.link_status == "broken"
+
+    user, _ = await make_editor(session)
+    fixed = await monitoring.apply_fix(
+        session,
+        resource.id,
+        "accept_content",
+        by=directory.Actor(user.email, user.id),
+        settings=settings,
+        now=T0 + 80 * HOUR,
+    )
+    await session.commit()
+    assert (fixed.link_status, fixed.reason, fixed.consecutive_failures) == ("ok", "ok", 0)
+    revision = (
+        (
+            await session.execute(
+                select(Revision)
+                .where(Revision.resource_id == resource.id, Revision.action == "fix")
+                .order_by(Revision.id.desc())
+            )
+        )
+        .scalars()
+        .first()
+    )
+    assert revision.changes["fix"] == [None, "accept_content"]
+    assert revision.changes["link_status"] == ["broken", "ok"]
+
+    # The tombstone is what the curator now means: it no longer counts as replaced ...
+    await check(web, session, resource, T0 + 200 * HOUR, settings)
+    assert (resource.link_status, resource.reason, resource.consecutive_failures) == ("ok", "ok", 0)
+    # ... and the old agenda coming back would be the change now.
+    site.routes["/digital-agenda"] = web.html(rp.page(rp.CASINO_TITLE, rp.CASINO))
+    await check(web, session, resource, T0 + 300 * HOUR, settings)
+    assert resource.reason == "content_replaced"
+
+
+async def test_accept_content_needs_a_page_seen(session, settings):
+    resource = await make_resource(session)
+    with pytest.raises(ValidationFailed) as raised:
+        await monitoring.apply_fix(
+            session, resource.id, "accept_content", by=directory.Actor("tests"),
+            settings=settings, now=T0,
+        )  # fmt: skip
+    assert "no new content" in raised.value.errors[0].message
+
+
+async def test_a_curators_edit_takes_a_new_baseline_but_never_hides_a_replacement(
+    web, session, settings
+):
+    site, resource = await agenda_site(web, session)
+    await check(web, session, resource, T0, settings)
+    site.routes["/digital-agenda"] = web.html(rp.page(rp.AGENDA_TITLE, rp.GROWN))
+    await directory.update_resource(
+        session, resource.id, {"description": "Strategin, nu med AI."}, by=directory.Actor("t")
+    )
+    await session.commit()
+    await check(web, session, resource, T0 + HOUR, settings)
+    row = await session.get(ContentBaseline, resource.id)
+    await session.refresh(row)
+    grown_words = row.baseline["words"]
+    assert grown_words > sum(len(p.split()) for p in rp.AGENDA)  # the grown page is the baseline
+
+    # An edit made without noticing the casino that arrived meanwhile does not adopt it.
+    site.routes["/digital-agenda"] = web.html(rp.page(rp.CASINO_TITLE, rp.CASINO))
+    await directory.update_resource(
+        session, resource.id, {"description": "Strategin för länet."}, by=directory.Actor("t")
+    )
+    await session.commit()
+    await check(web, session, resource, T0 + 2 * HOUR, settings)
+    assert resource.reason == "content_replaced"
+    await session.refresh(row)
+    assert row.baseline["words"] == grown_words
+
+
+async def test_a_new_address_chosen_by_a_curator_is_a_new_baseline(web, session, settings):
+    site, resource = await agenda_site(web, session)
+    await check(web, session, resource, T0, settings)
+    site.routes["/en/report"] = web.html(rp.report())
+    await directory.update_resource(
+        session,
+        resource.id,
+        {"url": site.url("/en/report"), "title": "Digital inclusion in public libraries"},
+        by=directory.Actor("tests"),
+        allow_networks=("127.0.0.0/8",),
+    )
+    await session.commit()
+    await check(web, session, resource, T0 + HOUR, settings)
+    assert (resource.link_status, resource.reason) == ("ok", "ok")
+    row = await session.get(ContentBaseline, resource.id)
+    await session.refresh(row)
+    assert row.baseline["title"] == rp.REPORT_TITLE
+
+
+async def test_gradual_edits_are_carried_along(web, session, settings):
+    """Years of small edits add up to a new text; no single check sees a replacement."""
+    site, resource = await agenda_site(web, session)
+    await check(web, session, resource, T0, settings)
+    paragraphs = list(rp.AGENDA)
+    steps = [(rp.AGENDA_TITLE, i, new) for i, new in enumerate(rp.REPORT)]
+    steps.append((rp.REPORT_TITLE, 4, rp.AGENDA[4] + " Updated."))  # at last, a new title
+    for step, (title, index, new) in enumerate(steps):  # one paragraph rewritten per check
+        paragraphs[index] = new
+        site.routes["/digital-agenda"] = web.html(rp.page(title, paragraphs))
+        await check(web, session, resource, T0 + (step + 1) * 24 * HOUR, settings)
+        assert resource.reason == "ok", step
