@@ -250,6 +250,7 @@ def create_app(settings: Settings, *, engine: Any = None, run_scheduler: bool = 
     from linkdir.checks.routes import link_handlers
     from linkdir.checks.run_routes import run_handlers
     from linkdir.feeds.routes import feed_handlers
+    from linkdir.mail.routes import mail_handlers
     from linkdir.resources.api import ResourceApi, TopicApi
     from linkdir.resources.manage import manage_handlers
     from linkdir.resources.routes import page_handlers
@@ -297,6 +298,7 @@ def create_app(settings: Settings, *, engine: Any = None, run_scheduler: bool = 
             *link_handlers,
             *run_handlers,
             *transfer_handlers,
+            *mail_handlers,
             api_docs,
             ResourceApi,
             TopicApi,

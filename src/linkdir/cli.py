@@ -375,11 +375,13 @@ def worker(dispatch_every: float) -> None:
 
 def _register() -> None:
     from linkdir.checks.cli import check_urls
+    from linkdir.mail.cli import digest_group
     from linkdir.transfer.cli import export_command, import_command
 
     main.add_command(check_urls)
     main.add_command(import_command)
     main.add_command(export_command)
+    main.add_command(digest_group)
 
 
 _register()

@@ -64,6 +64,7 @@ def metadata() -> Any:
     import linkdir.auth.models
     import linkdir.checks.models
     import linkdir.feeds.models
+    import linkdir.mail.models
     import linkdir.resources.models  # noqa: F401
 
     return SQLModel.metadata

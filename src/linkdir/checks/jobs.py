@@ -531,6 +531,9 @@ async def run_scheduler(
             id=DISPATCH_SCHEDULE,
             conflict_policy=ConflictPolicy.replace,
         )
+        from linkdir.mail.jobs import add_mail_schedule
+
+        await add_mail_schedule(scheduler)
 
     global _scheduler
     async with contextlib.AsyncExitStack() as stack:
