@@ -246,6 +246,7 @@ def create_app(settings: Settings, *, engine: Any = None, run_scheduler: bool = 
     ``run_scheduler`` runs the link-check schedule inside the app (``linkdir serve``);
     tests and web-only nodes (``--no-scheduler``) leave it off.
     """
+    from linkdir.auth.account_routes import account_handlers
     from linkdir.auth.routes import auth_handlers
     from linkdir.checks.routes import link_handlers
     from linkdir.checks.run_routes import run_handlers
@@ -294,6 +295,7 @@ def create_app(settings: Settings, *, engine: Any = None, run_scheduler: bool = 
             *page_handlers,
             *feed_handlers,
             *auth_handlers,
+            *account_handlers,
             *manage_handlers,
             *link_handlers,
             *run_handlers,

@@ -47,6 +47,30 @@ def _run_with_session(settings: Settings, work: Callable[[Any], Awaitable[T]]) -
     return asyncio.run(runner())
 
 
+def _announce_setup(settings: Settings, log: logging.Logger) -> None:
+    """First run: log a one-time address that creates the first admin (#15)."""
+    from linkdir.auth.accounts import setup_token
+    from linkdir.mail.accounts import setup_link
+
+    try:
+        token = _run_with_session(settings, setup_token)
+    except Exception as error:  # no tables yet (--no-migrate): the address comes next time
+        log.warning("first run: could not make a setup address: %s", error)
+        return
+    if token:
+        log.warning(
+            "first run: no account exists. Create the first administrator at %s "
+            "(works once, for 24 hours; a new address is printed at each start)",
+            setup_link(settings, token),
+        )
+    if not settings.mail_enabled:
+        log.warning(
+            "mail: LINKDIR_SMTP_URL is empty, so no digests, invitations or password links "
+            "are mailed%s",
+            " (development: mails are printed to this log)" if settings.is_development else "",
+        )
+
+
 def _fail(message: str, status: int = 1) -> None:
     click.echo(f"linkdir: {message}", err=True)
     sys.exit(status)
@@ -91,6 +115,7 @@ def serve(host: str, port: int, no_scheduler: bool, migrate: bool | None) -> Non
         )
     if migrate if migrate is not None else (settings.run_migrations or settings.is_sqlite):
         upgrade(settings.database_url)
+    _announce_setup(settings, log)
     app = create_app(settings, run_scheduler=not no_scheduler)
     log.info(
         "serving on http://%s:%d (database: %s)", host, port, settings.database_url.split("://")[0]
