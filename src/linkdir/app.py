@@ -27,7 +27,7 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from linkdir import __version__, i18n
+from linkdir import __version__, changes, i18n
 from linkdir.auth.guards import CsrfFailed
 from linkdir.config import Settings
 from linkdir.db import create_engine, ping, session_factory
@@ -53,6 +53,7 @@ async def provide_session(request: Request[Any, Any, Any]) -> AsyncGenerator[Asy
                 feeds_changed(request.app, session)
         except Exception:
             await session.rollback()
+            changes.forget(session)
             raise
 
 

@@ -32,6 +32,7 @@ def _configure_logging(settings: Settings) -> None:
 
 
 def _run_with_session(settings: Settings, work: Callable[[Any], Awaitable[T]]) -> T:
+    from linkdir import changes
     from linkdir.db import create_engine, session_factory
 
     async def runner() -> T:
@@ -40,6 +41,7 @@ def _run_with_session(settings: Settings, work: Callable[[Any], Awaitable[T]]) -
             async with session_factory(engine)() as session:
                 result = await work(session)
                 await session.commit()
+                await changes.announce(settings, session_factory(engine), changes.take(session))
                 return result
         finally:
             await engine.dispose()

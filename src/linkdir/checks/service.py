@@ -33,6 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from linkdir import checker as engine
+from linkdir.changes import report as report_change
 from linkdir.checks.models import CheckLease, CheckResult, CheckSilence
 from linkdir.config import Settings
 from linkdir.db import is_postgresql, upsert_into
@@ -268,6 +269,7 @@ async def record_check(
         )
     for revision in revisions:
         session.add(revision)
+        report_change(session, revision)
     await session.flush()
     await _prune_history(session, resource.id, settings.check_history)
     return revisions
@@ -561,18 +563,18 @@ async def apply_fix(
     resource.link_status = LinkStatus.ok.value
     resource.status_since = now
     resource.updated_at = now
-    session.add(
-        Revision(
-            resource_id=resource.id,
-            user_id=by.user_id,
-            actor=by.label,
-            action="fix",
-            resource_url=resource.url,
-            resource_title=resource.title,
-            changes={"link_status": [old_status, LinkStatus.ok.value], "fix": [None, action]},
-            created_at=now,
-        )
+    revision = Revision(
+        resource_id=resource.id,
+        user_id=by.user_id,
+        actor=by.label,
+        action="fix",
+        resource_url=resource.url,
+        resource_title=resource.title,
+        changes={"link_status": [old_status, LinkStatus.ok.value], "fix": [None, action]},
+        created_at=now,
     )
+    session.add(revision)
+    report_change(session, revision)
     await session.flush()
     return resource
 
@@ -614,18 +616,18 @@ async def _use_archive(
     old = resource.archive_url
     resource.archive_url = snapshot
     resource.updated_at = now
-    session.add(
-        Revision(
-            resource_id=resource.id,
-            user_id=by.user_id,
-            actor=by.label,
-            action="fix",
-            resource_url=resource.url,
-            resource_title=resource.title,
-            changes={"archive_url": [old, snapshot], "fix": [None, "use_archive"]},
-            created_at=now,
-        )
+    revision = Revision(
+        resource_id=resource.id,
+        user_id=by.user_id,
+        actor=by.label,
+        action="fix",
+        resource_url=resource.url,
+        resource_title=resource.title,
+        changes={"archive_url": [old, snapshot], "fix": [None, "use_archive"]},
+        created_at=now,
     )
+    session.add(revision)
+    report_change(session, revision)
     await session.flush()
     return resource
 

@@ -27,9 +27,8 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from sqlalchemy import event, func, not_, select
+from sqlalchemy import func, not_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from linkdir import i18n
@@ -427,31 +426,23 @@ async def tags_in_use(session: AsyncSession) -> list[tuple[str, int]]:
     return [(slug, int(count)) for slug, count in rows]
 
 
-# The change hook ------------------------------------------------------------------------
-
-_CHANGED = "linkdir.feeds.revision_ids"
-
-
-@event.listens_for(Session, "after_flush")
-def _remember_revisions(session: Session, _context: Any) -> None:
-    # Revisions written in this session tell the hook which feeds changed after commit.
-    for obj in session.new:
-        if isinstance(obj, Revision) and obj.id is not None:
-            session.info.setdefault(_CHANGED, set()).add(obj.id)
+# After a write --------------------------------------------------------------------------
 
 
 def feeds_changed(app: Any, session: AsyncSession) -> None:
     """Call after committing a write: refreshes the feed cache and pings the WebSub hub.
 
+    The revisions come from the services' explicit reports (:mod:`linkdir.changes`).
     Never raises and never waits: the ping runs in the background.
     """
+    from linkdir import changes
     from linkdir.feeds import websub
     from linkdir.feeds.cache import cache_of
 
-    revision_ids: set[int] = session.info.pop(_CHANGED, set())
+    revision_ids = changes.take(session)
     cache_of(app).changed()
     if revision_ids and app.state.settings.websub_hub_url:
-        websub.publish_in_background(app, sorted(revision_ids))
+        websub.publish_in_background(app, revision_ids)
 
 
 __all__ = [

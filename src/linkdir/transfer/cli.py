@@ -117,6 +117,7 @@ async def _import(
     *,
     dry_run: bool,
 ) -> service.ImportReport:
+    from linkdir import changes
     from linkdir.auth.guards import actor_of
     from linkdir.auth.service import find_user
     from linkdir.db import create_engine, session_factory
@@ -146,8 +147,11 @@ async def _import(
             report.problems.sort(key=lambda p: p.line)
             if dry_run:
                 await session.rollback()
+                changes.forget(session)
             else:
                 await session.commit()
+                # Awaited: the process ends right after, a background ping would be lost.
+                await changes.announce(settings, session_factory(engine), changes.take(session))
             return report
     finally:
         await engine.dispose()
