@@ -249,6 +249,7 @@ def create_app(settings: Settings, *, engine: Any = None, run_scheduler: bool = 
     """
     from linkdir.auth.account_routes import account_handlers
     from linkdir.auth.routes import auth_handlers
+    from linkdir.branding import branding_handlers
     from linkdir.checks.routes import link_handlers
     from linkdir.checks.run_routes import run_handlers
     from linkdir.feeds.routes import feed_handlers
@@ -302,6 +303,7 @@ def create_app(settings: Settings, *, engine: Any = None, run_scheduler: bool = 
             *run_handlers,
             *transfer_handlers,
             *mail_handlers,
+            *branding_handlers,
             api_docs,
             ResourceApi,
             TopicApi,

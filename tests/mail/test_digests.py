@@ -122,6 +122,7 @@ async def test_a_swedish_digest_groups_counts_and_says_reasons_in_words(
     [message] = inbox.to("kurator@region.se")
     assert "2 länkar behöver dig" in message["Subject"]
     assert message["Content-Language"] == "sv"
+    assert message["From"] == "linkdir <linkdir@testserver.local>"
     text, html = parts(message)
     assert "Nyligen bekräftat trasiga (1)" in text
     assert "Flyttade till en ny adress (1)" in text

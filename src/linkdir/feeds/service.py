@@ -136,7 +136,7 @@ async def new_feed(
     if topic is not None:
         found = await directory.get_topic(session, topic)
         name = found.name(lang)
-        title = _("linkdir: new in %(topic)s") % {"topic": name}
+        title = _("%(site)s: new in %(topic)s") % {"site": settings.site_name, "topic": name}
         subtitle = found.description(lang) or _(
             "Resources in the topic %(topic)s, newest first."
         ) % {"topic": name}
@@ -144,11 +144,11 @@ async def new_feed(
     elif tag is not None:
         if not await directory.tag_exists(session, tag):
             raise NotFound(tag)
-        title = _("linkdir: new with the tag %(tag)s") % {"tag": tag}
+        title = _("%(site)s: new with the tag %(tag)s") % {"site": settings.site_name, "tag": tag}
         subtitle = _("Resources tagged %(tag)s, newest first.") % {"tag": tag}
         page, kind, slug = f"{site}/tags/{quote(tag)}", "tag", tag
     else:
-        title = _("linkdir: new resources")
+        title = _("%(site)s: new resources") % {"site": settings.site_name}
         subtitle = _("Resources newly published in the directory, newest first.")
         page, kind, slug = f"{site}/", "new", None
     listing = await directory.list_resources(
@@ -175,6 +175,7 @@ async def new_feed(
             )
         )
     return Feed(
+        site_name=settings.site_organisation or settings.site_name,
         id=tag_uri(settings, f"feeds/{kind}{'/' + slug if slug else ''}/{lang}"),
         title=title,
         subtitle=subtitle,
@@ -301,8 +302,9 @@ async def updated_feed(session: AsyncSession, settings: Settings, lang: str) -> 
             )
         )
     return Feed(
+        site_name=settings.site_organisation or settings.site_name,
         id=tag_uri(settings, f"feeds/updated/{lang}"),
-        title=_("linkdir: updated resources"),
+        title=_("%(site)s: updated resources") % {"site": settings.site_name},
         subtitle=_(
             "Changes to published resources: new addresses, titles, descriptions, topics "
             "and tags, and resources retired from the directory."
@@ -397,8 +399,9 @@ async def link_problems_feed(session: AsyncSession, settings: Settings, lang: st
         )
     i18n.set_locale(lang)
     return Feed(
+        site_name=settings.site_organisation or settings.site_name,
         id=tag_uri(settings, f"feeds/link-problems/{lang}"),
-        title=i18n.gettext("linkdir: link problems"),
+        title=i18n.gettext("%(site)s: link problems") % {"site": settings.site_name},
         subtitle=i18n.gettext(
             "Links newly confirmed broken, moved, working again or not updated for a long time."
         ),
