@@ -95,7 +95,7 @@ async def test_without_mail_the_admin_gets_an_invitation_link_that_works_once(
     assert "cannot send mail" in users.text or "kan inte skicka" in users.text
     invited = await client.post(
         "/manage/users/invite",
-        data={"csrf_token": csrf_of(users.text), "email": "Ny@Region.se", "role": "editor"},
+        data={"csrf_token": csrf_of(users.text), "invite-email": "Ny@Region.se", "role": "editor"},
     )
     assert invited.status_code == 200
     page = lxml.html.fromstring(invited.text)
@@ -146,7 +146,7 @@ async def test_with_mail_the_invitation_is_mailed_in_the_chosen_language(
             "/manage/users/invite",
             data={
                 "csrf_token": csrf_of(users.text),
-                "email": "new@region.se",
+                "invite-email": "new@region.se",
                 "role": "editor",
                 "language": "en",
             },

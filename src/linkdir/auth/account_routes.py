@@ -209,7 +209,7 @@ async def invite_submit(
 ) -> Response[Any]:
     form = await read_form(request)
     settings: Settings = request.app.state.settings
-    email = str(form.get("email") or "")[:254]
+    email = str(form.get("invite-email") or "")[:254]
     role = str(form.get("role") or Role.editor.value)
     lang = str(form.get("language") or request_locale(request))
     set_locale_from(request)
