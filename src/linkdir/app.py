@@ -27,7 +27,7 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from linkdir import __version__, i18n, inbound
+from linkdir import __version__, changes, i18n, inbound
 from linkdir.auth.guards import CsrfFailed
 from linkdir.checks.jobs import BackgroundRuns
 from linkdir.config import Settings
@@ -54,6 +54,7 @@ async def provide_session(request: Request[Any, Any, Any]) -> AsyncGenerator[Asy
                 feeds_changed(request.app, session)
         except Exception:
             await session.rollback()
+            changes.forget(session)
             raise
 
 
@@ -275,10 +276,13 @@ def create_app(settings: Settings, *, engine: Any = None, run_scheduler: bool = 
     ``run_scheduler`` runs the link-check schedule inside the app (``linkdir serve``);
     tests and web-only nodes (``--no-scheduler``) leave it off.
     """
+    from linkdir.auth.account_routes import account_handlers
     from linkdir.auth.routes import auth_handlers
+    from linkdir.branding import branding_handlers
     from linkdir.checks.routes import link_handlers
     from linkdir.checks.run_routes import run_handlers
     from linkdir.feeds.routes import feed_handlers
+    from linkdir.mail.routes import mail_handlers
     from linkdir.ops.health import health_handlers, migration_heads
     from linkdir.resources.api import ResourceApi, TopicApi
     from linkdir.resources.manage import manage_handlers
@@ -342,10 +346,13 @@ def create_app(settings: Settings, *, engine: Any = None, run_scheduler: bool = 
             *page_handlers,
             *feed_handlers,
             *auth_handlers,
+            *account_handlers,
             *manage_handlers,
             *link_handlers,
             *run_handlers,
             *transfer_handlers,
+            *mail_handlers,
+            *branding_handlers,
             api_docs,
             ResourceApi,
             TopicApi,

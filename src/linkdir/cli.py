@@ -31,6 +31,7 @@ def _configure_logging(settings: Settings) -> None:
 
 
 def _run_with_session(settings: Settings, work: Callable[[Any], Awaitable[T]]) -> T:
+    from linkdir import changes
     from linkdir.db import create_engine, session_factory
 
     async def runner() -> T:
@@ -39,11 +40,36 @@ def _run_with_session(settings: Settings, work: Callable[[Any], Awaitable[T]]) -
             async with session_factory(engine)() as session:
                 result = await work(session)
                 await session.commit()
+                await changes.announce(settings, session_factory(engine), changes.take(session))
                 return result
         finally:
             await engine.dispose()
 
     return asyncio.run(runner())
+
+
+def _announce_setup(settings: Settings, log: logging.Logger) -> None:
+    """First run: log a one-time address that creates the first admin (#15)."""
+    from linkdir.auth.accounts import setup_token
+    from linkdir.mail.accounts import setup_link
+
+    try:
+        token = _run_with_session(settings, setup_token)
+    except Exception as error:  # no tables yet (--no-migrate): the address comes next time
+        log.warning("first run: could not make a setup address: %s", error)
+        return
+    if token:
+        log.warning(
+            "first run: no account exists. Create the first administrator at %s "
+            "(works once, for 24 hours; a new address is printed at each start)",
+            setup_link(settings, token),
+        )
+    if not settings.mail_enabled:
+        log.warning(
+            "mail: LINKDIR_SMTP_URL is empty, so no digests, invitations or password links "
+            "are mailed%s",
+            " (development: mails are printed to this log)" if settings.is_development else "",
+        )
 
 
 def _fail(message: str, status: int = 1) -> None:
@@ -92,6 +118,7 @@ def serve(host: str, port: int, no_scheduler: bool, migrate: bool | None) -> Non
         )
     if migrate if migrate is not None else (settings.run_migrations or settings.is_sqlite):
         upgrade(settings.database_url)
+    _announce_setup(settings, log)
     app = create_app(settings, run_scheduler=not no_scheduler)
     log.info(
         "serving on http://%s:%d (database: %s)", host, port, settings.database_url.split("://")[0]
@@ -406,11 +433,13 @@ def worker(dispatch_every: float) -> None:
 
 def _register() -> None:
     from linkdir.checks.cli import check_urls
+    from linkdir.mail.cli import digest_group
     from linkdir.transfer.cli import export_command, import_command
 
     main.add_command(check_urls)
     main.add_command(import_command)
     main.add_command(export_command)
+    main.add_command(digest_group)
 
 
 _register()

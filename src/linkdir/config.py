@@ -232,6 +232,62 @@ class Settings:
         default="",
         metadata=_doc("WebSub hub notified when a feed changes. Empty: no pings."),
     )
+    smtp_url: str = field(
+        default="",
+        metadata=_doc(
+            "Mail server for digests, invitations and password resets: `smtp://host:25`, "
+            "`smtp+starttls://user:pass@host:587` or `smtps://user:pass@host:465`. Empty: no "
+            "mail is sent and the pages say so (development prints mails to the log).",
+            example="smtp+starttls://linkdir@bibliotek.se@smtp.bibliotek.se:587",
+        ),
+    )
+    smtp_password_file: str = field(
+        default="",
+        metadata=_doc(
+            "A file holding the SMTP password (for container secrets); used when "
+            "`LINKDIR_SMTP_URL` names a user but no password."
+        ),
+    )
+    smtp_timeout: float = field(
+        default=30.0,
+        metadata=_doc("Seconds to wait for the mail server before a send counts as failed."),
+    )
+    mail_from: str = field(
+        default="",
+        metadata=_doc(
+            "Sender address of linkdir's mails. Empty: `linkdir@` and the host of "
+            "`LINKDIR_BASE_URL`.",
+            example="lankar@regionbibliotek.se",
+        ),
+    )
+    digest_hour: int = field(
+        default=7,
+        metadata=_doc(
+            "Hour of the day (0-23, Swedish time) from which the day's digests go out; "
+            "weekly digests go out on Mondays."
+        ),
+    )
+    site_name: str = field(
+        default="linkdir",
+        metadata=_doc(
+            "The site's name, shown in page titles, the header, feeds and mails.",
+            example="Länkar om digital delaktighet",
+        ),
+    )
+    site_organisation: str = field(
+        default="",
+        metadata=_doc(
+            "The organisation that runs the site (the library), named in the header, "
+            "feeds, mails and the accessibility statement. Empty: not named.",
+            example="Regionbibliotek Exempel",
+        ),
+    )
+    site_logo: str = field(
+        default="",
+        metadata=_doc(
+            "A PNG, SVG, JPEG or WebP file shown as the logo in the header. Empty: no logo.",
+        ),
+    )
     import_max_bytes: int = field(
         default=20_000_000,
         metadata=_doc(
@@ -305,6 +361,23 @@ class Settings:
             raise SettingsError(
                 f"LINKDIR_LOG_FORMAT must be 'text' or 'json', not {self.log_format!r}."
             )
+        if self.smtp_url and not re.match(r"^(smtp|smtps|smtp\+starttls)://[^/\s]+", self.smtp_url):
+            raise SettingsError(
+                "LINKDIR_SMTP_URL must start with smtp://, smtp+starttls:// or smtps:// and "
+                "name a host."
+            )
+        if self.mail_from and not re.match(r"^[^@\s]+@[^@\s]+$", self.mail_from):
+            raise SettingsError(
+                f"LINKDIR_MAIL_FROM must be an e-mail address, not {self.mail_from!r}."
+            )
+        if not 0 <= self.digest_hour <= 23:
+            raise SettingsError("LINKDIR_DIGEST_HOUR must be an hour from 0 to 23.")
+        if self.smtp_timeout <= 0:
+            raise SettingsError("LINKDIR_SMTP_TIMEOUT must be a positive number of seconds.")
+        if self.site_logo and not self.site_logo.lower().endswith(LOGO_SUFFIXES):
+            raise SettingsError(
+                "LINKDIR_SITE_LOGO must be a .png, .svg, .jpg, .jpeg or .webp file."
+            )
         if self.checker_timeout <= 0:
             raise SettingsError("LINKDIR_CHECKER_TIMEOUT must be a positive number of seconds.")
         contact = self.accessibility_contact
@@ -334,6 +407,23 @@ class Settings:
         return self
 
     @property
+    def mail_enabled(self) -> bool:
+        return bool(self.smtp_url)
+
+    @property
+    def sender(self) -> str:
+        """The From address of linkdir's mails."""
+        from urllib.parse import urlsplit
+
+        return self.mail_from or f"linkdir@{urlsplit(self.base_url).hostname or 'localhost'}"
+
+    def smtp_password(self) -> str:
+        """The SMTP password from ``LINKDIR_SMTP_PASSWORD_FILE`` ('' when none is named)."""
+        if not self.smtp_password_file:
+            return ""
+        return _read_secret_file(self.smtp_password_file, "LINKDIR_SMTP_PASSWORD_FILE")
+
+    @property
     def secret_key_was_generated(self) -> bool:
         return self.secret_key.startswith(GENERATED_PREFIX)
 
@@ -357,6 +447,9 @@ def keep_development_key(settings: Settings, path: Path = DEVELOPMENT_KEY_FILE) 
         path.touch(mode=0o600)
         path.write_text(kept + "\n", encoding="utf-8")
     return dataclasses.replace(settings, secret_key=kept)
+
+
+LOGO_SUFFIXES = (".png", ".svg", ".jpg", ".jpeg", ".webp")
 
 
 def secret_key_problem(key: str) -> str | None:

@@ -65,6 +65,7 @@ def metadata() -> Any:
     import linkdir.checks.drift_models
     import linkdir.checks.models
     import linkdir.feeds.models
+    import linkdir.mail.models
     import linkdir.resources.models  # noqa: F401
 
     return SQLModel.metadata

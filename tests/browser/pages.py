@@ -44,6 +44,9 @@ PAGES: list[PageType] = [
     PageType("accessibility statement", "/about/accessibility"),
     PageType("sign-in", "/login"),
     PageType("sign-in failed", "/login", before="failed_sign_in"),
+    PageType("forgotten password", "/password/forgot"),
+    PageType("account link not valid", "/password/reset?token=finns-inte", status=404),
+    PageType("setup once an account exists", "/setup", status=404),
     PageType("API documentation", "/api/docs"),
     PageType("not found", "/finns/inte", status=404),
     PageType("resource not found", "/resources/999999", status=404),
@@ -61,6 +64,9 @@ PAGES: list[PageType] = [
     PageType("edit topic", "/manage/topics/mik", curator=True),
     PageType("API tokens", "/manage/tokens", curator=True),
     PageType("accounts", "/manage/users", curator=True),
+    PageType("invitation link without mail", "/manage/users", curator=True, before="invite"),
+    PageType("your account", "/manage/account", curator=True),
+    PageType("your account with errors", "/manage/account", curator=True, before="wrong_password"),
     PageType("link report", "/manage/links", curator=True),
     PageType("link report: broken", "/manage/links?tab=broken", curator=True),
     PageType("link report: moved", "/manage/links?tab=moved", curator=True),
@@ -114,7 +120,22 @@ def import_preview(page: Page) -> None:
     _read_file(page)
 
 
+def invite(page: Page) -> None:
+    page.locator("#field-invite-email").fill("inbjuden@bibliotek.example.se")
+    page.locator("form[action='/manage/users/invite'] button[type=submit]").click()
+    page.locator("#invitation-link").wait_for()
+
+
+def wrong_password(page: Page) -> None:
+    page.locator("#field-current_password").fill("inte mitt lösenord")
+    page.locator("#field-password").fill("kort")
+    page.locator("form[action='/manage/account/password'] button[type=submit]").click()
+    page.locator(".error-summary").wait_for()
+
+
 BEFORE: dict[str, Callable[[Page], None]] = {
+    "invite": invite,
+    "wrong_password": wrong_password,
     "import_no_file": import_no_file,
     "import_preview": import_preview,
     "failed_sign_in": failed_sign_in,

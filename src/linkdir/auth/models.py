@@ -72,3 +72,29 @@ class LoginThrottle(SQLModel, table=True):
     failures: int = Field(default=0)
     window_started_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     locked_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class AccountToken(SQLModel, table=True):
+    """A one-time link: an invitation, a password reset or the first-run setup.
+
+    Only the SHA-256 of the token is stored; the token travels once, in a mail or the log.
+    """
+
+    __tablename__ = "account_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    purpose: str = Field(sa_column=Column(String(12), nullable=False, index=True))
+    token_hash: str = Field(sa_column=Column(String(64), unique=True, nullable=False))
+    email: str = Field(default="", sa_column=Column(String(254), nullable=False, default=""))
+    role: str = Field(default=Role.editor.value, sa_column=Column(String(12), nullable=False))
+    user_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("user_account.id", ondelete="CASCADE"), index=True),
+    )
+    created_by: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("user_account.id", ondelete="SET NULL")),
+    )
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -51,6 +51,7 @@ def _login_page(
     error: str | None = None,
     email: str = "",
     next_path: str | None = None,
+    first_run: bool = False,
 ) -> Response[str]:
     settings: Settings = request.app.state.settings
     token = request.cookies.get(LOGIN_CSRF_COOKIE) or new_login_csrf()
@@ -63,6 +64,9 @@ def _login_page(
         next_path=safe_next(next_path),
         login_csrf=token,
         expired=bool(request.query_params.get("expired")),
+        welcome=bool(request.query_params.get("welcome")),
+        reset_done=bool(request.query_params.get("reset")),
+        first_run=first_run,
     )
     response.headers.update(NO_STORE)
     response.cookies.append(
@@ -81,11 +85,16 @@ def _login_page(
 
 @get("/login", include_in_schema=False, dependencies=DEPENDENCIES)
 async def login_form(
-    request: Request[Any, Any, Any], user: CurrentUser, next: FromQuery[str | None] = None
+    request: Request[Any, Any, Any],
+    session: DbSession,
+    user: CurrentUser,
+    next: FromQuery[str | None] = None,
 ) -> Response[Any]:
     if user is not None:
         return Redirect(safe_next(next), status_code=303)
-    return _login_page(request, next_path=next)
+    from linkdir.auth.accounts import has_accounts
+
+    return _login_page(request, next_path=next, first_run=not await has_accounts(session))
 
 
 @post("/login", include_in_schema=False)
@@ -241,10 +250,13 @@ async def _users_page(
     values: dict[str, str] | None = None,
     status_code: int = 200,
     notice: str | None = None,
+    invitation: tuple[str, str] | None = None,
 ) -> Response[str]:
     response = render(
         request,
         "auth/users.html",
+        invitation=invitation,
+        mail_enabled=request.app.state.settings.mail_enabled,
         status_code=status_code,
         users=await service.list_users(session),
         errors=errors or {},

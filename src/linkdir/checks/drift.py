@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from linkdir import checker as engine
+from linkdir.changes import report as report_change
 from linkdir.checker.fingerprint import Comparison, Fingerprint, compare
 from linkdir.checks.drift_models import ContentBaseline
 from linkdir.errors import N_, FieldError, ValidationFailed
@@ -121,25 +122,25 @@ async def accept_content(
             resource.link_status = LinkStatus.ok.value
             resource.status_since = now
     resource.updated_at = now
-    session.add(
-        Revision(
-            resource_id=resource.id,
-            user_id=by.user_id,
-            actor=by.label,
-            action="fix",
-            resource_url=resource.url,
-            resource_title=resource.title,
-            changes={
-                "link_status": [old_status, resource.link_status],
-                "page_title": [
-                    old_title.title if old_title else None,
-                    new_title.title if new_title else None,
-                ],
-                "fix": [None, "accept_content"],
-            },
-            created_at=now,
-        )
+    revision = Revision(
+        resource_id=resource.id,
+        user_id=by.user_id,
+        actor=by.label,
+        action="fix",
+        resource_url=resource.url,
+        resource_title=resource.title,
+        changes={
+            "link_status": [old_status, resource.link_status],
+            "page_title": [
+                old_title.title if old_title else None,
+                new_title.title if new_title else None,
+            ],
+            "fix": [None, "accept_content"],
+        },
+        created_at=now,
     )
+    session.add(revision)
+    report_change(session, revision)
     await session.flush()
     return resource
 

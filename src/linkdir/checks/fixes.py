@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from linkdir import checker as engine
+from linkdir.changes import report as report_change
 from linkdir.checks import drift, runs, suggest
 from linkdir.checks import service as monitoring
 from linkdir.checks.models import VisitorReport
@@ -159,18 +160,18 @@ def _record_fix(
     session: AsyncSession, resource: Resource, context: FixContext, name: str, changes: Any
 ) -> None:
     resource.updated_at = context.now
-    session.add(
-        Revision(
-            resource_id=resource.id,
-            user_id=context.by.user_id,
-            actor=context.by.label,
-            action="fix",
-            resource_url=resource.url,
-            resource_title=resource.title,
-            changes={**changes, "fix": [None, name]},
-            created_at=context.now,
-        )
+    revision = Revision(
+        resource_id=resource.id,
+        user_id=context.by.user_id,
+        actor=context.by.label,
+        action="fix",
+        resource_url=resource.url,
+        resource_title=resource.title,
+        changes={**changes, "fix": [None, name]},
+        created_at=context.now,
     )
+    session.add(revision)
+    report_change(session, revision)
 
 
 async def _accept_redirect(

@@ -20,6 +20,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlmodel import col
 
+from linkdir import changes
 from linkdir.checker import Checker, EngineConfig
 from linkdir.checks import runs, service
 from linkdir.checks.models import CheckRun
@@ -112,6 +113,7 @@ async def record(
                 session, run_id, checked=1, now=utcnow(), finish_at_total=finish_at_total
             )
         await session.commit()
+        await changes.announce(settings, factory, changes.take(session))
 
 
 async def run_cycle(

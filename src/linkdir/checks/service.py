@@ -33,6 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from linkdir import checker as engine
+from linkdir.changes import report as report_change
 from linkdir.checks import drift
 from linkdir.checks.models import CheckLease, CheckResult, CheckSilence
 from linkdir.config import Settings
@@ -265,6 +266,7 @@ async def record_check(
         )
     for revision in revisions:
         session.add(revision)
+        report_change(session, revision)
     await session.flush()
     await _prune_history(session, resource.id, settings.check_history)
     return revisions

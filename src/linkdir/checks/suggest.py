@@ -33,6 +33,7 @@ from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
+from linkdir.changes import report as report_change
 from linkdir.checker import Checker, EngineConfig, FetchError
 from linkdir.checker.fingerprint import Fingerprint, compare, title_similarity, tokens
 from linkdir.checks.drift_models import ContentBaseline, LinkSuggestion
@@ -516,18 +517,18 @@ async def accept(
         old = resource.archive_url
         resource.archive_url = suggestion.url
         resource.updated_at = now
-        session.add(
-            Revision(
-                resource_id=resource.id,
-                user_id=by.user_id,
-                actor=by.label,
-                action="fix",
-                resource_url=resource.url,
-                resource_title=resource.title,
-                changes={"archive_url": [old, suggestion.url], "fix": [None, "accept_suggestion"]},
-                created_at=now,
-            )
+        revision = Revision(
+            resource_id=resource.id,
+            user_id=by.user_id,
+            actor=by.label,
+            action="fix",
+            resource_url=resource.url,
+            resource_title=resource.title,
+            changes={"archive_url": [old, suggestion.url], "fix": [None, "accept_suggestion"]},
+            created_at=now,
         )
+        session.add(revision)
+        report_change(session, revision)
         await session.flush()
         return resource
     updated = await directory.update_resource(

@@ -27,9 +27,8 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from sqlalchemy import event, func, not_, select
+from sqlalchemy import func, not_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from linkdir import i18n
@@ -139,7 +138,7 @@ async def new_feed(
     if topic is not None:
         found = await directory.get_topic(session, topic)
         name = found.name(lang)
-        title = _("linkdir: new in %(topic)s") % {"topic": name}
+        title = _("%(site)s: new in %(topic)s") % {"site": settings.site_name, "topic": name}
         subtitle = found.description(lang) or _(
             "Resources in the topic %(topic)s, newest first."
         ) % {"topic": name}
@@ -147,11 +146,11 @@ async def new_feed(
     elif tag is not None:
         if not await directory.tag_exists(session, tag):
             raise NotFound(tag)
-        title = _("linkdir: new with the tag %(tag)s") % {"tag": tag}
+        title = _("%(site)s: new with the tag %(tag)s") % {"site": settings.site_name, "tag": tag}
         subtitle = _("Resources tagged %(tag)s, newest first.") % {"tag": tag}
         page, kind, slug = f"{site}/tags/{quote(tag)}", "tag", tag
     else:
-        title = _("linkdir: new resources")
+        title = _("%(site)s: new resources") % {"site": settings.site_name}
         subtitle = _("Resources newly published in the directory, newest first.")
         page, kind, slug = f"{site}/", "new", None
     listing = await directory.list_resources(
@@ -178,6 +177,7 @@ async def new_feed(
             )
         )
     return Feed(
+        site_name=settings.site_organisation or settings.site_name,
         id=tag_uri(settings, f"feeds/{kind}{'/' + slug if slug else ''}/{lang}"),
         title=title,
         subtitle=subtitle,
@@ -304,8 +304,9 @@ async def updated_feed(session: AsyncSession, settings: Settings, lang: str) -> 
             )
         )
     return Feed(
+        site_name=settings.site_organisation or settings.site_name,
         id=tag_uri(settings, f"feeds/updated/{lang}"),
-        title=_("linkdir: updated resources"),
+        title=_("%(site)s: updated resources") % {"site": settings.site_name},
         subtitle=_(
             "Changes to published resources: new addresses, titles, descriptions, topics "
             "and tags, and resources retired from the directory."
@@ -393,8 +394,9 @@ async def link_problems_feed(session: AsyncSession, settings: Settings, lang: st
         )
     i18n.set_locale(lang)
     return Feed(
+        site_name=settings.site_organisation or settings.site_name,
         id=tag_uri(settings, f"feeds/link-problems/{lang}"),
-        title=i18n.gettext("linkdir: link problems"),
+        title=i18n.gettext("%(site)s: link problems") % {"site": settings.site_name},
         subtitle=i18n.gettext(
             "Links newly confirmed broken, moved, working again or not updated for a long time."
         ),
@@ -422,31 +424,23 @@ async def tags_in_use(session: AsyncSession) -> list[tuple[str, int]]:
     return [(slug, int(count)) for slug, count in rows]
 
 
-# The change hook ------------------------------------------------------------------------
-
-_CHANGED = "linkdir.feeds.revision_ids"
-
-
-@event.listens_for(Session, "after_flush")
-def _remember_revisions(session: Session, _context: Any) -> None:
-    # Revisions written in this session tell the hook which feeds changed after commit.
-    for obj in session.new:
-        if isinstance(obj, Revision) and obj.id is not None:
-            session.info.setdefault(_CHANGED, set()).add(obj.id)
+# After a write --------------------------------------------------------------------------
 
 
 def feeds_changed(app: Any, session: AsyncSession) -> None:
     """Call after committing a write: refreshes the feed cache and pings the WebSub hub.
 
+    The revisions come from the services' explicit reports (:mod:`linkdir.changes`).
     Never raises and never waits: the ping runs in the background.
     """
+    from linkdir import changes
     from linkdir.feeds import websub
     from linkdir.feeds.cache import cache_of
 
-    revision_ids: set[int] = session.info.pop(_CHANGED, set())
+    revision_ids = changes.take(session)
     cache_of(app).changed()
     if revision_ids and app.state.settings.websub_hub_url:
-        websub.publish_in_background(app, sorted(revision_ids))
+        websub.publish_in_background(app, revision_ids)
 
 
 __all__ = [

@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 from sqlalchemy import not_, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
 from linkdir import __version__
@@ -29,16 +29,20 @@ def publish_in_background(app: Any, revision_ids: Sequence[int]) -> None:
     """Start pinging the hub for the feeds ``revision_ids`` changed; returns at once."""
     tasks: set[asyncio.Task[None]] = app.state.get("feed_pings") or set()
     app.state.feed_pings = tasks
-    task = asyncio.get_running_loop().create_task(_publish(app, list(revision_ids)))
+    task = asyncio.get_running_loop().create_task(
+        publish(app.state.settings, app.state.session_factory, list(revision_ids))
+    )
     # The loop keeps only weak references to tasks; this one must not vanish mid-retry.
     tasks.add(task)
     task.add_done_callback(tasks.discard)
 
 
-async def _publish(app: Any, revision_ids: list[int]) -> None:
-    settings: Settings = app.state.settings
+async def publish(
+    settings: Settings, factory: async_sessionmaker[AsyncSession], revision_ids: list[int]
+) -> None:
+    """Ping the hub for every public feed ``revision_ids`` changed; never raises."""
     try:
-        async with app.state.session_factory() as session:
+        async with factory() as session:
             paths = await changed_feed_paths(session, revision_ids)
         urls = [feed_url(settings, path, lang) for path in paths for lang in ("sv", "en")]
         if urls:

@@ -13,6 +13,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from linkdir.changes import report as report_change
 from linkdir.db import utcnow
 from linkdir.errors import N_, Conflict, FieldError, NotFound, ValidationFailed
 from linkdir.inbound import in_id_range
@@ -337,6 +338,7 @@ async def _record(
         created_at=utcnow(),
     )
     session.add(revision)
+    report_change(session, revision)
     return revision
 
 

@@ -118,6 +118,7 @@ async def _import(
     *,
     dry_run: bool,
 ) -> service.ImportReport:
+    from linkdir import changes
     from linkdir.auth.guards import actor_of
     from linkdir.auth.service import find_user
     from linkdir.db import create_engine, session_factory
@@ -157,6 +158,8 @@ async def _import(
                     allow_networks=settings.checker_allow_networks,
                     progress=bar.update,
                 )
+            # Awaited: the process ends right after, a background ping would be lost.
+            await changes.announce(settings, factory, report.revision_ids)
         report.problems[:0] = reviewed.rejected
         report.problems.sort(key=lambda p: p.line)
         return report

@@ -26,6 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
+from linkdir import changes
 from linkdir.config import Settings
 from linkdir.db import session_scope
 from linkdir.errors import N_, FieldError, ValidationFailed
@@ -295,6 +296,7 @@ class ImportReport:
     notes: list[Problem] = field(default_factory=list)  # imported, but with a caveat
     planned: list[Row] = field(default_factory=list)  # a dry run: rows it would import
     topics_planned: list[str] = field(default_factory=list)  # a dry run: topics it would add
+    revision_ids: list[int] = field(default_factory=list)  # committed, to announce (#15)
 
     def merge(self, other: ImportReport) -> None:
         """Add a later batch's outcome to this report."""
@@ -303,6 +305,7 @@ class ImportReport:
         self.problems.extend(other.problems)
         self.duplicates.extend(other.duplicates)
         self.notes.extend(other.notes)
+        self.revision_ids.extend(other.revision_ids)
 
 
 async def ensure_topics(
@@ -489,6 +492,7 @@ async def import_in_batches(
                 default_state=default_state,
                 allow_networks=allow_networks,
             )
+        part.revision_ids = changes.take(session)  # committed when the block ended
         report.merge(part)
         if progress is not None:
             progress(len(chunk))

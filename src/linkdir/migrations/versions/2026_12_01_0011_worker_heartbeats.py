@@ -1,7 +1,7 @@
 """worker heartbeats: each process running check jobs says when it was last alive
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 Create Date: 2026-12-01 20:00:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import linkdir.db
 
 revision: str = "0011"
-down_revision: str | None = "0009"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,1 @@
+"""Mail: the SMTP client, the outbox the scheduler drains, curators' digests."""
