@@ -249,9 +249,12 @@ def create_app(settings: Settings, *, engine: Any = None, run_scheduler: bool = 
     from linkdir.auth.routes import auth_handlers
     from linkdir.checks.routes import link_handlers
     from linkdir.checks.run_routes import run_handlers
+    from linkdir.embed.routes import embed_handlers
     from linkdir.feeds.routes import feed_handlers
     from linkdir.resources.api import ResourceApi, TopicApi
     from linkdir.resources.manage import manage_handlers
+    from linkdir.resources.opensearch import opensearch
+    from linkdir.resources.printing import print_handlers
     from linkdir.resources.routes import page_handlers
     from linkdir.transfer.routes import transfer_handlers
 
@@ -260,7 +263,11 @@ def create_app(settings: Settings, *, engine: Any = None, run_scheduler: bool = 
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        from linkdir.resources.suggest import Vocabulary
+
         scheduler: asyncio.Task[None] | None = None
+        # "Did you mean": the directory's words, counted in the background from start-up.
+        vocabulary = app.state.vocabulary = Vocabulary(app.state.session_factory)
         try:
             if settings.demo:
                 from linkdir.resources.demo import load_demo
@@ -275,8 +282,10 @@ def create_app(settings: Settings, *, engine: Any = None, run_scheduler: bool = 
 
                 scheduler = asyncio.create_task(schedule_checks(settings, db_engine))
                 log.info("link checks are scheduled in this process")
+            vocabulary.start()
             yield
         finally:
+            await vocabulary.close()
             from linkdir.checks.jobs import stop_background_runs
 
             await stop_background_runs()
@@ -297,6 +306,9 @@ def create_app(settings: Settings, *, engine: Any = None, run_scheduler: bool = 
             *link_handlers,
             *run_handlers,
             *transfer_handlers,
+            *embed_handlers,
+            *print_handlers,
+            opensearch,
             api_docs,
             ResourceApi,
             TopicApi,

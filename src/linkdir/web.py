@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -86,7 +87,8 @@ def environment() -> jinja2.Environment:
     from linkdir.labels import FILTERS
 
     env.filters.update(FILTERS)
-    env.globals.update(LOCALES=i18n.LOCALES)
+    # today(): the date printed on paper copies (base.html, print stylesheet).
+    env.globals.update(LOCALES=i18n.LOCALES, today=date.today)
     return env
 
 
