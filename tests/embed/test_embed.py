@@ -136,7 +136,9 @@ async def test_curators_get_the_embed_code_on_the_topic_page(
     frame = lxml.html.fragment_fromstring(iframe_code)
     assert frame.get("src") == "http://testserver.local/embed/topics/mik"
     assert frame.get("title") == "Medie- och informationskunnighet"
-    snippet = lxml.html.fragment_fromstring(section.xpath("string(.//textarea[@id='embed-snippet'])"))
+    snippet = lxml.html.fragment_fromstring(
+        section.xpath("string(.//textarea[@id='embed-snippet'])")
+    )
     assert not snippet.xpath("//script | //*[@style] | //iframe"), "plain HTML, no script"
     links = snippet.xpath(".//a/@href")
     assert "https://www.statensmedierad.example.se/kurs" in links
@@ -144,9 +146,7 @@ async def test_curators_get_the_embed_code_on_the_topic_page(
     assert LIBRARY in section.text_content(), "says which sites may show the frame"
 
 
-async def test_print_list_has_addresses_and_qr_codes(
-    client: Client, session: AsyncSession
-) -> None:
+async def test_print_list_has_addresses_and_qr_codes(client: Client, session: AsyncSession) -> None:
     await seeded(session)
     response = await client.get("/topics/mik/print")
     assert response.status_code == 200

@@ -78,7 +78,9 @@ async def test_misspelt_query_in_english_says_did_you_mean(
     client: Client, session: AsyncSession
 ) -> None:
     await directory(session)
-    page = parse((await client.get("/search?lang=en", params={"q": "digital delaktihet"})).text)
+    page = parse(
+        (await client.get("/search", params={"q": "digital delaktihet", "lang": "en"})).text
+    )
     suggestion = text(page.xpath("//div[@class='suggestion']")[0])
     assert "Did you mean: digital delaktighet" in suggestion
     assert "Showing results for “digital delaktighet” instead" in suggestion
