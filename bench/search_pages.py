@@ -60,6 +60,18 @@ QUERIES = [
     "medier",
     "läsfrämjande barn",
 ]
+# Misspelt and diacritic-less queries: they find little or nothing, so every one of them
+# looks for a correction in the vocabulary and searches again (issue 17).
+MISSPELT = [
+    "kallkritik",
+    "aldre",
+    "bibloteken",
+    "desinformaton",
+    "digital delaktihet",
+    "lasframjande barn",
+    "sakerhet",
+    "kompetensutvekling",
+]
 
 
 def vocabulary() -> tuple[list[str], list[float]]:
@@ -203,10 +215,19 @@ async def measure(database_url: str, requests: int) -> dict[str, dict[str, float
     rng = random.Random(7)
     results: dict[str, dict[str, float]] = {}
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
-        plans = {
+    # httpx's ASGI transport runs no lifespan; the vocabulary for "did you mean" lives there.
+    async with (
+        app.lifespan(),
+        httpx.AsyncClient(transport=transport, base_url="http://bench") as client,
+    ):
+        vocabulary = app.state.vocabulary
+        started = time.perf_counter()
+        words = len(await vocabulary.current())
+        print(f"  vocabulary: {words:,} words, {time.perf_counter() - started:.1f} s to build")
+        plans: dict[str, Any] = {
             "health (reference)": lambda: "/health",
             "search page": lambda: "/search?q=" + rng.choice(QUERIES),
+            "search page, misspelt (corrected)": lambda: "/search?q=" + rng.choice(MISSPELT),
             "search page, page 3 + topic facet": lambda: (
                 f"/search?q={rng.choice(QUERIES)}&topic=amne-{rng.randint(0, 19)}&page=3"
             ),
@@ -235,6 +256,23 @@ async def measure(database_url: str, requests: int) -> dict[str, dict[str, float
                 timings.append((time.perf_counter() - started) * 1000)
                 assert response.status_code == 200, (path, response.status_code)
             results[name] = {
+                "p50": statistics.median(timings),
+                "p95": percentile(timings, 0.95),
+            }
+        # The cost of "did you mean": the same queries, alternately without and with the
+        # vocabulary, in one app (interleaved, so machine noise falls on both alike).
+        paired: dict[str, list[float]] = {"without": [], "with": []}
+        for _ in range(requests):
+            path = "/search?q=" + rng.choice(QUERIES)
+            for kind in ("without", "with"):
+                app.state.vocabulary = None if kind == "without" else vocabulary
+                started = time.perf_counter()
+                response = await client.get(path)
+                paired[kind].append((time.perf_counter() - started) * 1000)
+                assert response.status_code == 200
+        app.state.vocabulary = vocabulary
+        for kind, timings in paired.items():
+            results[f"query mix, paired, {kind} suggestions"] = {
                 "p50": statistics.median(timings),
                 "p95": percentile(timings, 0.95),
             }
