@@ -224,6 +224,12 @@ async def measure(database_url: str, requests: int) -> dict[str, dict[str, float
         started = time.perf_counter()
         words = len(await vocabulary.current())
         print(f"  vocabulary: {words:,} words, {time.perf_counter() - started:.1f} s to build")
+        lexicon = await vocabulary.current()
+        started = time.perf_counter()
+        for _ in range(20):
+            corrections = {query: lexicon.correct_query(query) for query in MISSPELT}
+        each = (time.perf_counter() - started) / (20 * len(MISSPELT)) * 1000
+        print(f"  correcting one query: {each:.2f} ms; {corrections}")
         plans: dict[str, Any] = {
             "health (reference)": lambda: "/health",
             "search page": lambda: "/search?q=" + rng.choice(QUERIES),
