@@ -47,6 +47,8 @@ FEW_RESULTS = 3
 # A rebuild faster than this is done in the request that notices the change; a slower one
 # (a large directory) runs in the background while the previous vocabulary answers.
 SYNC_BUILD_SECONDS = 0.25
+# The first build waits until start-up (migrations, the first requests) is over.
+STARTUP_DELAY = 2.0
 
 
 def fold(word: str) -> str:
@@ -233,9 +235,14 @@ class Vocabulary:
         await self.rebuild()
         return self.lexicon or EMPTY
 
-    def start(self) -> None:
-        """Build in the background (app start-up); the first look-up waits if it must."""
-        self._building = asyncio.create_task(self.rebuild())
+    def start(self, delay: float = STARTUP_DELAY) -> None:
+        """Build in the background soon after start-up; a look-up before then waits for it."""
+
+        async def build_later() -> None:
+            await asyncio.sleep(delay)
+            await self.rebuild()
+
+        self._building = asyncio.create_task(build_later())
 
     async def rebuild(self) -> None:
         """Read every published text and count its words."""
