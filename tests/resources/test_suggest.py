@@ -10,7 +10,8 @@ import lxml.html
 from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from linkdir.resources.suggest import Lexicon, count_words
+from linkdir.resources.search import index_text
+from linkdir.resources.suggest import Lexicon, count_terms
 from tests.conftest import make_resource, make_topic
 
 Client = AsyncTestClient[Any]
@@ -41,7 +42,7 @@ async def directory(session: AsyncSession) -> None:
 
 
 def lexicon(*texts: str) -> Lexicon:
-    return Lexicon.of(count_words([(t,) for t in texts]))
+    return Lexicon.of(count_terms(index_text(t) for t in texts))
 
 
 def test_diacritics_are_put_back_and_typos_mended() -> None:

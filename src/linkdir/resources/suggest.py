@@ -4,8 +4,9 @@ Normal matching keeps å, ä and ö as letters of their own (``search.py``). Onl
 query finds little or nothing, are words compared without diacritics and with a small edit
 distance: ``kallkritik`` → *källkritik*, ``aldre`` → *äldre*, ``delaktihet`` → *delaktighet*.
 
-The vocabulary (every word of the published titles, descriptions, publishers, topic names
-and tags, with the number of resources it occurs in) is held by a :class:`Vocabulary` that
+The vocabulary (every term of the published resources' search index — the words of their
+titles, descriptions, publishers, topic names and tags, and the words' stems — with the
+number of resources it occurs in) is held by a :class:`Vocabulary` that
 the app builds in its lifespan. It is rebuilt when the directory changes, which it notices
 cheaply from the newest revision id (every change to a resource writes one) and the topics'
 last change — so writes from other processes (workers, the CLI) count too.
@@ -33,9 +34,7 @@ from sqlmodel import col
 from linkdir.resources.models import (
     Resource,
     ResourceState,
-    ResourceTag,
     Revision,
-    Tag,
     Topic,
 )
 from linkdir.resources.search import MIN_PREFIX_LENGTH, SearchPage, _stems, search, words
@@ -66,53 +65,40 @@ def _max_distance(length: int) -> int:
 
 @dataclass(frozen=True, slots=True)
 class Lexicon:
-    """The directory's words at one moment, arranged for quick look-ups."""
+    """The search index's terms at one moment, arranged for quick look-ups."""
 
+    # Term (a word or its stem, as the index holds them) -> resources it occurs in.
     frequency: dict[str, int]
     sorted_words: list[str]
-    # Every stem the search index holds (the search matches a word by its stems).
-    stems: frozenset[str]
     by_folded: dict[str, str]
-    # Stems with diacritics, by their folded form: "aldr" -> "äldr".
+    # Terms with diacritics, by their folded form: "aldr" -> "äldr".
     stem_by_folded: dict[str, str]
-    # Folded words grouped by length, most frequent first (ties go to the commoner word).
+    # Folded terms grouped by length, most frequent first (ties go to the commoner one).
     by_length: dict[int, tuple[list[str], list[str]]]
 
     @classmethod
     def of(cls, frequency: Counter[str]) -> Lexicon:
-        """Arrange counted words."""
+        """Arrange counted terms."""
         ranked = sorted(frequency.items(), key=lambda item: (-item[1], item[0]))
         by_folded: dict[str, str] = {}
         by_length: dict[int, tuple[list[str], list[str]]] = {}
-        stems: set[str] = set()
         stem_by_folded: dict[str, str] = {}
-        for word, _count in ranked:
-            folded = fold(word)
-            by_folded.setdefault(folded, word)
-            folded_words, surface = by_length.setdefault(len(folded), ([], []))
-            folded_words.append(folded)
-            surface.append(word)
-            for stem in _stems(word):
-                if stem not in stems:
-                    stems.add(stem)
-                    folded_stem = fold(stem)
-                    if folded_stem != stem:
-                        stem_by_folded.setdefault(folded_stem, stem)
-        return cls(
-            dict(frequency),
-            sorted(frequency),
-            frozenset(stems),
-            by_folded,
-            stem_by_folded,
-            by_length,
-        )
+        for term, _count in ranked:
+            folded = fold(term)
+            by_folded.setdefault(folded, term)
+            if folded != term:
+                stem_by_folded.setdefault(folded, term)
+            folded_terms, surface = by_length.setdefault(len(folded), ([], []))
+            folded_terms.append(folded)
+            surface.append(term)
+        return cls(dict(frequency), sorted(frequency), by_folded, stem_by_folded, by_length)
 
     def __len__(self) -> int:
         return len(self.frequency)
 
     def knows(self, word: str) -> bool:
         """Whether the search finds ``word``: itself, by a stem, or as a prefix."""
-        if word in self.frequency or any(stem in self.stems for stem in _stems(word)):
+        if word in self.frequency or any(stem in self.frequency for stem in _stems(word)):
             return True
         if len(word) < MIN_PREFIX_LENGTH:
             return False
@@ -168,12 +154,15 @@ class Lexicon:
 EMPTY = Lexicon.of(Counter())
 
 
-def count_words(texts: Iterable[Iterable[str]]) -> Counter[str]:
-    """Each word once per resource: the number of resources a word occurs in."""
+def count_terms(indexed: Iterable[str]) -> Counter[str]:
+    """How many resources each term of the search index occurs in.
+
+    Read from the stored search columns (``index_text``: words and their stems), so the
+    vocabulary holds exactly what the search can match, and counting is a C-speed split.
+    """
     frequency: Counter[str] = Counter()
-    for parts in texts:
-        # One regular-expression pass per resource: most of the build's time is here.
-        frequency.update(set(words(" ".join(parts))))
+    for text in indexed:
+        frequency.update(set(text.split()))
     return frequency
 
 
@@ -185,26 +174,14 @@ async def _signature(session: AsyncSession) -> tuple[Any, ...]:
     return tuple(row)
 
 
-async def _read_texts(session: AsyncSession) -> list[tuple[str, ...]]:
-    published = col(Resource.state) == ResourceState.published.value
-    rows: list[tuple[str, ...]] = [
-        (title, description, publisher)
-        for title, description, publisher in await session.execute(
-            select(col(Resource.title), col(Resource.description), col(Resource.publisher)).where(
-                published
-            )
+async def _read_terms(session: AsyncSession) -> list[str]:
+    # Topic names and tags are in search_body already (service.reindex).
+    rows = await session.execute(
+        select(col(Resource.search_title), col(Resource.search_body)).where(
+            col(Resource.state) == ResourceState.published.value
         )
-    ]
-    for topic in (await session.execute(select(Topic))).scalars():
-        rows.append((topic.name_sv, topic.name_en))
-    tag_rows = await session.execute(
-        select(col(Tag.slug))
-        .join(ResourceTag, col(ResourceTag.tag_id) == col(Tag.id))
-        .join(Resource, col(Resource.id) == col(ResourceTag.resource_id))
-        .where(published)
     )
-    rows.extend((slug.replace("-", " "),) for (slug,) in tag_rows)
-    return rows
+    return [f"{title} {body}" for title, body in rows]
 
 
 @dataclass(slots=True)
@@ -252,9 +229,9 @@ class Vocabulary:
                 signature = await _signature(session)
                 if self.lexicon is not None and signature == self.signature:
                     return
-                texts = await _read_texts(session)
-            # Counting 100,000 descriptions takes a while: not on the event loop's thread.
-            lexicon = await asyncio.to_thread(lambda: Lexicon.of(count_words(texts)))
+                texts = await _read_terms(session)
+            # Counting 100,000 resources' terms takes a while: not on the event loop's thread.
+            lexicon = await asyncio.to_thread(lambda: Lexicon.of(count_terms(texts)))
             self.lexicon, self.signature = lexicon, signature
             self.build_seconds = time.perf_counter() - started
             self.built_at = time.monotonic()
