@@ -85,13 +85,15 @@ async def test_without_origins_no_one_may_frame_the_embed_page(
     assert "See all 1 resource in the directory" in response.text
 
 
-async def test_unknown_topic_or_tag_is_a_clear_404(embed_client: Client) -> None:
-    page = await embed_client.get("/embed/topics/finns-inte")
+@pytest.mark.parametrize("slug", ["finns-inte", "%00", "x" * 3000, "%C3%A5%C3%A4%C3%B6", "..%2F.."])
+async def test_unknown_topic_or_tag_is_a_clear_404(embed_client: Client, slug: str) -> None:
+    page = await embed_client.get(f"/embed/topics/{slug}")
     assert page.status_code == 404
     assert "Sidan finns inte" in page.text
-    api = await embed_client.get("/api/v1/embed/tags/finns-inte?lang=en")
+    api = await embed_client.get(f"/api/v1/embed/tags/{slug}?lang=en")
     assert api.status_code == 404
     assert api.headers["content-type"].startswith("application/problem+json")
+    assert (await embed_client.get(f"/topics/{slug}/print")).status_code == 404
 
 
 async def test_json_answers_allowed_origins_with_cors_and_others_without(
