@@ -60,6 +60,18 @@ QUERIES = [
     "medier",
     "läsfrämjande barn",
 ]
+# Misspelt and diacritic-less queries: they find little or nothing, so every one of them
+# looks for a correction in the vocabulary and searches again (issue 17).
+MISSPELT = [
+    "kallkritik",
+    "aldre",
+    "bibloteken",
+    "desinformaton",
+    "digital delaktihet",
+    "lasframjande barn",
+    "sakerhet",
+    "kompetensutvekling",
+]
 
 
 def vocabulary() -> tuple[list[str], list[float]]:
@@ -203,10 +215,25 @@ async def measure(database_url: str, requests: int) -> dict[str, dict[str, float
     rng = random.Random(7)
     results: dict[str, dict[str, float]] = {}
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
-        plans = {
+    # httpx's ASGI transport runs no lifespan; the vocabulary for "did you mean" lives there.
+    async with (
+        app.lifespan(),
+        httpx.AsyncClient(transport=transport, base_url="http://bench") as client,
+    ):
+        vocabulary = app.state.vocabulary
+        started = time.perf_counter()
+        words = len(await vocabulary.current())
+        print(f"  vocabulary: {words:,} words, {time.perf_counter() - started:.1f} s to build")
+        lexicon = await vocabulary.current()
+        started = time.perf_counter()
+        for _ in range(20):
+            corrections = {query: lexicon.correct_query(query) for query in MISSPELT}
+        each = (time.perf_counter() - started) / (20 * len(MISSPELT)) * 1000
+        print(f"  correcting one query: {each:.2f} ms; {corrections}")
+        plans: dict[str, Any] = {
             "health (reference)": lambda: "/health",
             "search page": lambda: "/search?q=" + rng.choice(QUERIES),
+            "search page, misspelt (corrected)": lambda: "/search?q=" + rng.choice(MISSPELT),
             "search page, page 3 + topic facet": lambda: (
                 f"/search?q={rng.choice(QUERIES)}&topic=amne-{rng.randint(0, 19)}&page=3"
             ),
@@ -235,6 +262,24 @@ async def measure(database_url: str, requests: int) -> dict[str, dict[str, float
                 timings.append((time.perf_counter() - started) * 1000)
                 assert response.status_code == 200, (path, response.status_code)
             results[name] = {
+                "p50": statistics.median(timings),
+                "p95": percentile(timings, 0.95),
+            }
+        # The cost of "did you mean": the same queries, alternately without and with the
+        # vocabulary, in one app (interleaved, so machine noise falls on both alike).
+        paired: dict[str, list[float]] = {"without": [], "with": []}
+        for number in range(requests):
+            path = "/search?q=" + rng.choice(QUERIES)
+            # The second request of a pair finds warmer caches: alternate which goes first.
+            for kind in ("without", "with") if number % 2 else ("with", "without"):
+                app.state.vocabulary = None if kind == "without" else vocabulary
+                started = time.perf_counter()
+                response = await client.get(path)
+                paired[kind].append((time.perf_counter() - started) * 1000)
+                assert response.status_code == 200
+        app.state.vocabulary = vocabulary
+        for kind, timings in paired.items():
+            results[f"query mix, paired, {kind} suggestions"] = {
                 "p50": statistics.median(timings),
                 "p95": percentile(timings, 0.95),
             }

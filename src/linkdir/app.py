@@ -281,11 +281,14 @@ def create_app(settings: Settings, *, engine: Any = None, run_scheduler: bool = 
     from linkdir.branding import branding_handlers
     from linkdir.checks.routes import link_handlers
     from linkdir.checks.run_routes import run_handlers
+    from linkdir.embed.routes import embed_handlers
     from linkdir.feeds.routes import feed_handlers
     from linkdir.mail.routes import mail_handlers
     from linkdir.ops.health import health_handlers, migration_heads
     from linkdir.resources.api import ResourceApi, TopicApi
     from linkdir.resources.manage import manage_handlers
+    from linkdir.resources.opensearch import opensearch
+    from linkdir.resources.printing import print_handlers
     from linkdir.resources.routes import page_handlers
     from linkdir.transfer.routes import transfer_handlers
 
@@ -303,7 +306,11 @@ def create_app(settings: Settings, *, engine: Any = None, run_scheduler: bool = 
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        from linkdir.resources.suggest import Vocabulary
+
         scheduler: asyncio.Task[None] | None = None
+        # "Did you mean": the directory's words, counted in the background from start-up.
+        vocabulary = app.state.vocabulary = Vocabulary(app.state.session_factory)
         try:
             if settings.demo:
                 from linkdir.resources.demo import load_demo
@@ -320,8 +327,10 @@ def create_app(settings: Settings, *, engine: Any = None, run_scheduler: bool = 
                 app.state.check_runner = runner
                 scheduler = asyncio.create_task(runner.run())
                 log.info("link checks are scheduled in this process")
+            vocabulary.start()
             yield
         finally:
+            await vocabulary.close()
             await app.state.background_runs.stop()
             if scheduler is not None:
                 # Batches get the grace period, then give their links back (README, Operations).
@@ -353,6 +362,9 @@ def create_app(settings: Settings, *, engine: Any = None, run_scheduler: bool = 
             *transfer_handlers,
             *mail_handlers,
             *branding_handlers,
+            *embed_handlers,
+            *print_handlers,
+            opensearch,
             api_docs,
             ResourceApi,
             TopicApi,

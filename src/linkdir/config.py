@@ -288,6 +288,15 @@ class Settings:
             "A PNG, SVG, JPEG or WebP file shown as the logo in the header. Empty: no logo.",
         ),
     )
+    embed_origins: tuple[str, ...] = field(
+        default=(),
+        metadata=_doc(
+            "Comma-separated origins (`https://www.bibliotek.se`) whose pages may show "
+            "`/embed/…` lists in an iframe and read `/api/v1/embed/…` from a script (CORS). "
+            "Empty: no site may frame linkdir; every other page stays unframable anyway.",
+            example="https://www.bibliotek.se,https://bibliotek.kommun.se",
+        ),
+    )
     import_max_bytes: int = field(
         default=20_000_000,
         metadata=_doc(
@@ -503,10 +512,25 @@ def _parse(spec: dataclasses.Field[Any], raw: str, name: str) -> Any:
             if spec.name == "checker_allow_networks":
                 for item in items:
                     ipaddress.ip_network(item, strict=False)
+            if spec.name == "embed_origins":
+                return tuple(_origin(item) for item in items)
             return items
         return raw
     except ValueError as error:
         raise SettingsError(f"{name}: {error}") from None
+
+
+_ORIGIN = re.compile(r"^(https?)://([a-z0-9.-]+|\[[0-9a-f:.]+\])(:\d{1,5})?$")
+
+
+def _origin(raw: str) -> str:
+    """``raw`` as a web origin (scheme, host, port; nothing else), lower-cased."""
+    origin = raw.strip().rstrip("/").lower()
+    if not _ORIGIN.match(origin):
+        raise ValueError(
+            f"{raw!r} is not an origin: write scheme and host only, e.g. https://www.bibliotek.se"
+        )
+    return origin
 
 
 def _format_default(value: Any) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -89,7 +90,8 @@ def environment() -> jinja2.Environment:
     from linkdir.checks.vocabulary import FILTERS as LINK_FILTERS
 
     env.filters.update(LINK_FILTERS)
-    env.globals.update(LOCALES=i18n.LOCALES)
+    # today(): the date printed on paper copies (base.html, print stylesheet).
+    env.globals.update(LOCALES=i18n.LOCALES, today=date.today)
     return env
 
 

@@ -192,6 +192,8 @@ class LiveLinkdir:
             LINKDIR_CHECKER_TIMEOUT="10",
             LINKDIR_WAYBACK_API_URL=self.site.origin + "/wayback/available",
             LINKDIR_ACCESSIBILITY_CONTACT="tillganglighet@bibliotek.example.se",
+            # The link site plays a library's own website that embeds the directory's lists.
+            LINKDIR_EMBED_ORIGINS=self.site.origin,
             LINKDIR_LOG_LEVEL="WARNING",
         )
         return env

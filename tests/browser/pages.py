@@ -37,9 +37,13 @@ PAGES: list[PageType] = [
     ),
     PageType("search without results", "/search?q=finnsintealls"),
     PageType("search form", "/search"),
+    PageType("search with a suggestion", "/search?q=kallkritik"),
+    PageType("search with a correction offered", "/search?q=digital+delaktihet"),
     PageType("resource", "/resources/{ok}"),
     PageType("resource with an archived copy", "/resources/{archived}"),
     PageType("resource in English", "/resources/{english}"),
+    PageType("topic print list", "/topics/mik/print"),
+    PageType("tag print list", "/tags/rapport/print"),
     PageType("feeds", "/feeds"),
     PageType("accessibility statement", "/about/accessibility"),
     PageType("sign-in", "/login"),
@@ -51,6 +55,7 @@ PAGES: list[PageType] = [
     PageType("not found", "/finns/inte", status=404),
     PageType("resource not found", "/resources/999999", status=404),
     # Curator pages, signed in.
+    PageType("topic with the embed code", "/topics/mik", curator=True),
     PageType("resources list", "/manage/resources", curator=True),
     PageType("resources list, filtered", "/manage/resources?state=draft", curator=True),
     PageType("new resource", "/manage/resources/new", curator=True),
@@ -131,6 +136,13 @@ def wrong_password(page: Page) -> None:
     page.locator("#field-password").fill("kort")
     page.locator("form[action='/manage/account/password'] button[type=submit]").click()
     page.locator(".error-summary").wait_for()
+
+
+# Pages made to live inside another site's page (an iframe): no site header, no skip link.
+EMBED_PAGES: list[PageType] = [
+    PageType("embedded topic", "/embed/topics/mik"),
+    PageType("embedded tag", "/embed/tags/rapport"),
+]
 
 
 BEFORE: dict[str, Callable[[Page], None]] = {

@@ -151,7 +151,7 @@ async def test_search_page_finds_word_forms_and_offers_facets(
     assert text_of(page, "//section[contains(@class,'results')]//h3") == [
         "Svenskarna och internet 2018"
     ]
-    facet_links = page.xpath("//section[contains(@class,'facets')]//a")
+    facet_links = page.xpath("//*[contains(@class,'facets')]//a")
     assert any("topic=digital-delaktighet" in a.get("href") for a in facet_links)
     narrowed = await client.get("/search", params={"q": "internets", "type": "course"})
     assert "Svenskarna och internet 2018" not in narrowed.text

@@ -6,12 +6,14 @@ from datetime import date
 from typing import Any
 
 from litestar import Request, Response, get
+from litestar.di import Provide
 from litestar.params import FromPath, FromQuery
 
+from linkdir.auth.guards import CurrentUser, provide_user
 from linkdir.errors import NotFound
 from linkdir.resources import service
 from linkdir.resources.models import LANGUAGES, ResourceState, ResourceType
-from linkdir.resources.search import search
+from linkdir.resources.suggest import forgiving_search
 from linkdir.web import DbSession, page_number, render
 
 PER_PAGE = 20
@@ -45,13 +47,20 @@ async def home(
     )
 
 
-@get("/topics/{slug:str}", include_in_schema=False)
+@get(
+    "/topics/{slug:str}",
+    include_in_schema=False,
+    dependencies={"user": Provide(provide_user)},
+)
 async def topic_page(
     request: Request[Any, Any, Any],
     session: DbSession,
+    user: CurrentUser,
     slug: FromPath[str],
     page: FromQuery[str | None] = None,
 ) -> Response[str]:
+    from linkdir.embed.routes import embed_code
+
     topic = await service.get_topic(session, slug)
     listing = await service.list_resources(
         session, topic=slug, page=page_number(page), per_page=PER_PAGE, order="title"
@@ -61,6 +70,8 @@ async def topic_page(
         "resources/topic.html",
         topic=topic,
         listing=listing,
+        # Curators get the code for their library's own website ("Bädda in").
+        embed=await embed_code(request, session, slug) if user is not None else None,
         **await _decorate(session, listing.items),
     )
 
@@ -103,8 +114,9 @@ async def search_page(
     chosen_topic = topic_by_slug.get(topic or "")
     resource_type = type if type in {t.value for t in ResourceType} else None
     chosen_language = language if language in LANGUAGES else None
-    result = await search(
+    forgiven = await forgiving_search(
         session,
+        request.app.state.get("vocabulary"),
         query,
         topic_id=chosen_topic.id if chosen_topic else None,
         resource_type=resource_type,
@@ -112,12 +124,15 @@ async def search_page(
         page=page_number(page),
         per_page=PER_PAGE,
     )
+    result = forgiven.result
     return render(
         request,
         "resources/search.html",
         query=query,
         result=result,
         listing=result,
+        suggestion=forgiven.suggestion,
+        corrected=forgiven.corrected,
         chosen_topic=chosen_topic,
         chosen_type=resource_type,
         chosen_language=chosen_language,
@@ -173,7 +188,7 @@ async def resource_page(
 
 # When the statement's facts were last checked against the site (tests/browser prove them
 # on every run; change this date when the statement's text is reviewed).
-ACCESSIBILITY_REVIEWED = date(2026, 11, 30)
+ACCESSIBILITY_REVIEWED = date(2026, 12, 1)
 
 
 @get("/about/accessibility", include_in_schema=False)
