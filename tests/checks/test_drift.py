@@ -11,6 +11,7 @@ from sqlalchemy import select
 from tests.checks import rot_pages as rp
 from tests.conftest import make_editor, make_resource
 
+from linkdir.checks import fixes
 from linkdir.checks import service as monitoring
 from linkdir.checks.drift_models import ContentBaseline
 from linkdir.errors import ValidationFailed
@@ -127,7 +128,7 @@ async def test_accepting_the_new_content_makes_it_the_baseline(web, session, set
     assert resource.link_status == "broken"
 
     user, _ = await make_editor(session)
-    fixed = await monitoring.apply_fix(
+    fixed = await fixes.apply_fix(
         session,
         resource.id,
         "accept_content",
@@ -163,7 +164,7 @@ async def test_accepting_the_new_content_makes_it_the_baseline(web, session, set
 async def test_accept_content_needs_a_page_seen(session, settings):
     resource = await make_resource(session)
     with pytest.raises(ValidationFailed) as raised:
-        await monitoring.apply_fix(
+        await fixes.apply_fix(
             session, resource.id, "accept_content", by=directory.Actor("tests"),
             settings=settings, now=T0,
         )  # fmt: skip

@@ -60,6 +60,8 @@ REFUSALS: dict[str, str] = {
     ),
     "same_address": N_("That is already the link's address."),
     "address_taken": N_("Another resource in the directory already has that address."),
+    "no_new_content": N_("There is no new content to accept: check the link first."),
+    "not_a_suggestion": N_("Choose one of the suggested addresses for this link."),
     "not_suspect": N_("Only a link whose last check failed can be confirmed as broken."),
 }
 
@@ -325,6 +327,7 @@ register(
         lambda r, _f: r.reason == "content_replaced" and _not_retired(r),
         lambda session, r, c: drift.accept_content(session, r, by=c.by, now=c.now),
         in_bulk=False,
+        refusal="no_new_content",
     )
 )
 register(
@@ -338,6 +341,7 @@ register(
         needs_url=True,
         own_form=True,  # beside each suggestion (checks/_suggestions.html)
         in_bulk=False,
+        refusal="not_a_suggestion",
     )
 )
 register(

@@ -40,7 +40,6 @@ from linkdir.checks.drift_models import ContentBaseline, LinkSuggestion
 from linkdir.checks.models import CheckLease
 from linkdir.config import Settings
 from linkdir.db import upsert_into, utcnow
-from linkdir.errors import N_, FieldError, ValidationFailed
 from linkdir.resources import service as directory
 from linkdir.resources.models import LinkStatus, Resource, ResourceState, Revision
 from linkdir.resources.service import Actor
@@ -510,9 +509,9 @@ async def accept(
             )
         ).scalar()
     if suggestion is None:
-        raise ValidationFailed(
-            [FieldError("url", N_("Choose one of the suggested addresses for this link."))]
-        )
+        from linkdir.checks.fixes import FixRefused
+
+        raise FixRefused("not_a_suggestion")
     if suggestion.source == "archive":  # a copy of the old page: offered beside the link
         old = resource.archive_url
         resource.archive_url = suggestion.url
