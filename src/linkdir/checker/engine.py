@@ -527,7 +527,9 @@ class Checker:
             modified = page.published
         other_site = bool(run.host) and not self._sites.same_site(run.host, answer.url.host)
         digest: str | None = None
-        if page is not None:
+        if not self.config.content_hashes:
+            pass
+        elif page is not None:
             digest = content_hash(page.main_text, squashed=True)
         elif answer.body is not None and answer.body.complete and answer.body.data:
             digest = content_hash_bytes(answer.body.data)
