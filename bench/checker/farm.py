@@ -197,7 +197,7 @@ def serve_farm(port: int, count: int, page_kb: int) -> None:
 class Farm:
     """The farm subprocess, seen from the benchmark."""
 
-    def __init__(self, count: int, page_kb: int) -> None:
+    def __init__(self, count: int, page_kb: int = 1) -> None:
         self.port = free_port()
         self.count = count
         self.process = subprocess.Popen(

@@ -304,3 +304,13 @@ async def test_dates_as_people_write_them(web):
         "/danska": date(2019, 3, 3),
         "/bara-sidhuvud": None,
     }
+
+
+async def test_content_hashes_can_be_left_out_when_nobody_reads_them(web):
+    site = web.site("hashless.test", {"/sida": web.html(article("Sida", [LOREM]))})
+    async with web.checker(probe_soft_404=False) as checker:
+        hashed = await checker.check(site.url("/sida"))
+    async with web.checker(probe_soft_404=False, content_hashes=False) as checker:
+        plain = await checker.check(site.url("/sida"))
+    assert hashed.content_hash is not None and plain.content_hash is None
+    assert (plain.status, plain.modified) == (hashed.status, hashed.modified)

@@ -182,7 +182,11 @@ class Checker:
         try:
             async with asyncio.timeout(self.config.timeout) as deadline:
                 run = Run(
-                    deadline=deadline, started=started, etag=etag, last_modified=last_modified
+                    deadline=deadline,
+                    started=started,
+                    etag=etag,
+                    last_modified=last_modified,
+                    host=parsed.host,
                 )
                 return await self._check(url, parsed, run, conditional, checked_at)
         except TimeoutError:
@@ -521,12 +525,11 @@ class Checker:
             modified = header_date(raw_last_modified, received=datetime.now(UTC))
         if modified is None and page is not None:
             modified = page.published
-        asked = parse_url(url)
-        other_site = isinstance(asked, httpx.URL) and not self._sites.same_site(
-            asked.host, answer.url.host
-        )
+        other_site = bool(run.host) and not self._sites.same_site(run.host, answer.url.host)
         digest: str | None = None
-        if page is not None:
+        if not self.config.content_hashes:
+            pass
+        elif page is not None:
             digest = content_hash(page.main_text, squashed=True)
         elif answer.body is not None and answer.body.complete and answer.body.data:
             digest = content_hash_bytes(answer.body.data)

@@ -69,6 +69,7 @@ class Run:
     attempts: int = 0
     etag: str | None = None
     last_modified: str | None = None
+    host: str = ""  # the checked URL's host, to tell whether the answer is on another site
 
     def remaining(self) -> float:
         when = self.deadline.when()

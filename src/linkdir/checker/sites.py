@@ -11,6 +11,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from functools import lru_cache
+from typing import Any
 
 _SEARCH_PATH = re.compile(
     r"(?:^|/)(?:s[oöø]k|soek|s%c3%b6k|s%c3%b8k|search|sokresultat|s%c3%b6kresultat|"
@@ -21,19 +22,26 @@ _SEARCH_QUERY = re.compile(r"(?:^|&)(?:q|s|query|search|sok|sokord|searchquery|t
 
 
 class SiteNames:
-    """Registrable domains from the bundled Public Suffix List (one per Checker)."""
+    """Registrable domains from the bundled Public Suffix List (one per Checker).
+
+    The list is loaded the first time two different host names are compared: a check
+    that stays on its host (most of them) needs no list, and a run that never leaves
+    its hosts never pays tldextract's 0.4 s import and 11 MB.
+    """
 
     def __init__(self) -> None:
-        # Imported here: tldextract (with requests) costs 0.4 s of start-up, which only
-        # a Checker should pay, not every `linkdir` command.
-        import tldextract
-
-        # suffix_list_urls=() and no cache directory: the snapshot inside the package.
-        self._extract = tldextract.TLDExtract(
-            suffix_list_urls=(), cache_dir=None, include_psl_private_domains=True
-        )
-        self._extract("www.example.se")  # load the list now, not inside the first check
+        self._extract: Any = None
         self.site_of = lru_cache(maxsize=4096)(self._site_of)
+
+    def _extractor(self) -> Any:
+        if self._extract is None:
+            import tldextract
+
+            # suffix_list_urls=() and no cache directory: the snapshot inside the package.
+            self._extract = tldextract.TLDExtract(
+                suffix_list_urls=(), cache_dir=None, include_psl_private_domains=True
+            )
+        return self._extract
 
     def _site_of(self, host: str) -> str:
         host = host.lower().rstrip(".")
@@ -42,7 +50,7 @@ class SiteNames:
             return host
         except ValueError:
             pass
-        parts = self._extract(host)
+        parts = self._extractor()(host)
         if parts.suffix and parts.domain:
             return f"{parts.domain}.{parts.suffix}"
         # Not under a public suffix (``library.test``, an intranet name): the last two labels.
@@ -50,6 +58,8 @@ class SiteNames:
 
     def same_site(self, first: str, second: str) -> bool:
         """Whether two host names belong to one registrable domain."""
+        if first.lower().rstrip(".") == second.lower().rstrip("."):
+            return True
         return self.site_of(first) == self.site_of(second)
 
 

@@ -42,6 +42,7 @@ class EngineConfig:
     accept_language: str = "sv,en;q=0.8"
     probe_soft_404: bool = True  # probe a made-up sibling path for catch-all hosts
     probe_cache_size: int = 4096
+    content_hashes: bool = True  # check-urls prints none, so it need not compute them
     resolver: Resolver | None = field(default=None, compare=False, hash=False)
 
     @classmethod
