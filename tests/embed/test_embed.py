@@ -94,6 +94,8 @@ async def test_unknown_topic_or_tag_is_a_clear_404(embed_client: Client, slug: s
     assert api.status_code == 404
     assert api.headers["content-type"].startswith("application/problem+json")
     assert (await embed_client.get(f"/topics/{slug}/print")).status_code == 404
+    assert (await embed_client.get(f"/topics/{slug}")).status_code == 404
+    assert (await embed_client.get(f"/tags/{slug}")).status_code == 404
 
 
 async def test_json_answers_allowed_origins_with_cors_and_others_without(

@@ -207,7 +207,7 @@ class Vocabulary:
             # edits on a large directory does not keep a core counting words.
             resting = time.monotonic() - self.built_at < 10 * self.build_seconds
             if not resting and (self._building is None or self._building.done()):
-                self._building = asyncio.create_task(self.rebuild())
+                self._building = asyncio.create_task(self._rebuild_logged())
             return self.lexicon
         await self.rebuild()
         return self.lexicon or EMPTY
@@ -217,7 +217,7 @@ class Vocabulary:
 
         async def build_later() -> None:
             await asyncio.sleep(delay)
-            await self.rebuild()
+            await self._rebuild_logged()
 
         self._building = asyncio.create_task(build_later())
 
@@ -236,6 +236,14 @@ class Vocabulary:
             self.build_seconds = time.perf_counter() - started
             self.built_at = time.monotonic()
             log.debug("vocabulary: %d words in %.2f s", len(lexicon), self.build_seconds)
+
+    async def _rebuild_logged(self) -> None:
+        # In the background nobody awaits the task: a failure (the database away for a
+        # moment) is logged, the old vocabulary stays, and the next look-up tries again.
+        try:
+            await self.rebuild()
+        except Exception:
+            log.exception("could not rebuild the search vocabulary")
 
     async def close(self) -> None:
         """Stop a rebuild under way (app shutdown)."""
