@@ -195,16 +195,20 @@ class CheckRunner:
 
     def request_stop(self) -> None:
         """Begin a clean stop (SIGTERM, SIGINT, app shutdown); safe from a signal handler."""
-        if not self._stopping.is_set():
-            log.info(
-                "stopping: no new jobs; running batches get %ss, then give their links back",
-                self.settings.shutdown_grace.total_seconds(),
-            )
-            self._stopping.set()
+        if self._stopping.is_set():  # asked twice (Ctrl-C again): no more grace
+            log.info("stopping now: running batches give their links back")
+            self._abort.set()
+            return
+        log.info(
+            "stopping: no new jobs; running batches get %ss, then give their links back",
+            self.settings.shutdown_grace.total_seconds(),
+        )
+        self._stopping.set()
 
     async def stop(self) -> None:
         """Stop cleanly and wait for :meth:`run` to return."""
-        self.request_stop()
+        if not self.stopping:
+            self.request_stop()
         if self.scheduler is not None:
             await self._stopped.wait()
 
