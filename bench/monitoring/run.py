@@ -6,7 +6,7 @@
 Measures on SQLite and PostgreSQL, in the same run:
 
 1. the dispatcher's claim statement (``claim_due`` with ``LINKDIR_DISPATCH_BATCH``, as
-   ``linkdir.checks.jobs.dispatch`` calls it; rolled back after each call so every call
+   ``CheckRunner.dispatch`` calls it; rolled back after each call so every call
    claims the same work), ``claim_due`` with ``linkdir check``'s batch, and ``count_due``;
 2. ``/manage/links`` (every tab, a topic and a host filter, a later page) as a signed-in
    editor and ``/api/v1/reports/links`` with a token, through the real ASGI app;

@@ -284,7 +284,7 @@ def create_app(settings: Settings, *, engine: Any = None, run_scheduler: bool = 
     from linkdir.embed.routes import embed_handlers
     from linkdir.feeds.routes import feed_handlers
     from linkdir.mail.routes import mail_handlers
-    from linkdir.ops.health import health_handlers, migration_heads
+    from linkdir.ops.health import health_handlers
     from linkdir.resources.api import ResourceApi, TopicApi
     from linkdir.resources.manage import manage_handlers
     from linkdir.resources.opensearch import opensearch
@@ -415,5 +415,5 @@ def create_app(settings: Settings, *, engine: Any = None, run_scheduler: bool = 
     app.state.run_scheduler = run_scheduler
     app.state.check_runner = None
     app.state.background_runs = BackgroundRuns()
-    app.state.migration_heads = migration_heads()
+    app.state.migration_heads = None  # read on the first /health/ready (Alembic is slow to load)
     return app

@@ -248,3 +248,34 @@ async def test_sigterm_mid_batch_gives_leases_back_at_once_and_loses_nothing(
 
 async def _at_least(session: Any, statement: Any, count: int) -> bool:
     return int(await scalar(session, statement) or 0) >= count
+
+
+async def test_another_domain_registers_a_schedule_and_its_job_gets_the_runner(session, settings):
+    from apscheduler.triggers.interval import IntervalTrigger
+
+    from linkdir.checks.runner import CheckRunner
+    from linkdir.db import create_engine
+
+    engine = create_engine(settings.database_url)
+    seen: list[Any] = []
+    ran = asyncio.Event()
+
+    async def digest(runner: Any) -> None:
+        async with runner.factory() as job_session:  # what a digest job would do
+            await job_session.execute(text("SELECT 1"))
+        seen.append(runner)
+        ran.set()
+
+    runner = CheckRunner(settings, engine, dispatch_every=timedelta(hours=1))
+    runner.add_schedule("test-digest", digest, IntervalTrigger(seconds=0.5))
+    running = asyncio.create_task(runner.run())
+    try:
+        await asyncio.wait_for(ran.wait(), 30)
+        beat = select(func.count()).select_from(WorkerHeartbeat)
+        assert await scalar(session, beat) == 1
+    finally:
+        await runner.stop()
+        await asyncio.wait_for(running, 30)
+        await engine.dispose()
+    assert seen[0] is runner
+    assert await scalar(session, select(func.count()).select_from(WorkerHeartbeat)) == 0

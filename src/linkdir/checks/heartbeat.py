@@ -14,6 +14,8 @@ from linkdir.db import upsert_into
 BEAT_EVERY = timedelta(seconds=10)
 # Three missed beats (and some slack for a busy database): the process is hung or gone.
 STALE_AFTER = timedelta(seconds=45)
+# A killed worker's row is shown stale this long (metrics, healthcheck), then removed.
+FORGET_AFTER = timedelta(days=1)
 
 
 async def beat(session: AsyncSession, worker: str, *, role: str, now: datetime, jobs: int) -> None:
@@ -26,6 +28,9 @@ async def beat(session: AsyncSession, worker: str, *, role: str, now: datetime, 
             index_elements=[col(WorkerHeartbeat.worker)],
             set_={"beat_at": statement.excluded.beat_at, "jobs": statement.excluded.jobs},
         )
+    )
+    await session.execute(
+        delete(WorkerHeartbeat).where(col(WorkerHeartbeat.beat_at) < now - FORGET_AFTER)
     )
 
 

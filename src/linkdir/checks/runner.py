@@ -91,6 +91,18 @@ class ScheduleEntry:
     trigger: Any  # an apscheduler.triggers object
 
 
+def add_schedules(runner: CheckRunner) -> None:
+    """Every recurring job besides the dispatch: one ``runner.add_schedule`` call each.
+
+    Called for every runner (``linkdir worker`` and ``linkdir serve``) before it starts.
+    A job is ``async def job(runner: CheckRunner) -> Any`` (module level), reading
+    ``runner.settings``, ``runner.factory`` and ``runner.worker``; for example::
+
+        from apscheduler.triggers.cron import CronTrigger
+        runner.add_schedule("linkdir-digest", send_digests, CronTrigger(hour=6))
+    """
+
+
 def moment(value: datetime | str) -> datetime:
     """A job argument's moment (ISO 8601 in the job store) as an aware datetime."""
     if isinstance(value, datetime):
@@ -186,7 +198,7 @@ class CheckRunner:
         replaced when a worker starts with a different trigger).
         """
         if any(entry.id == id for entry in self._schedules):
-            raise ValueError(f"schedule {id!r} is already registered")
+            return  # registered already (a runner started again)
         self._schedules.append(ScheduleEntry(id, job, trigger))
 
     @property
@@ -197,16 +209,20 @@ class CheckRunner:
 
     def request_stop(self) -> None:
         """Begin a clean stop (SIGTERM, SIGINT, app shutdown); safe from a signal handler."""
-        if not self._stopping.is_set():
-            log.info(
-                "stopping: no new jobs; running batches get %ss, then give their links back",
-                self.settings.shutdown_grace.total_seconds(),
-            )
-            self._stopping.set()
+        if self._stopping.is_set():  # asked twice (Ctrl-C again): no more grace
+            log.info("stopping now: running batches give their links back")
+            self._abort.set()
+            return
+        log.info(
+            "stopping: no new jobs; running batches get %ss, then give their links back",
+            self.settings.shutdown_grace.total_seconds(),
+        )
+        self._stopping.set()
 
     async def stop(self) -> None:
         """Stop cleanly and wait for :meth:`run` to return."""
-        self.request_stop()
+        if not self.stopping:
+            self.request_stop()
         if self.scheduler is not None:
             await self._stopped.wait()
 
@@ -247,6 +263,8 @@ class CheckRunner:
     async def _configure(self, scheduler: Any) -> None:
         from apscheduler import ConflictPolicy
         from apscheduler.triggers.interval import IntervalTrigger
+
+        add_schedules(self)
 
         await scheduler.configure_task(TASK_DISPATCH, func=self.dispatch)
         await scheduler.configure_task(TASK_CHECK_BATCH, func=self.check_batch)

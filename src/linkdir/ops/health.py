@@ -3,6 +3,7 @@ database answers, its migrations are current, and an in-process scheduler is bea
 
 from __future__ import annotations
 
+import asyncio
 import socket
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -101,6 +102,8 @@ async def live() -> Response[dict[str, Any]]:
 async def ready(request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
     """200 when this process can serve (a readiness probe: send it traffic), else 503."""
     state = request.app.state
+    if state.migration_heads is None:
+        state.migration_heads = await asyncio.to_thread(migration_heads)
     runner = state.check_runner
     found = await readiness(
         state.engine,
