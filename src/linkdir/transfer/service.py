@@ -249,6 +249,19 @@ async def review(
         if not draft.title and not any(e.field == "title" for e in row.errors):
             row.errors.append(Problem(draft.line, "title", N_("This field is required.")))
         row.topics = [index.choose(name) for name in draft.topics if name.strip()]
+        for choice in row.topics:
+            if choice.slug is None and len(choice.suggestion) > resources.MAX_TOPIC_NAME:
+                # Refused, not cut to a different name (issue 20).
+                row.errors.append(
+                    Problem(
+                        draft.line,
+                        "topics",
+                        N_("Too long: at most %(max)d characters (now %(length)d)."),
+                        {"max": resources.MAX_TOPIC_NAME, "length": len(choice.suggestion)},
+                        url=draft.url,
+                    )
+                )
+                break
         if row.url:
             if row.url in first_line:
                 row.duplicate = Problem(
