@@ -189,15 +189,17 @@ async def measure(rows: int) -> dict[str, Any]:
 def report(result: dict[str, Any]) -> None:
     ref = result["reference"]
     print(
-        f"\n{result['rows']:,} rows  (reference: {ref['requests']} requests, p50 {ref['p50_ms']:.1f} ms, p95 {ref['p95_ms']:.1f} ms, {ref['failures']} failed)"
+        f"\n{result['rows']:,} rows  (reference: {ref['requests']} requests, "
+        f"p50 {ref['p50_ms']:.1f} ms, p95 {ref['p95_ms']:.1f} ms, {ref['failures']} failed)"
     )
     for name in ("dry_run", "import"):
         item = result[name]
         print(
-            f"  {name:8} {item['seconds']:7.1f} s  {item['rows_per_s']:7.0f} rows/s   site meanwhile: "
-            f"{item['requests']} requests, {item['failures']} failed, p50 {item['p50_ms']:.1f} ms "
-            f"(x{item['p50_ms'] / ref['p50_ms']:.2f}), p95 {item['p95_ms']:.1f} ms "
-            f"(x{item['p95_ms'] / ref['p95_ms']:.2f}), max {item['max_ms']:.0f} ms"
+            f"  {name:8} {item['seconds']:7.1f} s  {item['rows_per_s']:7.0f} rows/s   "
+            f"site meanwhile: {item['requests']} requests, {item['failures']} failed, "
+            f"p50 {item['p50_ms']:.1f} ms (x{item['p50_ms'] / ref['p50_ms']:.2f}), "
+            f"p95 {item['p95_ms']:.1f} ms (x{item['p95_ms'] / ref['p95_ms']:.2f}), "
+            f"max {item['max_ms']:.0f} ms"
         )
     print("  ", *result["output"])
 
