@@ -40,6 +40,9 @@ _PRIVATE_SUFFIXES = (
 _PRIVATE_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost"})
 _SAFE_PATH = "/:@!$&'()*+,;=-._~%"
 _SAFE_QUERY = _SAFE_PATH + "?"
+_PLAIN_HOST = re.compile(
+    r"^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$"
+)
 _NUMBER = re.compile(r"^(?:0[xX][0-9a-fA-F]*|[0-9]+)$")
 
 
@@ -87,7 +90,10 @@ def parse_ipv4_number(host: str) -> ipaddress.IPv4Address | None:
 
 def _mapped_host(raw: str) -> str:
     """The host as a browser maps it: percent-decoded, NFKC, UTS 46 (dots, digits, case)."""
-    text = unicodedata.normalize("NFKC", unquote(raw))
+    text = unquote(raw)
+    if text.isascii():  # the common case; NFKC and UTS 46 only lower-case ASCII
+        return text.lower()
+    text = unicodedata.normalize("NFKC", text)
     # Ideographic and fullwidth full stops are label separators in IDNA.
     text = re.sub("[\u3002\uff0e\uff61]", ".", text)
     try:
@@ -206,10 +212,13 @@ def _invalid_host(field: str, host: str) -> InvalidUrl:
 
 
 def _vet_name(mapped: str, host: str, field: str) -> str:
-    try:
-        ascii_host = idna.encode(mapped, uts46=True).decode("ascii")
-    except (idna.IDNAError, UnicodeError):
-        raise _invalid_host(field, host) from None
+    if _PLAIN_HOST.match(mapped) and "xn--" not in mapped:
+        ascii_host = mapped  # letters, digits and hyphens: what IDNA would give back
+    else:
+        try:
+            ascii_host = idna.encode(mapped, uts46=True).decode("ascii")
+        except (idna.IDNAError, UnicodeError):
+            raise _invalid_host(field, host) from None
     if (
         "." not in ascii_host
         or ascii_host.endswith(_PRIVATE_SUFFIXES)

@@ -109,3 +109,20 @@ async def test_the_preview_rejects_hostile_link_health_and_never_shows_it(
     assert page.status_code == 200, page.text
     assert "javascript:" not in page.text
     assert 'href="https://web.archive.org/web/2020/https://www.kb.se/rapport"' in page.text
+
+
+async def test_an_overlong_topic_or_tag_in_a_file_is_a_rejected_row_not_cut(
+    session: AsyncSession,
+) -> None:
+    from linkdir.transfer import service
+    from linkdir.transfer.csvio import parse_csv
+
+    text = (
+        "url;title;topics;tags\r\n"
+        f"https://a.example.se/1;Rapport;{'Ä' * 10_000};\r\n"
+        f"https://a.example.se/2;Rapport;;{'t' * 10_000}\r\n"
+        "https://a.example.se/3;Rapport;Läsfrämjande;tagg\r\n"
+    )
+    reviewed = await service.review(session, parse_csv(text))
+    assert [[e.field for e in row.errors] for row in reviewed.rows] == [["topics"], ["tags"], []]
+    assert all("at most" in row.errors[0].message for row in reviewed.rows[:2])

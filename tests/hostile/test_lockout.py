@@ -40,14 +40,17 @@ async def test_thirty_parallel_wrong_passwords_get_exactly_the_allowed_tries(
     await account(session)
     # A different client address per attempt would be the same: the account key decides.
     app = create_app(make_settings(database_url, login_max_failures=LIMIT))
-    statuses = await asyncio.gather(*(attempt(app, "fel lösenord här") for _ in range(BURST)))
-    assert Counter(statuses) == {400: LIMIT, 429: BURST - LIMIT}
-    session.expunge_all()
-    record = (
-        await session.execute(
-            select(LoginThrottle).where(LoginThrottle.key == "account:kurator@region.se")
-        )
-    ).scalar_one()
-    assert record.failures == BURST and record.locked_until is not None
-    # Locked: even the right password is refused now.
-    assert await attempt(app, PASSWORD) == 429
+    try:
+        statuses = await asyncio.gather(*(attempt(app, "fel lösenord här") for _ in range(BURST)))
+        assert Counter(statuses) == {400: LIMIT, 429: BURST - LIMIT}
+        session.expunge_all()
+        record = (
+            await session.execute(
+                select(LoginThrottle).where(LoginThrottle.key == "account:kurator@region.se")
+            )
+        ).scalar_one()
+        assert record.failures == BURST and record.locked_until is not None
+        # Locked: even the right password is refused now.
+        assert await attempt(app, PASSWORD) == 429
+    finally:
+        await app.state.engine.dispose()  # no lifespan runs under ASGITransport

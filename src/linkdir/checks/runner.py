@@ -101,6 +101,16 @@ def add_schedules(runner: CheckRunner) -> None:
         from apscheduler.triggers.cron import CronTrigger
         runner.add_schedule("linkdir-digest", send_digests, CronTrigger(hour=6))
     """
+    from apscheduler.triggers.interval import IntervalTrigger
+
+    from linkdir.checks.suggest import SuggestionJob
+    from linkdir.mail.jobs import MAIL_EVERY, MAIL_SCHEDULE, mail_job
+
+    # Where broken and replaced links went (issue 14): politely, in the workers only.
+    runner.add_schedule(SUGGEST_SCHEDULE, SuggestionJob(), IntervalTrigger(minutes=15))
+    # Digests into the outbox, the outbox drained (issue 15); claims keep it once.
+    every = IntervalTrigger(seconds=MAIL_EVERY.total_seconds())
+    runner.add_schedule(MAIL_SCHEDULE, mail_job, every)
 
 
 def moment(value: datetime | str) -> datetime:
@@ -175,21 +185,8 @@ class CheckRunner:
         self._idle.set()
         self._schedules: list[ScheduleEntry] = []
         self._stopped = asyncio.Event()
-        self._add_standard_schedules()
 
     # -- registration ----------------------------------------------------------------------
-
-    def _add_standard_schedules(self) -> None:
-        from apscheduler.triggers.interval import IntervalTrigger
-
-        from linkdir.checks.suggest import SuggestionJob
-        from linkdir.mail.jobs import MAIL_EVERY, MAIL_SCHEDULE, mail_job
-
-        # Where broken and replaced links went (issue 14): politely, in the workers only.
-        self.add_schedule(SUGGEST_SCHEDULE, SuggestionJob(), IntervalTrigger(minutes=15))
-        # Digests into the outbox, the outbox drained (issue 15); claims keep it once.
-        every = IntervalTrigger(seconds=MAIL_EVERY.total_seconds())
-        self.add_schedule(MAIL_SCHEDULE, mail_job, every)
 
     def add_schedule(self, id: str, job: JobFunction, trigger: Any) -> None:
         """Run ``job(runner)`` on ``trigger`` (an APScheduler trigger); call before run().

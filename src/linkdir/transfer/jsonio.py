@@ -16,8 +16,10 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from linkdir.errors import N_
+from linkdir.inbound import json_depth
 from linkdir.transfer.drafts import Draft, Parsed, ParseFailed, Problem, TopicDefinition
 
+MAX_FILE_DEPTH = 64  # an export is four levels deep
 FORMAT_NAME = "linkdir"
 FORMAT_VERSION = 1
 LINK_FIELDS = (
@@ -162,6 +164,12 @@ def parse_json(text: str) -> Parsed:
     parsed = Parsed(format="json")
     if not text.strip():
         raise ParseFailed(N_("The file is empty."))
+    if json_depth(text.encode("utf-8", "replace")) > MAX_FILE_DEPTH:
+        # json.loads would raise RecursionError (found by the fuzz target).
+        raise ParseFailed(
+            N_("The file is nested too deeply (at most %(max)d levels)."),
+            {"max": MAX_FILE_DEPTH},
+        )
     try:
         document = json.loads(text)
     except json.JSONDecodeError as error:

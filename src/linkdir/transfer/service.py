@@ -148,6 +148,7 @@ class TopicChoice:
 class Row:
     draft: Draft
     url: str = ""  # normalised
+    cleaned: dict[str, Any] = field(default_factory=dict)  # validate_resource's answer
     errors: list[Problem] = field(default_factory=list)
     duplicate: Problem | None = None  # in the file or in the directory
     existing_id: int | None = None
@@ -242,12 +243,26 @@ async def review(
                 draft.fields(), partial=False, allow_networks=allow_networks
             )
             row.url = cleaned["url"]
+            row.cleaned = cleaned
         except ValidationFailed as failed:
             row.errors = [Problem.of(draft.line, e, draft.url) for e in failed.errors]
         row.errors.extend(vet_draft(draft, allow_networks=allow_networks))
         if not draft.title and not any(e.field == "title" for e in row.errors):
             row.errors.append(Problem(draft.line, "title", N_("This field is required.")))
         row.topics = [index.choose(name) for name in draft.topics if name.strip()]
+        for choice in row.topics:
+            if choice.slug is None and len(choice.suggestion) > resources.MAX_TOPIC_NAME:
+                # Refused, not cut to a different name (issue 20).
+                row.errors.append(
+                    Problem(
+                        draft.line,
+                        "topics",
+                        N_("Too long: at most %(max)d characters (now %(length)d)."),
+                        {"max": resources.MAX_TOPIC_NAME, "length": len(choice.suggestion)},
+                        url=draft.url,
+                    )
+                )
+                break
         if row.url:
             if row.url in first_line:
                 row.duplicate = Problem(
@@ -289,7 +304,7 @@ async def review(
 
 @dataclass(slots=True)
 class ImportReport:
-    created: list[Resource] = field(default_factory=list)
+    created: list[resources.Added] = field(default_factory=list)
     topics_created: list[Topic] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)  # rejected rows, with line
     duplicates: list[Problem] = field(default_factory=list)
@@ -325,19 +340,14 @@ async def ensure_topics(
 async def _topic_slug(
     session: AsyncSession,
     choice: TopicChoice,
-    created: dict[str, Topic],
+    known: set[str],
     report: ImportReport,
 ) -> str:
     if choice.slug is not None:
         return choice.slug
     name = choice.new_name or choice.suggestion
     slug = choice.definition.slug if choice.definition else resources.slugify(name)
-    if slug in created:
-        return slug
-    existing = (
-        await session.execute(select(Topic).where(col(Topic.slug) == slug))
-    ).scalar_one_or_none()
-    if existing is not None:
+    if slug in known:  # every topic of the database and of this batch, read once
         return slug
     data = (
         choice.definition.as_dict()
@@ -345,40 +355,40 @@ async def _topic_slug(
         else {"slug": slug, "name_sv": name[:120], "name_en": name[:120]}
     )
     topic = await resources.create_topic(session, data)
-    created[slug] = topic
+    known.add(slug)
     report.topics_created.append(topic)
     return slug
 
 
-def _restore(resource: Resource, draft: Draft) -> None:
+def _restore(values: dict[str, Any], draft: Draft) -> None:
     """Dates and link health as the source had them (a bookmark's ADD_DATE, a backup)."""
     if draft.added is not None:
-        resource.created_at = draft.added
+        values["created_at"] = draft.added
     restore = draft.restore
     if "updated_at" in restore and restore["updated_at"] is not None:
-        resource.updated_at = restore["updated_at"]
-    elif draft.added is not None and resource.updated_at < draft.added:
-        resource.updated_at = draft.added
+        values["updated_at"] = restore["updated_at"]
+    elif draft.added is not None and values["updated_at"] < draft.added:
+        values["updated_at"] = draft.added
     if "published_at" in restore and (
-        restore["published_at"] is not None or resource.state != ResourceState.published.value
+        restore["published_at"] is not None or values["state"] != ResourceState.published.value
     ):
         # A published resource always has published_at (listings and feeds order by it).
-        resource.published_at = restore["published_at"]
+        values["published_at"] = restore["published_at"]
     link = restore.get("link") or {}
     if link.get("status") in {s.value for s in LinkStatus}:
-        resource.link_status = link["status"]
+        values["link_status"] = link["status"]
     for name in ("status_since", "last_checked_at"):
         if isinstance(link.get(name), datetime):
-            setattr(resource, name, link[name])
+            values[name] = link[name]
     if isinstance(link.get("http_status"), int):
-        resource.http_status = link["http_status"]
+        values["http_status"] = link["http_status"]
     # Vetted by bounds.vet_draft in review(): addresses passed the URL rule.
     for name in ("final_url", "moved_to", "reason", "archive_url"):
         if isinstance(link.get(name), str):
-            setattr(resource, name, link[name])
+            values[name] = link[name]
     if isinstance(link.get("modified_on"), str):
         with contextlib.suppress(ValueError):
-            resource.modified_on = date.fromisoformat(link["modified_on"])
+            values["modified_on"] = date.fromisoformat(link["modified_on"])
 
 
 async def import_rows(
@@ -400,7 +410,7 @@ async def import_rows(
     """
     report = ImportReport()
     report.topics_created.extend(await ensure_topics(session, definitions))
-    created: dict[str, Topic] = {t.slug: t for t in report.topics_created}
+    known = {topic.slug for topic in await resources.all_topics(session)}
     ready: list[tuple[Row, dict[str, Any]]] = []
     for row in rows:
         if row.errors:
@@ -414,26 +424,33 @@ async def import_rows(
             if choice.slug is None and choice.definition is None and not create_topics:
                 report.notes.append(_no_topic(row, choice))
                 continue
-            slug = await _topic_slug(session, choice, created, report)
+            slug = await _topic_slug(session, choice, known, report)
             if slug not in slugs:
                 slugs.append(slug)
-        data = row.draft.fields()
-        data["state"] = row.draft.state or default_state
-        data["topics"] = slugs
-        try:
-            cleaned = resources.validate_resource(
-                data, partial=False, allow_networks=allow_networks
-            )
-        except ValidationFailed as failed:
-            report.problems.extend(Problem.of(row.draft.line, e, row.url) for e in failed.errors)
-            continue
+        # review() validated the draft's fields; only state and topics are added here.
+        cleaned = dict(row.cleaned) if row.cleaned else None
+        if cleaned is None:
+            data = row.draft.fields()
+            try:
+                cleaned = resources.validate_resource(
+                    data, partial=False, allow_networks=allow_networks
+                )
+            except ValidationFailed as failed:
+                report.problems.extend(
+                    Problem.of(row.draft.line, e, row.url) for e in failed.errors
+                )
+                continue
+        cleaned.setdefault("state", default_state)
+        if cleaned["state"] not in resources.ALL_STATES:
+            cleaned["state"] = ResourceState.draft.value
+        cleaned["topics"] = slugs
         ready.append((row, cleaned))
     # Someone may have added an address since the review: skipped, not a failed batch.
-    known = await existing_urls(session, [cleaned["url"] for _, cleaned in ready])
+    taken = await existing_urls(session, [cleaned["url"] for _, cleaned in ready])
     fresh: list[tuple[Row, dict[str, Any]]] = []
     for row, cleaned in ready:
-        if cleaned["url"] in known:
-            existing_id, title = known[cleaned["url"]]
+        if cleaned["url"] in taken:
+            existing_id, title = taken[cleaned["url"]]
             report.duplicates.append(
                 Problem(
                     row.draft.line,
@@ -451,7 +468,7 @@ async def import_rows(
             session,
             [cleaned for _, cleaned in fresh],
             by=by,
-            prepare=lambda index, resource: _restore(resource, fresh[index][0].draft),
+            prepare=lambda index, values: _restore(values, fresh[index][0].draft),
         )
     )
     await session.flush()
