@@ -23,7 +23,7 @@ from sqlmodel import col
 from linkdir.checker import Checker, EngineConfig
 from linkdir.checks import runs, service
 from linkdir.checks.models import CheckResult, CheckRun
-from linkdir.checks.suggest import SitemapCache, suggestion_job
+from linkdir.checks.suggest import SitemapCache, suggestion_loop
 from linkdir.config import Settings
 from linkdir.db import metadata, session_factory, utcnow
 from linkdir.resources.models import Resource, ResourceState
@@ -197,7 +197,6 @@ async def run_cycle(
 # Scheduling (DESIGN §5): a dispatch schedule and one check job per host batch -------------
 
 DISPATCH_SCHEDULE = "linkdir-dispatch"
-SUGGEST_SCHEDULE = "linkdir-suggestions"  # where moved links went (checks.suggest)
 APSCHEDULER_SCHEMA = "apscheduler"
 START_LOCK = 0x6C696E6B  # pg_advisory_lock key held while a worker sets up the data store
 
@@ -534,10 +533,6 @@ async def run_scheduler(
             id=DISPATCH_SCHEDULE,
             conflict_policy=ConflictPolicy.replace,
         )
-        await scheduler.add_schedule(
-            suggestion_job, IntervalTrigger(minutes=15), id=SUGGEST_SCHEDULE,
-            conflict_policy=ConflictPolicy.replace,
-        )  # fmt: skip
 
     global _scheduler
     async with contextlib.AsyncExitStack() as stack:
@@ -560,6 +555,8 @@ async def run_scheduler(
                     )
                     await connection.commit()
         _scheduler = scheduler
+        # Where moved links went (issue 14): a loop beside the scheduler, not a schedule.
+        stack.push_async_callback(_cancel, asyncio.create_task(suggestion_loop(_runtime)))
         if settings.is_sqlite:
             await add_dispatch()
         else:

@@ -1,6 +1,6 @@
 """Where did it go? Suggested new homes for broken or replaced links (issue 14).
 
-Computed in the worker (the scheduler's suggestion job), never from a web request, and
+Computed in the worker (:func:`suggestion_loop`), never from a web request, and
 politely: a host is leased (:class:`~linkdir.checks.models.CheckLease`) while its links
 are searched, so no check batch and no other worker reaches it meanwhile; every request
 goes through the checker's guarded, per-host-limited client; each link gets at most
@@ -17,9 +17,11 @@ injected :class:`SitemapCache`. Sources, best evidence first:
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import gzip
 import io
+import logging
 import re
 import zlib
 from collections.abc import Iterable
@@ -408,6 +410,8 @@ async def find_suggestions(
                 continue  # checked or searched right now: next time
             try:
                 for resource in resources:
+                    if await _searched_lately(factory, resource, now):
+                        continue  # another worker did it while this one waited
                     await _search_one(factory, finder, resource, settings, find_snapshot, now)
                     searched += 1
             finally:
@@ -419,6 +423,14 @@ async def find_suggestions(
                     )
                     await session.commit()
     return searched
+
+
+async def _searched_lately(
+    factory: async_sessionmaker[AsyncSession], resource: Resource, now: datetime
+) -> bool:
+    async with factory() as session:
+        row = await session.get(ContentBaseline, resource.id)
+        return bool(row and row.suggested_at and row.suggested_at > now - RETRY_AFTER)
 
 
 async def _search_one(
@@ -540,11 +552,25 @@ async def accept(
     return updated
 
 
-async def suggestion_job() -> int:
-    """The scheduler's job: search new homes of broken and replaced links (in the worker)."""
-    from linkdir.checks import jobs
+SEARCH_EVERY = timedelta(minutes=15)
+_log = logging.getLogger("linkdir.suggest")
 
-    runtime = jobs._current()
-    return await find_suggestions(
-        runtime.factory, runtime.settings, runtime.engine_config, runtime.sitemaps
-    )
+
+async def suggestion_loop(runtime: Any, every: timedelta = SEARCH_EVERY) -> None:
+    """Search new homes of broken and replaced links every ``every``, in the worker.
+
+    A plain task beside the scheduler (``linkdir worker``, ``linkdir serve``): host leases
+    keep workers apart, and a link searched recently is skipped by every worker.
+    ``runtime`` is :class:`linkdir.checks.jobs.Runtime` (settings, sessions, engine
+    configuration and this worker's sitemap cache).
+    """
+    while True:
+        try:
+            await find_suggestions(
+                runtime.factory, runtime.settings, runtime.engine_config, runtime.sitemaps
+            )
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # a failed search must not stop the next one
+            _log.exception("looking for suggestions failed")
+        await asyncio.sleep(every.total_seconds())
