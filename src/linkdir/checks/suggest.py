@@ -1,6 +1,6 @@
 """Where did it go? Suggested new homes for broken or replaced links (issue 14).
 
-Computed in the worker (the scheduler's suggestion job), never from a web request, and
+Computed in the worker (:func:`suggestion_loop`), never from a web request, and
 politely: a host is leased (:class:`~linkdir.checks.models.CheckLease`) while its links
 are searched, so no check batch and no other worker reaches it meanwhile; every request
 goes through the checker's guarded, per-host-limited client; each link gets at most
@@ -411,6 +411,8 @@ async def find_suggestions(
                 continue  # checked or searched right now: next time
             try:
                 for resource in resources:
+                    if await _searched_lately(factory, resource, now):
+                        continue  # another worker did it while this one waited
                     await _search_one(factory, finder, resource, settings, find_snapshot, now)
                     searched += 1
             finally:
@@ -422,6 +424,14 @@ async def find_suggestions(
                     )
                     await session.commit()
     return searched
+
+
+async def _searched_lately(
+    factory: async_sessionmaker[AsyncSession], resource: Resource, now: datetime
+) -> bool:
+    async with factory() as session:
+        row = await session.get(ContentBaseline, resource.id)
+        return bool(row and row.suggested_at and row.suggested_at > now - RETRY_AFTER)
 
 
 async def _search_one(
