@@ -318,3 +318,12 @@ async def test_a_curator_revokes_own_tokens_but_not_anyone_elses(
     assert done.status_code == 303
     session.expunge_all()
     assert (await count(session, UserSession)) == 1
+
+
+async def test_a_setup_address_dies_when_an_account_is_made_another_way(
+    client: Client, session: AsyncSession
+) -> None:
+    token = await setup_token(session)
+    await session.commit()
+    await account(session, "chef@region.se", "admin")  # `linkdir user add` meanwhile
+    assert (await client.get(f"/setup?token={token}")).status_code == 404

@@ -279,3 +279,19 @@ async def test_a_hanging_server_loses_no_digest(
     assert drained.failed == 1
     later = await drain(factory, mail_settings, now=utcnow() + timedelta(minutes=2))
     assert later.sent == 1 and len(inbox.messages) == 1
+
+
+async def test_a_link_that_recovered_before_the_digest_is_not_news(
+    session: AsyncSession, factory: Factory, mail_settings: Settings, inbox: Inbox
+) -> None:
+    await curator(session, "kurator@region.se")
+    recovered = await breaks(session)
+    recovered.link_status = "ok"
+    await session.commit()
+    still = await breaks(session)
+
+    outcomes, _ = await run(factory, mail_settings)
+
+    assert [o.counts for o in outcomes] == [{"broken": 1}]
+    text, _html = parts(inbox.messages[0])
+    assert still.title in text and recovered.title not in text
