@@ -79,7 +79,7 @@ class LinkReport:
     counts: dict[str, int]
     # Open visitor reports of the resources on this page, oldest first.
     visitor_reports: dict[int, list[VisitorReport]]
-    # When the current run of failing checks began, for rows that are failing.
+    # When the current run of failing checks began, for the suspects on the page.
     first_failures: dict[int, datetime]
 
     @property
@@ -158,7 +158,8 @@ async def link_report(
     statement = statement.order_by(*_order(tab), col(Resource.id)).offset((page - 1) * per_page)
     items = list((await session.execute(statement.limit(per_page))).scalars())
     reports = await open_reports_of(session, [r.id for r in items if r.id is not None])
-    failing = [r.id for r in items if r.id is not None and r.consecutive_failures > 0]
+    # Only suspects need it: a broken link's evidence is when it was confirmed.
+    failing = [r.id for r in items if r.id is not None and status_of(r) == Verdict.suspect]
     first = await first_failures(session, failing)
     return LinkReport(tab, items, counts[tab], page, per_page, counts, reports, first)
 
@@ -232,18 +233,17 @@ async def status_counts(session: AsyncSession) -> dict[str, int]:
     # (ix_resource_link_status_state), then the few failing ones (ix_resource_failures_state),
     # which move from their stored status to "suspect".
     live = col(Resource.state) != ResourceState.retired.value
-    by_status = select(col(Resource.link_status), func.count()).where(live)
-    failing = by_status.where(
-        _failing(), col(Resource.link_status) != LinkStatus.broken.value
-    ).group_by(col(Resource.link_status))
+    everything = select(col(Resource.link_status), func.count()).where(live)
     counts = dict.fromkeys(SHOWN_STATUSES, 0)
-    for status, count in (
-        await session.execute(by_status.group_by(col(Resource.link_status)))
-    ).all():
+    for status, count in await session.execute(everything.group_by(col(Resource.link_status))):
         counts[str(status)] = counts.get(str(status), 0) + int(count)
-    for status, count in (await session.execute(failing)).all():
-        counts[str(status)] -= int(count)
-        counts[Verdict.suspect.value] += int(count)
+    # Rows, not GROUP BY: grouping makes SQLite scan the link-status index instead.
+    failing = select(col(Resource.link_status)).where(
+        live, _failing(), col(Resource.link_status) != LinkStatus.broken.value
+    )
+    for status in (await session.execute(failing)).scalars():
+        counts[str(status)] -= 1
+        counts[Verdict.suspect.value] += 1
     return counts
 
 
