@@ -78,6 +78,18 @@ PAGES: list[PageType] = [
     PageType("link report: unverified", "/manage/links?tab=unverified", curator=True),
     PageType("link report: review due", "/manage/links?tab=review_due", curator=True),
     PageType("link report: stale", "/manage/links?tab=stale", curator=True),
+    PageType("link report: suspect", "/manage/links?tab=suspect", curator=True),
+    PageType("link report: reported by visitors", "/manage/links?tab=reported", curator=True),
+    PageType(
+        "link report: a fix refused",
+        "/manage/links?tab=broken&refused={broken}&why=no_snapshot",
+        curator=True,
+    ),
+    PageType(
+        "link report: all on the page selected",
+        "/manage/links?tab=broken&select=page",
+        curator=True,
+    ),  # fmt: skip
     PageType("link report: after a fix", "/manage/links?tab=moved&fixed=1", curator=True),
     PageType("link report: nothing found", "/manage/links?tab=broken&host=x.example", curator=True),
     PageType("check runs", "/manage/checks", curator=True),

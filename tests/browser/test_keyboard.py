@@ -28,6 +28,10 @@ MARK_TABBABLE = """() => {
   for (const el of document.querySelectorAll(selector)) {
     if (el.disabled || el.tabIndex < 0 || (el.type === 'hidden')) continue;
     if (el.closest('[inert]')) continue;
+    // Inside a closed <details> only its own summary is a stop (Chromium still gives the
+    // hidden content client rects).
+    const shut = el.closest('details:not([open])');
+    if (shut && !(el.tagName === 'SUMMARY' && el.parentElement === shut)) continue;
     const style = getComputedStyle(el);
     if (style.visibility !== 'visible' || !el.getClientRects().length) continue;
     if (el.tagName === 'SUMMARY' && el.parentElement.tagName !== 'DETAILS') continue;

@@ -117,7 +117,7 @@ class Resource(SQLModel, table=True):
         Index("ix_resource_review_by_state", "review_by", "state"),
         Index("ix_resource_modified_on_state", "modified_on", "state"),
         # The Suspect tab and its count: the few links with failing checks (issue 13).
-        Index("ix_resource_failures_state", "consecutive_failures", "state"),
+        Index("ix_resource_failures_state", "consecutive_failures", "state", "link_status"),
         # The report's host filter, and the dispatch's one-batch-per-host rule.
         Index("ix_resource_host", "host"),
     )

@@ -50,7 +50,7 @@ def upgrade() -> None:
     op.create_index(
         "ix_resource_failures_state",
         "resource",
-        ["consecutive_failures", "state"],
+        ["consecutive_failures", "state", "link_status"],
         unique=False,
     )
 
