@@ -29,10 +29,16 @@ def report(session: AsyncSession, revision: Revision) -> None:
     session.info.setdefault(_KEY, []).append(revision)
 
 
+def report_ids(session: AsyncSession, revision_ids: Sequence[int]) -> None:
+    """Like :func:`report`, for revisions written in bulk without ORM objects."""
+    session.info.setdefault(_KEY, []).extend(revision_ids)
+
+
 def take(session: AsyncSession) -> list[int]:
     """The ids of the revisions reported since the last call (call after commit)."""
-    revisions: list[Revision] = session.info.pop(_KEY, [])
-    return sorted({r.id for r in revisions if r.id is not None})
+    reported: list[Revision | int] = session.info.pop(_KEY, [])
+    ids = {item if isinstance(item, int) else item.id for item in reported}
+    return sorted(i for i in ids if i is not None)
 
 
 def forget(session: AsyncSession) -> None:

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from linkdir.changes import report as report_change
+from linkdir.changes import report_ids
 from linkdir.db import utcnow
 from linkdir.errors import N_, Conflict, FieldError, NotFound, ValidationFailed
 from linkdir.inbound import in_id_range
@@ -527,6 +528,15 @@ async def create_many(
     for model, rows in tables:
         if rows:
             await session.execute(insert(model.__table__), rows)
+    # The bulk insert returns no ids: read them back for the one change path (#15).
+    created = await session.execute(
+        select(col(Revision.id)).where(
+            col(Revision.resource_id).in_(list(ids.values())),
+            col(Revision.action) == "create",
+            col(Revision.created_at) == now,
+        )
+    )
+    report_ids(session, [i for i in created.scalars() if i is not None])
     return [Added(values) for values, _, _ in made]
 
 
