@@ -25,6 +25,7 @@ from linkdir.config import Settings
 from linkdir.csvout import plain_csv
 from linkdir.db import utcnow
 from linkdir.errors import NotFound
+from linkdir.inbound import in_id_range
 from linkdir.reasons import reason_label
 from linkdir.resources import service as directory
 from linkdir.resources.models import Resource
@@ -252,7 +253,7 @@ async def links_bulk_fix(
     if not ids:
         return Redirect(with_query(back, bulk_error="none"), status_code=303)
     if fixes.needs_confirmation(action, len(ids)) and form.get("confirmed") != "yes":
-        chosen = [await session.get(Resource, resource_id) for resource_id in ids]
+        chosen = [await session.get(Resource, i) for i in ids if in_id_range(i)]
         response = render(
             request,
             "checks/confirm_bulk.html",
