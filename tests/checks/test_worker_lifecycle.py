@@ -119,9 +119,16 @@ async def test_the_job_store_holds_plain_json_and_never_a_pickle(web, session, d
             assert isinstance(claimed_until, str) and host.startswith("127.0.207.")
         assert "_apscheduler_json" not in bytes(args).decode(), "only plain values as arguments"
         assert json.loads(bytes(kwargs)) == {}
-    assert [row[0] for row in schedules] == ["linkdir-dispatch"]
-    trigger = json.loads(bytes(schedules[0][1]))
-    assert trigger["_apscheduler_json"][0] == "apscheduler.triggers.interval:IntervalTrigger"
+    # The dispatch, and the suggestion and mail schedules every runner adds (add_schedules).
+    assert sorted(row[0] for row in schedules) == [
+        "linkdir-dispatch",
+        "linkdir-mail",
+        "linkdir-suggestions",
+    ]
+    for _id, trigger, args in schedules:
+        assert not bytes(trigger).startswith(b"\x80"), "a pickle in the schedule table"
+        kind = json.loads(bytes(trigger))["_apscheduler_json"][0]
+        assert kind == "apscheduler.triggers.interval:IntervalTrigger"
 
 
 class Tripwire:
