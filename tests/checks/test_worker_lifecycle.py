@@ -125,7 +125,7 @@ async def test_the_job_store_holds_plain_json_and_never_a_pickle(web, session, d
         "linkdir-mail",
         "linkdir-suggestions",
     ]
-    for _id, trigger, args in schedules:
+    for _id, trigger, _args in schedules:
         assert not bytes(trigger).startswith(b"\x80"), "a pickle in the schedule table"
         kind = json.loads(bytes(trigger))["_apscheduler_json"][0]
         assert kind == "apscheduler.triggers.interval:IntervalTrigger"
