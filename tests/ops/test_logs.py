@@ -59,7 +59,10 @@ def test_json_logs_carry_the_request_id_and_never_a_token(tmp_path: Path) -> Non
     by_id = {line.get("request_id"): line for line in access}
     assert "proxy-7f3a.91" in by_id and "GET /?lang=en" not in str(by_id["proxy-7f3a.91"])
     assert generated in by_id and "/feeds/link-problems.atom" in str(by_id[generated]["message"])
-    assert SECRET not in text and "token=" not in text
+    # The one address with a token the log may carry is the first-run setup address
+    # (issue 15: printed once, for the admin who started the server); no request's is.
+    requests_logged = [line for line in text.splitlines() if "/setup?token=" not in line]
+    assert SECRET not in text and not any("token=" in line for line in requests_logged)
     assert "Traceback" not in text
 
 
