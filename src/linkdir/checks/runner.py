@@ -91,26 +91,36 @@ class ScheduleEntry:
     trigger: Any  # an apscheduler.triggers object
 
 
+@dataclass(frozen=True)
+class LoopEntry:
+    """Housekeeping every process runs for itself: ``job(runner)`` every ``every``."""
+
+    id: str
+    job: JobFunction
+    every: timedelta
+
+
 def add_schedules(runner: CheckRunner) -> None:
-    """Every recurring job besides the dispatch: one ``runner.add_schedule`` call each.
+    """Every recurring job besides the dispatch, registered for every runner.
 
     Called for every runner (``linkdir worker`` and ``linkdir serve``) before it starts.
-    A job is ``async def job(runner: CheckRunner) -> Any`` (module level), reading
-    ``runner.settings``, ``runner.factory`` and ``runner.worker``; for example::
+    A job is ``async def job(runner: CheckRunner) -> Any``, reading ``runner.settings``,
+    ``runner.factory`` and ``runner.worker``. ``runner.add_schedule`` puts it in the shared
+    APScheduler store (one run per trigger across all workers); ``runner.add_loop`` runs
+    it in every process, for work whose own claims keep workers apart.
 
-        from apscheduler.triggers.cron import CronTrigger
-        runner.add_schedule("linkdir-digest", send_digests, CronTrigger(hour=6))
+    The suggestion search and the mail outbox are loops: both claim their work in the
+    database (host leases; digest periods and outbox rows), and as shared schedules the
+    survivor of a killed worker waited on them before it took over the dead worker's
+    check batches (issue 14 and 15 notes).
     """
-    from apscheduler.triggers.interval import IntervalTrigger
-
     from linkdir.checks.suggest import SuggestionJob
     from linkdir.mail.jobs import MAIL_EVERY, MAIL_SCHEDULE, mail_job
 
     # Where broken and replaced links went (issue 14): politely, in the workers only.
-    runner.add_schedule(SUGGEST_SCHEDULE, SuggestionJob(), IntervalTrigger(minutes=15))
+    runner.add_loop(SUGGEST_SCHEDULE, SuggestionJob(), timedelta(minutes=15))
     # Digests into the outbox, the outbox drained (issue 15); claims keep it once.
-    every = IntervalTrigger(seconds=MAIL_EVERY.total_seconds())
-    runner.add_schedule(MAIL_SCHEDULE, mail_job, every)
+    runner.add_loop(MAIL_SCHEDULE, mail_job, MAIL_EVERY)
 
 
 def moment(value: datetime | str) -> datetime:
@@ -184,9 +194,16 @@ class CheckRunner:
         self._idle = asyncio.Event()
         self._idle.set()
         self._schedules: list[ScheduleEntry] = []
+        self._loops: list[LoopEntry] = []
         self._stopped = asyncio.Event()
 
     # -- registration ----------------------------------------------------------------------
+
+    def add_loop(self, id: str, job: JobFunction, every: timedelta) -> None:
+        """Run ``job(runner)`` in this process every ``every`` while it runs (see above)."""
+        if any(entry.id == id for entry in self._loops):
+            raise ValueError(f"loop {id!r} is already registered")
+        self._loops.append(LoopEntry(id, job, every))
 
     def add_schedule(self, id: str, job: JobFunction, trigger: Any) -> None:
         """Run ``job(runner)`` on ``trigger`` (an APScheduler trigger); call before run().
@@ -296,6 +313,8 @@ class CheckRunner:
                 if not self.settings.is_sqlite:
                     poll = min(self.dispatch_every.total_seconds(), JOB_POLL_SECONDS)
                     stack.push_async_callback(_cancel, asyncio.create_task(self._poll_jobs(poll)))
+                for loop in self._loops:
+                    stack.push_async_callback(_cancel, asyncio.create_task(self._loop(loop)))
                 self.started.set()
                 await self._stopping.wait()
                 await self._drain(scheduler)
@@ -359,6 +378,16 @@ class CheckRunner:
             return None
         with self._job():
             return await job(self)
+
+    async def _loop(self, entry: LoopEntry) -> None:
+        while not self.stopping:
+            try:
+                with self._job():
+                    await entry.job(self)
+            except Exception:  # one failed round must not end the next ones
+                log.exception("%s failed", entry.id)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), entry.every.total_seconds())
 
     async def _heartbeat(self) -> None:
         while True:
