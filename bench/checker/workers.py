@@ -1,7 +1,14 @@
-"""Scale-out benchmark: one `linkdir worker` against two on the check farm, on PostgreSQL.
+"""Scale-out benchmark: recording against the bare engine, and one `linkdir worker` against two.
 
-    python bench/checker/workers.py                 # 3,000 links, 1 then 2 workers
+    python bench/checker/workers.py                 # 3,000 links: engine, check --all, workers
     python bench/checker/workers.py --urls 5000 --rounds 2
+    python bench/checker/workers.py --only monitoring   # engine and `check --all` only
+
+First, in the same run and on the same farm (issue 18): the bare engine (`linkdir
+check-urls --workers 1`, and with its default of one process per core) as the
+reference, then `linkdir check --all` on SQLite and on PostgreSQL, which records every
+result; each with its links/s, the ratio to the one-process engine and its own CPU time
+per link (the database server's CPU is not counted, the SQLite library's is).
 
 Uses the farm of bench/checker/farm.py (100 loopback hosts, each answering after 50 ms) and
 a PostgreSQL database of its own (`linkdir_bench_workers`, made afresh from the
@@ -19,10 +26,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import resource
 import secrets
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -44,13 +53,17 @@ DATABASE = "linkdir_bench_workers"
 LINKDIR = str(Path(sys.executable).parent / "linkdir")
 
 
-async def fresh_database(urls: list[str]) -> str:
-    admin = create_async_engine(f"{SERVER}/postgres", isolation_level="AUTOCOMMIT")
-    async with admin.connect() as connection:
-        await connection.execute(text(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)"))
-        await connection.execute(text(f"CREATE DATABASE {DATABASE}"))
-    await admin.dispose()
-    url = f"{SERVER}/{DATABASE}"
+async def fresh_database(urls: list[str], sqlite: Path | None = None) -> str:
+    if sqlite is not None:
+        sqlite.unlink(missing_ok=True)
+        url = f"sqlite+aiosqlite:///{sqlite}"
+    else:
+        admin = create_async_engine(f"{SERVER}/postgres", isolation_level="AUTOCOMMIT")
+        async with admin.connect() as connection:
+            await connection.execute(text(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)"))
+            await connection.execute(text(f"CREATE DATABASE {DATABASE}"))
+        await admin.dispose()
+        url = f"{SERVER}/{DATABASE}"
     await asyncio.to_thread(upgrade, url)
     metadata()
     engine = create_async_engine(url)
@@ -79,20 +92,84 @@ async def fresh_database(urls: list[str]) -> str:
     return url
 
 
-def start_workers(url: str, count: int) -> list[subprocess.Popen[bytes]]:
-    env = {
+def linkdir_env(url: str | None) -> dict[str, str]:
+    database = {"LINKDIR_DATABASE_URL": url} if url else {}
+    return {
         **os.environ,
-        "LINKDIR_DATABASE_URL": url,
+        **database,
         "LINKDIR_SECRET_KEY": secrets.token_urlsafe(48),
         "LINKDIR_CHECKER_ALLOW_NETWORKS": "127.0.1.0/24",
         "LINKDIR_CHECKER_PER_HOST": "2",
         "LINKDIR_CHECKER_CONCURRENCY": "100",
         "LINKDIR_LOG_LEVEL": "warning",
     }
+
+
+def start_workers(url: str, count: int) -> list[subprocess.Popen[bytes]]:
+    env = linkdir_env(url)
     return [
         subprocess.Popen([LINKDIR, "worker", "--dispatch-every", "1"], env=env)
         for _ in range(count)
     ]
+
+
+def timed_command(command: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Wall-clock seconds and the command's own CPU seconds (user + system)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.monotonic()
+    done = subprocess.run(
+        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=900
+    )
+    seconds = time.monotonic() - started
+    if done.returncode not in (0, 1):  # 1: something is broken, which the farm never is
+        raise RuntimeError(f"{command[1]} failed: {done.stderr.decode()[-2000:]}")
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return seconds, cpu
+
+
+def engine_round(farm: Farm, urls: list[str], processes: int | None) -> dict[str, float]:
+    """`linkdir check-urls` on the farm: the engine alone, nothing recorded."""
+    with tempfile.NamedTemporaryFile("w", suffix=".txt") as listing:
+        listing.write("\n".join(urls) + "\n")
+        listing.flush()
+        extra = ["--workers", str(processes)] if processes else []
+        farm.command("reset")
+        command = [LINKDIR, "check-urls", listing.name, "--format", "json", *extra]
+        seconds, cpu = timed_command(command, linkdir_env(None))
+    stats = farm.command("stats")
+    return {
+        "seconds": seconds,
+        "links_per_second": len(urls) / seconds,
+        "ms_per_link": 1000 * cpu / len(urls),
+        "max_open_per_host": stats["max_open_per_host"],
+    }
+
+
+async def check_all_round(url: str, farm: Farm, links: int) -> dict[str, float]:
+    """`linkdir check --all`: the same links, every result recorded."""
+    engine = create_async_engine(url)
+    async with engine.begin() as connection:
+        await connection.execute(text("DELETE FROM check_result"))
+        await connection.execute(text("DELETE FROM check_run"))
+    farm.command("reset")
+    seconds, cpu = await asyncio.to_thread(
+        timed_command, [LINKDIR, "check", "--all"], linkdir_env(url)
+    )
+    async with engine.connect() as connection:
+        recorded = (
+            await connection.execute(select(func.count()).select_from(CheckResult))
+        ).scalar_one()
+    await engine.dispose()
+    stats = farm.command("stats")
+    if recorded != links:
+        raise RuntimeError(f"check --all recorded {recorded} of {links} links")
+    return {
+        "seconds": seconds,
+        "links_per_second": links / seconds,
+        "ms_per_link": 1000 * cpu / links,
+        "max_open_per_host": stats["max_open_per_host"],
+    }
 
 
 def machine_ticks() -> tuple[int, int]:
@@ -165,28 +242,66 @@ async def one_round(url: str, farm: Farm, links: int, workers: int) -> dict[str,
         "requests": stats["requests"],
         "busy": 100 * (busy_after - busy_before) / max(1, total_after - total_before),
         "worker_ms_per_link": 1000 * worker_cpu / links,
+        "ms_per_link": 1000 * worker_cpu / links,
         "split": "/".join(str(count) for _, count in sorted(split, key=lambda r: -r[1])),
     }
+
+
+def monitoring_table(rows: list[tuple[str, dict[str, float]]]) -> None:
+    reference = next(run for label, run in rows if label == "check-urls --workers 1")
+    print(
+        f"{'what':<34} {'seconds':>8} {'links/s':>8} {'vs engine -w1':>13} "
+        f"{'CPU ms/link':>11} {'max/host':>8}"
+    )
+    for label, run in rows:
+        ratio = run["links_per_second"] / reference["links_per_second"]
+        print(
+            f"{label:<34} {run['seconds']:>8.1f} {run['links_per_second']:>8.1f} "
+            f"{ratio:>12.2f}x {run['ms_per_link']:>11.2f} {run['max_open_per_host']:>8}"
+        )
 
 
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--urls", type=int, default=3000)
     parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--only", choices=["monitoring", "workers"])
+    parser.add_argument("--workers", type=int, action="append", help="worker counts (1 and 2)")
     args = parser.parse_args()
     farm = Farm(args.urls)
+    monitoring: list[tuple[str, dict[str, float]]] = []
+    results: dict[int, list[dict[str, float]]] = {w: [] for w in args.workers or (1, 2)}
     try:
         urls = farm_urls(farm.port, args.urls)
-        url = await fresh_database(urls)
-        results: dict[int, list[dict[str, float]]] = {1: [], 2: []}
-        for _ in range(args.rounds):
-            for workers in (1, 2):
-                results[workers].append(await one_round(url, farm, len(urls), workers))
+        with tempfile.TemporaryDirectory() as scratch:
+            sqlite_url = await fresh_database(urls, Path(scratch) / "bench.db")
+            url = await fresh_database(urls)
+            for _ in range(args.rounds):
+                if args.only != "workers":
+                    monitoring.append(("check-urls --workers 1", engine_round(farm, urls, 1)))
+                    monitoring.append(("check-urls (one process per core)",
+                                       engine_round(farm, urls, None)))  # fmt: skip
+                    runs = await check_all_round(sqlite_url, farm, len(urls))
+                    monitoring.append(("check --all, SQLite", runs))
+                    runs = await check_all_round(url, farm, len(urls))
+                    monitoring.append(("check --all, PostgreSQL", runs))
+                if args.only != "monitoring":
+                    for workers in results:
+                        results[workers].append(await one_round(url, farm, len(urls), workers))
+                    if args.only is None and results.get(1):
+                        monitoring.append(("linkdir worker (1), PostgreSQL", results[1][-1]))
     finally:
         farm.close()
     print(
-        f"{len(urls)} links, 100 hosts (50 ms each), PostgreSQL, per host 2, {os.cpu_count()} CPUs"
+        f"{len(urls)} links, 100 hosts (50 ms each), per host 2, concurrency 100, "
+        f"{os.cpu_count()} CPUs"
     )
+    if monitoring:
+        for round_start in range(0, len(monitoring), len(monitoring) // args.rounds):
+            monitoring_table(monitoring[round_start : round_start + len(monitoring) // args.rounds])
+            print()
+    if args.only == "monitoring":
+        return
     print(
         f"{'workers':>7} {'seconds':>8} {'links/s':>8} {'max/host':>8} {'requests':>8} "
         f"{'CPU busy':>8} {'worker CPU/link':>15}  split"
@@ -198,8 +313,9 @@ async def main() -> None:
                 f"{run['max_open_per_host']:>8} {run['requests']:>8} {run['busy']:>7.0f}% "
                 f"{run['worker_ms_per_link']:>12.1f} ms  {run['split']}"
             )
-    best = {w: max(r["links_per_second"] for r in runs) for w, runs in results.items()}
-    print(f"2 workers / 1 worker: {best[2] / best[1]:.2f}x")
+    if 1 in results and 2 in results:
+        best = {w: max(r["links_per_second"] for r in runs) for w, runs in results.items()}
+        print(f"2 workers / 1 worker: {best[2] / best[1]:.2f}x")
 
 
 if __name__ == "__main__":

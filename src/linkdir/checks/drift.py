@@ -51,10 +51,29 @@ async def judge(
     session: AsyncSession, resource: Resource, result: engine.CheckResult, *, now: datetime
 ) -> engine.CheckResult:
     """``result`` as recorded: a working page whose content was replaced becomes a failure."""
+    if needs_baseline(resource, result):
+        row = await session.get(ContentBaseline, resource.id)
+        return judge_with(session, row, resource, result, now=now)
+    return result
+
+
+def needs_baseline(resource: Resource, result: engine.CheckResult) -> bool:
+    """Whether :func:`judge` compares this check with a baseline (a working page)."""
+    return result.fingerprint is not None and result.status in _WORKING and resource.id is not None
+
+
+def judge_with(
+    session: AsyncSession,
+    row: ContentBaseline | None,
+    resource: Resource,
+    result: engine.CheckResult,
+    *,
+    now: datetime,
+) -> engine.CheckResult:
+    """:func:`judge` with the resource's baseline row already read (checks recorded in bulk)."""
     page = result.fingerprint
     if page is None or result.status not in _WORKING or resource.id is None:
         return result
-    row = await session.get(ContentBaseline, resource.id)
     if row is None:
         row = ContentBaseline(resource_id=resource.id, url=resource.url)
         session.add(row)

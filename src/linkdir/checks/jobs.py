@@ -13,7 +13,7 @@ import os
 import socket
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Coroutine
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select, update
@@ -70,50 +70,67 @@ async def _check_claimed(
         yield claimed[result.url], result
 
 
-async def record(
+async def record_chunk(
     factory: async_sessionmaker[AsyncSession],
     settings: Settings,
-    resource_id: int,
-    result: Any,
+    checks: list[service.Checked],
+    *,
     worker: str,
     run_id: int | None,
-    *,
+    claimed_until: datetime | None,
     finish_at_total: bool = True,
-) -> None:
-    """Record one check and count it into its run, in one transaction."""
+) -> service.Recorded:
+    """Record a chunk of checks and count them into their run, in one transaction.
+
+    Fenced checks (their claim was lost or had expired) write nothing but count as done
+    for the run: another check has them, or the next dispatch will.
+    """
     async with factory() as session:
-        resource = await session.get(Resource, resource_id)
-        if resource is not None:
-            # Problems at INFO, working links at DEBUG: a log a person can read at 100/s.
-            log.log(
-                logging.DEBUG if result.status == "ok" else logging.INFO,
-                "checked a link on %s: %s (%s)",
-                resource.host,
-                result.status,
-                result.reason,
-                extra={
-                    "host": resource.host,
-                    "verdict": result.status,
-                    "reason": result.reason,
-                    "http_status": result.http_status,
-                    "resource_id": resource_id,
-                },
-            )
-            await service.record_check(
-                session,
-                resource,
-                result,
-                now=utcnow(),
-                settings=settings,
-                worker=worker,
-                run_id=run_id,
-            )
+        now = utcnow()
+        recorded = await service.record_checks(
+            session,
+            checks,
+            claimed_until=claimed_until,
+            now=now,
+            settings=settings,
+            worker=worker,
+            run_id=run_id,
+        )
         if run_id is not None:
-            await runs.count_done(
-                session, run_id, checked=1, now=utcnow(), finish_at_total=finish_at_total
-            )
+            if recorded.hosts:
+                await runs.count_done(
+                    session,
+                    run_id,
+                    checked=len(recorded.hosts),
+                    now=now,
+                    finish_at_total=finish_at_total,
+                )
+            await runs.count_fenced(session, run_id, recorded.fenced, now=now)
         await session.commit()
         await changes.announce(settings, factory, changes.take(session))
+    for check in checks:
+        host = recorded.hosts.get(check.resource_id)
+        if host is None:
+            continue
+        result = check.result
+        # Problems at INFO, working links at DEBUG: a log a person can read at 100/s.
+        log.log(
+            logging.DEBUG if result.status == "ok" else logging.INFO,
+            "checked a link on %s: %s (%s)",
+            host,
+            result.status,
+            result.reason,
+            extra={
+                "host": host,
+                "verdict": result.status,
+                "reason": result.reason,
+                "http_status": result.http_status,
+                "resource_id": check.resource_id,
+            },
+        )
+    if recorded.fenced:
+        log.info("%d check(s) not recorded: their claim was lost or expired", len(recorded.fenced))
+    return recorded
 
 
 async def run_cycle(
@@ -134,7 +151,7 @@ async def run_cycle(
     is set (the worker is shutting down) the run ends early: links claimed and not yet
     checked are due again at once.
     """
-    from linkdir.checks.runner import until_set
+    from linkdir.checks.runner import in_chunks
 
     metadata()  # every domain's tables mapped: revisions point at user accounts
     worker = worker or worker_name()
@@ -186,21 +203,27 @@ async def run_cycle(
                 continue
             if not batches:
                 break
+            claimed_until = claimed_at + claim_for
             try:
-                async for item, result in until_set(_check_claimed(checker, batches), stop):
-                    await record(
+                async for chunk in in_chunks(_check_claimed(checker, batches), stop):
+                    recorded = await record_chunk(
                         factory,
                         settings,
-                        item.resource_id,
-                        result,
-                        worker,
-                        run_id,
+                        [
+                            service.Checked(item.resource_id, result, at)
+                            for (item, result), at in chunk
+                        ],
+                        worker=worker,
+                        run_id=run_id,
+                        claimed_until=claimed_until,
                         finish_at_total=False,
                     )
-                    counts[result.status] += 1
-                    done += 1
-                    if progress:
-                        progress(done, max(total, done))
+                    for (item, result), _at in chunk:
+                        if item.resource_id in recorded.hosts:
+                            counts[result.status] += 1
+                        done += 1
+                        if progress:
+                            progress(done, max(total, done))
             finally:
                 async with factory() as session:
                     claimed_ids = [c.resource_id for items in batches.values() for c in items]

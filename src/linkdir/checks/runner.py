@@ -26,7 +26,7 @@ from sqlmodel import col
 
 from linkdir.checker import Checker, EngineConfig
 from linkdir.checks import heartbeat, runs, service
-from linkdir.checks.models import CheckResult, CheckRun
+from linkdir.checks.models import CheckRun
 from linkdir.config import Settings
 from linkdir.db import metadata, session_factory, utcnow
 from linkdir.resources.models import Resource
@@ -155,6 +155,65 @@ async def until_set(results: AsyncIterator[T], stop: asyncio.Event) -> AsyncIter
         stopped.cancel()
 
 
+# A batch's checks are written this many at a time (one transaction each, issue 18), and a
+# finished check waits at most this long for its chunk to fill (a slow host's results go in).
+RECORD_CHUNK = 100
+RECORD_EVERY = 1.0
+
+
+async def in_chunks(
+    results: AsyncIterator[T],
+    stop: asyncio.Event,
+    *,
+    size: int = RECORD_CHUNK,
+    every: float = RECORD_EVERY,
+) -> AsyncIterator[list[tuple[T, datetime]]]:
+    """Items of ``results``, each with the moment it came, ``size`` at a time at most.
+
+    A chunk is also handed over ``every`` seconds after its first item came, so a slow
+    producer does not hold finished items back. The next item is awaited while the caller
+    handles a chunk. When ``stop`` is set, the items already in are handed over and only
+    the wait for the next one is cancelled (as :func:`until_set`).
+    """
+    loop = asyncio.get_running_loop()
+    stopped = asyncio.ensure_future(stop.wait())
+    following: asyncio.Future[T] | None = None
+    pending: list[tuple[T, datetime]] = []
+    deadline: float | None = None
+    try:
+        while not stop.is_set():
+            if following is None:
+                following = asyncio.ensure_future(anext(results))
+            timeout = None if deadline is None else max(0.0, deadline - loop.time())
+            waits: set[asyncio.Future[Any]] = {following, stopped}
+            await asyncio.wait(waits, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+            if following.done():
+                try:
+                    item = following.result()
+                except StopAsyncIteration:
+                    following = None
+                    break
+                following = None
+                pending.append((item, utcnow()))
+                if deadline is None:
+                    deadline = loop.time() + every
+                if len(pending) < size:
+                    continue
+            elif stopped.done():
+                break
+            if pending:
+                chunk, pending, deadline = pending, [], None
+                yield chunk
+        if pending:
+            yield pending
+    finally:
+        stopped.cancel()
+        if following is not None and not following.done():
+            following.cancel()
+            with contextlib.suppress(asyncio.CancelledError, StopAsyncIteration):
+                await following
+
+
 class CheckRunner:
     """Dispatch schedule, host-batch check jobs and clean shutdown for one process.
 
@@ -174,6 +233,8 @@ class CheckRunner:
         engine_config: EngineConfig | None = None,
         worker: str | None = None,
         role: str = "worker",
+        record_chunk: int = RECORD_CHUNK,
+        record_every: float = RECORD_EVERY,
     ) -> None:
         from linkdir.checks.jobs import worker_name
 
@@ -185,6 +246,9 @@ class CheckRunner:
         self.worker = worker or worker_name()
         self.role = role
         self.dispatch_every = dispatch_every
+        # Checks of a batch written per transaction, and how long one waits at most.
+        self.record_chunk = record_chunk
+        self.record_every = record_every
         self.scheduler: Any = None
         self.started = asyncio.Event()
         self.last_beat: datetime | None = None
@@ -524,34 +588,53 @@ class CheckRunner:
     async def _check_batch(
         self, resource_ids: list[int], claimed_until: datetime, run_id: int | None
     ) -> dict[str, int]:
-        from linkdir.checks.jobs import record
+        from linkdir.checks.jobs import record_chunk
 
         urls: dict[str, int] = {}
         conditions: dict[str, tuple[str | None, str | None]] = {}
         async with self.factory() as session:
             if run_id is not None and await session.get(CheckRun, run_id) is None:
                 run_id = None  # the run was deleted meanwhile: check, but count nowhere
-            for resource_id in resource_ids:
-                resource = await session.get(Resource, resource_id)
-                if resource is None or resource.next_check_at != claimed_until:
-                    continue
-                urls[resource.url] = resource_id
-                if resource.link_status == "ok" and not resource.consecutive_failures:
-                    conditions[resource.url] = (resource.etag, resource.last_modified)
+            claimed = await session.execute(
+                select(
+                    col(Resource.id),
+                    col(Resource.url),
+                    col(Resource.link_status),
+                    col(Resource.consecutive_failures),
+                    col(Resource.etag),
+                    col(Resource.last_modified),
+                ).where(
+                    col(Resource.id).in_(resource_ids),
+                    col(Resource.next_check_at) == claimed_until,
+                )
+            )
+            for resource_id, url, status, failures, etag, last_modified in claimed.all():
+                assert resource_id is not None
+                urls[url] = resource_id
+                if status == "ok" and not failures:
+                    conditions[url] = (etag, last_modified)
             if run_id is not None and len(urls) < len(resource_ids):
-                # Fenced links count as done, unless this run already checked them itself.
                 fenced = set(resource_ids) - set(urls.values())
-                fenced -= await _checked_in_run(session, run_id, list(fenced))
-                await runs.count_skipped(session, run_id, sorted(fenced), now=utcnow())
+                await runs.count_fenced(session, run_id, sorted(fenced), now=utcnow())
                 await session.commit()
         counts: Counter[str] = Counter()
         async with Checker(self.engine_config) as checker:
             results = checker.check_many(list(urls), conditions=conditions)
-            async for result in until_set(results, self._abort):
-                await record(
-                    self.factory, self.settings, urls[result.url], result, self.worker, run_id
+            chunks = in_chunks(
+                results, self._abort, size=self.record_chunk, every=self.record_every
+            )
+            async for chunk in chunks:
+                recorded = await record_chunk(
+                    self.factory,
+                    self.settings,
+                    [service.Checked(urls[result.url], result, at) for result, at in chunk],
+                    worker=self.worker,
+                    run_id=run_id,
+                    claimed_until=claimed_until,
                 )
-                counts[result.status] += 1
+                counts.update(
+                    result.status for result, _at in chunk if urls[result.url] in recorded.hosts
+                )
         return dict(counts)
 
     async def manual_run(self, run_id: int, everything: bool) -> dict[str, int]:
@@ -582,13 +665,6 @@ class CheckRunner:
 
 async def _dispatch_job(runner: CheckRunner) -> int:
     return await runner.dispatch()
-
-
-async def _checked_in_run(session: AsyncSession, run_id: int, resource_ids: list[int]) -> set[int]:
-    statement = select(col(CheckResult.resource_id)).where(
-        col(CheckResult.run_id) == run_id, col(CheckResult.resource_id).in_(resource_ids)
-    )
-    return set((await session.execute(statement)).scalars())
 
 
 async def _count_released(session: AsyncSession, run_id: int, released: list[int]) -> None:

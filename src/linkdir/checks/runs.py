@@ -88,6 +88,22 @@ async def count_skipped(
         await count_done(session, run_id, checked=new, now=now)
 
 
+async def count_fenced(
+    session: AsyncSession, run_id: int, resource_ids: list[int], *, now: datetime
+) -> None:
+    """Count claimed links a run will not record (checked or claimed elsewhere) as done.
+
+    Links this run already checked itself (its job ran twice) were counted then.
+    """
+    if not resource_ids:
+        return
+    checked = select(col(CheckResult.resource_id)).where(
+        col(CheckResult.run_id) == run_id, col(CheckResult.resource_id).in_(resource_ids)
+    )
+    mine = set((await session.execute(checked)).scalars())
+    await count_skipped(session, run_id, [rid for rid in resource_ids if rid not in mine], now=now)
+
+
 async def results_by_verdict(session: AsyncSession, run_id: int) -> dict[str, int]:
     """The verdicts of a run's checks, counted from the history."""
     rows = await session.execute(

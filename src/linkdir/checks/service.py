@@ -23,18 +23,19 @@ the claim expires; a finished check overwrites ``next_check_at`` with the real s
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from linkdir import checker as engine
 from linkdir.changes import report as report_change
 from linkdir.checks import drift
+from linkdir.checks.drift_models import ContentBaseline
 from linkdir.checks.models import CheckLease, CheckResult, CheckSilence
 from linkdir.config import Settings
 from linkdir.db import is_postgresql, upsert_into
@@ -104,36 +105,32 @@ def _revision(resource: Resource, action: str, changes: dict[str, Any], now: dat
     )
 
 
-async def _prune_history(session: AsyncSession, resource_id: int, keep: int) -> None:
-    cutoff = (
-        select(col(CheckResult.id))
-        .where(col(CheckResult.resource_id) == resource_id)
-        .order_by(col(CheckResult.checked_at).desc(), col(CheckResult.id).desc())
-        .offset(keep)
-        .limit(1)
-    )
-    oldest_dropped = (await session.execute(cutoff)).scalar()
-    if oldest_dropped is None:
-        return
-    kept = (
-        select(col(CheckResult.id))
-        .where(col(CheckResult.resource_id) == resource_id)
-        .order_by(col(CheckResult.checked_at).desc(), col(CheckResult.id).desc())
-        .limit(keep)
-    )
-    kept_ids = list((await session.execute(kept)).scalars())
-    await session.execute(
-        delete(CheckResult).where(
-            col(CheckResult.resource_id) == resource_id, col(CheckResult.id).not_in(kept_ids)
+async def _prune_history(session: AsyncSession, resource_ids: list[int], keep: int) -> None:
+    """Keep the newest ``keep`` checks of each resource: one statement for a whole chunk."""
+    newness = (
+        func.row_number()
+        .over(
+            partition_by=col(CheckResult.resource_id),
+            order_by=(col(CheckResult.checked_at).desc(), col(CheckResult.id).desc()),
         )
+        .label("newness")
+    )
+    ranked = (
+        select(col(CheckResult.id).label("id"), newness)
+        .where(col(CheckResult.resource_id).in_(resource_ids))
+        .subquery()
+    )
+    await session.execute(
+        delete(CheckResult)
+        .where(col(CheckResult.id).in_(select(ranked.c.id).where(ranked.c.newness > keep)))
+        .execution_options(synchronize_session=False)
     )
 
 
 async def _silence_applies(
-    session: AsyncSession, resource: Resource, result: engine.CheckResult
+    session: AsyncSession, silence: CheckSilence | None, result: engine.CheckResult
 ) -> bool:
     """True when a curator dismissed exactly this answer; a different answer lifts it."""
-    silence = await session.get(CheckSilence, resource.id)
     if silence is None:
         return False
     if result.status in {"broken", "unverified"} and (
@@ -144,6 +141,68 @@ async def _silence_applies(
         return True
     await session.delete(silence)
     return False
+
+
+@dataclass(frozen=True, slots=True)
+class Checked:
+    """A finished check waiting to be recorded: the claimed resource, its result, when."""
+
+    resource_id: int
+    result: engine.CheckResult
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """What :func:`record_checks` wrote, and which checks it dropped because of the fence."""
+
+    hosts: dict[int, str]  # resource id -> host, of the checks stored
+    fenced: list[int]  # resources whose claim was lost or had expired: nothing written
+    revisions: list[Revision]
+
+
+async def record_checks(
+    session: AsyncSession,
+    checks: Sequence[Checked],
+    *,
+    claimed_until: datetime | None,
+    now: datetime,
+    settings: Settings,
+    worker: str = "",
+    jitter: Jitter | None = None,
+    run_id: int | None = None,
+) -> Recorded:
+    """Store a chunk of a batch's checks in a few statements, fenced by their claim.
+
+    Only resources still claimed until ``claimed_until`` (their ``next_check_at``), with
+    that moment still ahead of ``now``, are written; the others were checked or claimed
+    again since, or their claim expired and a dispatch may hand them out again. On
+    PostgreSQL the rows written are locked first, so a concurrent claim skips them.
+    ``claimed_until=None`` writes every resource found (a curator's check-now).
+    """
+    unique = list({check.resource_id: check for check in checks}.values())
+    ids = [check.resource_id for check in unique]
+    if not ids or (claimed_until is not None and claimed_until <= now):
+        return Recorded({}, sorted(ids), [])
+    statement = select(Resource).where(col(Resource.id).in_(ids)).order_by(col(Resource.id))
+    if claimed_until is not None:
+        statement = statement.where(col(Resource.next_check_at) == claimed_until)
+    if is_postgresql(session):
+        statement = statement.with_for_update(of=Resource)
+    loaded = {resource.id: resource for resource in (await session.execute(statement)).scalars()}
+    items = [
+        (loaded[check.resource_id], check.result, check.at)
+        for check in unique
+        if check.resource_id in loaded
+    ]
+    revisions = await _record_loaded(
+        session, items, settings=settings, worker=worker, jitter=jitter, run_id=run_id
+    )
+    hosts = {resource.id: resource.host for resource, _result, _at in items}
+    fenced = sorted(rid for rid in ids if rid not in loaded)
+    return Recorded(
+        {rid: host for rid, host in hosts.items() if rid is not None}, fenced, revisions
+    )
 
 
 async def record_check(
@@ -159,30 +218,102 @@ async def record_check(
 ) -> list[Revision]:
     """Store one check of ``resource`` and move its link status (DESIGN §3)."""
     assert resource.id is not None
-    spread: Jitter = jitter or jittered
-    result = await drift.judge(session, resource, result, now=now)  # reference rot (#14)
-    session.add(
-        CheckResult(
-            resource_id=resource.id,
-            checked_at=now,
-            verdict=result.status,
-            http_status=result.http_status,
-            reason=result.reason,
-            final_url=result.final_url,
-            redirects=[{"url": hop.url, "status": hop.status} for hop in result.redirects],
-            elapsed_ms=result.elapsed_ms,
-            worker=worker[:200],
-            run_id=run_id,
-        )
-    )
-    await session.flush()
+    return await _record_loaded(
+        session, [(resource, result, now)], settings=settings, worker=worker, jitter=jitter,
+        run_id=run_id,
+    )  # fmt: skip
 
+
+async def _record_loaded(
+    session: AsyncSession,
+    items: list[tuple[Resource, engine.CheckResult, datetime]],
+    *,
+    settings: Settings,
+    worker: str,
+    jitter: Jitter | None,
+    run_id: int | None,
+) -> list[Revision]:
+    """Checks of resources already read: one INSERT of history rows, one flush, one prune.
+
+    Per check, only a failure that may be confirmed reads its history (the streak).
+    """
+    if not items:
+        return []
+    spread: Jitter = jitter or jittered
+    ids = [resource.id for resource, _result, _at in items if resource.id is not None]
+    silences = {
+        row.resource_id: row
+        for row in (
+            await session.execute(
+                select(CheckSilence).where(col(CheckSilence.resource_id).in_(ids))
+            )
+        ).scalars()
+    }
+    drifting = [
+        r.id for r, result, _at in items if r.id is not None and drift.needs_baseline(r, result)
+    ]
+    baselines: dict[int, ContentBaseline] = {}
+    if drifting:
+        rows = await session.execute(
+            select(ContentBaseline).where(col(ContentBaseline.resource_id).in_(drifting))
+        )
+        baselines = {row.resource_id: row for row in rows.scalars()}
+    judged = [
+        (
+            resource,
+            drift.judge_with(session, baselines.get(resource.id or 0), resource, result, now=at),
+            at,
+        )
+        for resource, result, at in items
+    ]  # reference rot (#14)
+    worker = worker[:200]
+    await session.execute(
+        insert(CheckResult.__table__),  # type: ignore[attr-defined]
+        [
+            {
+                "resource_id": resource.id,
+                "checked_at": at,
+                "verdict": result.status,
+                "http_status": result.http_status,
+                "reason": result.reason,
+                "final_url": result.final_url,
+                "redirects": [{"url": hop.url, "status": hop.status} for hop in result.redirects],
+                "elapsed_ms": result.elapsed_ms,
+                "worker": worker,
+                "run_id": run_id,
+            }
+            for resource, result, at in judged
+        ],
+    )
+    revisions: list[Revision] = []
+    for resource, result, at in judged:
+        silence = silences.get(resource.id or 0)
+        revisions += await _apply(session, resource, result, silence, at, settings, spread)
+    for revision in revisions:
+        session.add(revision)
+        report_change(session, revision)
+    await session.flush()
+    await _prune_history(session, ids, settings.check_history)
+    return revisions
+
+
+async def _apply(
+    session: AsyncSession,
+    resource: Resource,
+    result: engine.CheckResult,
+    silence: CheckSilence | None,
+    now: datetime,
+    settings: Settings,
+    spread: Jitter,
+) -> list[Revision]:
+    """Move one resource's link state for a check already in its history."""
+    assert resource.id is not None
     old_status = resource.link_status
     old_moved_to = resource.moved_to
     old_modified_on = resource.modified_on
     was_stale = _is_stale(old_modified_on, resource.last_checked_at, settings.stale_after)
     verdict = result.status
-    if await _silence_applies(session, resource, result):
+    if await _silence_applies(session, silence, result):
         verdict = "ok"
 
     resource.last_checked_at = now
@@ -207,18 +338,20 @@ async def record_check(
         if old_status == LinkStatus.broken.value:
             resource.next_check_at = now + spread(BROKEN_INTERVAL)
         else:
-            started = await _failure_streak_start(session, resource.id, failures)
-            confirmed_at = started + settings.confirm_span
-            if failures >= settings.confirm_checks and now >= confirmed_at:
-                new_status = LinkStatus.broken.value
-                resource.next_check_at = now + spread(BROKEN_INTERVAL)
-            else:
-                backoff = SUSPECT_BACKOFF[min(failures, len(SUSPECT_BACKOFF)) - 1]
-                next_at = now + spread(backoff)
-                if failures >= settings.confirm_checks:
+            backoff = SUSPECT_BACKOFF[min(failures, len(SUSPECT_BACKOFF)) - 1]
+            if failures >= settings.confirm_checks:
+                # Only now does the streak's start matter (one read of this history).
+                started = await _failure_streak_start(session, resource.id, failures)
+                confirmed_at = started + settings.confirm_span
+                if now >= confirmed_at:
+                    new_status = LinkStatus.broken.value
+                    next_at = now + spread(BROKEN_INTERVAL)
+                else:
                     # Enough failures already: look again as soon as the span is covered.
-                    next_at = min(next_at, confirmed_at)
-                resource.next_check_at = next_at
+                    next_at = min(now + spread(backoff), confirmed_at)
+            else:
+                next_at = now + spread(backoff)
+            resource.next_check_at = next_at
     else:
         resource.consecutive_failures = 0
         resource.next_check_at = now + spread(settings.check_interval_ok)
@@ -264,11 +397,6 @@ async def record_check(
                 now,
             )
         )
-    for revision in revisions:
-        session.add(revision)
-        report_change(session, revision)
-    await session.flush()
-    await _prune_history(session, resource.id, settings.check_history)
     return revisions
 
 
