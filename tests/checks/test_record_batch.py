@@ -205,7 +205,9 @@ async def test_a_slow_producer_does_not_hold_finished_checks_back():
         yield 3
 
     chunks = []
-    async with contextlib.aclosing(in_chunks(slow(), asyncio.Event(), size=100, every=0.05)) as it:
+    chunked = in_chunks(slow(), asyncio.Event(), size=100, every=0.05)
+    # The deadline only stops a broken chunker from hanging the suite.
+    async with asyncio.timeout(30), contextlib.aclosing(chunked) as it:
         async for chunk in it:
             chunks.append([item for item, _at in chunk])
             release.set()  # only a chunk handed over lets the producer go on
@@ -224,5 +226,6 @@ async def test_a_stop_hands_over_the_checks_already_finished():
                 stop.set()
                 await asyncio.Event().wait()  # never answers again
 
-    chunks = [[item for item, _at in chunk] async for chunk in in_chunks(endless(), stop)]
+    async with asyncio.timeout(30):
+        chunks = [[item for item, _at in chunk] async for chunk in in_chunks(endless(), stop)]
     assert chunks == [[1, 2, 3]]
