@@ -9,10 +9,12 @@ User-Agent, deadline and body cap as a link check. Every way it can fail is a
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
+from urllib.parse import quote
 
 import lxml.etree
 from sqlalchemy import func, select
@@ -159,6 +161,31 @@ def fill_empty(values: dict[str, Any], facts: PageFacts) -> list[str]:
             values[name] = suggestion
             filled.append(name)
     return filled
+
+
+# Characters the bookmarklet's code keeps as they are in its javascript: address; the
+# rest is percent-encoded, because a browser percent-decodes such an address before it
+# runs it (so a "%" in the site's address must not survive as one).
+_BOOKMARKLET_SAFE = "()!;:=+,.?&/*-_~[]{}"
+# The selected text travels in the address; browsers and servers accept this much.
+BOOKMARKLET_SELECTION_MAX = 1000
+
+
+def bookmarklet_href(base_url: str) -> str:
+    """A ``javascript:`` link that opens this site's add form for the page it is used on.
+
+    It reads only the page's address, title and selected text, and sends them in the
+    form's own ``?url=&title=&description=``; nothing else of the page is touched.
+    """
+    target = json.dumps(base_url.rstrip("/") + "/manage/resources/new?url=")
+    code = (
+        "(function(){var s=String(window.getSelection?window.getSelection():'')"
+        f".trim().slice(0,{BOOKMARKLET_SELECTION_MAX});"
+        f"location.href={target}+encodeURIComponent(location.href)"
+        f"+'&title='+encodeURIComponent(document.title.slice(0,{MAX_TITLE}))"
+        "+'&description='+encodeURIComponent(s);})();"
+    )
+    return "javascript:" + quote(code, safe=_BOOKMARKLET_SAFE)
 
 
 def engine_config(settings: Settings) -> EngineConfig:
