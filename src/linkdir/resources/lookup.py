@@ -211,7 +211,8 @@ async def look_up(raw_url: str, config: EngineConfig) -> PageFacts:
         message = _FAILURES.get(error.reason)
         if message is None:
             raise _failed(
-                error.reason, N_("The page could not be fetched (%(reason)s)."), reason=error.reason
+                error.reason,
+                N_("The page could not be fetched. Check the address, or fill in the fields."),
             ) from None
         raise _failed(error.reason, message) from None
     if page.status == 404 or page.status == 410:
