@@ -79,6 +79,13 @@ def page(curator: BrowserContext) -> Iterator[Page]:
     tab.close()
 
 
+def wait_until_filled(page: Page, name: str) -> None:
+    """Wait for a field to get a value (without eval: the site's CSP forbids it)."""
+    from playwright.sync_api import expect
+
+    expect(page.locator(f"#field-{name}")).not_to_have_value("")
+
+
 def bookmarklet_of(page: Page, live: LiveLinkdir) -> str:
     page.goto(live.base_url + "/manage/account?lang=en")
     href = page.locator("#bookmarklet").get_attribute("href")
@@ -113,7 +120,7 @@ def test_the_bookmarklet_opens_the_add_form_for_the_page_with_its_title_and_sele
         "A toolkit for libraries that want more children to read."
     )
     # With JavaScript, what the page says fills the fields still empty, and nothing else.
-    page.wait_for_function("document.getElementById('field-publisher').value !== ''")
+    wait_until_filled(page, "publisher")
     assert page.locator("#field-publisher").input_value() == "Region Exempel"
     assert page.locator("#field-language").input_value() == "en"
     assert page.locator("#field-title").input_value().endswith("– Region Exempel")
@@ -149,7 +156,7 @@ def test_fetch_details_with_javascript_fills_the_title_when_the_address_is_left(
     page.goto(live.base_url + "/manage/resources/new?lang=en")
     page.get_by_label("Address (URL)").fill(pages_origin + "/verktyg")
     page.keyboard.press("Tab")
-    page.wait_for_function("document.getElementById('field-title').value !== ''")
+    wait_until_filled(page, "title")
     assert page.locator("#field-title").input_value() == "Reading promotion toolkit"
     assert page.url.endswith("/manage/resources/new?lang=en"), "no page load"
     status = page.locator("#lookup-status").inner_text()
@@ -177,7 +184,7 @@ def _with_suggestions(page: Page, origin: str) -> None:
 def _with_suggestions_in_place(page: Page, origin: str) -> None:
     page.locator("#field-url").fill(origin + "/verktyg")
     page.locator("#lookup-button").click()
-    page.wait_for_function("document.getElementById('field-title').value !== ''")
+    wait_until_filled(page, "title")
 
 
 def _with_an_error(page: Page, origin: str) -> None:
