@@ -253,3 +253,31 @@ async def test_the_api_completes_a_www_address_on_create(
     )
     assert response.status_code == 201, response.text
     assert response.json()["url"] == "https://www.kb.se/bibliotek"
+
+
+async def test_a_topic_typed_by_name_is_added_and_an_unknown_one_is_explained(
+    client: Client, session: AsyncSession
+) -> None:
+    from tests.conftest import make_topic
+
+    await make_topic(session, slug="mik", name_sv="Medie- och informationskunnighet")
+    await make_topic(session, slug="lasfram", name_sv="Läsfrämjande", name_en="Reading")
+    csrf = await signed_in(client, session)
+    form = form_of((await client.get("/manage/resources/new")).text)
+    names = [o.get("value") for o in form.xpath("//datalist[@id='known-topics']/option")]
+    assert set(names) == {"Medie- och informationskunnighet", "Läsfrämjande"}
+    data = {"csrf_token": csrf, "url": "https://www.mik.se/", "title": "MIK", "topics": ["mik"]}
+    unknown = await client.post("/manage/resources/new", data={**data, "topic_name": "Läsning"})
+    assert unknown.status_code == 422
+    page = form_of(unknown.text)
+    assert "Läsning" in page.get_element_by_id("error-topic_name").text_content()
+    assert value(page, "topic_name") == "Läsning"
+    created = await client.post(
+        "/manage/resources/new", data={**data, "topic_name": "läsfrämjande"}, follow_redirects=False
+    )
+    assert created.status_code == 303
+    resource_id = int(created.headers["location"].split("?")[0].rsplit("/", 1)[1])
+    from linkdir.resources import service
+
+    topics = await service.topics_of(session, [resource_id])
+    assert sorted(t.slug for t in topics[resource_id]) == ["lasfram", "mik"]

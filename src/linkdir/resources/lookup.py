@@ -23,8 +23,8 @@ from sqlmodel import col
 
 from linkdir.checker import Checker, EngineConfig, FetchError
 from linkdir.config import Settings
-from linkdir.errors import N_, FieldError
-from linkdir.resources.models import LANGUAGES, ResourceTag, Tag
+from linkdir.errors import N_, FieldError, ValidationFailed
+from linkdir.resources.models import LANGUAGES, ResourceTag, Tag, Topic
 from linkdir.resources.service import (
     MAX_DESCRIPTION,
     MAX_PUBLISHER,
@@ -150,6 +150,26 @@ def prefill(
     values["title"] = _clip(clean_line(given.get("title", "")), MAX_TITLE)
     values["description"] = _clip(clean_text(given.get("description", "")), MAX_DESCRIPTION)
     return values, errors
+
+
+def topic_named(name: str, topics: Iterable[Topic]) -> str:
+    """The slug of the topic called ``name`` (Swedish or English name, or slug, any case).
+
+    The add form's "type a topic" field; ValidationFailed names it when no topic matches.
+    """
+    wanted = clean_line(name).casefold()
+    for topic in topics:
+        if wanted in (topic.slug.casefold(), topic.name_sv.casefold(), topic.name_en.casefold()):
+            return topic.slug
+    raise ValidationFailed(
+        [
+            FieldError(
+                "topic_name",
+                N_("There is no topic called %(name)s. Pick one of the suggestions."),
+                {"name": clean_line(name)[:120]},
+            )
+        ]
+    )
 
 
 def fill_empty(values: dict[str, Any], facts: PageFacts) -> list[str]:

@@ -156,6 +156,7 @@ async def resource_lookup(
     settings: Settings = request.app.state.settings
     form = await read_form(request)
     values = _form_values(form)
+    values["topic_name"] = str(form.get("topic_name") or "")
     try:
         facts = await lookup.look_up(values["url"], lookup.engine_config(settings))
     except lookup.LookupFailed as failed:
@@ -180,7 +181,11 @@ async def resource_create(
     values = _form_values(form)
     # The add form's "Choose …" option: the field is left to its default, as in the API.
     data = {k: v for k, v in values.items() if v != "" or k not in lookup.OPTIONAL_CHOICES}
+    values["topic_name"] = str(form.get("topic_name") or "")
     try:
+        if values["topic_name"].strip():
+            named = lookup.topic_named(values["topic_name"], await service.all_topics(session))
+            data["topics"] = [*values["topics"], named]
         resource = await service.create_resource(
             session, data, by=actor_of(editor), allow_networks=settings.checker_allow_networks
         )
