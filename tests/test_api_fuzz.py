@@ -23,6 +23,10 @@ from schemathesis import checks  # noqa: E402
 pytestmark = pytest.mark.slow
 
 MAX_EXAMPLES = 25
+# The page look-up fetches whatever address it is given (through the checker's guard): fuzzed,
+# it would send generated host names to the machine's DNS. tests/resources/test_adding.py
+# covers its input and its problem+json answers instead.
+NOT_FUZZED = {"/api/v1/resources/lookup"}
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"] if PG_URL else ["sqlite"])
@@ -68,6 +72,8 @@ def test_api_answers_generated_input_without_5xx_and_as_documented(
     operations = 0
     for result in schema.get_all_operations():
         operation = result.ok()
+        if operation.path in NOT_FUZZED:
+            continue
         operations += 1
         try:
             _fuzz(operation, api_server)

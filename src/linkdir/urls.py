@@ -102,8 +102,34 @@ def _mapped_host(raw: str) -> str:
         return text.lower()
 
 
-def public_http_url(raw: str, *, field: str = "url", allow_networks: Iterable[str] = ()) -> str:
+# A host name (with a dot) or an IPv4 address, an optional port, then a path, query or
+# fragment: what people type or paste without the scheme ("www.kb.se/bibliotek", "kb.se").
+_BARE_ADDRESS = re.compile(
+    r"^(?://)?[^\s/?#@:\\]+\.[^\s/?#@:\\]+(?::\d{1,5})?(?:[/?#].*)?$", re.DOTALL
+)
+
+
+def completed_url(raw: str) -> str:
+    """``raw`` with ``https://`` added when it is a bare address (issue 16), else unchanged.
+
+    ``www.kb.se/bibliotek`` and ``kb.se`` become ``https://…``; anything with a scheme
+    (``http:``, ``javascript:``), an ``@`` before the path, or no dot in the host is left
+    for :func:`public_http_url` to judge.
+    """
+    if not isinstance(raw, str):
+        return raw
+    text = _CONTROL.sub("", raw).strip()
+    if not _BARE_ADDRESS.match(text):
+        return raw
+    return "https://" + text.removeprefix("//")
+
+
+def public_http_url(
+    raw: str, *, field: str = "url", allow_networks: Iterable[str] = (), complete: bool = False
+) -> str:
     """A canonical absolute http(s) URL on a public host, or :class:`InvalidUrl`.
+
+    With ``complete``, a bare address gets ``https://`` first (:func:`completed_url`).
 
     Lower-case scheme and host, IDN to punycode, IPv4 numbers in dotted decimal, default
     port and empty query dropped, non-ASCII path and query percent-encoded. Refuses other
@@ -112,6 +138,8 @@ def public_http_url(raw: str, *, field: str = "url", allow_networks: Iterable[st
     """
     if not isinstance(raw, str):
         raise InvalidUrl(FieldError(field, N_("Enter an address (URL).")))
+    if complete:
+        raw = completed_url(raw)
     text = _CONTROL.sub("", raw).strip()
     if not text:
         raise InvalidUrl(FieldError(field, N_("Enter an address (URL).")))

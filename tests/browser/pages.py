@@ -109,7 +109,7 @@ def failed_sign_in(page: Page) -> None:
 def invalid_resource(page: Page) -> None:
     page.locator("#field-url").fill("javascript:alert(1)")
     page.locator("#field-title").fill("")
-    page.locator("form.stacked button[type=submit]").click()
+    page.locator("#save-button").click()
     page.locator(".error-summary").wait_for()
 
 

@@ -28,6 +28,7 @@ from linkdir.mail import accounts as account_mail
 from linkdir.mail import digest
 from linkdir.mail.models import Frequency
 from linkdir.resources import service as directory
+from linkdir.resources.lookup import bookmarklet_href
 from linkdir.web import NO_STORE, DbSession, render, request_locale, set_locale_from
 
 # Forms signed-out people submit (set a password, ask for a reset, set up) carry a token
@@ -107,6 +108,7 @@ async def _account_page(
         feed_url=feed_url,
         mail_enabled=request.app.state.settings.mail_enabled,
         frequencies=[f.value for f in Frequency],
+        bookmarklet=bookmarklet_href(request.app.state.settings.base_url),
     )
     response.headers.update(NO_STORE)
     return response

@@ -8,15 +8,18 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.di import Provide
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import Example
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from linkdir.auth.guards import CurrentUser, Editor, actor_of, provide_editor, provide_user
 from linkdir.config import Settings
 from linkdir.errors import NotFound
-from linkdir.resources import service
+from linkdir.i18n import gettext
+from linkdir.resources import lookup, service
 from linkdir.resources.models import LinkStatus, Resource, ResourceState, Topic
 from linkdir.resources.search import search
-from linkdir.web import DbSession
+from linkdir.web import DbSession, set_locale_from
 
 MAX_PER_PAGE = 100
 
@@ -73,6 +76,28 @@ class ResourceIn(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True)
     review_by: str | None | msgspec.UnsetType = msgspec.UNSET
     topics: list[str] | msgspec.UnsetType = msgspec.UNSET
     tags: list[str] | msgspec.UnsetType = msgspec.UNSET
+
+
+class PageFactsOut(msgspec.Struct):
+    """What a page says about itself: suggestions for a new resource ("" for nothing)."""
+
+    url: str
+    final_url: str
+    title: str
+    description: str
+    language: str
+    publisher: str
+
+
+class LookupProblem(msgspec.Struct):
+    """Why a page could not be read (application/problem+json)."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    reason: str
+    errors: list[dict[str, str]]
 
 
 class TopicOut(msgspec.Struct):
@@ -233,6 +258,64 @@ class ResourceApi(Controller):
         return Response(
             out, status_code=201, headers={"Location": f"/api/v1/resources/{resource.id}"}
         )
+
+    @get(
+        "/lookup",
+        summary="Read a page's title, description, language and publisher",
+        responses={
+            422: ResponseSpec(
+                LookupProblem,
+                description="The page could not be read (the reason code says why)",
+                media_type="application/problem+json",
+                examples=[
+                    Example(
+                        summary="No page at the address",
+                        value={
+                            "type": "about:blank",
+                            "title": "The page could not be read.",
+                            "status": 422,
+                            "detail": "There is no page at this address (HTTP 404).",
+                            "reason": "http_404",
+                            "errors": [{"field": "url", "message": "…"}],
+                        },
+                    )
+                ],
+            )
+        },
+    )
+    async def look_up(
+        self,
+        request: Request[Any, Any, Any],
+        editor: Editor,
+        url: Annotated[
+            str,
+            QueryParameter(
+                max_length=2048,
+                description="The address; www.kb.se/bibliotek and kb.se get https:// added",
+            ),
+        ],
+    ) -> Response[Any]:
+        """Fetch the page through the link checker's guarded fetcher (curators only).
+
+        Suggestions for the add form; nothing is stored. Private and local addresses are
+        refused exactly as link checks refuse them.
+        """
+        settings: Settings = request.app.state.settings
+        try:
+            facts = await lookup.look_up(url, lookup.engine_config(settings))
+        except lookup.LookupFailed as failed:
+            set_locale_from(request)
+            message = failed.error.render(gettext)
+            body = LookupProblem(
+                type="about:blank",
+                title=gettext("The page could not be read."),
+                status=422,
+                detail=message,
+                reason=failed.reason,
+                errors=[{"field": "url", "message": message}],
+            )
+            return Response(body, status_code=422, media_type="application/problem+json")
+        return Response(PageFactsOut(**facts.as_dict()), headers={"Cache-Control": "no-store"})
 
     @get("/{resource_id:int}", summary="One resource")
     async def get_one(

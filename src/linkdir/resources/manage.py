@@ -20,7 +20,7 @@ from linkdir.auth.guards import (
 from linkdir.config import Settings
 from linkdir.errors import N_, Conflict, FieldError, ValidationFailed
 from linkdir.i18n import gettext
-from linkdir.resources import service
+from linkdir.resources import lookup, service
 from linkdir.resources.models import LANGUAGES, LinkStatus, ResourceState, ResourceType
 from linkdir.web import NO_STORE, DbSession, page_number, render, same_site_path, set_locale_from
 
@@ -68,6 +68,9 @@ async def _form_page(
     errors: dict[str, str] | None = None,
     status_code: int = 200,
     existing_id: int | None = None,
+    notice: str | None = None,
+    filled: list[str] | None = None,
+    looked_up: bool = False,
 ) -> Response[str]:
     response = render(
         request,
@@ -78,8 +81,12 @@ async def _form_page(
         errors=errors or {},
         existing_id=existing_id,
         topics=await service.all_topics(session),
+        known_tags=await lookup.known_tags(session) if resource is None else [],
         languages=LANGUAGES,
         types=[t.value for t in ResourceType],
+        notice=notice,
+        filled=filled or [],
+        looked_up=looked_up,
     )
     response.headers.update(NO_STORE)
     return response
@@ -132,11 +139,37 @@ async def resource_list(
 async def resource_new(
     request: Request[Any, Any, Any], session: DbSession, editor: Editor
 ) -> Response[str]:
-    values: dict[str, Any] = dict.fromkeys(
-        ("url", "title", "description", "publisher", "review_by"), ""
+    """The add form, prefilled from ``?url=&title=&description=`` (the bookmarklet's link)."""
+    settings: Settings = request.app.state.settings
+    values, failures = lookup.prefill(
+        {name: request.query_params.get(name) or "" for name in lookup.PREFILL_FIELDS},
+        allow_networks=settings.checker_allow_networks,
     )
-    values.update(language="sv", resource_type="report", topics=[], tags="")
-    return await _form_page(request, session, values=values)
+    return await _form_page(request, session, values=values, errors=_errors(request, failures))
+
+
+@post("/manage/resources/new/lookup", include_in_schema=False, dependencies=DEPENDENCIES)
+async def resource_lookup(
+    request: Request[Any, Any, Any], session: DbSession, editor: Editor
+) -> Response[str]:
+    """ "Hämta uppgifter": the form again, with what the page says filled in where empty."""
+    settings: Settings = request.app.state.settings
+    form = await read_form(request)
+    values = _form_values(form)
+    values["topic_name"] = str(form.get("topic_name") or "")
+    try:
+        facts = await lookup.look_up(values["url"], lookup.engine_config(settings))
+    except lookup.LookupFailed as failed:
+        set_locale_from(request)
+        if failed.is_notice:
+            return await _form_page(
+                request, session, values=values, notice=failed.error.render(gettext)
+            )
+        return await _form_page(
+            request, session, values=values, errors=_errors(request, [failed.error])
+        )
+    filled = lookup.fill_empty(values, facts)
+    return await _form_page(request, session, values=values, filled=filled, looked_up=True)
 
 
 @post("/manage/resources/new", include_in_schema=False, dependencies=DEPENDENCIES)
@@ -146,9 +179,15 @@ async def resource_create(
     settings: Settings = request.app.state.settings
     form = await read_form(request)
     values = _form_values(form)
+    # The add form's "Choose …" option: the field is left to its default, as in the API.
+    data = {k: v for k, v in values.items() if v != "" or k not in lookup.OPTIONAL_CHOICES}
+    values["topic_name"] = str(form.get("topic_name") or "")
     try:
+        if values["topic_name"].strip():
+            named = lookup.topic_named(values["topic_name"], await service.all_topics(session))
+            data["topics"] = [*values["topics"], named]
         resource = await service.create_resource(
-            session, values, by=actor_of(editor), allow_networks=settings.checker_allow_networks
+            session, data, by=actor_of(editor), allow_networks=settings.checker_allow_networks
         )
     except ValidationFailed as failed:
         return await _form_page(
@@ -352,6 +391,7 @@ manage_handlers = [
     manage_home,
     resource_list,
     resource_new,
+    resource_lookup,
     resource_create,
     resource_edit,
     resource_update,

@@ -188,7 +188,9 @@ def validate_resource(
             errors.append(FieldError("url", N_("Enter an address (URL).")))
         else:
             try:
-                cleaned["url"] = normalise_url(raw_url, allow_networks=allow_networks)
+                cleaned["url"] = normalise_url(
+                    raw_url, allow_networks=allow_networks, complete=True
+                )
             except InvalidUrl as error:
                 errors.append(error.error)
     if "title" in data or not partial:
