@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import os
 import secrets
@@ -77,6 +78,10 @@ def check_urls(source: IO[str], output_format: str | None, workers: int | None) 
     workers = workers or min(4, os.cpu_count() or 1)
     started = time.monotonic()
     counts: Counter[str] = Counter({verdict: 0 for verdict in VERDICTS})
+    # What start-up made stays for the whole run: out of the collector's sight it is not
+    # traversed by every collection, and forked helpers keep sharing its pages.
+    gc.collect()
+    gc.freeze()
     # Helpers are forked before this process starts its event loop or any thread.
     shards = parallel.Shards(config, workers) if workers > 1 else None
     try:
