@@ -85,7 +85,7 @@ def main() -> None:
     parser.add_argument(
         "--monitoring",
         action="store_true",
-        help="compute content hashes and fingerprints too, as monitoring does (check-urls does not)",
+        help="compute content hashes and fingerprints, as monitoring does (check-urls does not)",
     )
     parser.add_argument("--profile", help="write a cProfile of the last checker round here")
     args = parser.parse_args()
