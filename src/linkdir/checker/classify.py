@@ -314,21 +314,21 @@ def analyse(body: bytes, charset: str | None, *, today: date) -> Page | None:
     main = _main_container(root)
     first_heading = headings.split(" | ", 1)[0]
     # Enough of the head for the status window under the first heading and the dates.
-    text = MainText(list(main.itertext()), max(_HEAD, 2 * len(first_heading) + _SHORT + 8))
+    main_words = MainText(list(main.itertext()), max(_HEAD, 2 * len(first_heading) + _SHORT + 8))
 
     meta_modified, meta_published = freshness.meta_dates(metas, today=today)
     ld_modified, ld_published = freshness.json_ld_dates(json_ld, today=today)
     # A page states its date near the top or at the bottom of its text (or in its
     # footer), never in the header's "today" or a news list beside it (both chrome).
-    if text.complete:
-        whole = text.text
+    if main_words.complete:
+        whole = main_words.text
         edges = (
             whole
             if len(whole) <= 2 * _DATE_EDGE
             else (whole[:_DATE_EDGE] + " … " + whole[-_DATE_EDGE:])
         )
     else:  # longer than _HEAD > 2 * _DATE_EDGE
-        edges = text.head[:_DATE_EDGE] + " … " + text.tail[-_DATE_EDGE:]
+        edges = main_words.head[:_DATE_EDGE] + " … " + main_words.tail[-_DATE_EDGE:]
     edges_lowered = f"{edges.lower()} … {footer_text.lower()}"
     modified = (
         ld_modified
@@ -341,7 +341,7 @@ def analyse(body: bytes, charset: str | None, *, today: date) -> Page | None:
         or freshness.visible_published(edges_lowered, today=today, lowered=edges_lowered)
     )
 
-    gone, maintenance, evidence = _status_wording(title, first_heading, main, text)
+    gone, maintenance, evidence = _status_wording(title, first_heading, main, main_words)
     if gone == "moved" and refresh is not None:
         gone = None  # "Sidan har flyttat" above a meta refresh: the redirect speaks for it
     parked_text = f"{title} {full_text[:3000]}" if full_text and len(full_text) < 5000 else ""
@@ -350,7 +350,7 @@ def analyse(body: bytes, charset: str | None, *, today: date) -> Page | None:
     )
     return Page(
         title=title,
-        main=text,
+        main=main_words,
         refresh=refresh,
         modified=modified,
         published=published,
