@@ -3,6 +3,7 @@
     python bench/checker/farm.py                # all three tools, 40 KB pages, same run
     python bench/checker/farm.py --page-kb 1    # the old ~1 KB pages, for comparison
     python bench/checker/farm.py --only linkdir --urls 2000
+    python bench/checker/farm.py --baseline /tmp/base/src   # an older linkdir beside it
 
 The farm runs in its own process: 100 HTTP servers on 127.0.1.1-127.0.1.100 (one port),
 each answering every request after 50 ms and counting its open connections. Pages are
@@ -381,13 +382,23 @@ def linkdir_command() -> list[str]:
     return [sys.executable, "-c", "from linkdir.cli import main; main()"]
 
 
-def run_linkdir(farm: Farm, urls: list[str], workdir: Path, workers: int | None) -> Run:
+def baseline_command(src: Path) -> list[str]:
+    """linkdir from another source tree (``git archive REV src | tar -x -C DIR``)."""
+    code = f"import sys; sys.path.insert(0, {str(src)!r}); from linkdir.cli import main; main()"
+    return [sys.executable, "-c", code]
+
+
+def run_linkdir(
+    farm: Farm, urls: list[str], workdir: Path, workers: int | None, baseline: Path | None = None
+) -> Run:
     listing = workdir / "urls.txt"
     listing.write_text("\n".join(urls) + "\n")
     extra = ["--workers", str(workers)] if workers else []
+    command = baseline_command(baseline) if baseline else linkdir_command()
     run, text = measure(
-        "linkdir check-urls" + (f" -w{workers}" if workers else ""),
-        [*linkdir_command(), "check-urls", str(listing), "--format", "json", *extra],
+        ("linkdir before" if baseline else "linkdir check-urls")
+        + (f" -w{workers}" if workers else ""),
+        [*command, "check-urls", str(listing), "--format", "json", *extra],
         farm,
         len(urls),
         env={"LINKDIR_CHECKER_ALLOW_NETWORKS": "127.0.1.0/24"},  # the farm, nothing else
@@ -463,6 +474,11 @@ def main() -> None:
     )
     parser.add_argument("--rounds", type=int, default=1, help="run every tool this often")
     parser.add_argument("--page-kb", type=int, default=40, help="size of the farm's pages")
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="also run the linkdir of this src directory (an older commit) in the same run",
+    )
     parser.add_argument("--serve-farm", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_farm:
@@ -485,9 +501,10 @@ def main() -> None:
         for _round in range(args.rounds):
             for tool in tools:
                 if tool == "linkdir":
-                    for workers in args.workers or [None]:
-                        runs.append(run_linkdir(farm, urls, work, workers))
-                        print(report(runs[-1:]).splitlines()[-1], flush=True)
+                    for baseline in [args.baseline, None] if args.baseline else [None]:
+                        for workers in args.workers or [None]:
+                            runs.append(run_linkdir(farm, urls, work, workers, baseline))
+                            print(report(runs[-1:]).splitlines()[-1], flush=True)
                     continue
                 if tool == "linkinator":
                     runs.append(run_linkinator(farm, urls))

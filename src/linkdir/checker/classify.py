@@ -117,12 +117,83 @@ _REFRESH = re.compile(
 )
 
 
+class MainText:
+    """A page's main text, whitespace squashed; a long one is squashed only at its ends.
+
+    The verdict reads the first and last few KB and needs the length only against a few
+    thresholds, so the middle of a long page is joined and squashed only when someone
+    asks for the whole text (the content hash, the fingerprint, the sibling probe's
+    similarity). The text is exactly ``" ".join(" ".join(nodes).split())`` either way.
+    """
+
+    __slots__ = ("_full", "_middle", "head", "tail")
+
+    def __init__(self, nodes: list[str], head_chars: int) -> None:
+        head: list[str] = []
+        size = count = 0
+        while count < len(nodes) and size < head_chars:
+            words = nodes[count].split()
+            count += 1
+            if words:
+                head.extend(words)
+                size += sum(map(len, words)) + len(words)
+        self.head = " ".join(head)  # at least ``head_chars`` long unless it is all
+        self._full: str | None = None
+        self._middle: list[str] = []
+        self.tail = ""
+        if count == len(nodes):
+            self._full = self.head
+            return
+        tail: list[list[str]] = []
+        size = 0
+        end = len(nodes)
+        while end > count and size <= _DATE_EDGE:  # the last _DATE_EDGE characters
+            end -= 1
+            words = nodes[end].split()
+            if words:
+                tail.append(words)
+                size += sum(map(len, words)) + len(words)
+        self.tail = " ".join(word for words in reversed(tail) for word in words)
+        self._middle = nodes[count:end]
+        if not self._middle:
+            self._full = f"{self.head} {self.tail}" if self.tail else self.head
+
+    @property
+    def text(self) -> str:
+        """The whole text (joined on first use for a long page)."""
+        if self._full is None:
+            middle = " ".join(" ".join(self._middle).split())
+            parts = [self.head, middle, self.tail]
+            self._full = " ".join(part for part in parts if part)
+            self._middle = []
+        return self._full
+
+    @property
+    def complete(self) -> bool:
+        return self._full is not None
+
+    def size_bounds(self) -> tuple[int, int]:
+        """(at least, at most) ``len(text)``, without joining the middle."""
+        if self._full is not None:
+            return len(self._full), len(self._full)
+        known = len(self.head) + 1 + len(self.tail)
+        return known, known + len(self._middle) + sum(map(len, self._middle))
+
+    def shorter_than(self, size: int) -> bool:
+        low, high = self.size_bounds()
+        if high < size:
+            return True
+        if low >= size:
+            return False
+        return len(self.text) < size
+
+
 @dataclass(frozen=True, slots=True)
 class Page:
     """What the checker reads out of an HTML page."""
 
     title: str
-    main_text: str  # normalised whitespace, for similarity and the content hash
+    main: MainText  # normalised whitespace, for similarity and the content hash
     refresh: tuple[float, str] | None  # (delay seconds, target) of a meta refresh
     modified: date | None  # the page's own last-updated date
     published: date | None
@@ -135,6 +206,10 @@ class Page:
     evidence: str = ""  # the words that gave it away, for ``detail``
     search_page: bool = False  # the page is a site search (form or results)
     empty: bool = False  # no title, no text, no script, nothing to show
+
+    @property
+    def main_text(self) -> str:
+        return self.main.text
 
 
 def decode_html(body: bytes, charset: str | None) -> str:
@@ -237,17 +312,23 @@ def analyse(body: bytes, charset: str | None, *, today: date) -> Page | None:
         if element.tag not in _KEEP and _is_chrome(element):
             _drop(element)
     main = _main_container(root)
-    main_text = _text(main)
+    first_heading = headings.split(" | ", 1)[0]
+    # Enough of the head for the status window under the first heading and the dates.
+    main_words = MainText(list(main.itertext()), max(_HEAD, 2 * len(first_heading) + _SHORT + 8))
 
     meta_modified, meta_published = freshness.meta_dates(metas, today=today)
     ld_modified, ld_published = freshness.json_ld_dates(json_ld, today=today)
     # A page states its date near the top or at the bottom of its text (or in its
     # footer), never in the header's "today" or a news list beside it (both chrome).
-    edges = (
-        main_text
-        if len(main_text) <= 2 * _DATE_EDGE
-        else (main_text[:_DATE_EDGE] + " … " + main_text[-_DATE_EDGE:])
-    )
+    if main_words.complete:
+        whole = main_words.text
+        edges = (
+            whole
+            if len(whole) <= 2 * _DATE_EDGE
+            else (whole[:_DATE_EDGE] + " … " + whole[-_DATE_EDGE:])
+        )
+    else:  # longer than _HEAD > 2 * _DATE_EDGE
+        edges = main_words.head[:_DATE_EDGE] + " … " + main_words.tail[-_DATE_EDGE:]
     edges_lowered = f"{edges.lower()} … {footer_text.lower()}"
     modified = (
         ld_modified
@@ -260,7 +341,7 @@ def analyse(body: bytes, charset: str | None, *, today: date) -> Page | None:
         or freshness.visible_published(edges_lowered, today=today, lowered=edges_lowered)
     )
 
-    gone, maintenance, evidence = _status_wording(title, headings, main, main_text)
+    gone, maintenance, evidence = _status_wording(title, first_heading, main, main_words)
     if gone == "moved" and refresh is not None:
         gone = None  # "Sidan har flyttat" above a meta refresh: the redirect speaks for it
     parked_text = f"{title} {full_text[:3000]}" if full_text and len(full_text) < 5000 else ""
@@ -269,7 +350,7 @@ def analyse(body: bytes, charset: str | None, *, today: date) -> Page | None:
     )
     return Page(
         title=title,
-        main_text=main_text,
+        main=main_words,
         refresh=refresh,
         modified=modified,
         published=published,
@@ -294,10 +375,11 @@ def analyse(body: bytes, charset: str | None, *, today: date) -> Page | None:
 _SHORT = 1500
 _STATUS_PAGE = 3000
 _DATE_EDGE = 3000  # characters at each end of the main text searched for its date
+_HEAD = 2 * _DATE_EDGE + 2000  # main text squashed from the start before the rest is skipped
 
 
 def _status_wording(
-    title: str, headings: str, main: lxml.etree._Element, main_text: str
+    title: str, first_heading: str, main: lxml.etree._Element, text: MainText
 ) -> tuple[str | None, bool, str]:
     """(gone kind, maintenance, evidence): what the page says about itself, weighed by shape.
 
@@ -306,16 +388,17 @@ def _status_wording(
     short page, and only outside an explanation ("a 404 error means …"). A long page
     about errors, or one whose title merely mentions them, is a page like any other.
     """
-    size = len(main_text)
+    # The exact length only matters below _HEAD: a longer text is only squashed at its ends.
+    size = len(text.text) if text.complete else _HEAD
+    main_text = text.text if text.complete else text.head
     shape: list[bool] = []
 
     def status_shape() -> bool:
         # Short, or mostly links (a not-found page with a sitemap); computed on demand.
         if not shape:
-            shape.append(size < _STATUS_PAGE or _link_share(main, size) > 0.5)
+            shape.append(size < _STATUS_PAGE or _mostly_links(main, text))
         return shape[0]
 
-    first_heading = headings.split(" | ", 1)[0]
     body: list[tuple[str, tuple[str, re.Match[str]] | None]] = []
 
     def body_status() -> tuple[str, tuple[str, re.Match[str]] | None]:
@@ -333,7 +416,7 @@ def _status_wording(
         window, found = body_status()
         return found is None and lexicon.explains(window)
 
-    for part in _heading_parts(title, headings):
+    for part in _heading_parts(title, first_heading):
         folded = fold(part)
         if not folded:
             continue
@@ -359,17 +442,23 @@ def _status_wording(
     return (None, True, evidence) if kind == "maintenance" else (kind, False, evidence)
 
 
-def _heading_parts(title: str, headings: str) -> list[str]:
-    parts = [headings.split(" | ", 1)[0]] if headings else []
+def _heading_parts(title: str, first_heading: str) -> list[str]:
+    parts = [first_heading] if first_heading else []
     parts.extend(_TITLE_PARTS.split(title)[:2] if title else [])
     return parts
 
 
-def _link_share(main: lxml.etree._Element, size: int) -> float:
-    if not size:
-        return 0.0
+def _mostly_links(main: lxml.etree._Element, text: MainText) -> bool:
+    """More than half of the main text is link text (a sitemap, a list of links)."""
+    low, high = text.size_bounds()
+    if not high:
+        return False
     linked = sum(len(piece) for piece in main.xpath(".//a//text()"))
-    return linked / size
+    if linked > 0.5 * high:
+        return True
+    if linked <= 0.5 * low:
+        return False
+    return linked > 0.5 * len(text.text)
 
 
 def _hinted(text: str, hints: tuple[str, ...]) -> bool:

@@ -552,7 +552,11 @@ class Checker:
             content_type=answer.content_type or None,
             attempts=max(1, run.attempts),
             other_site=other_site,
-            fingerprint=_fingerprint(answer) if status in ("ok", "moved") else None,
+            fingerprint=(
+                _fingerprint(answer)
+                if self.config.fingerprints and status in ("ok", "moved")
+                else None
+            ),
         )
 
 

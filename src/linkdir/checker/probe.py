@@ -88,9 +88,12 @@ class SiblingProbes:
     @staticmethod
     def _own_error_page(page: classify.Page, probe: SiblingProbe) -> tuple[Status, str, str] | None:
         """The page is the site's own not-found template, served with 200 this time."""
+        # Error templates are short; comparing only similar lengths keeps this cheap (and
+        # a long page's text is then never joined in full).
+        if not probe.text_length or not page.main.shorter_than(3000):
+            return None
         size = len(page.main_text)
-        # Error templates are short; comparing only similar lengths keeps this cheap.
-        if not probe.text_length or size >= 3000 or not 0.5 <= size / probe.text_length <= 2:
+        if not 0.5 <= size / probe.text_length <= 2:
             return None
         if classify.similarity(classify.shingles(page.main_text), probe.shingles) < 0.8:
             return None

@@ -43,6 +43,7 @@ class EngineConfig:
     probe_soft_404: bool = True  # probe a made-up sibling path for catch-all hosts
     probe_cache_size: int = 4096
     content_hashes: bool = True  # check-urls prints none, so it need not compute them
+    fingerprints: bool = True  # for drift and suggestions (issue 14); check-urls prints none
     resolver: Resolver | None = field(default=None, compare=False, hash=False)
 
     @classmethod
