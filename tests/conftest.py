@@ -193,3 +193,15 @@ def auth_headers_factory(session: AsyncSession) -> Any:
 @pytest.fixture
 def repo_root() -> Iterator[Path]:
     yield Path(__file__).resolve().parent.parent
+
+
+async def database_snapshot(session: AsyncSession) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table (schema from the models), to show a request wrote nothing."""
+    from linkdir.db import metadata
+
+    session.expunge_all()
+    snapshot: dict[str, list[tuple[Any, ...]]] = {}
+    for table in metadata().sorted_tables:
+        rows = (await session.execute(table.select())).all()
+        snapshot[table.name] = sorted((tuple(row) for row in rows), key=repr)
+    return snapshot
