@@ -51,10 +51,13 @@ async def count(session: AsyncSession, model: Any) -> int:
     return (await session.execute(select(func.count()).select_from(model))).scalar_one()
 
 
+@pytest.mark.real_argon2
 async def test_sign_in_sets_a_hardened_session_cookie(
     client: Client, session: AsyncSession
 ) -> None:
-    await account(session)
+    # The one sign-in at the production Argon2id cost (every other test uses a cheap one).
+    user = await account(session)
+    assert user.password_hash.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
     response = await sign_in(client, "Kurator@Region.se", next="/manage/topics")
     assert response.status_code == 303
     assert response.headers["location"] == "/manage/topics"
@@ -330,3 +333,9 @@ async def test_disabled_accounts_tokens_stop_working(client: Client, session: As
         headers={"Authorization": f"Bearer {token}"},
     )
     assert response.status_code == 401
+
+
+async def test_accounts_made_in_other_tests_use_the_cheap_test_hash(session: AsyncSession) -> None:
+    # The cheap_argon2 fixture (tests/conftest.py) is what keeps sign-ins fast in tests.
+    user = await account(session)
+    assert user.password_hash.startswith("$argon2id$v=19$m=8,t=1,p=1$")
