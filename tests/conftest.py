@@ -50,9 +50,7 @@ WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
 
 def _sibling(url: str, suffix: str) -> str:
     parsed = make_url(url)
-    return parsed.set(database=f"{parsed.database}_{suffix}").render_as_string(
-        hide_password=False
-    )
+    return parsed.set(database=f"{parsed.database}_{suffix}").render_as_string(hide_password=False)
 
 
 TEMPLATE_PG_URL = _sibling(BASE_PG_URL, "tpl") if BASE_PG_URL else ""
@@ -233,7 +231,7 @@ async def _pg_reset() -> None:
             # APScheduler's shared data store: jobs left by one test must not run in the next.
             await connection.execute(text("DROP SCHEMA IF EXISTS linkdir_scheduler CASCADE"))
             # A test that migrated down and failed leaves an older schema behind.
-            version = (await connection.execute(text("SELECT version_num FROM alembic_version")))
+            version = await connection.execute(text("SELECT version_num FROM alembic_version"))
             if version.scalar_one_or_none() != _pg_head():
                 raise RuntimeError("not at the head revision")
     finally:

@@ -20,14 +20,13 @@ from litestar.exceptions import (
     ValidationException,
 )
 from litestar.openapi.config import OpenAPIConfig
-from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from linkdir import __version__, changes, i18n, inbound
+from linkdir import __version__, changes, i18n, inbound, openapi_errors
 from linkdir.auth.guards import CsrfFailed
 from linkdir.checks.jobs import BackgroundRuns
 from linkdir.config import Settings
@@ -401,7 +400,8 @@ def create_app(settings: Settings, *, engine: Any = None, run_scheduler: bool = 
                 "/api/docs."
             ),
             path="/schema",
-            render_plugins=[JsonRenderPlugin(path=["/", "/openapi.json"])],
+            # Declares 400/401/403/404/409/415/422 as problem+json on every operation.
+            render_plugins=[openapi_errors.ProblemJsonRenderPlugin(path=["/", "/openapi.json"])],
         ),
         debug=False,
         # linkdir configures logging itself (cli.py); Litestar's default would reconfigure

@@ -77,7 +77,7 @@ async def test_a_broken_link_is_never_asked_conditionally(web, session, settings
         {"/borta": web.Reply(404, b"nope", headers=[("ETag", '"e404"')])},
         ip="127.0.204.3",
     )
-    resource = await make_resource(session, url=site.url("/borta"))
+    await make_resource(session, url=site.url("/borta"))
     await session.commit()
     async with runtime(settings) as runner:
         for _ in range(2):
