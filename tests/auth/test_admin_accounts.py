@@ -97,3 +97,36 @@ async def test_a_disabled_account_cannot_sign_in_until_re_enabled(
         assert await is_active(session, "kurator@region.se")
         assert (await sign_in(editor, "kurator@region.se")).status_code == 303
         assert (await editor.get("/manage/resources")).status_code == 200
+
+
+async def test_an_editor_cannot_revoke_another_curators_token_but_an_admin_can(
+    database_url: str, session: AsyncSession
+) -> None:
+    from linkdir.auth.models import ApiToken
+    from linkdir.auth.service import create_token
+
+    await account(session, "chef@region.se", "admin")
+    await account(session, "kurator@region.se", "editor")
+    await account(session, "annan@region.se", "editor")
+    theirs = await create_token(session, "annan@region.se", "importskript")
+    await session.commit()
+    token_id = (await session.execute(select(ApiToken.id))).scalar_one()
+    headers = {"Authorization": f"Bearer {theirs.token}"}
+    settings = make_settings(database_url)
+    async with (
+        AsyncTestClient(app=create_app(settings), base_url="http://testserver.local") as editor,
+        AsyncTestClient(app=create_app(settings), base_url="http://testserver.local") as admin,
+    ):
+        await sign_in(editor, "kurator@region.se")
+        csrf = csrf_of((await editor.get("/manage/tokens")).text)
+        refused = await editor.post(f"/manage/tokens/{token_id}/revoke", data={"csrf_token": csrf})
+        assert refused.status_code == 404  # someone else's token is not even acknowledged
+        # The token still works for its owner's program.
+        assert (await editor.get("/api/v1/checks/runs", headers=headers)).status_code == 200
+        await sign_in(admin, "chef@region.se")
+        csrf = csrf_of((await admin.get("/manage/tokens")).text)
+        revoked = await admin.post(
+            f"/manage/tokens/{token_id}/revoke", data={"csrf_token": csrf}, follow_redirects=False
+        )
+        assert revoked.status_code == 303
+        assert (await admin.get("/api/v1/checks/runs", headers=headers)).status_code == 401

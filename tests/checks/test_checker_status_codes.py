@@ -34,11 +34,7 @@ async def test_406_is_a_bot_wall_unless_it_says_not_found(web):
 async def test_407_means_a_login_is_needed_not_a_broken_link(web):
     site = web.site(
         "proxyauth.test",
-        {
-            "/intranat": web.Reply(
-                407, b"", headers=[("Proxy-Authenticate", 'Basic realm="proxy"')]
-            )
-        },
+        {"/intranat": web.Reply(407, b"", headers=[("Proxy-Authenticate", 'Basic realm="proxy"')])},
     )
     result = await web.check(site.url("/intranat"))
     assert (result.status, result.reason, result.http_status) == (
