@@ -88,7 +88,13 @@ def test_api_answers_generated_input_without_5xx_and_as_documented(
             found = getattr(error, "exceptions", None) or [error]
             failures.append(f"{operation.label}:\n" + "\n".join(str(e) for e in found))
     assert operations >= 10, "the schema lists the API's operations"
-    assert not failures, f"LINKDIR_FUZZ_SEED={SEED} repeats this run.\n\n" + "\n\n".join(failures)
+    server_errors = [line for line in api_server.log().splitlines() if "Error" in line][-10:]
+    assert not failures, (
+        f"LINKDIR_FUZZ_SEED={SEED} repeats this run.\n\n"
+        + "\n\n".join(failures)
+        + "\n\nThe server's log:\n"
+        + "\n".join(server_errors)
+    )
     assert "Traceback" not in api_server.log(), api_server.log()
 
 

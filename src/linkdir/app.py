@@ -234,6 +234,16 @@ async def guard_request(request: Request[Any, Any, Any]) -> Response[Any] | None
     """Refuse what no handler should parse: bad paths, non-JSON or too deeply nested bodies."""
     if inbound.is_bad_path(request.url.path):
         raise NotFoundException()
+    if "\x00" in request.url.query or "%00" in request.url.query:
+        # PostgreSQL cannot hold a NUL in text: refused here, not a 500 from the database
+        # (found by tests/test_api_fuzz.py on GET /api/v1/reports/links).
+        set_locale_from(request)
+        return _error_page(
+            request,
+            400,
+            i18n.gettext("The request could not be read."),
+            i18n.gettext("The address contains a character that is not allowed (NUL)."),
+        )
     if not _is_api(request) or request.method not in inbound.JSON_METHODS:
         return None
     body = await request.body()

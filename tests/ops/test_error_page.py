@@ -44,3 +44,14 @@ async def test_an_unexpected_error_shows_the_500_page_and_logs_the_traceback(
     assert "resource" not in body.get("detail", "")
     logged = [r for r in caplog.records if r.exc_info and "unhandled error" in r.getMessage()]
     assert logged, "the operator gets the traceback in the log"
+
+
+async def test_a_nul_in_the_query_is_a_400_in_the_visitors_language(client: Any) -> None:
+    # PostgreSQL refuses NUL in text; found by the API fuzzing as a 500.
+    page = await client.get("/?q=bibli%00otek")
+    assert page.status_code == 400
+    assert "Adressen innehåller ett tecken som inte är tillåtet (NUL)." in page.text
+    api = await client.get("/api/v1/reports/links?lang=en&q=%00")
+    assert api.status_code == 400
+    assert api.headers["content-type"].startswith("application/problem+json")
+    assert api.json()["detail"] == "The address contains a character that is not allowed (NUL)."
