@@ -12,7 +12,7 @@ LOCK_TEST := requirements/test.txt
 UV_COMPILE = $(BIN)/uv pip compile pyproject.toml --generate-hashes --universal \
 	--python-version 3.11 --quiet
 
-.PHONY: run install install-test test test-latest lint format lock bench bench-search bench-checker bench-feeds bench-monitoring bench-workers catalogs clean
+.PHONY: run install install-test test test-fast test-latest lint format lock bench bench-search bench-checker bench-feeds bench-monitoring bench-workers catalogs clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -58,8 +58,16 @@ run: install
 	LINKDIR_ENV=$${LINKDIR_ENV:-development} LINKDIR_DEMO=$${LINKDIR_DEMO:-1} \
 		$(BIN)/linkdir serve --host $(HOST) --port $(PORT)
 
+# pytest-xdist: JOBS workers (auto: one per core), the browser tests in one group on one
+# worker; each worker has its own PostgreSQL database cloned from a migrated template.
+JOBS ?= auto
 test: install-test
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup $(PYTEST_ARGS)
+
+# The edit loop: no browser, SQLite only (PostgreSQL and CI switched off for this run).
+test-fast: install-test
+	LINKDIR_TEST_DATABASE_URL= LINKDIR_TEST_BASE_DATABASE_URL= CI= \
+		$(BIN)/python -m pytest -n $(JOBS) --ignore=tests/browser $(PYTEST_ARGS)
 
 lint: install-test
 	$(BIN)/ruff check src tests bench

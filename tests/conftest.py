@@ -1,14 +1,24 @@
 """Shared fixtures: real databases (SQLite always, PostgreSQL when configured), apps, factories.
 
 Every test that asks for ``database_url`` (directly or through ``session``, ``app`` or
-``client``) runs once on SQLite and once more on PostgreSQL when
-``LINKDIR_TEST_DATABASE_URL`` is set. Under ``CI=true`` a missing PostgreSQL is an error,
-not a skip. The schema always comes from the Alembic migrations.
+``client``) runs on SQLite, and once more on PostgreSQL when ``LINKDIR_TEST_DATABASE_URL``
+is set and the database matters to it: the modules in ``POSTGRES_AREAS`` (search, claims,
+monitoring, runs, reports, migrations, import, fuzz, scale-out, sign-in throttling) or a
+test marked ``both_databases``. Under ``CI=true`` a missing PostgreSQL is an error, not a
+skip. The schema always comes from the Alembic migrations.
+
+Under pytest-xdist each worker has a PostgreSQL database of its own, cloned with
+``CREATE DATABASE ... TEMPLATE`` from one migrated template that the controller builds
+before the workers start; their names are the configured database's name plus ``_tpl``
+and ``_gw0``, ``_gw1``, ... (``_main`` without xdist). The controller drops them all at
+the end (``.ci/run`` drops them too). ``LINKDIR_TEST_DATABASE_URL`` is rewritten to the
+worker's own database, so ``linkdir`` processes a test starts use it as well.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import secrets
 import shutil
@@ -20,6 +30,7 @@ from typing import Any
 import pytest
 from litestar.testing import AsyncTestClient
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from linkdir.app import create_app
@@ -28,14 +39,173 @@ from linkdir.config import Settings
 from linkdir.db import create_engine, session_factory, upgrade
 from linkdir.resources import service
 
-PG_URL = os.environ.get("LINKDIR_TEST_DATABASE_URL", "")
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 TEST_SECRET = "test-secret-" + secrets.token_urlsafe(32)
+# The database CI (or you) configured; each process works in a clone of its template.
+BASE_PG_URL = os.environ.get("LINKDIR_TEST_BASE_DATABASE_URL") or os.environ.get(
+    "LINKDIR_TEST_DATABASE_URL", ""
+)
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+def _sibling(url: str, suffix: str) -> str:
+    parsed = make_url(url)
+    return parsed.set(database=f"{parsed.database}_{suffix}").render_as_string(hide_password=False)
+
+
+TEMPLATE_PG_URL = _sibling(BASE_PG_URL, "tpl") if BASE_PG_URL else ""
+PG_URL = _sibling(BASE_PG_URL, WORKER) if BASE_PG_URL else ""
+if PG_URL:
+    # Remembered for nested runs (a test that starts pytest or linkdir inherits this).
+    os.environ["LINKDIR_TEST_BASE_DATABASE_URL"] = BASE_PG_URL
+    os.environ["LINKDIR_TEST_DATABASE_URL"] = PG_URL
 
 if IN_CI and not PG_URL:
     raise pytest.UsageError("CI=true needs LINKDIR_TEST_DATABASE_URL (PostgreSQL); see .ci/run")
 
 DATABASES = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]
+
+# Test modules (paths under tests/, or name fragments) whose tests also run on PostgreSQL:
+# where SQL differs between the two (full-text search, SKIP LOCKED claims, LISTEN/NOTIFY,
+# the shared job store, reports' date arithmetic, migrations, imports in bulk).
+POSTGRES_AREAS = (
+    "search",
+    "checks/",
+    "claim",
+    "monitoring",
+    "runs",
+    "report",
+    "migrations",
+    "import",
+    "fuzz",
+    "scale_out",
+    "worker",
+    "lockout",
+    "transfer/",
+    "auth/test_sessions.py",
+)
+
+
+def wants_postgres(item: pytest.Item) -> bool:
+    path = str(item.path).replace(os.sep, "/").split("/tests/", 1)[-1]
+    if item.get_closest_marker("both_databases") or item.get_closest_marker("postgres"):
+        return True
+    return any(area in path for area in POSTGRES_AREAS)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Drop the PostgreSQL run of tests where the database does not matter."""
+    if not PG_URL:
+        return
+    kept: list[pytest.Item] = []
+    dropped: list[pytest.Item] = []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        on_pg = callspec is not None and callspec.params.get("database_url") == "postgresql"
+        (dropped if on_pg and not wants_postgres(item) else kept).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
+def _admin_url(url: str) -> str:
+    return make_url(url).set(database="postgres").render_as_string(hide_password=False)
+
+
+async def _admin(*statements: str) -> None:
+    """Run statements outside a transaction (CREATE/DROP DATABASE) on the server."""
+    import asyncpg
+
+    parsed = make_url(BASE_PG_URL)
+    connection = await asyncpg.connect(
+        host=parsed.host, port=parsed.port or 5432, user=parsed.username,
+        password=parsed.password, database="postgres",
+    )  # fmt: skip
+    try:
+        for statement in statements:
+            await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+def _name(url: str) -> str:
+    return str(make_url(url).database)
+
+
+def _clone_worker_database() -> None:
+    asyncio.run(
+        _admin(
+            f'DROP DATABASE IF EXISTS "{_name(PG_URL)}" WITH (FORCE)',
+            f'CREATE DATABASE "{_name(PG_URL)}" TEMPLATE "{_name(TEMPLATE_PG_URL)}"',
+        )
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "both_databases: runs on PostgreSQL too, outside the POSTGRES_AREAS modules"
+    )
+    config.addinivalue_line("markers", "real_argon2: hashes passwords at the production cost")
+    if not PG_URL:
+        return
+    if not hasattr(config, "workerinput"):
+        # The controller (or a run without xdist): one migrated template for every worker.
+        asyncio.run(
+            _admin(f'DROP DATABASE IF EXISTS "{_name(TEMPLATE_PG_URL)}" WITH (FORCE)',
+                   f'CREATE DATABASE "{_name(TEMPLATE_PG_URL)}"')
+        )  # fmt: skip
+        upgrade(TEMPLATE_PG_URL)
+    if WORKER == "main" or hasattr(config, "workerinput"):
+        _clone_worker_database()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if not PG_URL:
+        return
+    if hasattr(config, "workerinput"):
+        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{_name(PG_URL)}" WITH (FORCE)'))
+        return
+    asyncio.run(_drop_clones())
+
+
+async def _drop_clones() -> None:
+    """The template and every worker's clone of this run (names: base + _tpl/_main/_gwN)."""
+    import asyncpg
+
+    parsed = make_url(BASE_PG_URL)
+    connection = await asyncpg.connect(
+        host=parsed.host, port=parsed.port or 5432, user=parsed.username,
+        password=parsed.password, database="postgres",
+    )  # fmt: skip
+    try:
+        base = str(parsed.database)
+        rows = await connection.fetch("SELECT datname FROM pg_database")
+        for row in rows:
+            name = str(row["datname"])
+            suffix = name[len(base) + 1 :] if name.startswith(base + "_") else ""
+            if suffix in {"tpl", "main"} or (suffix.startswith("gw") and suffix[2:].isdigit()):
+                await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await connection.close()
+
+
+@pytest.fixture(autouse=True)
+def cheap_argon2(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Argon2id at its lowest cost in-process, so ~100 sign-ins do not take minutes.
+
+    A test marked ``real_argon2`` keeps the production cost (tests/auth/test_sessions.py
+    has one). ``linkdir`` processes a test starts always use the production cost.
+    """
+    if request.node.get_closest_marker("real_argon2"):
+        return
+    from argon2 import PasswordHasher
+
+    from linkdir.auth import service as auth_service
+
+    cheap = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    monkeypatch.setattr(auth_service, "_hasher", cheap)
+    # Unknown accounts are verified against this hash for equal timing: the same cost.
+    monkeypatch.setattr(auth_service, "_DUMMY_HASH", cheap.hash("not-a-real-password"))
 
 
 @pytest.fixture(scope="session")
@@ -44,9 +214,6 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "template.db"
     upgrade(f"sqlite+aiosqlite:///{path}")
     return path
-
-
-_pg_migrated = False
 
 
 def _pg_tables() -> list[str]:
@@ -63,8 +230,22 @@ async def _pg_reset() -> None:
             await connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
             # APScheduler's shared data store: jobs left by one test must not run in the next.
             await connection.execute(text("DROP SCHEMA IF EXISTS linkdir_scheduler CASCADE"))
+            # A test that migrated down and failed leaves an older schema behind.
+            version = await connection.execute(text("SELECT version_num FROM alembic_version"))
+            if version.scalar_one_or_none() != _pg_head():
+                raise RuntimeError("not at the head revision")
     finally:
         await engine.dispose()
+
+
+@functools.cache
+def _pg_head() -> str:
+    from alembic.script import ScriptDirectory
+
+    from linkdir.db import alembic_config
+
+    head = ScriptDirectory.from_config(alembic_config(PG_URL)).get_current_head()
+    return str(head)
 
 
 async def _pg_drop_everything() -> None:
@@ -80,18 +261,16 @@ async def _pg_drop_everything() -> None:
 
 @pytest.fixture(params=DATABASES)
 def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> str:
-    """A migrated, empty database of each kind."""
-    global _pg_migrated
+    """A migrated, empty database of each kind (PostgreSQL: this worker's own)."""
     if request.param == "sqlite":
         path = tmp_path / "linkdir.db"
         shutil.copy(sqlite_template, path)
         return f"sqlite+aiosqlite:///{path}"
-    if not _pg_migrated:
-        asyncio.run(_pg_drop_everything())
-        upgrade(PG_URL)
-        _pg_migrated = True
-    else:
+    try:
         asyncio.run(_pg_reset())
+    except Exception:
+        # Dropped, downgraded or half-migrated by an earlier test: a fresh clone.
+        _clone_worker_database()
     return PG_URL
 
 
@@ -193,3 +372,15 @@ def auth_headers_factory(session: AsyncSession) -> Any:
 @pytest.fixture
 def repo_root() -> Iterator[Path]:
     yield Path(__file__).resolve().parent.parent
+
+
+async def database_snapshot(session: AsyncSession) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table (schema from the models), to show a request wrote nothing."""
+    from linkdir.db import metadata
+
+    session.expunge_all()
+    snapshot: dict[str, list[tuple[Any, ...]]] = {}
+    for table in metadata().sorted_tables:
+        rows = (await session.execute(table.select())).all()
+        snapshot[table.name] = sorted((tuple(row) for row in rows), key=repr)
+    return snapshot

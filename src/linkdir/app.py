@@ -20,14 +20,13 @@ from litestar.exceptions import (
     ValidationException,
 )
 from litestar.openapi.config import OpenAPIConfig
-from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from linkdir import __version__, changes, i18n, inbound
+from linkdir import __version__, changes, i18n, inbound, openapi_errors
 from linkdir.auth.guards import CsrfFailed
 from linkdir.checks.jobs import BackgroundRuns
 from linkdir.config import Settings
@@ -235,6 +234,16 @@ async def guard_request(request: Request[Any, Any, Any]) -> Response[Any] | None
     """Refuse what no handler should parse: bad paths, non-JSON or too deeply nested bodies."""
     if inbound.is_bad_path(request.url.path):
         raise NotFoundException()
+    if "\x00" in request.url.query or "%00" in request.url.query:
+        # PostgreSQL cannot hold a NUL in text: refused here, not a 500 from the database
+        # (found by tests/test_api_fuzz.py on GET /api/v1/reports/links).
+        set_locale_from(request)
+        return _error_page(
+            request,
+            400,
+            i18n.gettext("The request could not be read."),
+            i18n.gettext("The address contains a character that is not allowed (NUL)."),
+        )
     if not _is_api(request) or request.method not in inbound.JSON_METHODS:
         return None
     body = await request.body()
@@ -401,7 +410,8 @@ def create_app(settings: Settings, *, engine: Any = None, run_scheduler: bool = 
                 "/api/docs."
             ),
             path="/schema",
-            render_plugins=[JsonRenderPlugin(path=["/", "/openapi.json"])],
+            # Declares 400/401/403/404/409/415/422 as problem+json on every operation.
+            render_plugins=[openapi_errors.ProblemJsonRenderPlugin(path=["/", "/openapi.json"])],
         ),
         debug=False,
         # linkdir configures logging itself (cli.py); Litestar's default would reconfigure

@@ -45,16 +45,19 @@ def _missing() -> str | None:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    # Browser tests run last: Playwright's sync API keeps an event loop running in the main
-    # thread for the whole session, and the async tests after it could not start theirs.
+    # Browser tests run first, in one xdist group (one worker, `--dist loadgroup`), so the
+    # longest serial stretch starts at once while the other workers take everything else.
+    # Playwright's sync API runs an event loop in the main thread while it is open, so the
+    # browser is opened per module and closed before any async test runs after it.
     in_browser = [item for item in items if "tests/browser/" in str(item.path).replace(os.sep, "/")]
     for item in in_browser:
         item.add_marker(pytest.mark.browser)
+        item.add_marker(pytest.mark.xdist_group("browser"))
     chosen = set(map(id, in_browser))
-    items[:] = [item for item in items if id(item) not in chosen] + in_browser
+    items[:] = in_browser + [item for item in items if id(item) not in chosen]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     missing = _missing()
     if missing:
@@ -78,7 +81,7 @@ def _serve(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveLinkdir]:
     assert "Traceback" not in server.log(), server.log()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def live(browser: Browser, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveLinkdir]:
     """A seeded server for tests that only look (and at most fail to sign in)."""
     yield from _serve(tmp_path_factory)

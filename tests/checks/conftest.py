@@ -215,8 +215,13 @@ class Web:
         tls: str | None = None,
         ip: str | None = None,
         fallback: Route | None = None,
+        port: int = 0,
     ) -> Site:
-        """A server for ``name`` (``tls``: valid, expired, untrusted, wrong_name)."""
+        """A server for ``name`` (``tls``: valid, expired, untrusted, wrong_name).
+
+        ``port``: listen on this port number (on this site's own address), e.g. the same
+        number as another site's, so a dial to ``ip:that_port`` reaches this server.
+        """
         ip = ip or next(self._ips)
         self.resolver.add(name, ip)
         site = Site(self, name, ip, routes or {}, tls)
@@ -224,7 +229,7 @@ class Web:
         context = self.certs.server_context(tls, name) if tls else None
 
         async def start() -> asyncio.AbstractServer:
-            return await asyncio.start_server(site.handle, ip, 0, ssl=context, backlog=128)
+            return await asyncio.start_server(site.handle, ip, port, ssl=context, backlog=128)
 
         site.server = asyncio.run_coroutine_threadsafe(start(), self.loop).result(5)
         site.port = site.server.sockets[0].getsockname()[1]

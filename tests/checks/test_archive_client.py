@@ -175,17 +175,30 @@ async def test_use_archive_without_a_copy_returns_to_the_row_with_a_message(
     assert (await session.get(Resource, resource_id)).archive_url is None
 
 
+@pytest.mark.parametrize("fault", ["503", "timeout", "reset", "not_json"])
 async def test_use_archive_with_the_archive_down_returns_to_the_row_with_a_message(
-    web, wayback, database_url, session
+    web, wayback, database_url, session, fault
 ):
-    wayback.routes["/available"] = web.Reply(503, b"down for maintenance")
-    _resource, resource_id, seen = await use_archive_in_the_report(
-        settings_for(database_url, wayback), session
-    )
+    wayback.routes["/available"] = {
+        "503": web.Reply(503, b"down for maintenance"),
+        "timeout": json_reply(web, availability(None), delay=5.0),
+        "reset": web.Raw(hang_up),
+        "not_json": json_reply(web, b"<html>not the API</html>"),
+    }[fault]
+    settings = settings_for(database_url, wayback, checker_timeout=1.0)
+    _resource, resource_id, seen = await use_archive_in_the_report(settings, session)
+    assert wayback.hits("/available")  # the fake archive was really asked
     location, html = seen.split("\n", 1)
     assert location.endswith(f"#resource-{resource_id}")
-    assert "The Internet Archive could not be reached or did not answer in time." in html
+    expected = (
+        "The Internet Archive gave an answer we could not read."
+        if fault == "not_json"
+        else "The Internet Archive could not be reached or did not answer in time."
+    )
+    assert expected in html
     assert "Traceback" not in html
+    session.expunge_all()
+    assert (await session.get(Resource, resource_id)).archive_url is None  # nothing stored
 
 
 async def test_the_api_says_why_a_fix_cannot_apply(web, wayback, database_url, session):

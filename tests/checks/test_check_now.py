@@ -150,7 +150,7 @@ async def test_bulk_fix_applies_to_the_selection_and_skips_what_does_not_fit(
     assert retire.status_code == 200
     session.expunge_all()
     assert (await session.get(Resource, untouched.id)).state == "retired"
-    assert "2" in retire.text  # "2 links fixed"
+    assert "2 länkar åtgärdade." in retire.text  # Swedish by default: "2 links fixed."
     no_csrf = await client.post(
         "/manage/links/bulk", data={"action": "retire", "ids": [str(moved.id)]}
     )

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gzip
-import resource
-import time
+import tracemalloc
 import zlib
 
 PAGE = (
@@ -46,11 +45,14 @@ async def test_head_refused_wrong_or_hanging_does_not_matter_when_get_works(web)
     site = web.site(
         "head.test", {"/refused": refuse_head, "/wrong": wrong_head, "/hangs": hanging_head}
     )
-    started = time.monotonic()
     async with web.checker() as checker:
         results = [await checker.check(site.url(p)) for p in ("/refused", "/wrong", "/hangs")]
     assert [r.status for r in results] == ["ok", "ok", "ok"]
-    assert time.monotonic() - started < 3
+    # The engine never sends HEAD (DESIGN: one GET per hop), so these HEAD answers are never
+    # seen: every request the server got was a GET, one per page (soft-404 probes aside).
+    assert [r.method for r in site.requests] == ["GET"] * len(site.requests)
+    assert [len(site.hits(p, method="GET")) for p in ("/refused", "/wrong", "/hangs")] == [1, 1, 1]
+    assert site.hits(method="HEAD") == []
 
 
 async def test_chunked_body_is_read_and_hashed(web):
@@ -85,6 +87,15 @@ async def test_broken_chunking_after_a_good_start_still_shows_the_page(web):
     assert result.title == "Digital delaktighet"
 
 
+async def hung_up(site) -> None:
+    """Until the server saw the checker close its connection (counted, not timed)."""
+    for _ in range(500):
+        if site.counter.open == 0:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the checker kept the connection open")
+
+
 async def test_pdf_is_ok_without_reading_it_all(web):
     sent = {"bytes": 0}
 
@@ -105,8 +116,7 @@ async def test_pdf_is_ok_without_reading_it_all(web):
     result = await web.check(site.url("/rapport.pdf"))
     assert (result.status, result.http_status) == ("ok", 200)
     assert result.content_type == "application/pdf"
-    assert result.elapsed_ms < 2000
-    await asyncio.sleep(0.2)
+    await hung_up(site)
     assert sent["bytes"] < 10 * 2**20  # the checker hung up early
 
 
@@ -123,7 +133,7 @@ async def test_huge_html_body_is_read_only_up_to_the_cap(web):
     result = await web.check(site.url("/page"), max_body_bytes=256 * 1024)
     assert result.status == "ok"
     assert result.title == "Digital delaktighet"
-    await asyncio.sleep(0.2)
+    await hung_up(site)
     assert sent["bytes"] < 20 * 2**20
 
 
@@ -147,14 +157,23 @@ async def test_compression_bomb_is_inflated_only_up_to_the_cap(web):
             "/deflate": web.Reply(200, deflate, headers=[("Content-Encoding", "deflate")]),
         },
     )
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    peaks = []
+    results = []
     async with web.checker(max_body_bytes=256 * 1024) as checker:
-        gz = await checker.check(site.url("/gzip"))
-        zl = await checker.check(site.url("/deflate"))
-    grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+        for path in ("/gzip", "/deflate"):
+            # The peak of Python allocations during this one inflation (tracemalloc sees
+            # every bytes object zlib hands back), not the process's lifetime peak.
+            tracemalloc.start()
+            try:
+                results.append(await checker.check(site.url(path)))
+                peaks.append(tracemalloc.get_traced_memory()[1])
+            finally:
+                tracemalloc.stop()
+    gz, zl = results
     assert (gz.status, zl.status) == ("ok", "ok")
     assert gz.title == zl.title == "Digital delaktighet"
-    assert grown_mb < 60
+    # 200 MB inflated would show as 200 MB; the cap (256 KB) plus buffers stays far below.
+    assert max(peaks) < 16 * 2**20, peaks
 
 
 async def test_gzip_page_is_decoded_like_a_plain_one(web):

@@ -80,6 +80,8 @@ class Hub:
     def __init__(self) -> None:
         self.pings: list[dict[str, list[str]]] = []
         self.failures_left = 0
+        self.failure_status = 503  # what a failing answer is (4xx: the request is refused)
+        self.attempts = 0  # every publish request, failed or not
         self.lock = threading.Lock()
         hub = self
 
@@ -88,9 +90,10 @@ class Hub:
                 length = int(self.headers.get("Content-Length") or 0)
                 form = parse_qs(self.rfile.read(length).decode())
                 with hub.lock:
+                    hub.attempts += 1
                     if hub.failures_left > 0:
                         hub.failures_left -= 1
-                        status = 503
+                        status = hub.failure_status
                     else:
                         hub.pings.append(
                             {**form, "content-type": [self.headers.get("Content-Type", "")]}

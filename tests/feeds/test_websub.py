@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -97,10 +98,19 @@ async def test_a_failing_hub_is_retried_with_backoff(
 
 
 async def test_an_unreachable_hub_never_fails_the_write(
-    database_url: str, auth_headers_factory: Any, monkeypatch: pytest.MonkeyPatch, caplog: Any
+    database_url: str,
+    auth_headers_factory: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: Any,
+    request: pytest.FixtureRequest,
 ) -> None:
     monkeypatch.setattr(websub, "RETRY_DELAYS", (0.01,))
-    settings = make_settings(database_url, websub_hub_url="http://127.0.0.1:9/hub")
+    # A port this test holds without listening: connections are refused (port 9 may not be).
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    request.addfinalizer(closed.close)
+    port = closed.getsockname()[1]
+    settings = make_settings(database_url, websub_hub_url=f"http://127.0.0.1:{port}/hub")
     headers = await auth_headers_factory()
     async with AsyncTestClient(app=app_for(settings), base_url=BASE) as client:
         await post_resource(client, headers, state="published")
@@ -114,3 +124,42 @@ async def test_an_unreachable_hub_never_fails_the_write(
         listed = await client.get("/api/v1/resources")
         assert listed.json()["total"] == 1
     assert "gave up notifying" in caplog.text
+
+
+async def settle(client: Any) -> None:
+    """Until the app's background pings are done (counted, not timed)."""
+    for _ in range(400):
+        if not client.app.state.feed_pings:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the pings never finished")
+
+
+async def test_a_hub_that_refuses_the_request_is_not_asked_again(
+    hub_client: Any, hub: Hub, auth_headers_factory: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(websub, "RETRY_DELAYS", (0.01, 0.01, 0.01))
+    hub.failure_status, hub.failures_left = 400, 1000
+    headers = await auth_headers_factory()
+    await post_resource(hub_client, headers, state="published")
+    await settle(hub_client)
+    # One attempt per feed: a 4xx ends the retries (a 503 would have been tried 4 times).
+    assert hub.attempts == 8 and hub.failures_left == 1000 - 8 and not hub.urls()
+
+
+async def test_unpublishing_a_published_resource_pings_the_hub(
+    hub_client: Any, hub: Hub, auth_headers_factory: Any
+) -> None:
+    headers = await auth_headers_factory()
+    resource = await post_resource(hub_client, headers, state="published")
+    await settle(hub_client)
+    before = hub.attempts
+    answer = await hub_client.patch(
+        f"/api/v1/resources/{resource['id']}", json={"state": "draft"}, headers=headers
+    )
+    assert answer.status_code == 200, answer.text
+    await settle(hub_client)
+    # Subscribers' copies of the feeds it was in are stale now: the hub hears of them.
+    assert hub.attempts > before
+    new_feed = await read_feed(hub_client, "/feeds/new.atom")
+    assert all(not e.id.endswith(f"/{resource['id']}") for e in new_feed.entries)
