@@ -163,3 +163,34 @@ async def test_unpublishing_a_published_resource_pings_the_hub(
     assert hub.attempts > before
     new_feed = await read_feed(hub_client, "/feeds/new.atom")
     assert all(not e.id.endswith(f"/{resource['id']}") for e in new_feed.entries)
+
+
+async def test_deleting_a_published_resource_pings_the_feeds_that_listed_it(
+    hub_client: Any, hub: Hub, session: AsyncSession, auth_headers_factory: Any
+) -> None:
+    await make_topic(session, slug="mik")
+    headers = await auth_headers_factory()
+    resource = await post_resource(
+        hub_client, headers, state="published", topics=["mik"], tags=["kb"]
+    )
+    await settle(hub_client)
+    hub.pings.clear()
+    answer = await hub_client.delete(f"/api/v1/resources/{resource['id']}", headers=headers)
+    assert answer.status_code == 204, answer.text
+    await settle(hub_client)
+    # The topic's and the tag's feeds listed it: their subscribers must hear it is gone.
+    assert {f"{BASE}/feeds/topics/mik.atom", f"{BASE}/feeds/tags/kb.rss?lang=en"} <= hub.urls()
+    topic_feed = await read_feed(hub_client, "/feeds/topics/mik.atom")
+    assert all(not e.id.endswith(f"/{resource['id']}") for e in topic_feed.entries)
+
+
+async def test_deleting_a_draft_pings_nobody(
+    hub_client: Any, hub: Hub, auth_headers_factory: Any
+) -> None:
+    headers = await auth_headers_factory()
+    resource = await post_resource(hub_client, headers, state="draft")
+    await settle(hub_client)
+    answer = await hub_client.delete(f"/api/v1/resources/{resource['id']}", headers=headers)
+    assert answer.status_code == 204, answer.text
+    await settle(hub_client)
+    assert not hub.urls()

@@ -628,7 +628,14 @@ async def update_resource(
 async def delete_resource(session: AsyncSession, resource_id: int, *, by: Actor) -> None:
     """Delete a resource; its revisions stay as the audit trail."""
     resource = await get_resource(session, resource_id, states=ALL_STATES)
-    await _record(session, resource, by, "delete", {})
+    changes: dict[str, Any] = {}
+    if resource.state == ResourceState.published.value:
+        # What the public lost, so the WebSub path pings the feeds that listed it.
+        assert resource.id is not None
+        topics = [t.slug for t in (await topics_of(session, [resource.id]))[resource.id]]
+        tags = (await tags_of(session, [resource.id]))[resource.id]
+        changes = {"state": [resource.state, None], "topics": [topics, []], "tags": [tags, []]}
+    await _record(session, resource, by, "delete", changes)
     await session.flush()
     await session.delete(resource)
     await session.flush()
