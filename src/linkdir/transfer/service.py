@@ -15,6 +15,7 @@ The steps are plain functions so the CLI and the curator pages share them:
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import html
 from collections.abc import Callable, Sequence
@@ -476,6 +477,9 @@ async def import_rows(
 
 
 IMPORT_BATCH = 500  # rows per transaction: the write lock is held for milliseconds
+# Between two batches the importer lets go for this long, so a site request waiting for
+# SQLite's write lock (its busy handler polls every few ms) gets it before the next batch.
+BATCH_PAUSE = 0.01
 
 
 async def import_in_batches(
@@ -488,6 +492,7 @@ async def import_in_batches(
     default_state: str = ResourceState.draft.value,
     allow_networks: Sequence[str] = (),
     batch_size: int = IMPORT_BATCH,
+    pause: float = BATCH_PAUSE,
     progress: Callable[[int], None] | None = None,
 ) -> ImportReport:
     """Import ``rows`` in short transactions of ``batch_size``, so the site keeps writing.
@@ -513,6 +518,8 @@ async def import_in_batches(
         report.merge(part)
         if progress is not None:
             progress(len(chunk))
+        if pause and start + batch_size < len(rows):
+            await asyncio.sleep(pause)
     return report
 
 
