@@ -103,6 +103,8 @@ async def find_near(
             .order_by(col(Resource.id))
         )
         for id_, url, title, host in found:
+            if id_ is None:
+                continue
             by_address.setdefault(near_key(url), Known(id_, title, url, same_title=False))
             key = title_key(host, title)
             if key is not None:
