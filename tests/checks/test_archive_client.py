@@ -122,13 +122,35 @@ async def test_an_answer_that_is_not_the_apis_json_is_a_bad_answer(
         "data:text/html,<script>x</script>",
         "//evil",
         "ftp://x/y",
+        "http://10.1.2.3/web/2018/https://gone.example.se/",
+        "http://192.168.0.7/",
+        # A fullwidth-dot loopback: NFKC makes it 127.0.0.1 before it is judged.
+        "http://127\uff0e0\uff0e0\uff0e1/web/2018/x",
+        "http://127.1/",
     ],
 )
-async def test_a_snapshot_that_is_not_a_web_address_is_refused(
+async def test_a_snapshot_that_is_not_a_public_web_address_is_refused(
     web, wayback, database_url, snapshot
 ):
     wayback.routes["/available"] = json_reply(web, availability(snapshot))
-    assert await refusal(settings_for(database_url, wayback)) == "archive_bad_answer"
+    # The fake archive is on loopback and allowed; the snapshot it names never is.
+    assert await refusal(settings_for(database_url, wayback)) == "archive_unsafe_address"
+
+
+async def test_use_archive_with_an_unsafe_snapshot_says_why_and_stores_nothing(
+    web, wayback, database_url, session
+):
+    wayback.routes["/available"] = json_reply(
+        web, availability("http://127\uff0e0\uff0e0\uff0e1/web/2018/https://gone.example.se/")
+    )
+    _resource, resource_id, seen = await use_archive_in_the_report(
+        settings_for(database_url, wayback), session
+    )
+    location, html = seen.split("\n", 1)
+    assert location.endswith(f"#resource-{resource_id}")
+    assert "is not a public web page" in html
+    session.expunge_all()
+    assert (await session.get(Resource, resource_id)).archive_url is None
 
 
 # No dead ends in the report ------------------------------------------------------------------

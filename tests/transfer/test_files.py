@@ -197,3 +197,13 @@ def test_guessing_the_format() -> None:
     assert service.guess_format("-", b'  {"resources": []}') == "json"
     assert service.guess_format("-", fixture_bytes("chrome_bookmarks.html")) == "bookmarks"
     assert service.guess_format("-", b"url;title\n") == "csv"
+
+
+def test_numbers_in_imported_titles_are_indexed_as_themselves() -> None:
+    # Imports skip stemming numbers (issue 20, throughput); a search for one must still hit.
+    from linkdir.resources.search import index_text, parse_query
+
+    indexed = index_text("Svenskarna och internet 2025", "Rapport nr 0042").split()
+    for term in parse_query("2025 0042"):
+        assert set(term.stems) <= set(indexed)
+    assert "internet" in indexed

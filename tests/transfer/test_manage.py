@@ -70,7 +70,7 @@ async def test_a_curator_imports_an_old_links_page_with_topics(
     )
     assert preview.status_code == 200, preview.text
     doc = lxml.html.fromstring(preview.text)
-    legends = [legend.text_content() for legend in doc.xpath("//fieldset[@id]/legend")]
+    legends = [t.text_content() for t in doc.xpath("//tr[@id]//span[@class='title']")]
     assert len(legends) == 9 and "Svenskarna och internet 2025" in legends[0]
     # Every control has a label.
     for control in doc.xpath(
@@ -182,7 +182,10 @@ async def test_bookmark_and_excel_files_are_uploaded_reviewed_and_imported(
     assert excel.status_code == 200
     doc = lxml.html.fromstring(excel.text)
     assert doc.get_element_by_id("d0-title").get("value") == "Digitalt först med användaren i fokus"
-    rejected = [row.text_content() for row in doc.xpath("//table//tbody/tr")]
+    rejected = [
+        row.text_content()
+        for row in doc.xpath("//section[@aria-labelledby='rejected-title']//tbody/tr")
+    ]
     assert len(rejected) == 1 and rejected[0].startswith("8")  # 10 fields under 8 columns
     # Rows with bad values are in the form, not selected, with the error beside the field.
     assert "javascript" in doc.get_element_by_id("d2-url-error").text_content()
@@ -268,3 +271,75 @@ async def test_export_downloads(client: Client, session: AsyncSession) -> None:
     assert bookmarks.content.startswith(b"<!DOCTYPE NETSCAPE-Bookmark-file-1>")
     opml = await client.get("/manage/export.opml")
     assert b"<opml" in opml.content
+
+
+async def test_the_preview_applies_changes_to_the_selection_and_flags_near_duplicates(
+    client: Client, session: AsyncSession
+) -> None:
+    await make_topic(session, slug="kallkritik", name_sv="Källkritik", name_en="Source criticism")
+    await make_resource(session, url="https://www.digidel.se/natverk", title="Digidelnätverket")
+    csrf = await signed_in(client, session)
+    csv = (
+        b"url;title\r\n"
+        b"https://digidel.se/natverk/?utm_source=nyhetsbrev;Digidel\r\n"
+        b"https://exempel.se/a;A\r\n"
+        b"https://exempel.se/b;B\r\n"
+    )
+    preview = await client.post(
+        "/manage/import/file",
+        data={"csrf_token": csrf, "format": "csv"},
+        files={"file": ("l.csv", csv, "text/csv")},
+    )
+    assert preview.status_code == 200, preview.text
+    doc = lxml.html.fromstring(preview.text)
+    near = doc.get_element_by_id("d0-why").text_content()
+    assert "Probably already in the directory" in near and "Digidelnätverket" in near
+    assert doc.get_element_by_id("d0-import").get("checked") is None
+    assert not doc.xpath("//div[@class='error-summary']")  # information, not an error
+    fields = form_fields(preview.text)
+    everything = await confirm(client, fields + [("do", "select_all")])
+    doc = lxml.html.fromstring(everything.text)
+    assert all(doc.get_element_by_id(f"d{i}-import").get("checked") is not None for i in range(3))
+    fields = [(k, v) for k, v in form_fields(everything.text) if k != "d0-import"]
+    fields = replace(fields, "bulk-topic", "t:kallkritik")
+    fields = replace(fields, "bulk-tags", "mik, skola")
+    fields = replace(fields, "bulk-language", "en")
+    applied = await confirm(client, fields + [("do", "apply")])
+    assert applied.status_code == 200, applied.text
+    assert "Applied to 2 selected links." in applied.text
+    doc = lxml.html.fromstring(applied.text)
+    assert doc.get_element_by_id("d1-tags").get("value") == "mik, skola"
+    assert doc.get_element_by_id("d0-tags").get("value") == ""  # not selected: unchanged
+    done = await confirm(client, form_fields(applied.text))
+    assert "2 resources were imported" in done.text
+    session.expunge_all()
+    imported = (
+        (
+            await session.execute(select(Resource).where(Resource.url.like("https://exempel.se/%")))  # type: ignore[attr-defined]
+        )
+        .scalars()
+        .all()
+    )
+    assert {r.language for r in imported} == {"en"}
+    topics = await resources.topics_of(session, [r.id for r in imported])
+    assert all([t.slug for t in topics[r.id]] == ["kallkritik"] for r in imported)
+
+
+async def test_apply_without_a_selection_or_with_a_forged_value_says_why(
+    client: Client, session: AsyncSession
+) -> None:
+    csrf = await signed_in(client, session)
+    preview = await client.post(
+        "/manage/import/file",
+        data={"csrf_token": csrf, "format": "csv"},
+        files={"file": ("l.csv", b"url;title\r\nhttps://exempel.se/a;A\r\n", "text/csv")},
+    )
+    fields = replace(form_fields(preview.text), "bulk-resource_type", "javascript")
+    answer = await confirm(client, fields + [("do", "apply")])
+    assert answer.status_code == 422
+    doc = lxml.html.fromstring(answer.text)
+    assert (
+        "Choose one of the options"
+        in doc.get_element_by_id("bulk-resource_type-error").text_content()
+    )
+    assert doc.get_element_by_id("d0-title").get("value") == "A"  # nothing typed is lost

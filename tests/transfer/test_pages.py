@@ -121,3 +121,22 @@ async def test_a_page_larger_than_the_limit_is_refused(
             links_site.url("/utvecklingsomraden/digital-delaktighet/"), small
         )
     assert "too large" in str(failed.value)
+
+
+def test_a_heading_inside_a_list_item_is_no_topic_suggestion() -> None:
+    html = """<html lang="sv"><body><main>
+      <h2>Digital delaktighet</h2>
+      <ul>
+        <li><h3>23 saker du kan göra på nätet</h3>
+          <a href="https://www.digidel.se/23-saker">Digidels lista</a></li>
+        <li><h4>Källkritik</h4><a href="https://www.statensmedierad.se/kallkritik">Läs mer</a></li>
+      </ul>
+      <h2>Rapporter</h2>
+      <p><a href="https://svenskarnaochinternet.se/">Svenskarna och internet</a></p>
+    </main></body></html>"""
+    drafts = {d.url: d for d in extract_links(html, PAGE_URL).drafts}
+    assert drafts["https://www.digidel.se/23-saker"].topics == ["Digital delaktighet"]
+    read_more = drafts["https://www.statensmedierad.se/kallkritik"]
+    assert read_more.topics == ["Digital delaktighet"]
+    assert read_more.title == "Källkritik"  # the item's own heading still names "Läs mer"
+    assert drafts["https://svenskarnaochinternet.se/"].topics == ["Rapporter"]

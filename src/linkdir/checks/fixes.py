@@ -16,7 +16,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 from sqlalchemy import func, select, update
@@ -36,6 +35,7 @@ from linkdir.i18n import gettext
 from linkdir.resources import service as directory
 from linkdir.resources.models import LinkStatus, Resource, ResourceState, Revision
 from linkdir.resources.service import Actor
+from linkdir.urls import InvalidUrl, public_http_url
 
 # A bulk action takes at most this many links at once ("all N in this tab" included).
 BULK_LIMIT = 1000
@@ -54,6 +54,10 @@ REFUSALS: dict[str, str] = {
         "The Internet Archive could not be reached or did not answer in time. Try again later."
     ),
     "archive_bad_answer": N_("The Internet Archive gave an answer we could not read."),
+    "archive_unsafe_address": N_(
+        "The Internet Archive offered a copy at an address that is not a public web page "
+        "(another scheme, or a local or private network); it was not used."
+    ),
     "invalid_address": N_(
         "That is not a web address that can be used. Write the whole address, "
         "beginning with https://."
@@ -494,13 +498,18 @@ async def check_now(
 
 
 def _safe_snapshot(value: Any) -> str | None:
-    """``value`` if it is an http(s) address fit to put in a link, else None."""
-    if not isinstance(value, str) or len(value) > 2048:
+    """``value`` if it passes the one URL rule (``urls.public_http_url``), else None.
+
+    Always judged as a public address, whatever LINKDIR_CHECKER_ALLOW_NETWORKS lets the
+    checker reach: a snapshot becomes a link on a public page (issue 20).
+    """
+    if not isinstance(value, str):
         return None
-    parts = urlsplit(value.strip())
-    if parts.scheme.lower() not in {"http", "https"} or not parts.hostname:
+    try:
+        snapshot = public_http_url(value, field="archive_url")
+    except InvalidUrl:
         return None
-    return value.strip().replace("http://web.archive.org/", "https://web.archive.org/", 1)
+    return snapshot.replace("http://web.archive.org/", "https://web.archive.org/", 1)
 
 
 async def find_snapshot(settings: Settings, url: str, before: datetime) -> str:
@@ -537,8 +546,8 @@ async def find_snapshot(settings: Settings, url: str, before: datetime) -> str:
         raise FixRefused("no_snapshot")
     snapshot = _safe_snapshot(closest.get("url"))
     if snapshot is None:
-        # An address that is not a web page (javascript:, data:) must never become a link.
-        raise FixRefused("archive_bad_answer")
+        # javascript:, data:, a private or loopback host in any spelling: never a link.
+        raise FixRefused("archive_unsafe_address")
     return snapshot
 
 

@@ -36,6 +36,9 @@ _stemmers = {
 
 @lru_cache(maxsize=50_000)
 def _stems(word: str) -> tuple[str, ...]:
+    if word.isascii() and word.isdigit():
+        # Numbers have no stems; report numbers and years would only fill the cache.
+        return (word,)
     found = {word}
     for stemmer in _stemmers.values():
         stem = stemmer.stemWord(word)

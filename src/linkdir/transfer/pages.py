@@ -93,6 +93,15 @@ def _inside_chrome(element: lxml.etree._Element) -> bool:
     return False
 
 
+def _inside_item(element: lxml.etree._Element, container: lxml.etree._Element) -> bool:
+    for ancestor in element.iterancestors():
+        if ancestor is container:
+            return False
+        if ancestor.tag in ("li", "dd", "dt"):
+            return True
+    return False
+
+
 def _language(root: lxml.etree._Element) -> str | None:
     raw = (root.get("lang") or root.get("{http://www.w3.org/XML/1998/namespace}lang") or "").strip()
     return raw.split("-")[0].lower() or None
@@ -152,13 +161,19 @@ def extract_links(html: str, page_url: str) -> Parsed:
         if element is not container and _is_chrome(element) and element.getparent() is not None:
             element.drop_tree()
     own = _page_url(page_url)
-    heading: str | None = None
+    heading: str | None = None  # the section's heading: the topic suggestion
+    nearest: str | None = None  # the closest heading of any kind: names a "Läs mer" link
     heading_since_link = False
     for element in container.iter():
         if not isinstance(element.tag, str):
             continue
         if element.tag in _HEADINGS:
-            heading = _text(element) or heading
+            text = _text(element)
+            # A heading inside a list item ("23 saker …") titles that item, not a section:
+            # it is no topic suggestion (issue 16).
+            if not _inside_item(element, container):
+                heading = text or heading
+            nearest = text or nearest
             heading_since_link = True
             continue
         if element.tag != "a" or element.get("href") is None:
@@ -189,8 +204,8 @@ def extract_links(html: str, page_url: str) -> Parsed:
                 or (image.get("alt", "") if image is not None else "")
             )
         description = _description(anchor_text, _block(element, container))
-        if (not title or _GENERIC.match(title)) and heading and heading_since_link:
-            title = heading  # "Läs mer" under its own heading: the heading names it
+        if (not title or _GENERIC.match(title)) and nearest and heading_since_link:
+            title = nearest  # "Läs mer" under its own heading: the heading names it
         if not title:
             title = url
         parsed.drafts.append(

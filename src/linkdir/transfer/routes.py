@@ -17,7 +17,7 @@ from litestar.di import Provide
 
 from linkdir.auth.guards import Editor, actor_of, provide_editor, provide_user, read_form
 from linkdir.config import Settings
-from linkdir.errors import N_
+from linkdir.errors import N_, ValidationFailed
 from linkdir.i18n import gettext
 from linkdir.resources import service as resources
 from linkdir.resources.models import LANGUAGES, ResourceState, ResourceType
@@ -150,8 +150,8 @@ def _topic_value(choice: service.TopicChoice) -> str:
 def _row_errors(row: service.Row, index: int) -> dict[str, str]:
     """Errors of one row keyed by the id of the control they belong to."""
     errors: dict[str, str] = {}
-    problems = list(row.errors) + ([row.duplicate] if row.duplicate else [])
-    for problem in problems:
+    # A duplicate is information beside its row, never an error to correct (issue 16).
+    for problem in row.errors:
         name = problem.field if problem.field in EDITABLE else "row"
         if problem.field == "topics":
             name = "topic-0"
@@ -169,6 +169,8 @@ async def _preview(
     state: str = ResourceState.draft.value,
     status_code: int = 200,
     source: str = "",
+    notice: str = "",
+    bulk_errors: dict[str, str] | None = None,
 ) -> Response[str]:
     set_locale_from(request)
     rows = []
@@ -176,7 +178,7 @@ async def _preview(
     for index, row in enumerate(review.rows):
         row_errors = _row_errors(row, index)
         if selected is None:
-            checked = row.importable
+            checked = row.importable and row.near is None
         else:
             checked = index in selected
             if not checked:
@@ -214,7 +216,10 @@ async def _preview(
         state=state,
         source=source,
         topic_defs=json.dumps([d.as_dict() for d in review.definitions], ensure_ascii=False),
-        confirmed=selected is not None,
+        confirmed=selected is not None and not notice,
+        notice=notice,
+        bulk_errors=bulk_errors or {},
+        states=(ResourceState.draft.value, ResourceState.published.value),
     )
 
 
@@ -235,6 +240,7 @@ async def _review(
         parsed,
         allow_networks=settings.checker_allow_networks,
         default_language=parsed.source_language if parsed.format == "page" else None,
+        near_duplicates=True,
     )
 
 
@@ -349,7 +355,7 @@ def _drafts_from(form: Any) -> tuple[list[Draft], set[int]]:
             tags=[t.strip() for t in value("tags").split(",") if t.strip()],
         )
         _apply_extra(draft, value("extra"))
-        for name in ("publisher", "review_by"):
+        for name in ("publisher", "review_by", "state"):
             if form.get(prefix + name) is not None:
                 setattr(draft, name, value(name) or None)
         drafts.append(draft)
@@ -379,11 +385,46 @@ async def import_confirm(
         definitions = [TopicDefinition(**d) for d in raw_defs if isinstance(d, dict)]
     except (ValueError, TypeError):
         definitions = []
+    source = str(form.get("source") or "")
+    action = str(form.get("do") or "import")
+    notice = ""
+    bulk_errors: dict[str, str] = {}
+    if action == "select_all":
+        selected = set(range(len(drafts)))
+    elif action == "select_none":
+        selected = set()
+    elif action == "apply":
+        topic_slugs = {t.slug for t in await resources.all_topics(session)}
+        try:
+            changed = service.apply_to_selected(
+                drafts,
+                selected,
+                service.BulkChange.from_form(form, topics=topic_slugs),
+            )
+            notice = gettext("Applied to %(count)d selected links.") % {"count": changed}
+        except ValidationFailed as failed:
+            bulk_errors = {f"bulk-{e.field}": gettext(e.message) % e.params for e in failed.errors}
     parsed = Parsed(format=fmt if fmt in service.IMPORT_FORMATS else "csv", drafts=drafts)
     parsed.topics = definitions
-    review = await service.review(session, parsed, allow_networks=settings.checker_allow_networks)
+    review = await service.review(
+        session,
+        parsed,
+        allow_networks=settings.checker_allow_networks,
+        near_duplicates=action != "import",
+    )
+    if action != "import":
+        return await _preview(
+            request,
+            session,
+            review,
+            selected=selected,
+            state=state,
+            status_code=422 if bulk_errors else 200,
+            source=source,
+            notice=notice or gettext("The selection was changed."),
+            bulk_errors=bulk_errors,
+        )
     chosen = [row for index, row in enumerate(review.rows) if index in selected]
-    source = str(form.get("source") or "")
     if not chosen:
         review.rejected = [Problem(0, "row", N_("Select at least one link to import."))]
         return await _preview(

@@ -15,6 +15,7 @@ The steps are plain functions so the CLI and the curator pages share them:
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import html
 from collections.abc import Callable, Sequence
@@ -31,11 +32,19 @@ from linkdir.config import Settings
 from linkdir.db import session_scope
 from linkdir.errors import N_, FieldError, ValidationFailed
 from linkdir.resources import service as resources
-from linkdir.resources.models import LANGUAGES, LinkStatus, Resource, ResourceState, Topic
+from linkdir.resources.models import (
+    LANGUAGES,
+    LinkStatus,
+    Resource,
+    ResourceState,
+    ResourceType,
+    Topic,
+)
 from linkdir.transfer import csvio, jsonio
 from linkdir.transfer.bookmarks import looks_like_bookmarks, parse_bookmarks
 from linkdir.transfer.bounds import vet_draft
 from linkdir.transfer.drafts import Draft, Parsed, ParseFailed, Problem, TopicDefinition, fold
+from linkdir.transfer.near import Known, find_near
 from linkdir.transfer.pages import extract_links
 
 FILE_FORMATS = ("bookmarks", "csv", "json")
@@ -153,6 +162,9 @@ class Row:
     duplicate: Problem | None = None  # in the file or in the directory
     existing_id: int | None = None
     topics: list[TopicChoice] = field(default_factory=list)
+    # Probably in the directory already (another spelling, or the same title on the same
+    # host): shown with a link and not selected by default, but importable (issue 16).
+    near: Known | None = None
 
     @property
     def importable(self) -> bool:
@@ -227,8 +239,13 @@ async def review(
     *,
     allow_networks: Sequence[str] = (),
     default_language: str | None = None,
+    near_duplicates: bool = False,
 ) -> Review:
-    """Validate every draft, find duplicates and map topics; writes nothing."""
+    """Validate every draft, find duplicates and map topics; writes nothing.
+
+    ``near_duplicates`` also looks for resources the rows probably duplicate (the
+    preview shows them; the CLI, importing thousands of rows, does not ask).
+    """
     index = TopicIndex(await resources.all_topics(session), parsed.topics)
     rows: list[Row] = []
     first_line: dict[str, int] = {}
@@ -289,6 +306,11 @@ async def review(
                 url=row.url,
                 duplicate=True,
             )
+    if near_duplicates:
+        candidates = [row for row in rows if row.url and row.duplicate is None]
+        found = await find_near(session, [(row.url, row.draft.title) for row in candidates])
+        for row, known_row in zip(candidates, found, strict=True):
+            row.near = known_row
     return Review(
         format=parsed.format,
         rows=rows,
@@ -297,6 +319,74 @@ async def review(
         skipped=parsed.skipped,
         total=parsed.rows,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class BulkChange:
+    """What the preview's "apply to selected" sets on every selected row (issue 16)."""
+
+    topic: str = ""  # an existing topic's slug, added to the row's topics
+    tags: tuple[str, ...] = ()  # added to the row's tags
+    resource_type: str = ""
+    language: str = ""
+    state: str = ""
+
+    @classmethod
+    def from_form(cls, form: Any, *, topics: set[str]) -> BulkChange:
+        """The preview form's ``bulk-*`` fields, checked; ValidationFailed names the field."""
+
+        def value(name: str) -> str:
+            return str(form.get(f"bulk-{name}") or "").strip()
+
+        errors: list[FieldError] = []
+        topic = value("topic").removeprefix("t:")
+        choices = {
+            "topic": (topic, topics),
+            "resource_type": (value("resource_type"), {t.value for t in ResourceType}),
+            "language": (value("language"), set(LANGUAGES)),
+            "state": (value("state"), {ResourceState.draft.value, ResourceState.published.value}),
+        }
+        for name, (chosen, allowed) in choices.items():
+            if chosen and chosen not in allowed:
+                errors.append(FieldError(name, N_("Choose one of the options offered.")))
+        tags = tuple(t.strip() for t in value("tags").split(",") if t.strip())
+        if errors:
+            raise ValidationFailed(errors)
+        change = cls(
+            topic,
+            tags,
+            choices["resource_type"][0],
+            choices["language"][0],
+            choices["state"][0],
+        )
+        if change == cls():
+            raise ValidationFailed(
+                [FieldError("topic", N_("Choose at least one change to apply."))]
+            )
+        return change
+
+
+def apply_to_selected(drafts: Sequence[Draft], selected: set[int], change: BulkChange) -> int:
+    """Set ``change`` on the selected drafts; how many were changed."""
+    if not selected:
+        raise ValidationFailed([FieldError("topic", N_("Select at least one link to import."))])
+    count = 0
+    for index, draft in enumerate(drafts):
+        if index not in selected:
+            continue
+        count += 1
+        if change.topic and change.topic not in draft.topics:
+            draft.topics = [*draft.topics, change.topic]
+        for tag in change.tags:
+            if tag not in draft.tags:
+                draft.tags.append(tag)
+        if change.resource_type:
+            draft.resource_type = change.resource_type
+        if change.language:
+            draft.language = change.language
+        if change.state:
+            draft.state = change.state
+    return count
 
 
 # 3. Importing ---------------------------------------------------------------------------
@@ -476,6 +566,9 @@ async def import_rows(
 
 
 IMPORT_BATCH = 500  # rows per transaction: the write lock is held for milliseconds
+# Between two batches the importer lets go for this long, so a site request waiting for
+# SQLite's write lock (its busy handler polls every few ms) gets it before the next batch.
+BATCH_PAUSE = 0.01
 
 
 async def import_in_batches(
@@ -488,6 +581,7 @@ async def import_in_batches(
     default_state: str = ResourceState.draft.value,
     allow_networks: Sequence[str] = (),
     batch_size: int = IMPORT_BATCH,
+    pause: float = BATCH_PAUSE,
     progress: Callable[[int], None] | None = None,
 ) -> ImportReport:
     """Import ``rows`` in short transactions of ``batch_size``, so the site keeps writing.
@@ -513,6 +607,8 @@ async def import_in_batches(
         report.merge(part)
         if progress is not None:
             progress(len(chunk))
+        if pause and start + batch_size < len(rows):
+            await asyncio.sleep(pause)
     return report
 
 
