@@ -374,6 +374,7 @@ async def import_confirm(
     request: Request[Any, Any, Any], session: DbSession, editor: Editor
 ) -> Response[str]:
     settings: Settings = request.app.state.settings
+    set_locale_from(request)  # notices and errors below are translated before render
     form = await read_form(request)
     drafts, selected = _drafts_from(form)
     fmt = str(form.get("format") or "")
