@@ -67,7 +67,7 @@ async def test_the_add_form_is_prefilled_from_its_address_and_escaped(
         params={
             "url": "www.kb.se/bibliotek",
             "title": 'Bibliotek <script>alert("x")</script>',
-            "description": "Markerad text\u0000 från sidan.",
+            "description": "Markerad text\u0007 från sidan.",
         },
     )
     assert response.status_code == 200
