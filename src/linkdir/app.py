@@ -8,7 +8,7 @@ import logging
 import re
 from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, cast
 
 from litestar import Litestar, MediaType, Request, Response, get
 from litestar.di import Provide
@@ -35,7 +35,7 @@ from linkdir.docs import api_docs
 from linkdir.errors import Conflict, NotFound, ValidationFailed
 from linkdir.feeds.service import feeds_changed
 from linkdir.security import add_security_headers
-from linkdir.web import TTLCache, render, set_locale_from, static_dir
+from linkdir.web import LocaleMiddleware, TTLCache, render, set_locale_from, static_dir
 
 log = logging.getLogger("linkdir")
 
@@ -86,7 +86,6 @@ def _error_page(
 def handle_validation_failed(
     request: Request[Any, Any, Any], exc: ValidationFailed
 ) -> Response[Any]:
-    set_locale_from(request)
     errors = [{"field": e.field, "message": e.render(i18n.gettext)} for e in exc.errors]
     title = i18n.gettext("Some fields are not valid.")
     detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
@@ -96,7 +95,6 @@ def handle_validation_failed(
 
 
 def handle_conflict(request: Request[Any, Any, Any], exc: Conflict) -> Response[Any]:
-    set_locale_from(request)
     message = exc.error.render(i18n.gettext)
     extra: dict[str, Any] = {"errors": [{"field": exc.error.field, "message": message}]}
     if exc.existing_id is not None:
@@ -107,7 +105,6 @@ def handle_conflict(request: Request[Any, Any, Any], exc: Conflict) -> Response[
 
 
 def handle_not_found(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    set_locale_from(request)
     return _error_page(
         request,
         404,
@@ -136,7 +133,6 @@ def _decoder_error(item: dict[str, Any]) -> dict[str, str]:
 def handle_litestar_validation(
     request: Request[Any, Any, Any], exc: ValidationException
 ) -> Response[Any]:
-    set_locale_from(request)
     items = exc.extra if isinstance(exc.extra, list) else []
     errors = [_decoder_error(item) for item in items if isinstance(item, dict)]
     if not errors:
@@ -172,7 +168,6 @@ def _translate_decoder(message: str) -> str:
 
 
 def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
-    set_locale_from(request)
     status = exc.status_code
     titles = {
         401: i18n.gettext("Sign-in required"),
@@ -221,13 +216,27 @@ def handle_out_of_range(request: Request[Any, Any, Any], exc: Exception) -> Resp
 def handle_internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     # Logged with the traceback for the operator; the visitor sees no internals.
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    set_locale_from(request)
     return _error_page(
         request,
         HTTP_500_INTERNAL_SERVER_ERROR,
         i18n.gettext("Something went wrong on our side."),
         i18n.gettext("The error has been logged. Please try again later."),
     )
+
+
+def in_reader_language(handler: Any) -> Any:
+    """``handler`` with the reader's language set first.
+
+    Routed requests have it from :class:`LocaleMiddleware` already; a request the router
+    refuses (no such path, method not allowed) reaches the app's exception handlers without
+    passing any route's middleware, so they set it here, in this one place.
+    """
+
+    def handle(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+        set_locale_from(request)
+        return cast(Response[Any], handler(request, exc))
+
+    return handle
 
 
 async def guard_request(request: Request[Any, Any, Any]) -> Response[Any] | None:
@@ -237,7 +246,6 @@ async def guard_request(request: Request[Any, Any, Any]) -> Response[Any] | None
     if "\x00" in request.url.query or "%00" in request.url.query:
         # PostgreSQL cannot hold a NUL in text: refused here, not a 500 from the database
         # (found by tests/test_api_fuzz.py on GET /api/v1/reports/links).
-        set_locale_from(request)
         return _error_page(
             request,
             400,
@@ -249,7 +257,6 @@ async def guard_request(request: Request[Any, Any, Any]) -> Response[Any] | None
     body = await request.body()
     if not body.strip():
         return None
-    set_locale_from(request)
     if not inbound.is_json_type(request.headers.get("content-type")):
         return problem(
             request,
@@ -305,7 +312,8 @@ def create_app(settings: Settings, *, engine: Any = None, run_scheduler: bool = 
     owns_engine = engine is None
     from linkdir.ops.logs import RequestIdMiddleware
 
-    middleware: list[Any] = [RequestIdMiddleware]  # outermost: every log line has the id
+    # Outermost: every log line has the id; then the reader's language for the whole request.
+    middleware: list[Any] = [RequestIdMiddleware, LocaleMiddleware]
     ops_handlers: list[Any] = list(health_handlers)
     if settings.metrics_enabled:
         from linkdir.ops.metrics import metrics, metrics_middleware
@@ -387,17 +395,20 @@ def create_app(settings: Settings, *, engine: Any = None, run_scheduler: bool = 
         before_send=[add_security_headers],
         lifespan=[lifespan],
         exception_handlers={
-            ValidationFailed: handle_validation_failed,
-            Conflict: handle_conflict,
-            NotFound: handle_not_found,
-            NotFoundException: handle_not_found,
-            ValidationException: handle_litestar_validation,
-            NotAuthorizedException: handle_http_exception,
-            PermissionDeniedException: handle_http_exception,
-            HTTPException: handle_http_exception,
-            OverflowError: handle_out_of_range,  # SQLite: beyond 64-bit integers
-            DBAPIError: handle_out_of_range,  # PostgreSQL: beyond its integer
-            Exception: handle_internal_error,
+            exc: in_reader_language(handler)
+            for exc, handler in {
+                ValidationFailed: handle_validation_failed,
+                Conflict: handle_conflict,
+                NotFound: handle_not_found,
+                NotFoundException: handle_not_found,
+                ValidationException: handle_litestar_validation,
+                NotAuthorizedException: handle_http_exception,
+                PermissionDeniedException: handle_http_exception,
+                HTTPException: handle_http_exception,
+                OverflowError: handle_out_of_range,  # SQLite: beyond 64-bit integers
+                DBAPIError: handle_out_of_range,  # PostgreSQL: beyond its integer
+                Exception: handle_internal_error,
+            }.items()
         },
         openapi_config=OpenAPIConfig(
             title="linkdir API",

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import gettext as gettext_module
-from contextvars import ContextVar
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar, Token
 from datetime import date, datetime
 from functools import cache
 from pathlib import Path
@@ -84,6 +86,25 @@ def negotiate(query: str | None, cookie: str | None, accept_language: str | None
 
 def set_locale(locale: str) -> None:
     _current.set(locale if locale in LOCALES else DEFAULT_LOCALE)
+
+
+def use_locale(locale: str) -> Token[str]:
+    """Make ``locale`` current; returns the token :func:`reset_locale` takes to undo it."""
+    return _current.set(locale if locale in LOCALES else DEFAULT_LOCALE)
+
+
+def reset_locale(token: Token[str]) -> None:
+    _current.reset(token)
+
+
+@contextmanager
+def in_locale(locale: str) -> Iterator[None]:
+    """Translate in ``locale`` inside the block (a mail to someone else), then go back."""
+    token = use_locale(locale)
+    try:
+        yield
+    finally:
+        reset_locale(token)
 
 
 def current_locale() -> str:

@@ -128,10 +128,35 @@ def request_locale(request: Request[Any, Any, Any]) -> str:
 
 
 def set_locale_from(request: Request[Any, Any, Any]) -> str:
-    """Make ``request``'s language the current one for gettext; returns it."""
+    """Make ``request``'s language the current one for gettext; returns it.
+
+    Called in one place per request: :class:`LocaleMiddleware` for routed requests, and the
+    app's exception-handler wrapper for requests the router refuses before any route runs.
+    """
     locale = request_locale(request)
     i18n.set_locale(locale)
     return locale
+
+
+class LocaleMiddleware:
+    """ASGI middleware: the reader's language is the current one for the whole request.
+
+    Handlers, guards, exception handlers and templates then translate with ``i18n.gettext``
+    without setting it themselves.
+    """
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        token = i18n.use_locale(request_locale(Request(scope)))
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            i18n.reset_locale(token)
 
 
 def url_with(request: Request[Any, Any, Any], **changes: Any) -> str:
@@ -155,8 +180,7 @@ def render(
 ) -> Response[str]:
     """Render ``template`` in the reader's language; remembers ``?lang=`` in a cookie."""
     settings: Settings = request.app.state.settings
-    locale = request_locale(request)
-    i18n.set_locale(locale)
+    locale = i18n.current_locale()  # set for the request by LocaleMiddleware
     page = (
         environment()
         .get_template(template)

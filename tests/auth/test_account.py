@@ -152,6 +152,10 @@ async def test_with_mail_the_invitation_is_mailed_in_the_chosen_language(
             },
         )
         assert sent.status_code == 200 and "invitation-link" not in sent.text
+        # The English mail does not switch the Swedish admin's own page to English.
+        page = lxml.html.fromstring(sent.text)
+        assert page.get("lang") == "sv"
+        assert "Inbjudan till new@region.se är på väg." in sent.text
         assert inbox.messages == []  # queued: the web request never talks to the mail server
         assert (await drain(factory, mail_settings)).sent == 1
         [message] = inbox.to("new@region.se")

@@ -29,7 +29,7 @@ from linkdir.mail import digest
 from linkdir.mail.models import Frequency
 from linkdir.resources import service as directory
 from linkdir.resources.lookup import bookmarklet_href
-from linkdir.web import NO_STORE, DbSession, render, request_locale, set_locale_from
+from linkdir.web import NO_STORE, DbSession, render, request_locale
 
 # Forms signed-out people submit (set a password, ask for a reset, set up) carry a token
 # that must match this cookie: another site cannot post them on a visitor's behalf.
@@ -127,7 +127,6 @@ async def account_update(
 ) -> Response[Any]:
     """One form of the account page: password, email, digest or feed."""
     form = await read_form(request)
-    set_locale_from(request)
     _ = i18n.gettext
     user = await session.get(User, editor.id)
     assert user is not None
@@ -214,7 +213,6 @@ async def invite_submit(
     email = str(form.get("invite-email") or "")[:254]
     role = str(form.get("role") or Role.editor.value)
     lang = str(form.get("language") or request_locale(request))
-    set_locale_from(request)
     try:
         token = await accounts.invite(session, email, role, by=admin)
     except (ValidationFailed, Conflict) as failure:
@@ -233,7 +231,6 @@ async def invite_submit(
             token,
             by=admin.email,
         )
-        set_locale_from(request)
         return await _users_page(
             request,
             session,
@@ -259,7 +256,6 @@ async def invitation_submit(request: Request[Any, Any, Any], session: DbSession)
     try:
         await accounts.accept_invitation(session, token, str(form.get("password") or "")[:1000])
     except (ValidationFailed, Conflict) as failure:
-        set_locale_from(request)
         errors = _errors(failure)
         record = await accounts.live_token(session, accounts.INVITE, token)
         if record is None or "token" in errors:
@@ -321,7 +317,6 @@ async def reset_submit(request: Request[Any, Any, Any], session: DbSession) -> R
     try:
         await accounts.reset_password(session, token, str(form.get("password") or "")[:1000])
     except ValidationFailed as failure:
-        set_locale_from(request)
         errors = _errors(failure)
         if "token" in errors:
             return _form_page(request, "auth/link_invalid.html", status_code=404)
@@ -353,7 +348,6 @@ async def setup_submit(request: Request[Any, Any, Any], session: DbSession) -> R
     try:
         await accounts.complete_setup(session, token, email, str(form.get("password") or "")[:1000])
     except (ValidationFailed, Conflict) as failure:
-        set_locale_from(request)
         errors = _errors(failure)
         if "token" in errors:
             return _form_page(request, "auth/link_invalid.html", status_code=404)

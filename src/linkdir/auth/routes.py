@@ -30,7 +30,7 @@ from linkdir.auth.guards import (
 from linkdir.auth.models import ApiToken, Role
 from linkdir.config import Settings
 from linkdir.errors import Conflict, NotFound, ValidationFailed
-from linkdir.web import NO_STORE, DbSession, render, same_site_path, set_locale_from
+from linkdir.web import NO_STORE, DbSession, render, same_site_path
 
 DEPENDENCIES = {
     "user": Provide(provide_user),
@@ -118,7 +118,6 @@ async def login_submit(request: Request[Any, Any, Any], session: DbSession) -> R
     except service.LoginRefused as refused:
         failures = await service.failures_of(session, email)
         await session.commit()  # the failure counts must survive the error page
-        set_locale_from(request)
         if refused.locked_for is not None:
             minutes = max(1, round(refused.locked_for.total_seconds() / 60))
             message = i18n.ngettext(
@@ -286,11 +285,9 @@ async def user_create(
             session, values["email"], str(form.get("password") or ""), values["role"]
         )
     except ValidationFailed as failed:
-        set_locale_from(request)
         errors = {e.field: e.render(i18n.gettext) for e in failed.errors}
         return await _users_page(request, session, errors=errors, values=values, status_code=422)
     except Conflict as conflict:
-        set_locale_from(request)
         errors = {"email": conflict.error.render(i18n.gettext)}
         return await _users_page(request, session, errors=errors, values=values, status_code=409)
     return Redirect("/manage/users", status_code=303)
@@ -316,11 +313,9 @@ async def user_action(
         try:
             await service.set_password(session, target.email, str(form.get("password") or ""))
         except ValidationFailed as failed:
-            set_locale_from(request)
             errors = {f"password-{user_id}": e.render(i18n.gettext) for e in failed.errors}
             return await _users_page(request, session, errors=errors, status_code=422)
     elif target.id == admin.id:
-        set_locale_from(request)
         return await _users_page(
             request,
             session,

@@ -36,7 +36,6 @@ from linkdir.web import (
     page_number,
     render,
     same_site_path,
-    set_locale_from,
     with_query,
 )
 
@@ -97,7 +96,6 @@ async def links_page(
     page: FromQuery[str | None] = None,
     per_page: FromQuery[str | None] = None,
 ) -> Response[str]:
-    set_locale_from(request)  # the charts' labels are made before rendering
     topics = await directory.all_topics(session)
     chosen_topic = topic if topic in {t.slug for t in topics} else None
     found = await _report(
@@ -167,7 +165,6 @@ async def links_csv(
     found = await _report(
         request, session, tab=chosen_tab, topic=topic, host=host, page=1, per_page=report.CSV_LIMIT
     )
-    set_locale_from(request)
     rows = report.csv_rows(found.items)
     return Response(
         plain_csv(rows[0], rows[1:]),  # formulas neutralised (issue 20)

@@ -22,7 +22,7 @@ from linkdir.config import Settings
 from linkdir.db import utcnow
 from linkdir.errors import ValidationFailed
 from linkdir.i18n import gettext
-from linkdir.web import DbSession, set_locale_from
+from linkdir.web import DbSession
 
 REPORT_CSRF_COOKIE = "linkdir_report_csrf"
 HONEYPOT_FIELD = "website"
@@ -78,7 +78,6 @@ async def report_problem(
 ) -> Response[Any]:
     """A visitor says the link does not work; it is rechecked soon and shown to curators."""
     settings: Settings = request.app.state.settings
-    set_locale_from(request)  # the messages below are words for this visitor
     form = await request.form()
     comment = str(form.get("comment") or "")
     expected = request.cookies.get(REPORT_CSRF_COOKIE) or ""

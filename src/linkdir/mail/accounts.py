@@ -57,23 +57,28 @@ async def send_invitation(
     session: AsyncSession, settings: Settings, lang: str, email: str, token: str, *, by: str
 ) -> None:
     """Queue the invitation mail (sent by the mail job)."""
-    i18n.set_locale(lang)
-    _ = i18n.gettext
-    site = settings.site_name
-    mail = _compose(
-        settings,
-        lang,
-        email,
-        subject=_("You are invited to curate %(site)s") % {"site": site},
-        paragraphs=[
-            _("%(who)s invites you to look after the links in %(site)s.")
-            % {"who": by, "site": site},
-            _("Choose your password with the link below; then you can sign in with this address."),
-        ],
-        action=_("Choose a password"),
-        link=invitation_link(settings, token),
-        note=_("The link works once, for 72 hours. If you did not expect this, ignore the mail."),
-    )
+    with i18n.in_locale(lang):
+        _ = i18n.gettext
+        site = settings.site_name
+        mail = _compose(
+            settings,
+            lang,
+            email,
+            subject=_("You are invited to curate %(site)s") % {"site": site},
+            paragraphs=[
+                _("%(who)s invites you to look after the links in %(site)s.")
+                % {"who": by, "site": site},
+                _(
+                    "Choose your password with the link below; "
+                    "then you can sign in with this address."
+                ),
+            ],
+            action=_("Choose a password"),
+            link=invitation_link(settings, token),
+            note=_(
+                "The link works once, for 72 hours. If you did not expect this, ignore the mail."
+            ),
+        )
     await enqueue(session, settings, "invitation", mail)
 
 
@@ -81,24 +86,24 @@ async def send_reset(
     session: AsyncSession, settings: Settings, lang: str, email: str, token: str
 ) -> None:
     """Queue the password-reset mail (sent by the mail job)."""
-    i18n.set_locale(lang)
-    _ = i18n.gettext
-    mail = _compose(
-        settings,
-        lang,
-        email,
-        subject=_("A new password for %(site)s") % {"site": settings.site_name},
-        paragraphs=[
-            _(
-                "Someone asked for a new password for your account. If it was you, choose one "
-                "with the link below."
+    with i18n.in_locale(lang):
+        _ = i18n.gettext
+        mail = _compose(
+            settings,
+            lang,
+            email,
+            subject=_("A new password for %(site)s") % {"site": settings.site_name},
+            paragraphs=[
+                _(
+                    "Someone asked for a new password for your account. If it was you, choose one "
+                    "with the link below."
+                ),
+            ],
+            action=_("Choose a new password"),
+            link=reset_link(settings, token),
+            note=_(
+                "The link works once, for an hour. If you did not ask, ignore the mail: your "
+                "password stays as it is."
             ),
-        ],
-        action=_("Choose a new password"),
-        link=reset_link(settings, token),
-        note=_(
-            "The link works once, for an hour. If you did not ask, ignore the mail: your "
-            "password stays as it is."
-        ),
-    )
+        )
     await enqueue(session, settings, "reset", mail)

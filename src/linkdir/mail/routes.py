@@ -10,7 +10,7 @@ from litestar.params import FromQuery
 from linkdir import i18n
 from linkdir.config import Settings
 from linkdir.mail import digest
-from linkdir.web import NO_STORE, DbSession, render, set_locale_from
+from linkdir.web import NO_STORE, DbSession, render
 
 
 def _valid(settings: Settings, user: str | None, sig: str | None) -> int | None:
@@ -24,7 +24,6 @@ def _valid(settings: Settings, user: str | None, sig: str | None) -> int | None:
 
 
 def _refused(request: Request[Any, Any, Any]) -> Response[str]:
-    set_locale_from(request)
     return render(
         request,
         "errors/error.html",

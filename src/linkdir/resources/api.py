@@ -19,7 +19,7 @@ from linkdir.i18n import gettext
 from linkdir.resources import lookup, service
 from linkdir.resources.models import LinkStatus, Resource, ResourceState, Topic
 from linkdir.resources.search import search
-from linkdir.web import DbSession, set_locale_from
+from linkdir.web import DbSession
 
 MAX_PER_PAGE = 100
 
@@ -304,7 +304,6 @@ class ResourceApi(Controller):
         try:
             facts = await lookup.look_up(url, lookup.engine_config(settings))
         except lookup.LookupFailed as failed:
-            set_locale_from(request)
             message = failed.error.render(gettext)
             body = LookupProblem(
                 type="about:blank",

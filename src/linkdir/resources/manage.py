@@ -22,7 +22,7 @@ from linkdir.errors import N_, Conflict, FieldError, ValidationFailed
 from linkdir.i18n import gettext
 from linkdir.resources import lookup, service
 from linkdir.resources.models import LANGUAGES, LinkStatus, ResourceState, ResourceType
-from linkdir.web import NO_STORE, DbSession, page_number, render, same_site_path, set_locale_from
+from linkdir.web import NO_STORE, DbSession, page_number, render, same_site_path
 
 DEPENDENCIES = {"user": Provide(provide_user), "editor": Provide(provide_editor)}
 PER_PAGE = 50
@@ -52,7 +52,6 @@ def _form_values(form: FormMultiDict) -> dict[str, Any]:
 
 
 def _errors(request: Request[Any, Any, Any], failures: list[FieldError]) -> dict[str, str]:
-    set_locale_from(request)
     errors: dict[str, str] = {}
     for failure in failures:
         errors.setdefault(failure.field, failure.render(gettext))
@@ -160,7 +159,6 @@ async def resource_lookup(
     try:
         facts = await lookup.look_up(values["url"], lookup.engine_config(settings))
     except lookup.LookupFailed as failed:
-        set_locale_from(request)
         if failed.is_notice:
             return await _form_page(
                 request, session, values=values, notice=failed.error.render(gettext)

@@ -9,7 +9,6 @@ from litestar import Request, Response, get
 
 from linkdir import i18n
 from linkdir.config import Settings
-from linkdir.web import set_locale_from
 
 MEDIA_TYPE = "application/opensearchdescription+xml; charset=utf-8"
 
@@ -18,7 +17,7 @@ MEDIA_TYPE = "application/opensearchdescription+xml; charset=utf-8"
 async def opensearch(request: Request[Any, Any, Any]) -> Response[bytes]:
     """The OpenSearch 1.1 description of ``/search?q=``, in the reader's language."""
     settings: Settings = request.app.state.settings
-    locale = set_locale_from(request)
+    locale = i18n.current_locale()
     base = settings.base_url.rstrip("/")
     template = f"{base}/search?q={{searchTerms}}&lang={locale}"
     body = (

@@ -24,7 +24,7 @@ from linkdir.resources.models import LANGUAGES, ResourceState, ResourceType
 from linkdir.transfer import service
 from linkdir.transfer.drafts import Draft, Parsed, ParseFailed, Problem, TopicDefinition
 from linkdir.transfer.jsonio import LINK_FIELDS, iso
-from linkdir.web import NO_STORE, DbSession, render, set_locale_from
+from linkdir.web import NO_STORE, DbSession, render
 
 DEPENDENCIES = {"user": Provide(provide_user), "editor": Provide(provide_editor)}
 MAX_PREVIEW = 1000  # drafts one preview form shows; larger files go through the CLI
@@ -172,7 +172,6 @@ async def _preview(
     notice: str = "",
     bulk_errors: dict[str, str] | None = None,
 ) -> Response[str]:
-    set_locale_from(request)
     rows = []
     errors: dict[str, str] = {}
     for index, row in enumerate(review.rows):
@@ -251,7 +250,6 @@ async def import_from_page(
     settings: Settings = request.app.state.settings
     form = await read_form(request)
     url = str(form.get("url") or "").strip()
-    set_locale_from(request)
     try:
         if not url:
             raise ParseFailed(N_("Enter the address of the page with links."))
@@ -288,7 +286,6 @@ async def import_from_file(
     request: Request[Any, Any, Any], session: DbSession, editor: Editor
 ) -> Response[str]:
     settings: Settings = request.app.state.settings
-    set_locale_from(request)
     length = request.headers.get("content-length", "")
     if not length.isdigit() or int(length) > settings.import_max_bytes + _FORM_OVERHEAD:
         size = int(length) if length.isdigit() else settings.import_max_bytes + 1
@@ -374,7 +371,6 @@ async def import_confirm(
     request: Request[Any, Any, Any], session: DbSession, editor: Editor
 ) -> Response[str]:
     settings: Settings = request.app.state.settings
-    set_locale_from(request)  # notices and errors below are translated before render
     form = await read_form(request)
     drafts, selected = _drafts_from(form)
     fmt = str(form.get("format") or "")
