@@ -150,6 +150,24 @@ def test_fetch_details_without_javascript_fills_the_title_and_keeps_what_was_typ
         page.close()
 
 
+def test_without_javascript_enter_in_a_field_adds_the_draft_rather_than_fetching(
+    no_script: BrowserContext, live: LiveLinkdir, pages_origin: str
+) -> None:
+    page = no_script.new_page()
+    try:
+        page.goto(live.base_url + "/manage/resources/new?lang=sv")
+        # An address of its own: the other tests add /verktyg, and a second draft of it
+        # would be refused as a duplicate.
+        page.get_by_label("Adress (URL)").fill(pages_origin + "/enter-sparar")
+        page.get_by_label("Titel").fill("Läsfrämjande verktygslåda")
+        page.get_by_label("Titel").press("Enter")
+        page.wait_for_url(lambda url: "saved=1" in url)
+        assert page.locator("#field-title").input_value() == "Läsfrämjande verktygslåda"
+        assert page.locator("#lookup-done").count() == 0, "Enter fetched instead of saving"
+    finally:
+        page.close()
+
+
 def test_fetch_details_with_javascript_fills_the_title_when_the_address_is_left(
     page: Page, live: LiveLinkdir, pages_origin: str
 ) -> None:
