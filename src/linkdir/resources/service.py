@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import case, delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -672,8 +672,12 @@ async def list_resources(
     page: int = 1,
     per_page: int = 20,
     order: str = "newest",
+    pinned_first: bool = False,
 ) -> Page:
-    """A page of resources, newest first or by title, filtered by topic, tag and status."""
+    """A page of resources, newest first or by title, filtered by topic, tag and status.
+
+    ``pinned_first`` (with ``topic``): the topic's pinned resources first, in pin order.
+    """
     page = max(1, page)
     stmt = select(Resource).where(col(Resource.state).in_(states))
     if topic is not None:
@@ -695,6 +699,14 @@ async def list_resources(
     if link_status is not None:
         stmt = stmt.where(col(Resource.link_status) == link_status)
     total = (await session.execute(select(func.count()).select_from(stmt.subquery()))).scalar_one()
+    if topic is not None and pinned_first:
+        pin = (
+            select(col(ResourceTopic.pin_position))
+            .join(Topic, col(Topic.id) == col(ResourceTopic.topic_id))
+            .where(col(Topic.slug) == topic, col(ResourceTopic.resource_id) == col(Resource.id))
+            .scalar_subquery()
+        )
+        stmt = stmt.order_by(case((pin.is_(None), 1), else_=0), pin)
     if order == "title":
         stmt = stmt.order_by(func.lower(col(Resource.title)), col(Resource.id))
     elif order == "updated":
