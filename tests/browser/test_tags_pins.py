@@ -48,7 +48,8 @@ def test_merging_a_tag_asks_first_and_its_old_feed_redirects_for_good(
     assert httpx.get(base + "/feeds/tags/kurs.atom").status_code == 200
     page.get_by_role("button", name="Slå ihop kurs med handledning").click()
     page.wait_for_url("**/manage/tags?**")
-    assert "Taggen kurs slogs ihop med handledning" in page.locator("[role=status]").first.inner_text()
+    notice = page.locator("[role=status]").first.inner_text()
+    assert "Taggen kurs slogs ihop med handledning" in notice
     for old, new in (
         ("/feeds/tags/kurs.atom", "/feeds/tags/handledning.atom"),
         ("/feeds/tags/kurs.rss?lang=en", "/feeds/tags/handledning.rss?lang=en"),

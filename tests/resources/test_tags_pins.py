@@ -381,3 +381,44 @@ async def test_migration_0013_downgrades_and_upgrades_again(database_url: str) -
             assert (await pins.topic_order(session, "mik")).others[0].id == resource.id
     finally:
         await engine.dispose()
+
+
+async def test_an_old_tag_name_typed_again_means_the_tag_it_became(session: AsyncSession) -> None:
+    await make_resource(session, tags=["strategy"])
+    await make_resource(session, tags=["strategi"])
+    await tags.merge_tags(session, "strategy", "strategi", by=BY)
+    await session.commit()
+    added = await make_resource(session, tags=["Strategy", "strategi", "mik"])
+    assert await tag_rows(session, added.id) == ["mik", "strategi"]
+    edited = await make_resource(session, tags=["annat"])
+    await service.update_resource(session, edited.id, {"tags": ["strategy"]}, by=BY)
+    await service.create_many(
+        session,
+        [
+            service.validate_resource(
+                {"url": "https://bulk.example.se/", "title": "Import", "tags": ["strategy"]},
+                partial=False,
+            )
+        ],
+        by=BY,
+    )
+    await session.commit()
+    assert await tag_rows(session, edited.id) == ["strategi"]
+    # The old name never became a tag again, so its addresses still redirect.
+    assert not await service.tag_exists(session, "strategy")
+    assert await tags.moved_to(session, "strategy") == "strategi"
+    assert [t.total for t in await tags.list_tags(session, "strategi")] == [5]
+
+
+async def test_changing_a_resources_topics_keeps_its_pin_in_the_topics_it_stays_in(
+    session: AsyncSession,
+) -> None:
+    await make_topic(session, slug="mik")
+    await make_topic(session, slug="ai")
+    pinned = await make_resource(session, title="Fäst", topics=["mik"])
+    await make_resource(session, title="Annan", topics=["mik"])
+    await pins.set_pins(session, "mik", [pinned.id])
+    await service.update_resource(session, pinned.id, {"topics": ["mik", "ai"]}, by=BY)
+    await session.commit()
+    assert [r.id for r in (await pins.topic_order(session, "mik")).pinned] == [pinned.id]
+    assert [r.title for r in (await pins.topic_order(session, "ai")).others] == ["Fäst"]
