@@ -302,10 +302,13 @@ def create_app(settings: Settings, *, engine: Any = None, run_scheduler: bool = 
     from linkdir.mail.routes import mail_handlers
     from linkdir.ops.health import health_handlers
     from linkdir.resources.api import ResourceApi, TopicApi
+    from linkdir.resources.curate_api import PinApi, TagApi
     from linkdir.resources.manage import manage_handlers
     from linkdir.resources.opensearch import opensearch
+    from linkdir.resources.pin_routes import pin_manage_handlers
     from linkdir.resources.printing import print_handlers
     from linkdir.resources.routes import page_handlers
+    from linkdir.resources.tag_routes import TagMoved, handle_tag_moved, tag_manage_handlers
     from linkdir.transfer.routes import transfer_handlers
 
     db_engine = engine or create_engine(settings.database_url)
@@ -374,6 +377,8 @@ def create_app(settings: Settings, *, engine: Any = None, run_scheduler: bool = 
             *auth_handlers,
             *account_handlers,
             *manage_handlers,
+            *tag_manage_handlers,
+            *pin_manage_handlers,
             *link_handlers,
             *run_handlers,
             *transfer_handlers,
@@ -385,6 +390,8 @@ def create_app(settings: Settings, *, engine: Any = None, run_scheduler: bool = 
             api_docs,
             ResourceApi,
             TopicApi,
+            TagApi,
+            PinApi,
             create_static_files_router(
                 path="/static", directories=[static_dir()], include_in_schema=False
             ),
@@ -398,6 +405,7 @@ def create_app(settings: Settings, *, engine: Any = None, run_scheduler: bool = 
             exc: in_reader_language(handler)
             for exc, handler in {
                 ValidationFailed: handle_validation_failed,
+                TagMoved: handle_tag_moved,
                 Conflict: handle_conflict,
                 NotFound: handle_not_found,
                 NotFoundException: handle_not_found,

@@ -15,7 +15,9 @@ from litestar.params import FromPath
 
 from linkdir import i18n
 from linkdir.config import Settings
-from linkdir.embed.service import allowed_origin, as_json, embed_list
+from linkdir.embed.service import EmbedList, allowed_origin, as_json, embed_list
+from linkdir.errors import NotFound
+from linkdir.resources.tag_routes import follow_old_tag
 from linkdir.web import DbSession, environment, render, request_locale
 
 # Libraries' pages are cached by their own CMS too; five minutes keeps link states current.
@@ -31,13 +33,24 @@ class EmbedCode:
     origins: tuple[str, ...]
 
 
+async def _listed(
+    request: Request[Any, Any, Any], session: DbSession, kind: str, slug: str, moved: str
+) -> EmbedList:
+    """The list, or a 301 (TagMoved) for a renamed or merged tag's old slug."""
+    settings: Settings = request.app.state.settings
+    locale = request_locale(request)
+    try:
+        return await embed_list(session, kind, slug, locale=locale, base_url=settings.base_url)
+    except NotFound:
+        if kind == "tag":
+            await follow_old_tag(request, session, slug, moved)
+        raise
+
+
 async def _embed_page(
     request: Request[Any, Any, Any], session: DbSession, kind: str, slug: str
 ) -> Response[str]:
-    settings: Settings = request.app.state.settings
-    embedded = await embed_list(
-        session, kind, slug, locale=request_locale(request), base_url=settings.base_url
-    )
+    embedded = await _listed(request, session, kind, slug, "/embed/tags/{}")
     response = render(request, "embed/list.html", embedded=embedded)
     response.headers.update(EMBED_CACHE)
     return response
@@ -65,7 +78,7 @@ async def _embed_json(
     settings: Settings = request.app.state.settings
     locale = request_locale(request)
     i18n.set_locale(locale)
-    embedded = await embed_list(session, kind, slug, locale=locale, base_url=settings.base_url)
+    embedded = await _listed(request, session, kind, slug, "/api/v1/embed/tags/{}")
     headers = {**EMBED_CACHE, "Vary": "Origin, Accept-Language", "Content-Language": locale}
     origin = allowed_origin(request.headers.get("origin"), settings.embed_origins)
     if origin is not None:

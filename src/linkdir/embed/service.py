@@ -56,7 +56,9 @@ async def embed_list(
     base = base_url.rstrip("/")
     if kind == "topic":
         topic = await service.get_topic(session, slug)
-        listing = await service.list_resources(session, topic=slug, per_page=limit, order="title")
+        listing = await service.list_resources(
+            session, topic=slug, per_page=limit, order="title", pinned_first=True
+        )
         return EmbedList(
             kind,
             slug,

@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any, cast
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode
 
 from litestar import Request, Response, asgi, get
 from litestar.exceptions import MethodNotAllowedException, PermissionDeniedException
@@ -23,6 +23,7 @@ from linkdir.errors import NotFound
 from linkdir.feeds import build, service
 from linkdir.feeds.cache import RawHeaders, Rendered, cache_of
 from linkdir.resources import service as directory
+from linkdir.resources.tags import moved_to
 from linkdir.web import DbSession, render, request_locale
 
 MEDIA_TYPES = {
@@ -258,8 +259,25 @@ async def _filtered(incoming: Incoming, kind: str, rest: str, send: Send) -> Non
         self_url = service.feed_url(settings, service.feed_path(kind, slug, fmt), lang)
         return _document(feed, fmt, self_url)
 
-    reply = await _serve(incoming, (kind, slug, lang), fmt, make)
+    try:
+        reply = await _serve(incoming, (kind, slug, lang), fmt, make)
+    except NotFound:
+        if kind != "tag":
+            raise
+        reply = await _moved_tag_feed(incoming, slug, fmt)
     await reply.send(send, incoming.method)
+
+
+async def _moved_tag_feed(incoming: Incoming, slug: str, fmt: str) -> Reply:
+    """301 from a renamed or merged tag's feed to its new address (issue 16); else NotFound."""
+    async with incoming.app.state.session_factory() as session:
+        new_slug = await moved_to(session, slug)
+    if new_slug is None:
+        raise NotFound(slug)
+    location = service.feed_path("tag", new_slug, fmt)
+    if incoming.query:
+        location += "?" + urlencode(incoming.query)
+    return Reply(301, _raw({"Location": location, "Cache-Control": "public, max-age=3600"}, 0))
 
 
 @get("/feeds/link-problems.atom", include_in_schema=False, cache=False)

@@ -154,7 +154,7 @@ async def new_feed(
         subtitle = _("Resources newly published in the directory, newest first.")
         page, kind, slug = f"{site}/", "new", None
     listing = await directory.list_resources(
-        session, topic=topic, tag=tag, per_page=FEED_LIMIT, page=1
+        session, topic=topic, tag=tag, per_page=FEED_LIMIT, page=1, pinned_first=True
     )
     ids = [r.id for r in listing.items if r.id is not None]
     topics = await directory.topics_of(session, ids)

@@ -56,6 +56,8 @@ class ResourceTopic(SQLModel, table=True):
     topic_id: int = Field(
         sa_column=Column(Integer, ForeignKey("topic.id", ondelete="CASCADE"), primary_key=True)
     )
+    # Curators pin a few resources to the top of a topic, 1 first (issue 16); None: unpinned.
+    pin_position: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
 
 
 class ResourceTag(SQLModel, table=True):
@@ -94,6 +96,20 @@ class Tag(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     slug: str = Field(sa_column=Column(String(80), unique=True, nullable=False))
+
+
+class TagAlias(SQLModel, table=True):
+    """An earlier slug of a tag (renamed or merged away): its addresses redirect for ever."""
+
+    __tablename__ = "tag_alias"
+
+    slug: str = Field(sa_column=Column(String(80), primary_key=True))
+    tag_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("tag.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
 
 def _stored_host(url: str | None) -> str:

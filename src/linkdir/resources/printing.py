@@ -17,6 +17,8 @@ from litestar.params import FromPath
 
 from linkdir.config import Settings
 from linkdir.embed.service import EMBED_LIMIT, embed_list
+from linkdir.errors import NotFound
+from linkdir.resources.tag_routes import follow_old_tag
 from linkdir.web import DbSession, render, request_locale
 
 
@@ -30,14 +32,19 @@ async def _print_list(
     request: Request[Any, Any, Any], session: DbSession, kind: str, slug: str
 ) -> Response[str]:
     settings: Settings = request.app.state.settings
-    embedded = await embed_list(
-        session,
-        kind,
-        slug,
-        locale=request_locale(request),
-        base_url=settings.base_url,
-        limit=EMBED_LIMIT,
-    )
+    try:
+        embedded = await embed_list(
+            session,
+            kind,
+            slug,
+            locale=request_locale(request),
+            base_url=settings.base_url,
+            limit=EMBED_LIMIT,
+        )
+    except NotFound:
+        if kind == "tag":
+            await follow_old_tag(request, session, slug, "/tags/{}/print")
+        raise
     return render(
         request,
         "resources/print_list.html",

@@ -14,6 +14,7 @@ from linkdir.errors import NotFound
 from linkdir.resources import service
 from linkdir.resources.models import LANGUAGES, ResourceState, ResourceType
 from linkdir.resources.suggest import forgiving_search
+from linkdir.resources.tag_routes import follow_old_tag
 from linkdir.web import DbSession, page_number, render
 
 PER_PAGE = 20
@@ -63,7 +64,12 @@ async def topic_page(
 
     topic = await service.get_topic(session, slug)
     listing = await service.list_resources(
-        session, topic=slug, page=page_number(page), per_page=PER_PAGE, order="title"
+        session,
+        topic=slug,
+        page=page_number(page),
+        per_page=PER_PAGE,
+        order="title",
+        pinned_first=True,
     )
     return render(
         request,
@@ -84,6 +90,7 @@ async def tag_page(
     page: FromQuery[str | None] = None,
 ) -> Response[str]:
     if not await service.tag_exists(session, slug):
+        await follow_old_tag(request, session, slug, "/tags/{}")
         raise NotFound(slug)
     listing = await service.list_resources(
         session, tag=slug, page=page_number(page), per_page=PER_PAGE, order="title"

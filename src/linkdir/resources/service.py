@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import case, delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -28,6 +28,7 @@ from linkdir.resources.models import (
     ResourceType,
     Revision,
     Tag,
+    TagAlias,
     Topic,
 )
 from linkdir.resources.search import index_text
@@ -267,6 +268,27 @@ async def _tag_ids(session: AsyncSession, slugs: list[str]) -> list[int]:
     return [found[slug] for slug in slugs]
 
 
+async def _tag_renames(session: AsyncSession, slugs: Iterable[str]) -> dict[str, str]:
+    """Earlier names among ``slugs`` mapped to their tag's current slug (issue 16).
+
+    A curator typing a merged or renamed tag's old name gets the tag it now is, so the old
+    name never becomes a tag again and its addresses keep redirecting.
+    """
+    wanted = sorted(set(slugs))
+    if not wanted:
+        return {}
+    rows = await session.execute(
+        select(col(TagAlias.slug), col(Tag.slug))
+        .join(Tag, col(Tag.id) == col(TagAlias.tag_id))
+        .where(col(TagAlias.slug).in_(wanted))
+    )
+    return {old: new for old, new in rows}
+
+
+def _renamed(slugs: Sequence[str], renames: Mapping[str, str]) -> list[str]:
+    return list(dict.fromkeys(renames.get(slug, slug) for slug in slugs))
+
+
 async def topics_of(session: AsyncSession, resource_ids: Sequence[int]) -> dict[int, list[Topic]]:
     """Topics of many resources in one query."""
     result: dict[int, list[Topic]] = {rid: [] for rid in resource_ids}
@@ -374,6 +396,7 @@ async def create_resource(
     await _ensure_unique_url(session, cleaned["url"], None)
     topic_slugs = cleaned.pop("topics", [])
     tag_slugs = cleaned.pop("tags", [])
+    tag_slugs = _renamed(tag_slugs, await _tag_renames(session, tag_slugs))
     topic_ids = await _topic_ids(session, topic_slugs)
     now = utcnow()
     resource = Resource(**cleaned, created_at=now, updated_at=now)
@@ -459,8 +482,9 @@ async def create_many(
         raise ValidationFailed(
             [FieldError("topics", N_("Unknown topic: %(topics)s."), {"topics": ", ".join(missing)})]
         )
+    renames = await _tag_renames(session, [s for item in items for s in item.get("tags", [])])
     tag_ids = await _tag_ids_many(
-        session, [slug for item in items for slug in item.get("tags", [])]
+        session, [slug for item in items for slug in _renamed(item.get("tags", []), renames)]
     )
     now = utcnow()
     defaults = _resource_defaults()
@@ -468,7 +492,7 @@ async def create_many(
     for index, item in enumerate(items):
         values = {**defaults, **item, "created_at": now, "updated_at": now, "next_check_at": now}
         topic_slugs = list(values.pop("topics", []))
-        tag_slugs = list(values.pop("tags", []))
+        tag_slugs = _renamed(values.pop("tags", []), renames)
         values["published_at"] = now if values["state"] == ResourceState.published.value else None
         chosen = sorted((topics[slug] for slug in topic_slugs), key=lambda t: t.slug)
         values["search_title"] = index_text(values["title"])
@@ -573,13 +597,21 @@ async def update_resource(
     before = _snapshot(resource, old_topics, old_tags)
     new_topics = cleaned.pop("topics", None)
     new_tags = cleaned.pop("tags", None)
+    if new_tags is not None:
+        new_tags = _renamed(new_tags, await _tag_renames(session, new_tags))
     if new_topics is not None and sorted(new_topics) != sorted(old_topics):
         topic_ids = await _topic_ids(session, new_topics)
+        old_ids = await _topic_ids(session, old_topics)
+        # Only the topics left are removed: a topic kept keeps its pin (issue 16).
         await session.execute(
-            delete(ResourceTopic).where(col(ResourceTopic.resource_id) == resource.id)
+            delete(ResourceTopic).where(
+                col(ResourceTopic.resource_id) == resource.id,
+                col(ResourceTopic.topic_id).not_in(topic_ids),
+            )
         )
         for topic_id in topic_ids:
-            session.add(ResourceTopic(resource_id=resource.id, topic_id=topic_id))
+            if topic_id not in old_ids:
+                session.add(ResourceTopic(resource_id=resource.id, topic_id=topic_id))
     else:
         new_topics = old_topics
     if new_tags is not None and sorted(new_tags) != sorted(old_tags):
@@ -672,8 +704,12 @@ async def list_resources(
     page: int = 1,
     per_page: int = 20,
     order: str = "newest",
+    pinned_first: bool = False,
 ) -> Page:
-    """A page of resources, newest first or by title, filtered by topic, tag and status."""
+    """A page of resources, newest first or by title, filtered by topic, tag and status.
+
+    ``pinned_first`` (with ``topic``): the topic's pinned resources first, in pin order.
+    """
     page = max(1, page)
     stmt = select(Resource).where(col(Resource.state).in_(states))
     if topic is not None:
@@ -695,6 +731,14 @@ async def list_resources(
     if link_status is not None:
         stmt = stmt.where(col(Resource.link_status) == link_status)
     total = (await session.execute(select(func.count()).select_from(stmt.subquery()))).scalar_one()
+    if topic is not None and pinned_first:
+        pin = (
+            select(col(ResourceTopic.pin_position))
+            .join(Topic, col(Topic.id) == col(ResourceTopic.topic_id))
+            .where(col(Topic.slug) == topic, col(ResourceTopic.resource_id) == col(Resource.id))
+            .scalar_subquery()
+        )
+        stmt = stmt.order_by(case((pin.is_(None), 1), else_=0), pin)
     if order == "title":
         stmt = stmt.order_by(func.lower(col(Resource.title)), col(Resource.id))
     elif order == "updated":
