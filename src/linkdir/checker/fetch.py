@@ -1,6 +1,6 @@
 """One hop of a check: a guarded, polite, retried GET with a bounded body.
 
-:class:`Fetcher` owns what the hops of all checks share: the httpx client on aiohttp,
+:class:`Fetcher` owns what the hops of all checks share: the aiohttp session,
 the SSRF guard, and the per-host limiter. The engine decides what the answers mean.
 """
 
@@ -15,6 +15,7 @@ from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+import aiohttp
 import httpx
 
 from linkdir.checker import classify
@@ -103,7 +104,7 @@ class Fetcher:
         self.guard = AddressGuard(config.resolver, config.allow_networks)
         self.limiter = HostLimiter(config.per_host)
         self._client: httpx.AsyncClient | None = None
-        self._transport: httpx.AsyncBaseTransport | None = None
+        self._session: aiohttp.ClientSession | None = None
         self._headers = {
             "User-Agent": config.user_agent,
             "Accept": ACCEPT,
@@ -111,16 +112,16 @@ class Fetcher:
             # Only what we can inflate with a cap; br and zstd have no max_length.
             "Accept-Encoding": "gzip, deflate",
         }
-        self._prepared_headers = httpx.Headers(self._headers)  # built once: half a Request
-        self._timeouts = httpx.Timeout(
+        # aiohttp's timeouts: ``connect`` covers waiting for a pooled connection too, like
+        # httpx's ``pool`` did (the host limiter has already given this request its slot).
+        self._timeout = aiohttp.ClientTimeout(
+            sock_connect=config.connect_seconds,
+            sock_read=config.read_seconds,
             connect=config.connect_seconds,
-            read=config.read_seconds,
-            write=config.read_seconds,
-            pool=config.connect_seconds,
-        ).as_dict()
+        )
 
     def open(self) -> None:
-        self._client, self._transport = build_client(
+        self._client, self._session = build_client(
             guard=self.guard,
             per_host=self.config.per_host,
             concurrency=self.config.concurrency,
@@ -130,19 +131,19 @@ class Fetcher:
 
     async def close(self) -> None:
         if self._client is not None:
-            await self._client.aclose()
+            await self._client.aclose()  # closes the session too (the transport owns it)
             self._client = None
-            self._transport = None
+            self._session = None
 
     @property
     def is_open(self) -> bool:
-        return self._transport is not None
+        return self._session is not None
 
     @property
-    def transport(self) -> httpx.AsyncBaseTransport:
-        if self._transport is None:
+    def session(self) -> aiohttp.ClientSession:
+        if self._session is None:
             raise RuntimeError("use Checker as `async with Checker(config) as checker:`")
-        return self._transport
+        return self._session
 
     @property
     def client(self) -> httpx.AsyncClient:
@@ -219,28 +220,43 @@ class Fetcher:
             raise Failure(reason, detail) from None
         await run.take_slot(self.limiter, host)
         try:
-            headers = (
-                httpx.Headers({**self._headers, **extra_headers})
-                if extra_headers
-                else self._prepared_headers
-            )
-            request = httpx.Request(
-                "GET", url, headers=headers, extensions={"timeout": self._timeouts}
-            )
+            headers = {**self._headers, **extra_headers} if extra_headers else self._headers
             if len(run.jar.jar):
-                run.jar.set_cookie_header(request)
+                cookie = self.cookie_header(run.jar, url)
+                if cookie:
+                    headers = {**headers, "Cookie": cookie}
             try:
-                response = await self.transport.handle_async_request(request)
+                # Straight to aiohttp: the session's PoliteConnector vets every address it
+                # dials (names through the guarded resolver, literals itself) and keeps
+                # the per-host socket budget; redirects are followed by the engine.
+                response = await self.session.request(
+                    "GET",
+                    str(url),
+                    headers=headers,
+                    allow_redirects=False,
+                    auto_decompress=False,
+                    timeout=self._timeout,
+                )
             except Exception as error:
                 reason, detail, retryable = classify_error(error)
                 raise Failure(reason, detail, retryable) from None
             try:
-                if "set-cookie" in response.headers:
-                    run.jar.extract_cookies(response)
-                content_type, charset = content_type_of(response.headers)
+                # httpx's headers, built from the raw bytes as httpx-aiohttp did: the same
+                # decoding (Location re-read as UTF-8 below) and the same joined duplicates.
+                response_headers = httpx.Headers(response.raw_headers)
+                status = response.status
+                if "set-cookie" in response_headers:
+                    run.jar.extract_cookies(
+                        httpx.Response(
+                            status,
+                            headers=response_headers,
+                            request=httpx.Request("GET", url),
+                        )
+                    )
+                content_type, charset = content_type_of(response_headers)
                 if body_limit is not None:
                     limit = body_limit
-                elif response.status_code in REDIRECTS or response.status_code >= 400:
+                elif status in REDIRECTS or status >= 400:
                     limit = 16_384
                 elif is_html(content_type):
                     limit = self.config.max_body_bytes
@@ -248,14 +264,16 @@ class Fetcher:
                     limit = self.config.max_other_bytes
                 body = await self.read(run, response, limit)
             finally:
+                # Back to the pool when the body was read to its end, closed otherwise.
+                response.release()
                 with contextlib.suppress(Exception):
-                    await response.aclose()
+                    await response.wait_for_close()
         finally:
             self.limiter.release(host)
         answer = Answer(
             url=url,
-            status=response.status_code,
-            headers=response.headers,
+            status=status,
+            headers=response_headers,
             body=body,
             content_type=content_type,
             charset=charset,
@@ -268,7 +286,7 @@ class Fetcher:
             answer.page = classify.analyse(body.data, charset, today=datetime.now(UTC).date())
         return answer
 
-    async def read(self, run: Run, response: httpx.Response, limit: int) -> Body:
+    async def read(self, run: Run, response: aiohttp.ClientResponse, limit: int) -> Body:
         # A body trickling in forever must not eat the whole deadline: keep some back so
         # the verdict can still be given with what arrived.
         budget = max(0.05, min(self.config.read_seconds * 2, run.remaining() - 0.1))

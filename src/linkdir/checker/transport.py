@@ -1,8 +1,11 @@
-"""HTTP plumbing of the checker: httpx on aiohttp, per-host politeness, bounded bodies.
+"""HTTP plumbing of the checker: aiohttp, per-host politeness, bounded bodies.
 
-Why aiohttp under httpx: on the 100-host benchmark farm httpx's own connection pool was
-the bottleneck (60-150 links/s); the same code on the ``httpx-aiohttp`` transport does
-more than ten times that. httpx stays the API the rest of linkdir sees.
+Why aiohttp: on the 100-host benchmark farm httpx's own connection pool was the
+bottleneck (60-150 links/s); aiohttp's does more than ten times that. The checker's GETs
+go straight to the aiohttp session (httpx's request/response objects on top cost a
+sizeable share of the CPU per link); an httpx client on the same guarded session (the
+``httpx-aiohttp`` transport) is kept for ad-hoc requests, and httpx's URL and headers
+types remain what the rest of linkdir sees.
 """
 
 from __future__ import annotations
@@ -269,12 +272,13 @@ def build_client(
     concurrency: int,
     headers: dict[str, str],
     extra_ca_file: str | None,
-) -> tuple[httpx.AsyncClient, httpx.AsyncBaseTransport]:
-    """An httpx client on aiohttp whose connector dials only vetted addresses.
+) -> tuple[httpx.AsyncClient, aiohttp.ClientSession]:
+    """An aiohttp session whose connector dials only vetted addresses, and an httpx client on it.
 
-    The transport is returned too: the checker sends through it directly, because the
-    client layer (auth, redirects, a shared cookie jar, event hooks) is all work the
-    checker does itself or must not have done, and it cost a third of the CPU per URL.
+    The checker sends its GETs through the session directly: the httpx layers (the
+    client's auth, redirects, cookie jar and hooks; the transport's request and response
+    objects) are work the checker does itself or does not need. Both share the one
+    :class:`PoliteConnector`, so every connection either makes is vetted and counted.
     """
     context = ssl_context(extra_ca_file)
     connector = PoliteConnector(
@@ -308,7 +312,7 @@ def build_client(
         cookies=_refusing_cookies(),
         trust_env=False,
     )
-    return client, transport
+    return client, session
 
 
 def _refusing_cookies() -> CookieJar:
@@ -365,7 +369,7 @@ class _Inflater:
         return data, bool(self._decoder.unconsumed_tail)
 
 
-async def read_body(response: httpx.Response, *, limit: int, seconds: float) -> Body:
+async def read_body(response: aiohttp.ClientResponse, *, limit: int, seconds: float) -> Body:
     """Read at most ``limit`` decoded bytes of ``response`` within ``seconds``.
 
     What arrived before the time ran out or the connection broke is kept: a person
@@ -379,7 +383,7 @@ async def read_body(response: httpx.Response, *, limit: int, seconds: float) -> 
         return Body(b"".join(parts), complete=False, decodable=True, error="timeout")
 
 
-async def _read_into(parts: list[bytes], response: httpx.Response, limit: int) -> Body:
+async def _read_into(parts: list[bytes], response: aiohttp.ClientResponse, limit: int) -> Body:
     encoding = response.headers.get("content-encoding", "").strip().lower()
     inflater: _Inflater | None = None
     if encoding in ("gzip", "x-gzip", "deflate"):
@@ -388,7 +392,8 @@ async def _read_into(parts: list[bytes], response: httpx.Response, limit: int) -
         return Body(b"", complete=False, decodable=False)
     size = 0
     try:
-        async for chunk in response.aiter_raw():
+        # The raw bytes as they arrive (``auto_decompress`` is off on the session).
+        async for chunk in response.content.iter_any():
             if inflater is None:
                 parts.append(chunk[: limit - size])
                 size += len(parts[-1])
