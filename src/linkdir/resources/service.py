@@ -533,9 +533,13 @@ async def insert_staged(session: AsyncSession, staged: Staged) -> list[Added]:
         )
         tag_rows.extend({"resource_id": resource_id, "tag_id": tag_ids[t]} for t in tag_slugs)
         revisions.append(revision)
-    for model, rows in ((ResourceTopic, topic_rows), (ResourceTag, tag_rows)):
+    links: list[tuple[Any, list[dict[str, int]]]] = [
+        (ResourceTopic.__table__, topic_rows),  # type: ignore[attr-defined]
+        (ResourceTag.__table__, tag_rows),  # type: ignore[attr-defined]
+    ]
+    for link_table, rows in links:
         if rows:
-            await session.execute(insert(model.__table__), rows)  # type: ignore[attr-defined]
+            await session.execute(insert(link_table), rows)
     # The ids of the "create" revisions, for the one change path (#15).
     revision_table: Any = Revision.__table__  # type: ignore[attr-defined]
     created = await session.execute(
