@@ -6,7 +6,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import case, delete, func, insert, select
@@ -459,21 +459,30 @@ def _resource_defaults() -> dict[str, Any]:
     return {c.key: getattr(template, c.key) for c in table.columns if c.key != "id"}
 
 
-async def create_many(
+@dataclass(slots=True)
+class Staged:
+    """Rows built by :func:`stage_many`, ready for :func:`insert_staged` (no ids yet)."""
+
+    by: Actor
+    now: datetime
+    topic_ids: dict[str, int]
+    # (resource values, topic slugs, tag slugs, the "create" revision without its id)
+    made: list[tuple[dict[str, Any], list[str], list[str], dict[str, Any]]]
+
+
+async def stage_many(
     session: AsyncSession,
     items: Sequence[Mapping[str, Any]],
     *,
     by: Actor,
     prepare: Callable[[int, dict[str, Any]], None] | None = None,
-) -> list[Added]:
-    """Add resources already cleaned by ``validate_resource`` (and unique) in a few queries.
+) -> Staged:
+    """Everything :func:`create_many` writes, computed with reads only (no write lock).
 
-    The bulk path of imports: one executemany for the rows, one each for their topics,
-    tags and "create" revisions, instead of some ten round trips per row (issue 20: 175
-    rows/s). ``prepare(index, values)`` may set restored dates and link health first.
+    Search text, host, restored values and each "create" revision are built here, so
+    the write transaction that follows only sends rows (issue 20: the site waits for
+    SQLite's write lock while an import holds it).
     """
-    if not items:
-        return []
     topics = {topic.slug: topic for topic in await all_topics(session)}
     topic_ids = {slug: topic.id for slug, topic in topics.items() if topic.id is not None}
     wanted = [slug for item in items for slug in item.get("topics", [])]
@@ -482,13 +491,11 @@ async def create_many(
         raise ValidationFailed(
             [FieldError("topics", N_("Unknown topic: %(topics)s."), {"topics": ", ".join(missing)})]
         )
+    # Old tag names mean the tag they became (a read: no write lock needed for it).
     renames = await _tag_renames(session, [s for item in items for s in item.get("tags", [])])
-    tag_ids = await _tag_ids_many(
-        session, [slug for item in items for slug in _renamed(item.get("tags", []), renames)]
-    )
     now = utcnow()
     defaults = _resource_defaults()
-    made: list[tuple[dict[str, Any], list[str], list[str]]] = []
+    made: list[tuple[dict[str, Any], list[str], list[str], dict[str, Any]]] = []
     for index, item in enumerate(items):
         values = {**defaults, **item, "created_at": now, "updated_at": now, "next_check_at": now}
         topic_slugs = list(values.pop("topics", []))
@@ -505,65 +512,84 @@ async def create_many(
         if prepare is not None:
             prepare(index, values)
         values["host"] = host_of(values["url"])[:255]
-        made.append((values, topic_slugs, tag_slugs))
-    # Core executemany, not the unit of work: the ORM inserts these one row at a time
-    # (RETURNING per row for the ids), which made an import ~120 rows/s.
-    await session.flush()
-    table: Any = Resource.__table__  # type: ignore[attr-defined]
-    await session.execute(insert(table), [values for values, _, _ in made])
-    urls = [values["url"] for values, _, _ in made]
-    ids: dict[str, int] = {}
-    for start in range(0, len(urls), 500):
-        found = await session.execute(
-            select(col(Resource.url), col(Resource.id)).where(
-                col(Resource.url).in_(urls[start : start + 500])
-            )
-        )
-        ids.update({url: id_ for url, id_ in found if id_ is not None})
-    topic_rows: list[dict[str, int]] = []
-    tag_rows: list[dict[str, int]] = []
-    revisions: list[dict[str, Any]] = []
-    for values, topic_slugs, tag_slugs in made:
-        resource_id = values["id"] = ids[values["url"]]
-        topic_rows.extend(
-            {"resource_id": resource_id, "topic_id": topic_ids[t]} for t in topic_slugs
-        )
-        tag_rows.extend({"resource_id": resource_id, "tag_id": tag_ids[t]} for t in tag_slugs)
         snapshot = {
             name: values[name] for name in EDITABLE_FIELDS if name not in {"topics", "tags"}
         }
         snapshot["review_by"] = values["review_by"].isoformat() if values["review_by"] else None
         snapshot["topics"], snapshot["tags"] = topic_slugs, tag_slugs
-        revisions.append(
-            {
-                "resource_id": resource_id,
-                "user_id": by.user_id,
-                "actor": by.label,
-                "action": "create",
-                "resource_url": values["url"],
-                "resource_title": values["title"],
-                "changes": {k: [None, v] for k, v in snapshot.items()},
-                "created_at": now,
-            }
+        revision = {
+            "resource_id": None,
+            "user_id": by.user_id,
+            "actor": by.label,
+            "action": "create",
+            "resource_url": values["url"],
+            "resource_title": values["title"],
+            "changes": {k: [None, v] for k, v in snapshot.items()},
+            "created_at": now,
+        }
+        made.append((values, topic_slugs, tag_slugs, revision))
+    return Staged(by, now, topic_ids, made)
+
+
+async def insert_staged(session: AsyncSession, staged: Staged) -> list[Added]:
+    """Write what :func:`stage_many` built: one executemany per table, a few reads back."""
+    made = staged.made
+    if not made:
+        return []
+    # Before the first insert: new tags are the only write this may add (and hold the lock for).
+    tag_ids = await _tag_ids_many(session, [slug for _, _, tags, _ in made for slug in tags])
+    # Core executemany, not the unit of work: the ORM inserts these one row at a time
+    # (RETURNING per row for the ids), which made an import ~120 rows/s.
+    await session.flush()
+    table: Any = Resource.__table__  # type: ignore[attr-defined]
+    # RETURNING gives the ids in the same round trip (each one waits for the database's
+    # thread; on a loaded machine those waits are most of the time the lock is held).
+    inserted = await session.execute(
+        insert(table).returning(table.c.url, table.c.id), [values for values, _, _, _ in made]
+    )
+    ids: dict[str, int] = {url: id_ for url, id_ in inserted}
+    topic_rows: list[dict[str, int]] = []
+    tag_rows: list[dict[str, int]] = []
+    revisions: list[dict[str, Any]] = []
+    for values, topic_slugs, tag_slugs, revision in made:
+        resource_id = values["id"] = revision["resource_id"] = ids[values["url"]]
+        topic_rows.extend(
+            {"resource_id": resource_id, "topic_id": staged.topic_ids[t]} for t in topic_slugs
         )
-    tables: list[tuple[Any, list[Any]]] = [
-        (ResourceTopic, topic_rows),
-        (ResourceTag, tag_rows),
-        (Revision, revisions),
+        tag_rows.extend({"resource_id": resource_id, "tag_id": tag_ids[t]} for t in tag_slugs)
+        revisions.append(revision)
+    links: list[tuple[Any, list[dict[str, int]]]] = [
+        (ResourceTopic.__table__, topic_rows),  # type: ignore[attr-defined]
+        (ResourceTag.__table__, tag_rows),  # type: ignore[attr-defined]
     ]
-    for model, rows in tables:
+    for link_table, rows in links:
         if rows:
-            await session.execute(insert(model.__table__), rows)
-    # The bulk insert returns no ids: read them back for the one change path (#15).
+            await session.execute(insert(link_table), rows)
+    # The ids of the "create" revisions, for the one change path (#15).
+    revision_table: Any = Revision.__table__  # type: ignore[attr-defined]
     created = await session.execute(
-        select(col(Revision.id)).where(
-            col(Revision.resource_id).in_(list(ids.values())),
-            col(Revision.action) == "create",
-            col(Revision.created_at) == now,
-        )
+        insert(revision_table).returning(revision_table.c.id), revisions
     )
     report_ids(session, [i for i in created.scalars() if i is not None])
-    return [Added(values) for values, _, _ in made]
+    return [Added(values) for values, _, _, _ in made]
+
+
+async def create_many(
+    session: AsyncSession,
+    items: Sequence[Mapping[str, Any]],
+    *,
+    by: Actor,
+    prepare: Callable[[int, dict[str, Any]], None] | None = None,
+) -> list[Added]:
+    """Add resources already cleaned by ``validate_resource`` (and unique) in a few queries.
+
+    The bulk path of imports: one executemany for the rows, one each for their topics,
+    tags and "create" revisions, instead of some ten round trips per row (issue 20: 175
+    rows/s). ``prepare(index, values)`` may set restored dates and link health first.
+    """
+    if not items:
+        return []
+    return await insert_staged(session, await stage_many(session, items, by=by, prepare=prepare))
 
 
 async def get_resource(

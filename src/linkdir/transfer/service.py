@@ -1,4 +1,4 @@
-"""Import and export: read a source, review its drafts, import them in one transaction.
+"""Import and export: read a source, review its drafts, import them in short transactions.
 
 The steps are plain functions so the CLI and the curator pages share them:
 
@@ -6,10 +6,10 @@ The steps are plain functions so the CLI and the curator pages share them:
    rows it had to reject; a file that cannot be read at all raises ParseFailed.
 2. ``review`` validates each draft with the resource rules, finds duplicate addresses in
    the file and in the directory, and maps topic suggestions to existing topics.
-3. ``import_rows`` creates the accepted rows through ``resources.service.create_many``
-   (each with its "create" revision); the preview commits once, the CLI commits a batch
-   at a time (``import_in_batches``) so the site keeps answering, and a dry run only
-   plans (``plan_import``) and writes nothing.
+3. ``import_rows`` creates the accepted rows (``stage_rows`` builds them with reads only,
+   ``write_staged`` inserts them, each with its "create" revision); the preview commits
+   once, the CLI commits a short batch at a time (``import_in_batches``) so the site keeps
+   answering, and a dry run only plans (``plan_import``) and writes nothing.
 4. ``export_*`` write JSON, CSV, bookmark HTML and (from the feeds package) OPML.
 """
 
@@ -481,7 +481,16 @@ def _restore(values: dict[str, Any], draft: Draft) -> None:
             values["modified_on"] = date.fromisoformat(link["modified_on"])
 
 
-async def import_rows(
+@dataclass(slots=True)
+class StagedImport:
+    """A batch after :func:`stage_rows`: the report so far and the rows to write."""
+
+    report: ImportReport
+    fresh: list[tuple[Row, dict[str, Any]]]
+    staged: resources.Staged | None
+
+
+async def stage_rows(
     session: AsyncSession,
     rows: Sequence[Row],
     *,
@@ -490,13 +499,11 @@ async def import_rows(
     create_topics: bool = False,
     default_state: str = ResourceState.draft.value,
     allow_networks: Sequence[str] = (),
-) -> ImportReport:
-    """Create the importable rows; the caller commits (a batch, or all of a preview).
+) -> StagedImport:
+    """Everything before the inserts: topics, state, duplicates since the review, rows.
 
-    Topics defined in the source (a JSON export) are created when missing; other topic
-    suggestions only with ``create_topics`` — without it they are left off and noted.
-    The rows go in through ``resources.service.create_many``: a few queries per call,
-    not per row. The CLI calls this once per batch (see :func:`import_in_batches`).
+    Reads only, except creating topics (``report.topics_created`` says when): on SQLite
+    the write lock is first taken by :func:`write_staged`.
     """
     report = ImportReport()
     report.topics_created.extend(await ensure_topics(session, definitions))
@@ -553,22 +560,73 @@ async def import_rows(
             )
         else:
             fresh.append((row, cleaned))
-    report.created.extend(
-        await resources.create_many(
+    staged = None
+    if fresh:
+        await session.flush()  # topics created above, before stage_many reads them
+        staged = await resources.stage_many(
             session,
             [cleaned for _, cleaned in fresh],
             by=by,
             prepare=lambda index, values: _restore(values, fresh[index][0].draft),
         )
-    )
+    return StagedImport(report, fresh, staged)
+
+
+async def write_staged(session: AsyncSession, batch: StagedImport) -> ImportReport:
+    """The inserts of a staged batch; the caller commits."""
+    if batch.staged is not None:
+        batch.report.created.extend(await resources.insert_staged(session, batch.staged))
     await session.flush()
-    return report
+    return batch.report
 
 
-IMPORT_BATCH = 500  # rows per transaction: the write lock is held for milliseconds
-# Between two batches the importer lets go for this long, so a site request waiting for
-# SQLite's write lock (its busy handler polls every few ms) gets it before the next batch.
-BATCH_PAUSE = 0.01
+async def import_rows(
+    session: AsyncSession,
+    rows: Sequence[Row],
+    *,
+    by: resources.Actor,
+    definitions: Sequence[TopicDefinition] = (),
+    create_topics: bool = False,
+    default_state: str = ResourceState.draft.value,
+    allow_networks: Sequence[str] = (),
+) -> ImportReport:
+    """Create the importable rows; the caller commits (a batch, or all of a preview).
+
+    Topics defined in the source (a JSON export) are created when missing; other topic
+    suggestions only with ``create_topics`` — without it they are left off and noted.
+    The rows go in through ``resources.service.insert_staged``: a few queries per call,
+    not per row. The CLI imports a batch at a time (see :func:`import_in_batches`).
+    """
+    batch = await stage_rows(
+        session,
+        rows,
+        by=by,
+        definitions=definitions,
+        create_topics=create_topics,
+        default_state=default_state,
+        allow_networks=allow_networks,
+    )
+    return await write_staged(session, batch)
+
+
+# Rows per write transaction, at first; then sized so that one holds SQLite's write lock
+# for about LOCK_TARGET seconds (a site write waiting for the lock waits at most that).
+IMPORT_BATCH = 250
+MIN_BATCH, MAX_BATCH = 100, 1000
+LOCK_TARGET = 0.05
+# After a commit the importer takes the write lock again only this much later. Preparing
+# the next batch (reads, search text, revisions) fills most of the gap; a site write
+# waiting in SQLite's busy handler (which retries every 1-25 ms) gets the lock in it.
+BATCH_PAUSE = 0.03
+
+
+def next_batch_size(size: int, held: float, target: float = LOCK_TARGET) -> int:
+    """The next batch's size: ``size`` rows held the lock ``held`` seconds."""
+    if held <= 0:
+        return min(MAX_BATCH, size * 2)
+    wanted = size * target / held
+    # At most doubled or halved per batch: one slow commit (a checkpoint) is no trend.
+    return max(MIN_BATCH, min(MAX_BATCH, size * 2, max(size // 2, int(wanted))))
 
 
 async def import_in_batches(
@@ -581,20 +639,26 @@ async def import_in_batches(
     default_state: str = ResourceState.draft.value,
     allow_networks: Sequence[str] = (),
     batch_size: int = IMPORT_BATCH,
+    adapt: bool = True,
     pause: float = BATCH_PAUSE,
     progress: Callable[[int], None] | None = None,
 ) -> ImportReport:
-    """Import ``rows`` in short transactions of ``batch_size``, so the site keeps writing.
+    """Import ``rows`` in short transactions, so the site keeps writing meanwhile.
 
     One transaction over a whole file held SQLite's write lock for minutes and the web
-    answered 500 ("database is locked"). Each batch commits on its own: an error stops
-    the import after the batches already committed (the report says how many).
+    answered 500 ("database is locked"). Each batch is staged with reads only, then
+    written and committed on its own; ``adapt`` resizes the batches so each holds the
+    lock about ``LOCK_TARGET`` seconds, and the next write starts ``pause`` seconds
+    after a commit at the earliest. An error stops the import after the batches already
+    committed (the report says how many).
     """
+    loop = asyncio.get_running_loop()
     report = ImportReport()
-    for start in range(0, max(len(rows), 1), batch_size):  # topics even without rows
-        chunk = rows[start : start + batch_size]
+    start, size, committed_at = 0, batch_size, 0.0
+    while start < len(rows) or start == 0:  # topics are created even without rows
+        chunk = rows[start : start + size]
         async with session_scope(factory) as session:
-            part = await import_rows(
+            batch = await stage_rows(
                 session,
                 chunk,
                 by=by,
@@ -603,12 +667,19 @@ async def import_in_batches(
                 default_state=default_state,
                 allow_networks=allow_networks,
             )
+            wait = committed_at + pause - loop.time()
+            if wait > 0 and not batch.report.topics_created:  # no write lock held yet
+                await asyncio.sleep(wait)
+            writing = loop.time()
+            part = await write_staged(session, batch)
+        committed_at = loop.time()
         part.revision_ids = changes.take(session)  # committed when the block ended
         report.merge(part)
         if progress is not None:
             progress(len(chunk))
-        if pause and start + batch_size < len(rows):
-            await asyncio.sleep(pause)
+        if adapt and chunk:
+            size = next_batch_size(len(chunk), committed_at - writing)
+        start += max(len(chunk), 1)
     return report
 
 
