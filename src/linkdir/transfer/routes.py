@@ -515,7 +515,7 @@ def check_summary(job: CheckJob) -> str:
     broken = sum(1 for url in job.urls if job.verdicts[url].broken)
     if not broken:
         return ngettext(
-            "The link is checked: it works or could not be verified.",
+            "%(num)d link is checked: it works or could not be verified.",
             "All %(num)d links are checked: none is broken.",
             job.total,
         ) % {"num": job.total}
