@@ -326,11 +326,17 @@ def create_app(settings: Settings, *, engine: Any = None, run_scheduler: bool = 
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        from linkdir.checker import EngineConfig
         from linkdir.resources.suggest import Vocabulary
+        from linkdir.transfer.linkcheck import PreviewChecks
 
         scheduler: asyncio.Task[None] | None = None
         # "Did you mean": the directory's words, counted in the background from start-up.
         vocabulary = app.state.vocabulary = Vocabulary(app.state.session_factory)
+        # The link checks of import previews (issue 16): owned by this app, in this process.
+        preview_checks = app.state.preview_checks = PreviewChecks(
+            EngineConfig.from_settings(settings)
+        )
         try:
             if settings.demo:
                 from linkdir.resources.demo import load_demo
@@ -351,6 +357,7 @@ def create_app(settings: Settings, *, engine: Any = None, run_scheduler: bool = 
             yield
         finally:
             await vocabulary.close()
+            await preview_checks.close()
             await app.state.background_runs.stop()
             if scheduler is not None:
                 # Batches get the grace period, then give their links back (README, Operations).

@@ -14,16 +14,18 @@ from typing import Any
 from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.di import Provide
+from litestar.params import FromPath, FromQuery
 
 from linkdir.auth.guards import Editor, actor_of, provide_editor, provide_user, read_form
 from linkdir.config import Settings
 from linkdir.errors import N_, ValidationFailed
-from linkdir.i18n import gettext
+from linkdir.i18n import gettext, ngettext
 from linkdir.resources import service as resources
 from linkdir.resources.models import LANGUAGES, ResourceState, ResourceType
 from linkdir.transfer import service
 from linkdir.transfer.drafts import Draft, Parsed, ParseFailed, Problem, TopicDefinition
 from linkdir.transfer.jsonio import LINK_FIELDS, iso
+from linkdir.transfer.linkcheck import CheckJob, LinkVerdict, PreviewChecks
 from linkdir.web import NO_STORE, DbSession, render
 
 DEPENDENCIES = {"user": Provide(provide_user), "editor": Provide(provide_editor)}
@@ -160,11 +162,24 @@ def _row_errors(row: service.Row, index: int) -> dict[str, str]:
     return errors
 
 
+def _checks(request: Request[Any, Any, Any]) -> PreviewChecks:
+    checks: PreviewChecks = request.app.state.preview_checks
+    return checks
+
+
+def _start_checks(
+    request: Request[Any, Any, Any], editor: Editor, drafts: list[Draft], token: str = ""
+) -> CheckJob:
+    """The link checks of this preview: the job ``token`` if this process has it."""
+    return _checks(request).ensure(token, [d.url for d in drafts], owner=editor.id or 0)
+
+
 async def _preview(
     request: Request[Any, Any, Any],
     session: DbSession,
     review: service.Review,
     *,
+    job: CheckJob,
     selected: set[int] | None = None,
     state: str = ResourceState.draft.value,
     status_code: int = 200,
@@ -176,8 +191,10 @@ async def _preview(
     errors: dict[str, str] = {}
     for index, row in enumerate(review.rows):
         row_errors = _row_errors(row, index)
+        verdict: LinkVerdict | None = job.verdicts.get(row.draft.url.strip())
         if selected is None:
-            checked = row.importable and row.near is None
+            # Broken links are not selected by default; the curator may select them.
+            checked = row.importable and row.near is None and not (verdict and verdict.broken)
         else:
             checked = index in selected
             if not checked:
@@ -198,6 +215,7 @@ async def _preview(
                 ],
                 "extra": _extra_of(row.draft),
                 "why": row.duplicate.render(gettext) if row.duplicate else "",
+                "verdict": verdict,
             }
         )
     topics = await resources.all_topics(session)
@@ -219,6 +237,8 @@ async def _preview(
         notice=notice,
         bulk_errors=bulk_errors or {},
         states=(ResourceState.draft.value, ResourceState.published.value),
+        job=job,
+        check_summary=check_summary(job),
     )
 
 
@@ -272,7 +292,8 @@ async def import_from_page(
             values={"url": url},
             status_code=422,
         )
-    return await _preview(request, session, review, source=url)
+    job = _start_checks(request, editor, parsed.drafts)
+    return await _preview(request, session, review, job=job, source=url)
 
 
 @post(
@@ -316,16 +337,19 @@ async def import_from_file(
             values={"format": fmt},
             status_code=422,
         )
-    return await _preview(request, session, review, source=upload.filename)
+    job = _start_checks(request, editor, parsed.drafts)
+    return await _preview(request, session, review, job=job, source=upload.filename)
 
 
-def _drafts_from(form: Any) -> tuple[list[Draft], set[int]]:
+def _drafts_from(form: Any) -> tuple[list[Draft], set[int], set[int]]:
+    """The drafts of the form, the rows selected, and the rows whose verdict was shown."""
     try:
         count = min(int(str(form.get("count") or "0")), MAX_PREVIEW)
     except ValueError:
         count = 0
     drafts: list[Draft] = []
     selected: set[int] = set()
+    seen: set[int] = set()
     for index in range(count):
         prefix = f"d{index}-"
 
@@ -358,7 +382,9 @@ def _drafts_from(form: Any) -> tuple[list[Draft], set[int]]:
         drafts.append(draft)
         if value("import") == "1":
             selected.add(index)
-    return drafts, selected
+        if value("seen"):
+            seen.add(index)
+    return drafts, selected, seen
 
 
 @post(
@@ -372,7 +398,8 @@ async def import_confirm(
 ) -> Response[str]:
     settings: Settings = request.app.state.settings
     form = await read_form(request)
-    drafts, selected = _drafts_from(form)
+    drafts, selected, seen = _drafts_from(form)
+    job = _start_checks(request, editor, drafts, str(form.get("check") or ""))
     fmt = str(form.get("format") or "")
     state = str(form.get("state") or ResourceState.draft.value)
     if state not in (ResourceState.draft.value, ResourceState.published.value):
@@ -390,6 +417,8 @@ async def import_confirm(
         selected = set(range(len(drafts)))
     elif action == "select_none":
         selected = set()
+    elif action == "refresh":
+        notice = gettext("The link checks were updated.")
     elif action == "apply":
         topic_slugs = {t.slug for t in await resources.all_topics(session)}
         try:
@@ -409,11 +438,18 @@ async def import_confirm(
         allow_networks=settings.checker_allow_networks,
         near_duplicates=action != "import",
     )
+    if action not in ("import", "select_all"):
+        # A verdict shown for the first time unselects a broken link (issue 16).
+        for index, draft in enumerate(drafts):
+            verdict = job.verdicts.get(draft.url.strip())
+            if verdict is not None and verdict.broken and index not in seen:
+                selected.discard(index)
     if action != "import":
         return await _preview(
             request,
             session,
             review,
+            job=job,
             selected=selected,
             state=state,
             status_code=422 if bulk_errors else 200,
@@ -425,11 +461,25 @@ async def import_confirm(
     if not chosen:
         review.rejected = [Problem(0, "row", N_("Select at least one link to import."))]
         return await _preview(
-            request, session, review, selected=selected, state=state, status_code=422, source=source
+            request,
+            session,
+            review,
+            job=job,
+            selected=selected,
+            state=state,
+            status_code=422,
+            source=source,
         )
     if any(not row.importable for row in chosen):
         return await _preview(
-            request, session, review, selected=selected, state=state, status_code=422, source=source
+            request,
+            session,
+            review,
+            job=job,
+            selected=selected,
+            state=state,
+            status_code=422,
+            source=source,
         )
     used = {c.definition.slug for row in chosen for c in row.topics if c.definition}
     report = await service.import_rows(
@@ -448,6 +498,67 @@ async def import_confirm(
         report=report,
         topics_of=topics,
         skipped=len(review.rows) - len(chosen),
+    )
+
+
+def check_summary(job: CheckJob) -> str:
+    """How far the checks of a preview are, in words (the page and the JSON say the same)."""
+    if not job.finished:
+        return gettext("Checking the links: %(done)d of %(total)d checked.") % {
+            "done": job.done,
+            "total": job.total,
+        }
+    broken = sum(1 for url in job.urls if job.verdicts[url].broken)
+    if not broken:
+        return ngettext(
+            "%(num)d link is checked: it works or could not be verified.",
+            "All %(num)d links are checked: none is broken.",
+            job.total,
+        ) % {"num": job.total}
+    return ngettext(
+        "All links are checked: %(num)d is broken and not selected.",
+        "All links are checked: %(num)d are broken and not selected.",
+        broken,
+    ) % {"num": broken}
+
+
+@get("/manage/import/checks/{token:str}", include_in_schema=False, dependencies=DEPENDENCIES)
+async def import_checks(
+    request: Request[Any, Any, Any],
+    editor: Editor,
+    token: FromPath[str],
+    since: FromQuery[int] = 0,
+) -> Response[dict[str, Any]]:
+    """The link checks of a preview so far, for the preview's script to poll.
+
+    ``since`` is the ``next`` of the previous answer: only verdicts that arrived after it
+    are sent again, so a poll of a 1,000-link preview stays small.
+    """
+    job = _checks(request).get(token, editor.id or 0)
+    if job is None:
+        return Response(
+            {
+                "type": "about:blank",
+                "status": 404,
+                "title": gettext(
+                    "These link checks are not known here (they expired, or another server "
+                    "process started them). Press “Update the link checks” to check again."
+                ),
+            },
+            status_code=404,
+            media_type="application/problem+json",
+            headers=NO_STORE,
+        )
+    return Response(
+        {
+            "total": job.total,
+            "done": job.done,
+            "finished": job.finished,
+            "next": len(job.order),
+            "summary": check_summary(job),
+            "verdicts": [verdict.to_json() for verdict in job.since(since)],
+        },
+        headers=NO_STORE,
     )
 
 
@@ -482,5 +593,6 @@ transfer_handlers = [
     import_from_page,
     import_from_file,
     import_confirm,
+    import_checks,
     export_download,
 ]
