@@ -7,6 +7,7 @@ from typing import Any
 from lxml import etree
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from linkdir.auth.service import set_active
 from linkdir.db import utcnow
 from linkdir.feeds.service import create_feed_secret
 from linkdir.resources.models import Revision
@@ -123,3 +124,19 @@ async def test_the_self_link_of_the_private_feed_keeps_its_secret(
     links = {link.rel: link.href for link in feed.feed.links}
     assert links["self"] == f"http://testserver.local/feeds/link-problems.atom?token={secret}"
     assert "hub" not in links
+
+
+async def test_a_disabled_accounts_feed_secret_stops_working_until_it_is_enabled(
+    client: Client, session: AsyncSession
+) -> None:
+    user, secret = await secret_for(session)
+    path = f"/feeds/link-problems.atom?token={secret}"
+    assert (await client.get(path)).status_code == 200  # and now in the feed cache
+    await set_active(session, user.email, False)
+    await session.commit()
+    refused = await client.get(path)
+    assert refused.status_code == 403, "a disabled account's secret opens no feed"
+    assert "xml" not in refused.headers["content-type"]
+    await set_active(session, user.email, True)
+    await session.commit()
+    assert (await client.get(path)).status_code == 200

@@ -308,6 +308,7 @@ async def login(
     address: str,
     max_failures: int,
     lockout: timedelta,
+    now: datetime | None = None,
 ) -> User:
     """The user if ``password`` is right; LoginRefused otherwise, with the same message
     for unknown accounts and wrong passwords. Failures are counted per account and per
@@ -318,7 +319,8 @@ async def login(
     """
     account_key = "account:" + email.strip().lower()[:254]
     address_key = "address:" + address[:64]
-    now = utcnow()
+    # ``now`` is for tests: a lock-out's expiry without waiting for it.
+    now = now or utcnow()
     locked = [
         await _reserve_attempt(session, key, limit=limit, lockout=lockout, now=now)
         for key, limit in ((account_key, max_failures), (address_key, max_failures * 4))
