@@ -295,6 +295,7 @@ def create_app(settings: Settings, *, engine: Any = None, run_scheduler: bool = 
     from linkdir.mail.routes import mail_handlers
     from linkdir.ops.health import health_handlers
     from linkdir.resources.api import ResourceApi, TopicApi
+    from linkdir.resources.curating_api import CuratingApi
     from linkdir.resources.manage import manage_handlers
     from linkdir.resources.opensearch import opensearch
     from linkdir.resources.printing import print_handlers
@@ -377,6 +378,7 @@ def create_app(settings: Settings, *, engine: Any = None, run_scheduler: bool = 
             api_docs,
             ResourceApi,
             TopicApi,
+            CuratingApi,
             create_static_files_router(
                 path="/static", directories=[static_dir()], include_in_schema=False
             ),
