@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import lxml.html
+import pytest
 from litestar.testing import AsyncTestClient
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,6 +19,9 @@ from tests.auth.test_sessions import account, csrf_of, sign_in
 from tests.conftest import make_resource, make_settings, make_topic
 from tests.feeds.conftest import Hub, app_for, hub  # noqa: F401 - the hub fixture
 from tests.feeds.test_websub import settle
+
+# Search and bulk writes differ between the databases: run on both (issue 16).
+pytestmark = pytest.mark.both_databases
 
 Client = AsyncTestClient[Any]
 BY = service.Actor("tests")
