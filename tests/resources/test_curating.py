@@ -594,7 +594,7 @@ async def test_bulk_edit_is_one_transaction(
 
 async def test_bulk_publish_pings_the_hub_like_a_single_publish(
     database_url: str,
-    hub: Hub,
+    hub: Hub,  # noqa: F811 - the fixture imported above
     session: AsyncSession,
     auth_headers_factory: Any,  # noqa: F811
 ) -> None:
