@@ -303,6 +303,7 @@ def create_app(settings: Settings, *, engine: Any = None, run_scheduler: bool = 
     from linkdir.ops.health import health_handlers
     from linkdir.resources.api import ResourceApi, TopicApi
     from linkdir.resources.curate_api import PinApi, TagApi
+    from linkdir.resources.curating_api import CuratingApi
     from linkdir.resources.manage import manage_handlers
     from linkdir.resources.opensearch import opensearch
     from linkdir.resources.pin_routes import pin_manage_handlers
@@ -399,6 +400,7 @@ def create_app(settings: Settings, *, engine: Any = None, run_scheduler: bool = 
             TopicApi,
             TagApi,
             PinApi,
+            CuratingApi,
             create_static_files_router(
                 path="/static", directories=[static_dir()], include_in_schema=False
             ),

@@ -16,6 +16,8 @@ ACTIONS = {
     "retire": N_("Retired"),
     "delete": N_("Deleted"),
     "fix": N_("Fixed"),
+    "undo": N_("Undone"),
+    "restore": N_("Restored"),
     # Written by the link checker (linkdir.checks.service.record_check).
     "link_broken": N_("The link broke"),
     "link_moved": N_("The link moved"),

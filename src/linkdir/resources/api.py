@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Annotated, Any
 
 import msgspec
@@ -16,12 +17,21 @@ from linkdir.auth.guards import CurrentUser, Editor, actor_of, provide_editor, p
 from linkdir.config import Settings
 from linkdir.errors import NotFound
 from linkdir.i18n import gettext
-from linkdir.resources import lookup, service
-from linkdir.resources.models import LinkStatus, Resource, ResourceState, Topic
+from linkdir.resources import curating, lookup, service
+from linkdir.resources.models import (
+    LANGUAGES,
+    LinkStatus,
+    Resource,
+    ResourceState,
+    ResourceType,
+    Topic,
+)
 from linkdir.resources.search import search
 from linkdir.web import DbSession
 
 MAX_PER_PAGE = 100
+SORT_PATTERN = "^-?(" + "|".join(curating.SORT_KEYS) + ")$"
+Language = StrEnum("Language", {code: code for code in LANGUAGES})  # type: ignore[misc]
 
 
 class LinkHealth(msgspec.Struct):
@@ -202,12 +212,58 @@ class ResourceApi(Controller):
             ResourceState | None,
             QueryParameter(name="state", description="Resource state (signed-in clients only)"),
         ] = None,
+        link_status: Annotated[
+            LinkStatus | None, QueryParameter(description="Link status (same as status)")
+        ] = None,
+        resource_type: Annotated[
+            ResourceType | None, QueryParameter(name="type", description="Resource type")
+        ] = None,
+        language: Annotated[
+            Language | None, QueryParameter(description="Language code of the resource")
+        ] = None,
+        review_due: Annotated[
+            bool | None, QueryParameter(description="Only resources whose review date has come")
+        ] = None,
+        sort: Annotated[
+            str | None,
+            QueryParameter(
+                pattern=SORT_PATTERN,
+                description="title, state, link_status, updated or review_by; - first: descending"
+                " (default: best match for q, else the latest changed first)",
+            ),
+        ] = None,
         page: PageNumber = 1,
         per_page: PerPage = 20,
     ) -> ResourceList:
-        """Published resources (all states for signed-in clients), newest first or ranked."""
+        """Published resources (all states for signed-in clients), newest first or ranked.
+
+        With any of link_status, type, language, review_due or sort, every filter (q, topic
+        and tag too) narrows the list together, as in the curators' list (issue 16).
+        """
         settings: Settings = request.app.state.settings
         states = _visible_states(user, resource_state.value if resource_state else None)
+        chosen_status = link_status or status
+        if link_status or resource_type or language or review_due or sort:
+            filters = curating.Filters(
+                q=q.strip() if q and q.strip() else None,
+                topic=topic,
+                tag=tag,
+                link_status=chosen_status.value if chosen_status else None,
+                resource_type=resource_type.value if resource_type else None,
+                language=language.value if language else None,
+                review_due=bool(review_due),
+                sort=sort,
+            )
+            listing = await curating.find(
+                session, filters, states=states, page=page, per_page=per_page
+            )
+            return ResourceList(
+                items=await resource_out(session, listing.items, settings.base_url),
+                total=listing.total,
+                page=page,
+                per_page=per_page,
+                pages=listing.pages,
+            )
         if q and q.strip():
             topic_id = None
             if topic:

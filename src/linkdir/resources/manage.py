@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Request, Response, get, post
 from litestar.datastructures import FormMultiDict
 from litestar.di import Provide
-from litestar.params import FromPath, FromQuery, QueryParameter
+from litestar.params import FromPath
 from litestar.response import Redirect
 
 from linkdir.auth.guards import (
@@ -20,12 +20,12 @@ from linkdir.auth.guards import (
 from linkdir.config import Settings
 from linkdir.errors import N_, Conflict, FieldError, ValidationFailed
 from linkdir.i18n import gettext
-from linkdir.resources import lookup, service
-from linkdir.resources.models import LANGUAGES, LinkStatus, ResourceState, ResourceType
-from linkdir.web import NO_STORE, DbSession, page_number, render, same_site_path
+from linkdir.resources import curating, lookup, service
+from linkdir.resources.curating_pages import curating_handlers
+from linkdir.resources.models import LANGUAGES, ResourceState, ResourceType
+from linkdir.web import NO_STORE, DbSession, render, same_site_path, with_query
 
 DEPENDENCIES = {"user": Provide(provide_user), "editor": Provide(provide_editor)}
-PER_PAGE = 50
 STATE_ACTIONS = {
     "publish": ResourceState.published.value,
     "unpublish": ResourceState.draft.value,
@@ -94,44 +94,6 @@ async def _form_page(
 @get("/manage", include_in_schema=False, dependencies=DEPENDENCIES)
 async def manage_home(editor: Editor) -> Redirect:
     return Redirect("/manage/resources", status_code=303)
-
-
-@get("/manage/resources", include_in_schema=False, dependencies=DEPENDENCIES)
-async def resource_list(
-    request: Request[Any, Any, Any],
-    session: DbSession,
-    editor: Editor,
-    state_filter: Annotated[str | None, QueryParameter(name="state")] = None,
-    topic: FromQuery[str | None] = None,
-    status: FromQuery[str | None] = None,
-    page: FromQuery[str | None] = None,
-) -> Response[str]:
-    chosen_state = state_filter if state_filter in service.ALL_STATES else None
-    chosen_status = status if status in {s.value for s in LinkStatus} else None
-    topics = await service.all_topics(session)
-    chosen_topic = topic if topic in {t.slug for t in topics} else None
-    listing = await service.list_resources(
-        session,
-        topic=chosen_topic,
-        link_status=chosen_status,
-        states=(chosen_state,) if chosen_state else service.ALL_STATES,
-        page=page_number(page),
-        per_page=PER_PAGE,
-        order="updated",
-    )
-    response = render(
-        request,
-        "manage/resources.html",
-        listing=listing,
-        topics=topics,
-        chosen_state=chosen_state,
-        chosen_topic=chosen_topic,
-        chosen_status=chosen_status,
-        states=service.ALL_STATES,
-        statuses=[s.value for s in LinkStatus],
-    )
-    response.headers.update(NO_STORE)
-    return response
 
 
 @get("/manage/resources/new", include_in_schema=False, dependencies=DEPENDENCIES)
@@ -279,12 +241,14 @@ async def resource_state(
                 )
             ]
         )
-    await service.update_resource(
-        session, resource_id, {"state": STATE_ACTIONS[action]}, by=actor_of(editor)
+    batch = await curating.change_state(
+        session, resource_id, STATE_ACTIONS[action], by=actor_of(editor)
     )
     target = same_site_path(
         str(form.get("back") or ""), prefix="/manage/", default=f"/manage/resources/{resource_id}"
     )
+    if batch is not None:  # the notice offers "Ångra" (issue 16)
+        target = with_query(target, undo=batch.id)
     return Redirect(target, status_code=303)
 
 
@@ -387,7 +351,7 @@ async def topic_update(
 
 manage_handlers = [
     manage_home,
-    resource_list,
+    *curating_handlers,
     resource_new,
     resource_lookup,
     resource_create,

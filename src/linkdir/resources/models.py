@@ -214,3 +214,27 @@ class Revision(SQLModel, table=True):
     created_at: datetime = Field(
         default_factory=utcnow, sa_type=UTCDateTime, nullable=False, index=True
     )
+    # The change batch this revision was written in (a bulk edit, a retire): what undo undoes.
+    batch: str | None = Field(
+        default=None,
+        sa_column=Column(
+            String(32), ForeignKey("change_batch.id", ondelete="SET NULL"), index=True
+        ),
+    )
+
+
+class ChangeBatch(SQLModel, table=True):
+    """Revisions written together by one action, undoable until ``expires_at`` (issue 16)."""
+
+    __tablename__ = "change_batch"
+
+    id: str = Field(sa_column=Column(String(32), primary_key=True))
+    user_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("user_account.id", ondelete="SET NULL"), index=True),
+    )
+    actor: str = Field(sa_column=Column(String(254), nullable=False))
+    action: str = Field(sa_column=Column(String(32), nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    undone_at: datetime | None = _ts()

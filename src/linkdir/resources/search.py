@@ -266,3 +266,15 @@ async def search(
             stmt = stmt.where(col(Resource.language) == language)
         items = list((await session.execute(stmt)).scalars())
     return SearchPage(items, total, page, per_page, facets, len(terms))
+
+
+def matching(dialect: str, query: str) -> Any | None:
+    """A subquery of the ids (``id``) and ranks (``rank``, smaller is better) matching ``query``.
+
+    The same stemmed match as :func:`search`, for other listings to filter and order by
+    (the curators' resource list, issue 16); None when the query has no words.
+    """
+    terms = parse_query(query)
+    if not terms:
+        return None
+    return _matches(dialect, terms, ranked=True).subquery("matching")

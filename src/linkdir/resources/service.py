@@ -351,8 +351,10 @@ async def _record(
     actor: Actor,
     action: str,
     changes: dict[str, Any],
+    batch: str | None = None,
 ) -> Revision:
     revision = Revision(
+        batch=batch,
         resource_id=resource.id,
         user_id=actor.user_id,
         actor=actor.label,
@@ -611,8 +613,12 @@ async def update_resource(
     by: Actor,
     allow_networks: Iterable[str] = (),
     action: str | None = None,
+    batch: str | None = None,
 ) -> Resource:
-    """Change the given fields; records a Revision with old and new values of each."""
+    """Change the given fields; records a Revision with old and new values of each.
+
+    ``batch`` names the change batch the revision belongs to (what undo undoes).
+    """
     resource = await get_resource(session, resource_id, states=ALL_STATES)
     cleaned = validate_resource(data, partial=True, allow_networks=allow_networks)
     if "url" in cleaned:
@@ -678,7 +684,7 @@ async def update_resource(
             action = {"published": "publish", "retired": "retire", "draft": "unpublish"}[
                 resource.state
             ]
-    await _record(session, resource, by, action, changes)
+    await _record(session, resource, by, action, changes, batch)
     await session.flush()
     return resource
 

@@ -1,7 +1,7 @@
 """tag aliases (old slugs of renamed and merged tags) and pinned resources in a topic
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0012
 Create Date: 2026-12-02 05:00:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import linkdir.db
 
 revision: str = "0013"
-down_revision: str | None = "0011"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
