@@ -1,0 +1,163 @@
+"""The resource list in chromium (issue 16): search and filters, bulk edit with its
+confirmation page, undo, all by keyboard alone; axe and 320 px on each new state, sv and en.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
+
+import pytest
+
+from tests.browser.conftest import new_context, sign_in
+from tests.browser.live import LiveLinkdir
+from tests.browser.test_accessibility import axe_violations, describe
+from tests.browser.test_reflow import OVERFLOWING
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
+
+
+@pytest.fixture(scope="module")
+def page(browser: Browser, fresh_live: LiveLinkdir) -> Iterator[Page]:
+    from axe_playwright_python.base import AXE_SCRIPT
+
+    context = new_context(browser)
+    context.add_init_script(AXE_SCRIPT)
+    tab = context.new_page()
+    sign_in(tab, fresh_live)
+    yield tab
+    context.close()
+
+
+def _focused(page: Page) -> str:
+    return str(page.evaluate("() => document.activeElement.id || document.activeElement.name"))
+
+
+def _tab_to(page: Page, wanted: Callable[[], bool], what: str) -> None:
+    """Press Tab until ``wanted()`` holds for the focused element."""
+    for _ in range(250):
+        page.keyboard.press("Tab")
+        if wanted():
+            return
+    raise AssertionError(f"never reached {what} with Tab")
+
+
+def _tab_to_id(page: Page, element_id: str) -> None:
+    _tab_to(page, lambda: _focused(page) == element_id, f"#{element_id}")
+
+
+def _tab_to_button(page: Page, text: str) -> None:
+    def on_it() -> bool:
+        focused = page.evaluate(
+            "() => document.activeElement.tagName + ' ' + document.activeElement.textContent"
+        )
+        return str(focused).startswith("BUTTON") and text in str(focused)
+
+    _tab_to(page, on_it, f"the button {text!r}")
+
+
+def _titles(page: Page) -> list[str]:
+    return page.locator("table.listing tbody th, table.listing tbody td a").all_inner_texts()
+
+
+def test_bulk_edit_by_keyboard_alone_with_its_confirmation_and_undo(
+    page: Page, fresh_live: LiveLinkdir
+) -> None:
+    ids = fresh_live.ids
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(fresh_live.base_url + "/manage/resources?lang=sv")
+    # Search by keyboard: the stemmed search finds both "källkritik" resources.
+    _tab_to_id(page, "filter-q")
+    page.keyboard.type("källkritik")
+    page.keyboard.press("Enter")
+    page.wait_for_url(lambda url: "q=k" in url)
+    listed = " ".join(_titles(page))
+    assert "Kurs i källkritik" in listed and "Handledning i källkritik" in listed
+    assert "Rapport om digital delaktighet" not in listed
+    # Choose both, set the type, review the changes.
+    for key in ("broken", "moved"):
+        _tab_to_id(page, f"choose-{ids[key]}")
+        page.keyboard.press("Space")
+        assert page.locator(f"#choose-{ids[key]}").is_checked()
+    _tab_to_id(page, "field-resource_type")
+    page.keyboard.press("Home")  # "Ingen ändring" first, then the types
+    for _ in range(40):
+        if page.locator("#field-resource_type").input_value() == "report":
+            break
+        page.keyboard.press("ArrowDown")
+    assert page.locator("#field-resource_type").input_value() == "report"
+    _tab_to_button(page, "Granska ändringarna")
+    page.keyboard.press("Enter")
+    page.locator("#bulk-apply").wait_for()
+    plan = page.locator("table.bulk-plan").inner_text()
+    assert "Kurs i källkritik" in plan and "Handledning i källkritik" in plan
+    assert "Rapport" in plan, plan  # the new type, in words
+    assert "report" not in plan, "a type code reached the curator"
+    # Nothing is written before the confirmation (looked at in a second tab).
+    other = page.context.new_page()
+
+    def resource_type(key: str) -> str:
+        other.goto(fresh_live.base_url + f"/manage/resources/{ids[key]}?lang=sv")
+        return other.locator("#field-resource_type").input_value()
+
+    try:
+        assert resource_type("broken") == "course"
+        _tab_to_button(page, "Ändra 2 resurser")
+        page.keyboard.press("Enter")
+        page.wait_for_url(lambda url: "/manage/resources" in url and "/bulk" not in url)
+        assert resource_type("broken") == resource_type("moved") == "report"
+        # Undo from the notice, by keyboard: both types come back.
+        _tab_to_button(page, "Ångra")
+        page.keyboard.press("Enter")
+        page.locator("#undone-notice").wait_for()
+        assert resource_type("broken") == "course"
+        assert resource_type("moved") == "guide"
+    finally:
+        other.close()
+
+
+def _list(page: Page, base: str, lang: str) -> None:
+    page.goto(base + f"/manage/resources?lang={lang}&q=k%C3%A4llkritik&sort=title")
+
+
+def _nothing_found(page: Page, base: str, lang: str) -> None:
+    page.goto(base + f"/manage/resources?lang={lang}&q=finnsintealls")
+    page.locator("#empty-state").wait_for()
+
+
+def _bulk_error(page: Page, base: str, lang: str) -> None:
+    _list(page, base, lang)
+    page.locator("form#bulk-form button[type=submit]").click()  # nothing chosen
+    page.locator(".error-summary").wait_for()
+
+
+def _confirm(page: Page, base: str, lang: str) -> None:
+    _list(page, base, lang)
+    page.locator("input.choose").first.check()
+    page.locator("#field-language").select_option("en")
+    page.locator("form#bulk-form button[type=submit]").click()
+    page.locator("#bulk-apply").wait_for()
+
+
+STATES: dict[str, Callable[[Page, str, str], None]] = {
+    "list, searched and sorted": _list,
+    "list, nothing found": _nothing_found,
+    "bulk edit with an error": _bulk_error,
+    "bulk edit confirmation": _confirm,
+}
+
+
+@pytest.mark.parametrize("lang", ["sv", "en"])
+@pytest.mark.parametrize("state", list(STATES))
+def test_the_list_and_bulk_edit_have_no_wcag_violations_and_reflow_at_320_px(
+    state: str, lang: str, page: Page, fresh_live: LiveLinkdir
+) -> None:
+    page.set_viewport_size({"width": 1280, "height": 900})
+    STATES[state](page, fresh_live.base_url, lang)
+    assert page.locator("html").get_attribute("lang") == lang
+    violations = axe_violations(page)
+    assert not violations, f"{state}, {lang}\n{describe(violations)}"
+    page.set_viewport_size({"width": 320, "height": 640})
+    overflowing = page.evaluate(OVERFLOWING)
+    assert not overflowing, f"{state}, {lang} at 320 px:\n" + "\n".join(overflowing[:8])
