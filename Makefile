@@ -12,7 +12,7 @@ LOCK_TEST := requirements/test.txt
 UV_COMPILE = $(BIN)/uv pip compile pyproject.toml --generate-hashes --universal \
 	--python-version 3.11 --quiet
 
-.PHONY: run install install-test test test-fast test-latest lint format lock bench bench-search bench-checker bench-feeds bench-monitoring bench-workers catalogs clean
+.PHONY: run install install-test test test-fast test-latest lint format lock bench bench-search bench-checker bench-feeds bench-monitoring bench-workers bench-import-preview catalogs clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -93,6 +93,9 @@ bench-checker: install-test
 
 bench-workers: install-test
 	$(BIN)/python bench/checker/workers.py
+
+bench-import-preview: install-test
+	cd bench && ../$(BIN)/python import_preview.py
 
 bench-feeds: install-test
 	$(BIN)/python bench/feeds/run.py
