@@ -4,6 +4,7 @@ confirmation page, undo, all by keyboard alone; axe and 320 px on each new state
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
@@ -132,12 +133,37 @@ def _bulk_error(page: Page, base: str, lang: str) -> None:
     page.locator(".error-summary").wait_for()
 
 
+_DAYS = itertools.count(1)
+
+
 def _confirm(page: Page, base: str, lang: str) -> None:
     _list(page, base, lang)
     page.locator("input.choose").first.check()
-    page.locator("#field-language").select_option("en")
+    # A review date of its own each time, so every confirmation has something to change.
+    page.locator("#field-review_by").fill(f"2030-01-{next(_DAYS):02d}")
     page.locator("form#bulk-form button[type=submit]").click()
     page.locator("#bulk-apply").wait_for()
+
+
+def _applied(page: Page, base: str, lang: str) -> None:
+    _confirm(page, base, lang)
+    page.locator("#bulk-apply button[type=submit]").click()
+    page.locator("#undo-notice button[type=submit]").wait_for()
+
+
+def _undo_refused(page: Page, base: str, lang: str) -> None:
+    _applied(page, base, lang)
+    # Undone meanwhile in another tab: this tab's "Undo" is then refused, with the reason.
+    other = page.context.new_page()
+    try:
+        other.goto(page.url)
+        other.locator("#undo-notice button[type=submit]").click()
+        other.locator("#undone-notice").wait_for()
+    finally:
+        other.close()
+    page.locator("#undo-notice button[type=submit]").click()
+    page.wait_for_load_state()
+    assert page.url.split("?")[0].endswith("/manage/undo/" + page.url.split("/undo/")[-1])
 
 
 STATES: dict[str, Callable[[Page, str, str], None]] = {
@@ -145,6 +171,8 @@ STATES: dict[str, Callable[[Page, str, str], None]] = {
     "list, nothing found": _nothing_found,
     "bulk edit with an error": _bulk_error,
     "bulk edit confirmation": _confirm,
+    "after a bulk edit, with its undo": _applied,
+    "undo refused": _undo_refused,
 }
 
 
