@@ -16,8 +16,7 @@ import pytest
 
 from tests.browser.conftest import new_context, sign_in
 from tests.browser.live import LiveLinkdir
-from tests.browser.test_accessibility import axe_violations, describe
-from tests.browser.test_reflow import OVERFLOWING
+from tests.browser.test_reflow import OVERFLOWING, assert_accessible_and_reflows
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page
@@ -242,11 +241,7 @@ def test_the_add_form_has_no_wcag_violations_and_reflows_at_320_px(
     page.goto(live.base_url + f"/manage/resources/new?lang={lang}")
     STATES[state](page, pages_origin)
     assert page.locator("html").get_attribute("lang") == lang
-    violations = axe_violations(page)
-    assert not violations, f"{state}, {lang}\n{describe(violations)}"
-    page.set_viewport_size({"width": 320, "height": 640})
-    overflowing = page.evaluate(OVERFLOWING)
-    assert not overflowing, f"{state}, {lang} at 320 px:\n" + "\n".join(overflowing[:8])
+    assert_accessible_and_reflows(page, f"{state}, {lang}")
 
 
 def test_the_account_page_with_the_bookmarklet_reflows_at_320_px(

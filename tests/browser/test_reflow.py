@@ -15,7 +15,7 @@ import pytest
 
 from tests.browser.live import LiveLinkdir
 from tests.browser.pages import EMBED_PAGES, PAGES, PageType
-from tests.browser.test_accessibility import open_page
+from tests.browser.test_accessibility import axe_violations, describe, open_page
 
 if TYPE_CHECKING:
     from playwright.sync_api import BrowserContext, Page
@@ -101,3 +101,15 @@ def test_search_results_come_before_the_filters_on_a_phone(
     assert not page.locator("details.facets a").first.is_visible()
     page.locator("details.facets > summary").click()
     assert page.locator("details.facets a").first.is_visible()
+
+
+def assert_accessible_and_reflows(page: Page, label: str) -> None:
+    """axe finds nothing on the page as it is, and at 320 px nothing scrolls sideways.
+
+    For the flow modules' own states (a page after some input); leaves the page at 320 px.
+    """
+    violations = axe_violations(page)
+    assert not violations, f"{label}\n{describe(violations)}"
+    page.set_viewport_size({"width": 320, "height": 640})
+    overflowing = page.evaluate(OVERFLOWING)
+    assert not overflowing, f"{label} at 320 px:\n" + "\n".join(overflowing[:8])

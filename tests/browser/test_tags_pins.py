@@ -14,8 +14,7 @@ from lxml import etree
 
 from tests.browser.conftest import new_context, sign_in
 from tests.browser.live import LiveLinkdir
-from tests.browser.test_accessibility import axe_violations, describe
-from tests.browser.test_reflow import OVERFLOWING
+from tests.browser.test_reflow import assert_accessible_and_reflows
 from tests.feeds.conftest import SCHEMA, assert_valid_atom
 
 if TYPE_CHECKING:
@@ -159,8 +158,4 @@ def test_tag_and_order_pages_have_no_wcag_violations_and_reflow_at_320_px(
     page.set_viewport_size({"width": 1280, "height": 900})
     STATES[state](page, fresh_live.base_url, lang)
     assert page.locator("html").get_attribute("lang") == lang
-    violations = axe_violations(page)
-    assert not violations, f"{state}, {lang}\n{describe(violations)}"
-    page.set_viewport_size({"width": 320, "height": 640})
-    overflowing = page.evaluate(OVERFLOWING)
-    assert not overflowing, f"{state}, {lang} at 320 px:\n" + "\n".join(overflowing[:8])
+    assert_accessible_and_reflows(page, f"{state}, {lang}")
