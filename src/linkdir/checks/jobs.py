@@ -12,10 +12,11 @@ import logging
 import os
 import socket
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+import anyio
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlmodel import col
@@ -79,11 +80,14 @@ async def record_chunk(
     run_id: int | None,
     claimed_until: datetime | None,
     finish_at_total: bool = True,
+    release: Iterable[str] = (),
 ) -> service.Recorded:
     """Record a chunk of checks and count them into their run, in one transaction.
 
     Fenced checks (their claim was lost or had expired) write nothing but count as done
-    for the run: another check has them, or the next dispatch will.
+    for the run: another check has them, or the next dispatch will. ``release`` names
+    hosts whose last claimed link is in this chunk: their leases (ending at
+    ``claimed_until``) end in the same transaction, so the next claim may take them.
     """
     async with factory() as session:
         now = utcnow()
@@ -106,6 +110,8 @@ async def record_chunk(
                     finish_at_total=finish_at_total,
                 )
             await runs.count_fenced(session, run_id, recorded.fenced, now=now)
+        if claimed_until is not None:
+            await service.release_hosts(session, release, until=claimed_until)
         await session.commit()
         await changes.announce(settings, factory, changes.take(session))
     for check in checks:
@@ -133,6 +139,103 @@ async def record_chunk(
     return recorded
 
 
+PIPELINE = 2  # claims a foreground run has in flight at once (each host in at most one)
+
+
+class _Tally:
+    """What a run's claims checked so far, and its progress line."""
+
+    def __init__(self, total: int, progress: Progress | None) -> None:
+        self.total = total
+        self.progress = progress
+        self.counts: Counter[str] = Counter({verdict: 0 for verdict in VERDICTS})
+        self.done = 0
+        if progress:
+            progress(0, total)
+
+    def add(self, verdicts: Iterable[str | None]) -> None:
+        for verdict in verdicts:
+            if verdict is not None:
+                self.counts[verdict] += 1
+            self.done += 1
+            if self.progress:
+                self.progress(self.done, max(self.total, self.done))
+
+
+class HostsLeft:
+    """The hosts of a claim with links still to record; a host is done with its last link.
+
+    A host's lease ends in the transaction that records its last link, not with the whole
+    claim, so a slow host does not keep the others from the next claim.
+    """
+
+    def __init__(self, host_of: dict[int, str]) -> None:
+        self._host_of = dict(host_of)
+        self._left = Counter(host_of.values())
+
+    def finish(self, resource_ids: Iterable[int]) -> list[str]:
+        """Mark these links recorded; the hosts that have none left (once each)."""
+        done = []
+        for resource_id in resource_ids:
+            host = self._host_of.pop(resource_id, None)
+            if host is None:
+                continue
+            self._left[host] -= 1
+            if not self._left[host]:
+                del self._left[host]
+                done.append(host)
+        return done
+
+
+async def _check_claim(
+    factory: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    checker: Checker,
+    batches: dict[str, list[service.Claimed]],
+    tally: _Tally,
+    *,
+    claimed_until: datetime,
+    worker: str,
+    run_id: int | None,
+    stop: asyncio.Event,
+    freed: asyncio.Event,
+) -> None:
+    """Check and record one claim of a foreground run; its hosts go back as they finish."""
+    from linkdir.checks.runner import in_chunks
+
+    left = HostsLeft({c.resource_id: host for host, items in batches.items() for c in items})
+    try:
+        async for chunk in in_chunks(_check_claimed(checker, batches), stop):
+            done_hosts = left.finish(item.resource_id for (item, _result), _at in chunk)
+            recorded = await record_chunk(
+                factory,
+                settings,
+                [service.Checked(item.resource_id, result, at) for (item, result), at in chunk],
+                worker=worker,
+                run_id=run_id,
+                claimed_until=claimed_until,
+                finish_at_total=False,
+                release=done_hosts,
+            )
+            if done_hosts:
+                freed.set()
+            tally.add(
+                result.status if item.resource_id in recorded.hosts else None
+                for (item, result), _at in chunk
+            )
+    finally:
+        # Shielded: a run cancelled mid-claim still gives its links and hosts back.
+        with anyio.CancelScope(shield=True):
+            async with factory() as session:
+                claimed_ids = [c.resource_id for items in batches.values() for c in items]
+                await service.release_claims(
+                    session, claimed_ids, claimed_until=claimed_until, now=utcnow()
+                )
+                await service.release_hosts(session, batches, until=claimed_until)
+                await session.commit()
+        freed.set()
+
+
 async def run_cycle(
     factory: async_sessionmaker[AsyncSession],
     settings: Settings,
@@ -151,8 +254,6 @@ async def run_cycle(
     is set (the worker is shutting down) the run ends early: links claimed and not yet
     checked are due again at once.
     """
-    from linkdir.checks.runner import in_chunks
-
     metadata()  # every domain's tables mapped: revisions point at user accounts
     worker = worker or worker_name()
     config = engine_config or EngineConfig.from_settings(settings)
@@ -183,56 +284,61 @@ async def run_cycle(
             )
         await session.commit()
 
-    counts: Counter[str] = Counter({verdict: 0 for verdict in VERDICTS})
-    done = 0
-    if progress:
-        progress(done, total)
+    tally = _Tally(total, progress)
     stop = stop or asyncio.Event()
+    freed = asyncio.Event()  # a claim in flight gave a host back: another claim may take it
+    in_flight: set[asyncio.Task[None]] = set()
     async with Checker(config) as checker:
-        while not stop.is_set():
-            claimed_at = utcnow()
-            claim_for = claim_time(settings, batch)
-            async with factory() as session:
-                batches = await service.claim_due(
-                    session, now=claimed_at, limit=batch, claim_for=claim_for, worker=worker
-                )
-                waiting = not batches and await service.due_on_leased_hosts(session, now=claimed_at)
-                await session.commit()
-            if waiting:  # the rest is on hosts a worker is checking now: their turn comes
-                await asyncio.sleep(LEASE_POLL)
-                continue
-            if not batches:
-                break
-            claimed_until = claimed_at + claim_for
-            try:
-                async for chunk in in_chunks(_check_claimed(checker, batches), stop):
-                    recorded = await record_chunk(
-                        factory,
-                        settings,
-                        [
-                            service.Checked(item.resource_id, result, at)
-                            for (item, result), at in chunk
-                        ],
-                        worker=worker,
-                        run_id=run_id,
-                        claimed_until=claimed_until,
-                        finish_at_total=False,
+        try:
+            while not stop.is_set():
+                freed.clear()
+                waiting = bool(in_flight)
+                if len(in_flight) < PIPELINE:
+                    claimed_at = utcnow()
+                    claim_for = claim_time(settings, batch)
+                    async with factory() as session:
+                        batches = await service.claim_due(
+                            session, now=claimed_at, limit=batch, claim_for=claim_for,
+                            worker=worker,
+                        )  # fmt: skip
+                        if not batches and not in_flight:
+                            # The rest is on hosts a worker is checking now: their turn comes.
+                            waiting = await service.due_on_leased_hosts(session, now=claimed_at)
+                        await session.commit()
+                    if batches:
+                        claim = _check_claim(
+                            factory, settings, checker, batches, tally,
+                            claimed_until=claimed_at + claim_for, worker=worker,
+                            run_id=run_id, stop=stop, freed=freed,
+                        )  # fmt: skip
+                        in_flight.add(asyncio.create_task(claim))
+                        continue
+                    if not waiting:
+                        break
+                # Wait for a claim to end or give a host back (or, with nothing in flight,
+                # for another worker's batch on the hosts still due).
+                waits: set[asyncio.Future[Any]] = {*in_flight, asyncio.ensure_future(freed.wait())}
+                stopping = asyncio.ensure_future(stop.wait())
+                try:
+                    timeout = None if in_flight else LEASE_POLL
+                    await asyncio.wait(
+                        {*waits, stopping}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
                     )
-                    for (item, result), _at in chunk:
-                        if item.resource_id in recorded.hosts:
-                            counts[result.status] += 1
-                        done += 1
-                        if progress:
-                            progress(done, max(total, done))
-            finally:
-                async with factory() as session:
-                    claimed_ids = [c.resource_id for items in batches.values() for c in items]
-                    await service.release_claims(
-                        session, claimed_ids, claimed_until=claimed_at + claim_for, now=utcnow()
-                    )
-                    await service.release_hosts(session, batches, until=claimed_at + claim_for)
-                    await session.commit()
+                finally:
+                    for future in (*waits, stopping):
+                        if future not in in_flight:
+                            future.cancel()
+                for task in [task for task in in_flight if task.done()]:
+                    in_flight.discard(task)
+                    task.result()  # a failed claim ends the run (its finally gave links back)
+        finally:
+            if in_flight:  # stopping, or a claim failed: the others end and give links back
+                if not stop.is_set():
+                    for task in in_flight:
+                        task.cancel()
+                await asyncio.gather(*in_flight, return_exceptions=True)
 
+    counts, done = tally.counts, tally.done
     async with factory() as session:
         now = utcnow()
         await session.execute(

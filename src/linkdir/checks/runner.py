@@ -159,6 +159,31 @@ async def until_set(results: AsyncIterator[T], stop: asyncio.Event) -> AsyncIter
 # finished check waits at most this long for its chunk to fill (a slow host's results go in).
 RECORD_CHUNK = 100
 RECORD_EVERY = 1.0
+# One check job takes the batches of up to this many hosts (issue 18): a job's scheduler
+# bookkeeping (its row, its acquisition, its result, two notices) costs about as much CPU
+# as checking and recording 20 links, so a job per host batch spent most of a worker's time.
+HOSTS_PER_JOB = 10
+
+
+def job_hosts(settings: Settings) -> tuple[int, int]:
+    """Hosts per check job, and jobs a worker runs at once: host batches within its connections.
+
+    A worker checks at most ``concurrency // per_host`` host batches at once, as it did with
+    one job per host, so a job of ``n`` hosts leaves room for that many fewer jobs.
+    """
+    slots = max(1, settings.checker_concurrency // max(1, settings.checker_per_host))
+    per_job = min(HOSTS_PER_JOB, slots)
+    return per_job, max(1, slots // per_job)
+
+
+def job_groups(
+    batches: dict[str, list[service.Claimed]], per_job: int
+) -> Iterator[tuple[list[str], list[int]]]:
+    """A dispatch's host batches, ``per_job`` hosts to a job: (hosts, resource ids) each."""
+    hosts = list(batches)
+    for start in range(0, len(hosts), per_job):
+        group = hosts[start : start + per_job]
+        yield group, [item.resource_id for host in group for item in batches[host]]
 
 
 async def in_chunks(
@@ -315,7 +340,7 @@ class CheckRunner:
         settings = self.settings
         # A worker takes no more host batches than its connections can serve at once, so
         # the rest wait in the shared data store for the other workers.
-        max_jobs = max(1, settings.checker_concurrency // max(1, settings.checker_per_host))
+        _per_job, max_jobs = job_hosts(settings)
         # APScheduler 4 runs one job of a task at a time across all workers unless told
         # otherwise (and a dead worker's job holds that slot until clean-up). Claims (SKIP
         # LOCKED) already keep concurrent dispatches and batches apart.
@@ -501,7 +526,7 @@ class CheckRunner:
     # -- jobs ------------------------------------------------------------------------------
 
     async def dispatch(self) -> int:
-        """Claim due resources and add one check job per host; returns the jobs added.
+        """Claim due resources and add check jobs of a few hosts each; returns the jobs added.
 
         Each dispatch that claims anything is one ``scheduled`` check run: its jobs, on
         whichever workers take them, count their checks into it.
@@ -537,26 +562,30 @@ class CheckRunner:
             for requested_id, everything in requested:
                 await self.add_job(TASK_MANUAL_RUN, [requested_id, everything])
             until = claimed_until.isoformat()
-            for host, items in batches.items():
-                ids = [item.resource_id for item in items]
-                await self.add_job(TASK_CHECK_BATCH, [ids, until, run_id, host])
-            return len(batches)
+            per_job, _jobs = job_hosts(self.settings)
+            added = 0
+            for hosts, ids in job_groups(batches, per_job):
+                await self.add_job(TASK_CHECK_BATCH, [ids, until, run_id, hosts])
+                added += 1
+            return added
 
     async def check_batch(
         self,
         resource_ids: list[int],
         claimed_until: datetime | str,
         run_id: int | None = None,
-        host: str | None = None,
+        host: str | list[str] | None = None,
     ) -> dict[str, int]:
-        """Check claimed resources of one host, record the results, give the host back.
+        """Check claimed resources of a few hosts, record the results, give the hosts back.
 
         ``claimed_until`` fences the claim: a resource whose ``next_check_at`` is no longer
         that moment was checked or claimed again since (a job that ran late, or again after
         its worker died). Links that were fine last time are asked conditionally (ETag,
-        Last-Modified), so an unchanged page costs the server a 304. ``host``'s lease, taken
-        with the claims, ends with the batch, so the next dispatch may claim the host again.
-        Links left unchecked (the worker is stopping) are due again at once.
+        Last-Modified), so an unchanged page costs the server a 304. ``host`` names the
+        hosts (one, as jobs queued by earlier versions do, or a list); each host's lease,
+        taken with the claims, ends when its last link is recorded, so the next dispatch may
+        claim it again while the job's slower hosts are still checked. Links left unchecked
+        (the worker is stopping) are due again at once.
         """
         until = moment(claimed_until)
         with self._job():
@@ -579,7 +608,7 @@ class CheckRunner:
                             )
                             leased = set((await session.execute(hosts)).scalars())
                         else:
-                            leased = {host}
+                            leased = {host} if isinstance(host, str) else set(host)
                         await service.release_hosts(session, leased, until=until)
                         await session.commit()
                     if released:
@@ -588,9 +617,10 @@ class CheckRunner:
     async def _check_batch(
         self, resource_ids: list[int], claimed_until: datetime, run_id: int | None
     ) -> dict[str, int]:
-        from linkdir.checks.jobs import record_chunk
+        from linkdir.checks.jobs import HostsLeft, record_chunk
 
         urls: dict[str, int] = {}
+        host_of: dict[int, str] = {}
         conditions: dict[str, tuple[str | None, str | None]] = {}
         async with self.factory() as session:
             if run_id is not None and await session.get(CheckRun, run_id) is None:
@@ -598,6 +628,7 @@ class CheckRunner:
             claimed = await session.execute(
                 select(
                     col(Resource.id),
+                    col(Resource.host),
                     col(Resource.url),
                     col(Resource.link_status),
                     col(Resource.consecutive_failures),
@@ -608,9 +639,10 @@ class CheckRunner:
                     col(Resource.next_check_at) == claimed_until,
                 )
             )
-            for resource_id, url, status, failures, etag, last_modified in claimed.all():
+            for resource_id, host, url, status, failures, etag, last_modified in claimed.all():
                 assert resource_id is not None
                 urls[url] = resource_id
+                host_of[resource_id] = host
                 if status == "ok" and not failures:
                     conditions[url] = (etag, last_modified)
             if run_id is not None and len(urls) < len(resource_ids):
@@ -618,6 +650,7 @@ class CheckRunner:
                 await runs.count_fenced(session, run_id, sorted(fenced), now=utcnow())
                 await session.commit()
         counts: Counter[str] = Counter()
+        left = HostsLeft(host_of)
         async with Checker(self.engine_config) as checker:
             results = checker.check_many(list(urls), conditions=conditions)
             chunks = in_chunks(
@@ -631,6 +664,7 @@ class CheckRunner:
                     worker=self.worker,
                     run_id=run_id,
                     claimed_until=claimed_until,
+                    release=left.finish(urls[result.url] for result, _at in chunk),
                 )
                 counts.update(
                     result.status for result, _at in chunk if urls[result.url] in recorded.hosts
