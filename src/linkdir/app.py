@@ -334,9 +334,10 @@ def create_app(settings: Settings, *, engine: Any = None, run_scheduler: bool = 
         scheduler: asyncio.Task[None] | None = None
         # "Did you mean": the directory's words, counted in the background from start-up.
         vocabulary = app.state.vocabulary = Vocabulary(app.state.session_factory)
-        # The link checks of import previews (issue 16): owned by this app, in this process.
+        # The link checks of import previews (issue 16): shared through the database; the
+        # checks a preview started here run here, and are taken over if this process stops.
         preview_checks = app.state.preview_checks = PreviewChecks(
-            EngineConfig.from_settings(settings)
+            EngineConfig.from_settings(settings), app.state.session_factory
         )
         try:
             if settings.demo:
