@@ -362,6 +362,7 @@ class PreviewChecks:
         # Who holds a lease: unique per app, also for two apps in one process (tests).
         self.worker = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
         self._runners: dict[str, _Runner] = {}
+        self._starting = asyncio.Lock()
 
     async def get(self, token: str, owner: int) -> CheckJob | None:
         """The job ``token`` if it is this curator's and not expired.
@@ -437,8 +438,12 @@ class PreviewChecks:
             purged += len(tokens)
         return purged
 
-    async def _claim(self, token: str) -> bool:
-        """Take the job's lease if no live process holds it (one claimant wins)."""
+    async def claim(self, token: str) -> set[str] | None:
+        """Take the job's lease if no live process holds it (one claimant wins).
+
+        The addresses that have their verdict already, read under the lease (so none is
+        checked again); None when another process holds the lease.
+        """
         now = utcnow()
         async with session_scope(self.factory) as session:
             claimed = await session.execute(
@@ -447,29 +452,37 @@ class PreviewChecks:
                     PreviewCheckJob.token == token,  # type: ignore[arg-type]
                     or_(
                         PreviewCheckJob.lease_owner.is_(None),  # type: ignore[union-attr]
-                        PreviewCheckJob.lease_owner == self.worker,  # type: ignore[arg-type]
                         PreviewCheckJob.lease_until < now,  # type: ignore[arg-type, operator]
                     ),
                 )
                 .values(lease_owner=self.worker, lease_until=now + self.lease)
             )
-            return bool(claimed.rowcount)  # type: ignore[attr-defined]
+            if not claimed.rowcount:  # type: ignore[attr-defined]
+                return None
+            done = await session.execute(
+                select(PreviewCheckVerdict.url).where(
+                    PreviewCheckVerdict.job_token == token  # type: ignore[arg-type]
+                )
+            )
+            return set(done.scalars())
 
     async def _run(self, job: CheckJob) -> None:
         """Check the job's unfinished addresses here, unless a live process does."""
         if job.finished:
             return
-        runner = self._runners.get(job.token)
-        if runner is not None and runner.running:
-            runner.nudge()  # it reads the addresses again
-            return
-        if not await self._claim(job.token):
-            return
-        runner = _Runner(self, job.token, set(job.verdicts))
-        self._runners[job.token] = runner
-        runner.start()
-        if runner.task is not None:
-            runner.task.add_done_callback(lambda _: self._forget(runner))
+        async with self._starting:  # two polls at once here start one runner
+            runner = self._runners.get(job.token)
+            if runner is not None and runner.running:
+                runner.nudge()  # it reads the addresses again
+                return
+            written = await self.claim(job.token)
+            if written is None:
+                return
+            runner = _Runner(self, job.token, written)
+            self._runners[job.token] = runner
+            runner.start()
+            if runner.task is not None:
+                runner.task.add_done_callback(lambda _: self._forget(runner))
 
     def _forget(self, runner: _Runner) -> None:
         if self._runners.get(runner.token) is runner:
