@@ -314,6 +314,7 @@ def create_app(settings: Settings, *, engine: Any = None, run_scheduler: bool = 
 
     db_engine = engine or create_engine(settings.database_url)
     owns_engine = engine is None
+    from linkdir.ops.compression import compression_config
     from linkdir.ops.logs import RequestIdMiddleware
 
     # Outermost: every log line has the id; then the reader's language for the whole request.
@@ -411,6 +412,7 @@ def create_app(settings: Settings, *, engine: Any = None, run_scheduler: bool = 
         middleware=middleware,
         before_send=[add_security_headers],
         lifespan=[lifespan],
+        compression_config=compression_config(),
         exception_handlers={
             exc: in_reader_language(handler)
             for exc, handler in {

@@ -32,11 +32,12 @@ from typing import Any
 
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlmodel import col
 
 from linkdir.checker import Checker, EngineConfig
 from linkdir.checker.types import CheckResult
-from linkdir.labels import status_label
 from linkdir.db import session_scope, utcnow
+from linkdir.labels import status_label
 from linkdir.reasons import reason_label
 from linkdir.transfer.models import PreviewCheckJob, PreviewCheckVerdict
 
@@ -161,12 +162,17 @@ class CheckJob:
 Factory = async_sessionmaker[AsyncSession]
 
 
+def _count(result: Any) -> int:
+    """Rows an UPDATE or DELETE changed."""
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 async def _load(session: AsyncSession, row: PreviewCheckJob) -> CheckJob:
     verdicts = (
         await session.execute(
             select(PreviewCheckVerdict)
-            .where(PreviewCheckVerdict.job_token == row.token)  # type: ignore[arg-type]
-            .order_by(PreviewCheckVerdict.id)  # type: ignore[arg-type]
+            .where(col(PreviewCheckVerdict.job_token) == row.token)
+            .order_by(col(PreviewCheckVerdict.id))
         )
     ).scalars()
     job = CheckJob(token=row.token, owner=row.owner_id, urls=list(row.urls))
@@ -240,12 +246,12 @@ class _Runner:
                 renewed = await session.execute(
                     update(PreviewCheckJob)
                     .where(
-                        PreviewCheckJob.token == self.token,  # type: ignore[arg-type]
-                        PreviewCheckJob.lease_owner == self.owner.worker,  # type: ignore[arg-type]
+                        col(PreviewCheckJob.token) == self.token,
+                        col(PreviewCheckJob.lease_owner) == self.owner.worker,
                     )
                     .values(lease_until=utcnow() + self.owner.lease)
                 )
-                if renewed.rowcount != 1:  # type: ignore[attr-defined]
+                if _count(renewed) != 1:
                     return None  # purged, or taken over after this process stalled
                 now = utcnow()
                 fresh = [v for v in dict((v.url, v) for v in batch).values()]
@@ -265,8 +271,8 @@ class _Runner:
                     )
                 row = (
                     await session.execute(
-                        select(PreviewCheckJob.urls, PreviewCheckJob.revision).where(
-                            PreviewCheckJob.token == self.token  # type: ignore[arg-type]
+                        select(col(PreviewCheckJob.urls), col(PreviewCheckJob.revision)).where(
+                            col(PreviewCheckJob.token) == self.token
                         )
                     )
                 ).one()
@@ -280,13 +286,13 @@ class _Runner:
         """Give the lease back (only if no address was added since ``revision``)."""
         async with session_scope(self.owner.factory) as session:
             query = update(PreviewCheckJob).where(
-                PreviewCheckJob.token == self.token,  # type: ignore[arg-type]
-                PreviewCheckJob.lease_owner == self.owner.worker,  # type: ignore[arg-type]
+                col(PreviewCheckJob.token) == self.token,
+                col(PreviewCheckJob.lease_owner) == self.owner.worker,
             )
             if revision is not None:
-                query = query.where(PreviewCheckJob.revision == revision)  # type: ignore[arg-type]
+                query = query.where(col(PreviewCheckJob.revision) == revision)
             released = await session.execute(query.values(lease_owner=None, lease_until=None))
-            return bool(released.rowcount)  # type: ignore[attr-defined]
+            return bool(_count(released))
 
     async def run(self) -> None:
         try:
@@ -391,8 +397,8 @@ class PreviewChecks:
                 # What the preview shows now: the progress counts these.
                 await session.execute(
                     update(PreviewCheckJob)
-                    .where(PreviewCheckJob.token == row.token)  # type: ignore[arg-type]
-                    .values(urls=wanted, revision=PreviewCheckJob.revision + 1)
+                    .where(col(PreviewCheckJob.token) == row.token)
+                    .values(urls=wanted, revision=col(PreviewCheckJob.revision) + 1)
                 )
                 row.urls = wanted
             job = await _load(session, row)
@@ -416,24 +422,20 @@ class PreviewChecks:
     async def purge(self, session: AsyncSession) -> int:
         """Drop expired jobs, and the oldest beyond ``max_jobs - 1`` to make room for one."""
         gone = await session.execute(
-            delete(PreviewCheckJob).where(
-                PreviewCheckJob.expires_at <= utcnow()  # type: ignore[arg-type]
-            )
+            delete(PreviewCheckJob).where(col(PreviewCheckJob.expires_at) <= utcnow())
         )
-        purged = int(gone.rowcount)  # type: ignore[attr-defined]
+        purged = _count(gone)
         kept = (await session.execute(select(func.count()).select_from(PreviewCheckJob))).scalar()
         excess = int(kept or 0) - self.max_jobs + 1
         if excess > 0:
             oldest = (
-                select(PreviewCheckJob.token)
-                .order_by(PreviewCheckJob.created_at)  # type: ignore[arg-type]
+                select(col(PreviewCheckJob.token))
+                .order_by(col(PreviewCheckJob.created_at))
                 .limit(excess)
             )
             tokens = list((await session.execute(oldest)).scalars())
             await session.execute(
-                delete(PreviewCheckJob).where(
-                    PreviewCheckJob.token.in_(tokens)  # type: ignore[attr-defined]
-                )
+                delete(PreviewCheckJob).where(col(PreviewCheckJob.token).in_(tokens))
             )
             purged += len(tokens)
         return purged
@@ -449,19 +451,19 @@ class PreviewChecks:
             claimed = await session.execute(
                 update(PreviewCheckJob)
                 .where(
-                    PreviewCheckJob.token == token,  # type: ignore[arg-type]
+                    col(PreviewCheckJob.token) == token,
                     or_(
-                        PreviewCheckJob.lease_owner.is_(None),  # type: ignore[union-attr]
-                        PreviewCheckJob.lease_until < now,  # type: ignore[arg-type, operator]
+                        col(PreviewCheckJob.lease_owner).is_(None),
+                        col(PreviewCheckJob.lease_until) < now,
                     ),
                 )
                 .values(lease_owner=self.worker, lease_until=now + self.lease)
             )
-            if not claimed.rowcount:  # type: ignore[attr-defined]
+            if not _count(claimed):
                 return None
             done = await session.execute(
-                select(PreviewCheckVerdict.url).where(
-                    PreviewCheckVerdict.job_token == token  # type: ignore[arg-type]
+                select(col(PreviewCheckVerdict.url)).where(
+                    col(PreviewCheckVerdict.job_token) == token
                 )
             )
             return set(done.scalars())
@@ -497,6 +499,6 @@ class PreviewChecks:
             async with session_scope(self.factory) as session:
                 await session.execute(
                     update(PreviewCheckJob)
-                    .where(PreviewCheckJob.lease_owner == self.worker)  # type: ignore[arg-type]
+                    .where(col(PreviewCheckJob.lease_owner) == self.worker)
                     .values(lease_owner=None, lease_until=None)
                 )
