@@ -314,6 +314,7 @@ def create_app(settings: Settings, *, engine: Any = None, run_scheduler: bool = 
 
     db_engine = engine or create_engine(settings.database_url)
     owns_engine = engine is None
+    from linkdir.ops.compression import compression_config
     from linkdir.ops.logs import RequestIdMiddleware
 
     # Outermost: every log line has the id; then the reader's language for the whole request.
@@ -334,9 +335,10 @@ def create_app(settings: Settings, *, engine: Any = None, run_scheduler: bool = 
         scheduler: asyncio.Task[None] | None = None
         # "Did you mean": the directory's words, counted in the background from start-up.
         vocabulary = app.state.vocabulary = Vocabulary(app.state.session_factory)
-        # The link checks of import previews (issue 16): owned by this app, in this process.
+        # The link checks of import previews (issue 16): shared through the database; the
+        # checks a preview started here run here, and are taken over if this process stops.
         preview_checks = app.state.preview_checks = PreviewChecks(
-            EngineConfig.from_settings(settings)
+            EngineConfig.from_settings(settings), app.state.session_factory
         )
         try:
             if settings.demo:
@@ -410,6 +412,7 @@ def create_app(settings: Settings, *, engine: Any = None, run_scheduler: bool = 
         middleware=middleware,
         before_send=[add_security_headers],
         lifespan=[lifespan],
+        compression_config=compression_config(),
         exception_handlers={
             exc: in_reader_language(handler)
             for exc, handler in {

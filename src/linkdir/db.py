@@ -66,7 +66,8 @@ def metadata() -> Any:
     import linkdir.checks.models
     import linkdir.feeds.models
     import linkdir.mail.models
-    import linkdir.resources.models  # noqa: F401
+    import linkdir.resources.models
+    import linkdir.transfer.models  # noqa: F401
 
     return SQLModel.metadata
 

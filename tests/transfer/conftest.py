@@ -21,10 +21,17 @@ class LinksSite:
 
     def __init__(self) -> None:
         self.pages: dict[str, tuple[int, str, bytes]] = {}
+        self.hits: list[str] = []  # paths in the order they were asked for
+        # A path with a gate answers only once the gate is opened (a slow page).
+        self.gates: dict[str, threading.Event] = {}
         site = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802 - the http.server convention
+                site.hits.append(self.path)
+                gate = site.gates.get(self.path)
+                if gate is not None:
+                    gate.wait(30)
                 status, content_type, body = site.pages.get(
                     self.path, (404, "text/html; charset=utf-8", b"<h1>Sidan finns inte</h1>")
                 )
@@ -58,5 +65,7 @@ def links_site() -> Iterator[LinksSite]:
     try:
         yield site
     finally:
+        for gate in site.gates.values():
+            gate.set()
         site.server.shutdown()
         site.server.server_close()

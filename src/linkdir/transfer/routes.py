@@ -167,11 +167,11 @@ def _checks(request: Request[Any, Any, Any]) -> PreviewChecks:
     return checks
 
 
-def _start_checks(
+async def _start_checks(
     request: Request[Any, Any, Any], editor: Editor, drafts: list[Draft], token: str = ""
 ) -> CheckJob:
-    """The link checks of this preview: the job ``token`` if this process has it."""
-    return _checks(request).ensure(token, [d.url for d in drafts], owner=editor.id or 0)
+    """The link checks of this preview: the job ``token`` if it is still kept, or a new one."""
+    return await _checks(request).ensure(token, [d.url for d in drafts], owner=editor.id or 0)
 
 
 async def _preview(
@@ -292,7 +292,7 @@ async def import_from_page(
             values={"url": url},
             status_code=422,
         )
-    job = _start_checks(request, editor, parsed.drafts)
+    job = await _start_checks(request, editor, parsed.drafts)
     return await _preview(request, session, review, job=job, source=url)
 
 
@@ -337,7 +337,7 @@ async def import_from_file(
             values={"format": fmt},
             status_code=422,
         )
-    job = _start_checks(request, editor, parsed.drafts)
+    job = await _start_checks(request, editor, parsed.drafts)
     return await _preview(request, session, review, job=job, source=upload.filename)
 
 
@@ -399,7 +399,7 @@ async def import_confirm(
     settings: Settings = request.app.state.settings
     form = await read_form(request)
     drafts, selected, seen = _drafts_from(form)
-    job = _start_checks(request, editor, drafts, str(form.get("check") or ""))
+    job = await _start_checks(request, editor, drafts, str(form.get("check") or ""))
     fmt = str(form.get("format") or "")
     state = str(form.get("state") or ResourceState.draft.value)
     if state not in (ResourceState.draft.value, ResourceState.published.value):
@@ -534,15 +534,15 @@ async def import_checks(
     ``since`` is the ``next`` of the previous answer: only verdicts that arrived after it
     are sent again, so a poll of a 1,000-link preview stays small.
     """
-    job = _checks(request).get(token, editor.id or 0)
+    job = await _checks(request).get(token, editor.id or 0)
     if job is None:
         return Response(
             {
                 "type": "about:blank",
                 "status": 404,
                 "title": gettext(
-                    "These link checks are not known here (they expired, or another server "
-                    "process started them). Press “Update the link checks” to check again."
+                    "These link checks are not known (they expired). "
+                    "Press “Update the link checks” to check again."
                 ),
             },
             status_code=404,
