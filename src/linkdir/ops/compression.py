@@ -37,7 +37,8 @@ def compressible(message: Any) -> bool:
     if headers.get("content-encoding"):
         return False
     media_type = (headers.get("content-type") or "").split(";", 1)[0].strip().lower()
-    return media_type.startswith(COMPRESSIBLE)
+    # Structured-syntax suffixes (RFC 6839): the OpenAPI schema, problem details, feeds.
+    return media_type.startswith(COMPRESSIBLE) or media_type.endswith(("+json", "+xml"))
 
 
 class TextCompression(CompressionMiddleware):
