@@ -254,8 +254,7 @@ class _Runner:
                 if _count(renewed) != 1:
                     return None  # purged, or taken over after this process stalled
                 now = utcnow()
-                fresh = [v for v in dict((v.url, v) for v in batch).values()]
-                for verdict in fresh:
+                for verdict in {v.url: v for v in batch}.values():  # the last per address
                     if verdict.url in self.written:
                         continue
                     session.add(
