@@ -53,6 +53,24 @@ REASON_LABELS: dict[str, str] = {
     "content_replaced": N_("The page now shows other content"),
 }
 
+# Why a page a curator asked for (a title lookup, a links page to import) could not be
+# fetched, as a sentence: the fetch's failure codes (``FetchError.reason``).
+FETCH_FAILURES: dict[str, str] = {
+    "blocked_address": N_(
+        "The address points into a private or local network, which linkdir does not fetch."
+    ),
+    "dns": N_("The host name does not exist (DNS)."),
+    "refused": N_("The server refused the connection."),
+    "reset": N_("The server broke off the connection."),
+    "unreachable": N_("The server cannot be reached."),
+    "timeout": N_("The server did not answer in time."),
+    "tls": N_("The server's certificate is not valid."),
+    "too_many_redirects": N_("The address redirects too many times."),
+    "unsupported_scheme": N_("The address redirects to something that is not a web page."),
+    "protocol_error": N_("The server's answer is not valid HTTP."),
+    "invalid_url": N_("Enter a full address starting with https:// or http://."),
+}
+
 _HTTP = re.compile(r"^http_(\d{3})$")
 
 

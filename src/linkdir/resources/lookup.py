@@ -24,6 +24,7 @@ from sqlmodel import col
 from linkdir.checker import Checker, EngineConfig, FetchError
 from linkdir.config import Settings
 from linkdir.errors import N_, FieldError, ValidationFailed
+from linkdir.reasons import FETCH_FAILURES
 from linkdir.resources.models import LANGUAGES, ResourceTag, Tag, Topic
 from linkdir.resources.service import (
     MAX_DESCRIPTION,
@@ -41,21 +42,6 @@ _HTML_TYPES = ("text/html", "application/xhtml+xml")
 _LANGUAGE_ALIASES = {"nb": "no", "nn": "no", "sme": "se", "swe": "sv", "eng": "en", "fin": "fi"}
 # " – Kungliga biblioteket" after a title, when that is the site's name.
 _TITLE_SEPARATORS = (" | ", " - ", " – ", " — ", " · ", " :: ")
-
-_FAILURES = {
-    "blocked_address": N_(
-        "The address points into a private or local network, which linkdir does not fetch."
-    ),
-    "dns": N_("The host name does not exist (DNS)."),
-    "refused": N_("The server refused the connection."),
-    "reset": N_("The server broke off the connection."),
-    "unreachable": N_("The server cannot be reached."),
-    "timeout": N_("The server did not answer in time."),
-    "tls": N_("The server's certificate is not valid."),
-    "too_many_redirects": N_("The address redirects too many times."),
-    "unsupported_scheme": N_("The address redirects to something that is not a web page."),
-    "protocol_error": N_("The server's answer is not valid HTTP."),
-}
 
 
 # Answers that are no fault of the address (a PDF, a login wall): worth saying, not an
@@ -228,7 +214,7 @@ async def look_up(raw_url: str, config: EngineConfig) -> PageFacts:
         async with Checker(config) as checker:
             page = await checker.fetch_page(url, max_bytes=config.max_body_bytes)
     except FetchError as error:
-        message = _FAILURES.get(error.reason)
+        message = FETCH_FAILURES.get(error.reason)
         if message is None:
             raise _failed(
                 error.reason,

@@ -31,6 +31,7 @@ from linkdir import changes
 from linkdir.config import Settings
 from linkdir.db import session_scope
 from linkdir.errors import N_, FieldError, ValidationFailed
+from linkdir.reasons import FETCH_FAILURES, reason_label
 from linkdir.resources import service as resources
 from linkdir.resources.models import (
     LANGUAGES,
@@ -98,18 +99,6 @@ def read_source(data: bytes, fmt: str, *, max_bytes: int) -> Parsed:
     raise ParseFailed(N_("Unknown format %(format)s."), {"format": fmt})
 
 
-_FETCH_REASONS = {
-    "blocked_address": N_(
-        "The address points into a private or local network, which linkdir does not fetch."
-    ),
-    "dns": N_("The host name does not exist (DNS)."),
-    "refused": N_("The server refused the connection."),
-    "timeout": N_("The server did not answer in time."),
-    "tls": N_("The server's certificate is not valid."),
-    "invalid_url": N_("Enter a full address starting with https:// or http://."),
-}
-
-
 async def fetch_links_page(url: str, settings: Settings) -> Parsed:
     """Fetch a links page with the checker's guarded fetcher and extract its links."""
     from linkdir.checker import Checker, EngineConfig, FetchError
@@ -119,10 +108,11 @@ async def fetch_links_page(url: str, settings: Settings) -> Parsed:
         async with Checker(config) as checker:
             page = await checker.fetch_page(url.strip(), max_bytes=settings.import_max_bytes)
     except FetchError as error:
-        message = _FETCH_REASONS.get(error.reason)
+        message = FETCH_FAILURES.get(error.reason)
         if message is None:
             raise ParseFailed(
-                N_("The page could not be fetched: %(reason)s."), {"reason": error.reason}
+                N_("The page could not be fetched: %(reason)s."),
+                {"reason": reason_label(error.reason)},
             ) from None
         raise ParseFailed(message) from None
     if not 200 <= page.status < 300:
