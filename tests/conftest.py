@@ -370,6 +370,20 @@ def auth_headers_factory(session: AsyncSession) -> Any:
 
 
 @pytest.fixture
+def refused_port() -> Iterator[int]:
+    """A loopback port where a connection is refused, guaranteed while the test runs.
+
+    The socket is bound (so nobody else gets the port) and never listens: the kernel
+    answers a SYN with a reset. Not "port 9 is surely closed", not a port freed for a race.
+    """
+    import socket
+
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        yield int(holder.getsockname()[1])
+
+
+@pytest.fixture
 def repo_root() -> Iterator[Path]:
     yield Path(__file__).resolve().parent.parent
 
