@@ -308,6 +308,15 @@ async def client(settings: Settings) -> AsyncIterator[AsyncTestClient[Any]]:
         yield test_client
 
 
+async def in_app_loop(client: AsyncTestClient[Any], wait: Any, *args: Any) -> Any:
+    """Await ``wait(*args)`` in the loop the app runs in (the test client's portal thread).
+
+    An ``asyncio.Event`` of the app (``check_runner.started``) belongs to that loop: awaited
+    from the test's own loop, its ``set()`` wakes nobody and the wait ends at its timeout.
+    """
+    return await asyncio.to_thread(client.blocking_portal.call, wait, *args)
+
+
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"

@@ -13,6 +13,7 @@ from sqlalchemy import text
 from linkdir.app import create_app
 from linkdir.checks.models import WorkerHeartbeat
 from linkdir.db import utcnow
+from tests.conftest import in_app_loop
 from tests.test_cli import base_env, run
 
 
@@ -45,11 +46,8 @@ async def test_ready_includes_the_in_process_schedulers_heartbeat(settings):
     app = create_app(settings, run_scheduler=True)
     async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:
         runner = app.state.check_runner
-        await asyncio.wait_for(runner.started.wait(), 20)
-        for _ in range(100):
-            if runner.last_beat is not None:
-                break
-            await asyncio.sleep(0.1)
+        # The runner's events belong to the app's loop (the client's portal): wait there.
+        await in_app_loop(client, asyncio.wait_for, runner.beaten.wait(), 20)
         ready = await client.get("/health/ready")
         assert ready.status_code == 200, ready.text
         assert ready.json()["scheduler"] == "ok"

@@ -277,6 +277,8 @@ class CheckRunner:
         self.scheduler: Any = None
         self.started = asyncio.Event()
         self.last_beat: datetime | None = None
+        # Set once a heartbeat has been written (what readiness waits for; tests too).
+        self.beaten = asyncio.Event()
         self._stopping = asyncio.Event()
         self._abort = asyncio.Event()
         self._active = 0
@@ -488,6 +490,7 @@ class CheckRunner:
                     )
                     await session.commit()
                 self.last_beat = now
+                self.beaten.set()
             except Exception:  # a database hiccup: the next beat tries again
                 log.exception("could not write the worker heartbeat")
             await asyncio.sleep(heartbeat.BEAT_EVERY.total_seconds())
