@@ -363,6 +363,7 @@ class CheckRunner:
             identity=self.worker,
             max_concurrent_jobs=max_jobs,
             task_defaults=unlimited,
+            lease_duration=settings.job_lease,
         )
 
     async def _configure(self, scheduler: Any) -> None:
