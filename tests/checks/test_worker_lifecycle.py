@@ -193,9 +193,9 @@ async def test_a_job_one_worker_adds_is_heard_by_another_through_notify(database
 async def test_sigterm_mid_batch_gives_leases_back_at_once_and_loses_nothing(
     web, session, database_url
 ):
-    # Two hosts, ten slow links each, one connection per host: a batch takes ~8 s, far
-    # longer than the 1 s grace period.
-    ids = await slow_links(web, session, hosts=2, per_host=10, delay=0.8)
+    # Two hosts, ten slow links each, one connection per host: a batch takes ~4 s, far
+    # longer than the 1 s grace period (the stop comes after its first checks).
+    ids = await slow_links(web, session, hosts=2, per_host=10, delay=0.4)
     started = utcnow() - timedelta(seconds=1)
     env = {
         "LINKDIR_CHECKER_PER_HOST": "1",
