@@ -176,6 +176,7 @@ def serve(host: str, port: int, fd: int | None, no_scheduler: bool, migrate: boo
     if not server.started:
         sys.exit(3)  # uvicorn's STARTUP_FAILURE: the port was taken, say
 
+
 @main.group()
 def db() -> None:
     """Database maintenance."""
