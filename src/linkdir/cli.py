@@ -134,13 +134,15 @@ def main() -> None:
 )
 def serve(host: str, port: int, fd: int | None, no_scheduler: bool, migrate: bool | None) -> None:
     """Serve the directory over HTTP."""
+    from linkdir.config import DEVELOPMENT_KEY_FILE, keep_development_key
+
+    # Settings first: a misconfigured start fails before the web app is even imported.
+    settings = keep_development_key(load_settings())
     import uvicorn
 
     from linkdir.app import create_app
-    from linkdir.config import DEVELOPMENT_KEY_FILE, keep_development_key
     from linkdir.db import upgrade
 
-    settings = keep_development_key(load_settings())
     _configure_logging(settings)
     log = logging.getLogger("linkdir")
     if settings.secret_key_was_generated:
