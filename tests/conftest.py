@@ -308,6 +308,15 @@ async def client(settings: Settings) -> AsyncIterator[AsyncTestClient[Any]]:
         yield test_client
 
 
+async def in_app_loop(client: AsyncTestClient[Any], wait: Any, *args: Any) -> Any:
+    """Await ``wait(*args)`` in the loop the app runs in (the test client's portal thread).
+
+    An ``asyncio.Event`` of the app (``check_runner.started``) belongs to that loop: awaited
+    from the test's own loop, its ``set()`` wakes nobody and the wait ends at its timeout.
+    """
+    return await asyncio.to_thread(client.blocking_portal.call, wait, *args)
+
+
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
@@ -367,6 +376,20 @@ def auth_headers_factory(session: AsyncSession) -> Any:
         return {"Authorization": f"Bearer {token}"}
 
     return factory
+
+
+@pytest.fixture
+def refused_port() -> Iterator[int]:
+    """A loopback port where a connection is refused, guaranteed while the test runs.
+
+    The socket is bound (so nobody else gets the port) and never listens: the kernel
+    answers a SYN with a reset. Not "port 9 is surely closed", not a port freed for a race.
+    """
+    import socket
+
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        yield int(holder.getsockname()[1])
 
 
 @pytest.fixture

@@ -8,15 +8,21 @@ every answer must match the schema. Runs on SQLite, and on PostgreSQL when confi
 
 from __future__ import annotations
 
+import asyncio
 import os
 import random
+import shutil
 from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.browser.live import LiveLinkdir
-from tests.conftest import IN_CI, PG_URL
+from linkdir.db import create_engine, session_factory
+from tests.browser.live import LinkSiteServer, _seed
+from tests.conftest import IN_CI, PG_URL, _clone_worker_database, _pg_reset, make_editor
+from tests.linkdir_cli import Served, base_env, start_serve
 
 try:
     import schemathesis
@@ -45,19 +51,57 @@ CHECKS = [
 NOT_FUZZED = {"/api/v1/resources/lookup"}
 
 
+@dataclass
+class FuzzedServer:
+    base_url: str
+    token: str
+    served: Served
+
+    def log(self) -> str:
+        return self.served.log.read_text()
+
+
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"] if PG_URL else ["sqlite"])
 def api_server(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[LiveLinkdir]:
-    database_url = PG_URL if request.param == "postgresql" else None
-    server = LiveLinkdir(tmp_path_factory.mktemp("fuzz"), database_url=database_url).start()
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    sqlite_template: Path,
+) -> Iterator[FuzzedServer]:
+    """`linkdir serve` on a seeded database (the browser tests' directory), a token made
+    in-process; no checks run, nothing else started (what the fuzzing does not use)."""
+    workdir = tmp_path_factory.mktemp("fuzz")
+    if request.param == "postgresql":
+        try:
+            asyncio.run(_pg_reset())
+        except Exception:
+            _clone_worker_database()
+        database_url = PG_URL
+    else:
+        shutil.copy(sqlite_template, workdir / "linkdir.db")
+        database_url = f"sqlite+aiosqlite:///{workdir}/linkdir.db"
+    sites = LinkSiteServer()  # the seeded links point here; nothing checks them
+    asyncio.run(_seed(database_url, sites.origin))
+    token = asyncio.run(_token(database_url))
+    env = base_env(database_url, LINKDIR_LOG_LEVEL="WARNING")
+    served = start_serve(env, workdir / "serve.log", "--no-scheduler", cwd=workdir)
     try:
-        yield server
+        yield FuzzedServer(served.base, token, served)
     finally:
-        server.stop()
+        served.stop()
+        sites.server_close()
 
 
-def _fuzz(operation: Any, server: LiveLinkdir) -> None:
+async def _token(database_url: str) -> str:
+    engine = create_engine(database_url)
+    try:
+        async with session_factory(engine)() as session:
+            _, token = await make_editor(session)
+            return token
+    finally:
+        await engine.dispose()
+
+
+def _fuzz(operation: Any, server: FuzzedServer) -> None:
     @given(case=operation.as_strategy())
     @seed(SEED)
     @settings(
@@ -77,7 +121,7 @@ def _fuzz(operation: Any, server: LiveLinkdir) -> None:
 
 
 def test_api_answers_generated_input_without_5xx_and_as_documented(
-    api_server: LiveLinkdir,
+    api_server: FuzzedServer,
 ) -> None:
     # Each operation in turn (schemathesis' own pytest plugin does not run on pytest 9).
     schema = schemathesis.openapi.from_url(api_server.base_url + "/schema/openapi.json")

@@ -1,50 +1,25 @@
-"""The `linkdir` command, run as a real process: serve, users, tokens, health."""
+"""The `linkdir` command: in-process for the bulk (``run``), real processes where only a
+process shows it (serve, the password read from a pipe, a refused start)."""
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.conftest import TEST_SECRET
+# Re-exported: other test modules (and the browser tests) import these from here.
+from tests.linkdir_cli import LINKDIR, base_env, free_port, run, run_process, start_serve
 
-LINKDIR = str(Path(sys.executable).parent / "linkdir")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def run(args: list[str], env: dict[str, str], stdin: str = "") -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [LINKDIR, *args], input=stdin, env=env, capture_output=True, text=True, timeout=120
-    )
-
-
-def base_env(database_url: str, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LINKDIR_")}
-    env.update(
-        LINKDIR_DATABASE_URL=database_url,
-        LINKDIR_SECRET_KEY=TEST_SECRET,
-        LINKDIR_CHECKER_ALLOW_NETWORKS="127.0.0.0/8",
-    )
-    env.update(extra)
-    return env
+__all__ = ["LINKDIR", "base_env", "free_port", "run", "run_process"]
 
 
 def test_user_add_reads_the_password_from_stdin_and_never_echoes_it(database_url: str) -> None:
     env = base_env(database_url)
     password = "ett-långt-lösenord-2026"
-    added = run(
+    # A real process: the console script, a pipe for stdin, nothing echoed to either stream.
+    added = run_process(
         ["user", "add", "Bibliotekarie@Region.se", "--role", "admin", "--password-stdin"],
         env,
         password + "\n",
@@ -74,16 +49,20 @@ def test_token_create_prints_the_token_once(database_url: str) -> None:
     assert unknown.returncode == 1 and "user add" in unknown.stderr
 
 
-def test_healthcheck_follows_the_database(database_url: str) -> None:
+def test_healthcheck_follows_the_database(database_url: str, refused_port: int) -> None:
     assert run(["healthcheck"], base_env(database_url)).returncode == 0
-    down = run(["healthcheck"], base_env("postgresql+asyncpg://postgres@127.0.0.1:9/none"))
+    nobody = f"postgresql+asyncpg://postgres@127.0.0.1:{refused_port}/none"
+    down = run(["healthcheck"], base_env(nobody))
     assert down.returncode == 1 and "unhealthy" in down.stderr
 
 
-def test_production_without_a_secret_key_refuses_to_start(tmp_path: Path) -> None:
+def test_production_without_a_secret_key_refuses_to_start(
+    tmp_path: Path, refused_port: int
+) -> None:
     env = base_env(f"sqlite+aiosqlite:///{tmp_path}/x.db")
     del env["LINKDIR_SECRET_KEY"]
-    result = run(["serve", "--port", str(free_port())], env)
+    # A port held by this test: a server that got as far as binding would exit 3, not 2.
+    result = run_process(["serve", "--port", str(refused_port)], env)
     assert result.returncode == 2
     assert "LINKDIR_SECRET_KEY is not set" in result.stderr
     assert "Traceback" not in result.stderr
@@ -92,36 +71,15 @@ def test_production_without_a_secret_key_refuses_to_start(tmp_path: Path) -> Non
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
     """`linkdir serve` as `make run` starts it: development, demo data, fresh SQLite."""
-    port = free_port()
     env = base_env(
         f"sqlite+aiosqlite:///{tmp_path}/linkdir.db", LINKDIR_ENV="development", LINKDIR_DEMO="1"
     )
     del env["LINKDIR_SECRET_KEY"]
-    log = (tmp_path / "serve.log").open("w")
-    process = subprocess.Popen(
-        [LINKDIR, "serve", "--port", str(port)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        cwd=tmp_path,
-    )
-    base = f"http://127.0.0.1:{port}"
+    served = start_serve(env, tmp_path / "serve.log", cwd=tmp_path)
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        else:
-            pytest.fail((tmp_path / "serve.log").read_text())
-        yield base, env
+        yield served.base, env
     finally:
-        process.terminate()
-        process.wait(timeout=20)
-        log.close()
-    output = (tmp_path / "serve.log").read_text()
+        output = served.stop()
     assert "using the generated LINKDIR_SECRET_KEY kept in" in output
     assert "Traceback" not in output
 

@@ -79,6 +79,7 @@ def test_development_generates_a_secret_key_and_says_so() -> None:
         ("LINKDIR_CHECKER_ALLOW_NETWORKS", "10.0.0.0/33", "LINKDIR_CHECKER_ALLOW_NETWORKS"),
         ("LINKDIR_DATABASE_URL", "mysql://x", r"sqlite\+aiosqlite"),
         ("LINKDIR_ENV", "staging", "development"),
+        ("LINKDIR_JOB_LEASE", "1", "LINKDIR_JOB_LEASE must be at least 2 seconds"),
     ],
 )
 def test_bad_values_name_the_variable(variable: str, value: str, words: str) -> None:

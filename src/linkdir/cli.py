@@ -114,6 +114,12 @@ def main() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 @click.option(
+    "--fd",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Serve on this already bound, listening socket (a file descriptor) instead.",
+)
+@click.option(
     "--no-scheduler",
     is_flag=True,
     help="Web process only: leave link checks to `linkdir worker` processes.",
@@ -126,15 +132,17 @@ def main() -> None:
         "LINKDIR_RUN_MIGRATIONS=1, no otherwise)."
     ),
 )
-def serve(host: str, port: int, no_scheduler: bool, migrate: bool | None) -> None:
+def serve(host: str, port: int, fd: int | None, no_scheduler: bool, migrate: bool | None) -> None:
     """Serve the directory over HTTP."""
+    from linkdir.config import DEVELOPMENT_KEY_FILE, keep_development_key
+
+    # Settings first: a misconfigured start fails before the web app is even imported.
+    settings = keep_development_key(load_settings())
     import uvicorn
 
     from linkdir.app import create_app
-    from linkdir.config import DEVELOPMENT_KEY_FILE, keep_development_key
     from linkdir.db import upgrade
 
-    settings = keep_development_key(load_settings())
     _configure_logging(settings)
     log = logging.getLogger("linkdir")
     if settings.secret_key_was_generated:
@@ -147,10 +155,17 @@ def serve(host: str, port: int, no_scheduler: bool, migrate: bool | None) -> Non
         upgrade(settings.database_url)
     _announce_setup(settings, log)
     app = create_app(settings, run_scheduler=not no_scheduler)
+    listening = None
+    if fd is not None:
+        import socket
+
+        # A socket someone else bound (a test with port 0, systemd, a supervisor).
+        listening = socket.socket(fileno=fd)
+        host, port = listening.getsockname()[:2]
     log.info(
         "serving on http://%s:%d (database: %s)", host, port, settings.database_url.split("://")[0]
     )
-    uvicorn.run(
+    config = uvicorn.Config(
         app,
         host=host,
         port=port,
@@ -158,6 +173,10 @@ def serve(host: str, port: int, no_scheduler: bool, migrate: bool | None) -> Non
         proxy_headers=True,
         log_config=None,  # configured above: one format (text or JSON) for every logger
     )
+    server = uvicorn.Server(config)
+    server.run(sockets=[listening] if listening is not None else None)
+    if not server.started:
+        sys.exit(3)  # uvicorn's STARTUP_FAILURE: the port was taken, say
 
 
 @main.group()

@@ -118,6 +118,13 @@ class Settings:
             "it below the container's stop timeout (compose: `stop_grace_period`).",
         ),
     )
+    job_lease: timedelta = field(
+        default=timedelta(seconds=30),
+        metadata=_doc(
+            "PostgreSQL: how long a worker holds a check job it took (renewed every half of "
+            "it while it runs); a killed worker's jobs go to another worker after this.",
+        ),
+    )
     session_idle: timedelta = field(
         default=timedelta(hours=2),
         metadata=_doc("A curator's browser session ends after this long without a request."),
@@ -389,6 +396,8 @@ class Settings:
             )
         if self.checker_timeout <= 0:
             raise SettingsError("LINKDIR_CHECKER_TIMEOUT must be a positive number of seconds.")
+        if self.job_lease < timedelta(seconds=2):
+            raise SettingsError("LINKDIR_JOB_LEASE must be at least 2 seconds.")
         contact = self.accessibility_contact
         if contact and not (
             re.match(r"^https?://[^/\s]+", contact) or re.match(r"^[^@\s/]+@[^@\s/]+$", contact)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
 from typing import Any
 
 import lxml.html
@@ -15,7 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from linkdir.resources.models import Resource, Revision, Topic
 from tests.auth.test_sessions import PASSWORD, account, csrf_of, sign_in
 from tests.conftest import TEST_SECRET, database_snapshot, make_editor, make_resource, make_topic
-from tests.test_cli import LINKDIR
+from tests.linkdir_cli import Ran
+from tests.linkdir_cli import run as run_cli
 
 Client = AsyncTestClient[Any]
 
@@ -260,10 +260,8 @@ def test_cli_manages_accounts(database_url: str) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("LINKDIR_")}
     env.update(LINKDIR_DATABASE_URL=database_url, LINKDIR_SECRET_KEY=TEST_SECRET)
 
-    def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [LINKDIR, *args], input=stdin, env=env, capture_output=True, text=True, timeout=60
-        )
+    def run(*args: str, stdin: str = "") -> Ran:
+        return run_cli(list(args), env, stdin)  # in-process (tests/linkdir_cli.py)
 
     assert (
         run(

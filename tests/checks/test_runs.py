@@ -11,7 +11,7 @@ from typing import Any
 from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 from tests.checks.test_report import signed_in
-from tests.conftest import make_resource
+from tests.conftest import in_app_loop, make_resource
 
 from linkdir.app import create_app
 from linkdir.checks import jobs, runs
@@ -164,7 +164,8 @@ async def test_a_curator_starts_a_run_from_the_api_and_follows_its_progress(
     # `linkdir serve`: the app runs the schedule in-process and hands the run to it.
     app = create_app(settings, run_scheduler=True)
     async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:
-        await asyncio.wait_for(app.state.check_runner.started.wait(), 10)
+        runner = app.state.check_runner  # its events belong to the app's loop: wait there
+        await in_app_loop(client, asyncio.wait_for, runner.started.wait(), 10)
         started = await client.post("/api/v1/checks/runs", json={"scope": "all"}, headers=headers)
         assert started.status_code == 202, started.text
         run_id = started.json()["id"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import http.server
 import os
-import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -14,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 from tests.conftest import TEST_SECRET
-from tests.test_cli import LINKDIR, free_port
+from tests.linkdir_cli import start_serve
 
 from linkdir.db import create_engine, session_factory, upgrade
 from linkdir.resources import service
@@ -89,11 +88,7 @@ def test_serve_runs_the_check_schedule_in_process(tmp_path: Path, site: str) -> 
         LINKDIR_SECRET_KEY=TEST_SECRET,
         LINKDIR_CHECKER_ALLOW_NETWORKS="127.0.0.0/8",
     )
-    port = free_port()
-    log = (tmp_path / "serve.log").open("w")
-    process = subprocess.Popen(
-        [LINKDIR, "serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT
-    )
+    served = start_serve(env, tmp_path / "serve.log")
     try:
         deadline = time.monotonic() + 90
         status = "unchecked"
@@ -101,11 +96,9 @@ def test_serve_runs_the_check_schedule_in_process(tmp_path: Path, site: str) -> 
             status = asyncio.run(_status(database_url, resource_id))
             if status != "unchecked":
                 break
-            time.sleep(1)
+            time.sleep(0.5)
         assert status == "ok", (tmp_path / "serve.log").read_text()
-        assert httpx.get(f"http://127.0.0.1:{port}/health").status_code == 200
+        assert httpx.get(f"{served.base}/health").status_code == 200
     finally:
-        process.terminate()
-        process.wait(timeout=30)
-        log.close()
+        served.stop(timeout=30)
     assert "Traceback" not in (tmp_path / "serve.log").read_text()

@@ -193,9 +193,9 @@ async def test_a_job_one_worker_adds_is_heard_by_another_through_notify(database
 async def test_sigterm_mid_batch_gives_leases_back_at_once_and_loses_nothing(
     web, session, database_url
 ):
-    # Two hosts, ten slow links each, one connection per host: a batch takes ~8 s, far
-    # longer than the 1 s grace period.
-    ids = await slow_links(web, session, hosts=2, per_host=10, delay=0.8)
+    # Two hosts, ten slow links each, one connection per host: a batch takes ~4 s, far
+    # longer than the 1 s grace period (the stop comes after its first checks).
+    ids = await slow_links(web, session, hosts=2, per_host=10, delay=0.4)
     started = utcnow() - timedelta(seconds=1)
     env = {
         "LINKDIR_CHECKER_PER_HOST": "1",
@@ -283,3 +283,24 @@ async def test_another_domain_registers_a_schedule_and_its_job_gets_the_runner(s
         await engine.dispose()
     assert seen[0] is runner
     assert await scalar(session, select(func.count()).select_from(WorkerHeartbeat)) == 0
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+@pytest.mark.skipif(not PG_URL, reason="the shared job store is PostgreSQL's")
+async def test_the_job_lease_setting_is_the_schedulers_lease(database_url: str) -> None:
+    """LINKDIR_JOB_LEASE: how long a killed worker's jobs wait before another takes them
+    (tests/checks/test_workers_scale_out.py kills one with a 4 s lease)."""
+    from tests.conftest import make_settings
+
+    from linkdir.checks.runner import CheckRunner
+    from linkdir.db import create_engine
+
+    engine = create_engine(database_url)
+    try:
+        settings = make_settings(database_url, job_lease=timedelta(seconds=7))
+        scheduler = CheckRunner(settings, engine)._build_scheduler()
+        assert scheduler.lease_duration == timedelta(seconds=7)
+        default = CheckRunner(make_settings(database_url), engine)._build_scheduler()
+        assert default.lease_duration == timedelta(seconds=30)
+    finally:
+        await engine.dispose()

@@ -1,5 +1,5 @@
 """Scale-out on PostgreSQL (DESIGN §5): two `linkdir worker` processes share one cycle of
-500 links on 20 loopback hosts, keep per-host politeness across both, and lose nothing
+200 links on 10 loopback hosts, keep per-host politeness across both, and lose nothing
 when one of them is killed with SIGKILL in the middle of a cycle."""
 
 from __future__ import annotations
@@ -29,8 +29,8 @@ pytestmark = [
     pytest.mark.parametrize("database_url", ["postgresql"], indirect=True),
 ]
 
-HOSTS = 20
-PER_HOST = 25
+HOSTS = 10
+PER_HOST = 20
 PAGE = (
     b"<html><head><title>Sida</title></head>"
     b"<body><main><p>Om l\xc3\xa4sning.</p></main></body></html>"
@@ -42,11 +42,14 @@ def start_worker(database_url: str) -> subprocess.Popen[str]:
         database_url,
         LINKDIR_CHECKER_PER_HOST="2",
         # 10 connections, 2 per host: each worker takes at most 5 host batches at once,
-        # so the 20 batches of a cycle must be shared.
+        # so the 10 batches of a cycle must be shared.
         LINKDIR_CHECKER_CONCURRENCY="10",
-        # A cycle takes five dispatches, each claiming five links of every host: a host
+        # A cycle takes five dispatches, each claiming four links of every host: a host
         # must still see one batch at a time (its lease) across dispatches and workers.
-        LINKDIR_DISPATCH_BATCH="100",
+        LINKDIR_DISPATCH_BATCH="40",
+        # The killed worker's jobs are taken over when their lease ends: 4 s, not 30 s
+        # (a live worker renews its leases every half of that).
+        LINKDIR_JOB_LEASE="4",
         LINKDIR_LOG_LEVEL="warning",
     )
     return subprocess.Popen(

@@ -39,22 +39,30 @@ class Inbox:
         return [m for m in self.messages if m["To"] == address]
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+class BoundController(Controller):
+    """aiosmtpd's controller on a socket bound to port 0 first: no free-port race."""
+
+    def __init__(self, handler: Any) -> None:
+        self.listening = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.listening.bind(("127.0.0.1", 0))
+        super().__init__(handler, hostname="127.0.0.1", port=self.listening.getsockname()[1])
+
+    def _create_server(self) -> Any:
+        return self.loop.create_server(
+            self._factory_invoker, sock=self.listening, ssl=self.ssl_context
+        )
 
 
 @pytest.fixture
 def smtp() -> Iterator[tuple[Inbox, int]]:
     inbox = Inbox()
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller = BoundController(inbox)
     controller.start()
     try:
-        yield inbox, port
+        yield inbox, int(controller.port)
     finally:
         controller.stop()
+        controller.listening.close()
 
 
 @pytest.fixture

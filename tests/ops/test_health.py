@@ -13,6 +13,7 @@ from sqlalchemy import text
 from linkdir.app import create_app
 from linkdir.checks.models import WorkerHeartbeat
 from linkdir.db import utcnow
+from tests.conftest import in_app_loop, make_settings
 from tests.test_cli import base_env, run
 
 
@@ -45,11 +46,8 @@ async def test_ready_includes_the_in_process_schedulers_heartbeat(settings):
     app = create_app(settings, run_scheduler=True)
     async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:
         runner = app.state.check_runner
-        await asyncio.wait_for(runner.started.wait(), 20)
-        for _ in range(100):
-            if runner.last_beat is not None:
-                break
-            await asyncio.sleep(0.1)
+        # The runner's events belong to the app's loop (the client's portal): wait there.
+        await in_app_loop(client, asyncio.wait_for, runner.beaten.wait(), 20)
         ready = await client.get("/health/ready")
         assert ready.status_code == 200, ready.text
         assert ready.json()["scheduler"] == "ok"
@@ -89,3 +87,18 @@ async def test_healthcheck_worker_fails_when_this_machines_worker_beat_is_stale(
     beat.worker = "elsewhere:1"
     await session.commit()
     assert run(["healthcheck", "--worker"], env).returncode == 1
+
+
+async def test_health_says_503_when_the_database_does_not_answer(refused_port):
+    # A database address where connections are refused for sure (a port held, not listening).
+    settings = make_settings(f"postgresql+asyncpg://postgres@127.0.0.1:{refused_port}/none")
+    app = create_app(settings)
+    async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:
+        old = await client.get("/health")
+        assert old.status_code == 503, old.text
+        assert old.json()["database"] is False and old.json()["status"] == "unavailable"
+        assert old.headers["cache-control"] == "no-store"
+        ready = await client.get("/health/ready")
+        assert ready.status_code == 503 and ready.json()["database"] != "ok"
+        # The process itself is alive: restarting it would not bring the database back.
+        assert (await client.get("/health/live")).status_code == 200

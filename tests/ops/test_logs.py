@@ -4,14 +4,12 @@ checks carry host and verdict, and no token or query string gets into the log.""
 from __future__ import annotations
 
 import json
-import subprocess
-import time
 from pathlib import Path
 
 import httpx
 
 from linkdir.db import upgrade
-from tests.test_cli import LINKDIR, base_env, free_port
+from tests.linkdir_cli import base_env, run, start_serve
 
 SECRET = "feedtoken-" + "Zq81" * 8
 
@@ -24,30 +22,16 @@ def json_lines(text: str) -> list[dict[str, object]]:
 def test_json_logs_carry_the_request_id_and_never_a_token(tmp_path: Path) -> None:
     database_url = f"sqlite+aiosqlite:///{tmp_path}/linkdir.db"
     upgrade(database_url)
-    port = free_port()
-    log = (tmp_path / "serve.log").open("w")
-    process = subprocess.Popen(
-        [LINKDIR, "serve", "--port", str(port), "--no-scheduler"],
-        env=base_env(database_url, LINKDIR_LOG_FORMAT="json"),
-        stdout=log,
-        stderr=subprocess.STDOUT,
+    served = start_serve(
+        base_env(database_url, LINKDIR_LOG_FORMAT="json"), tmp_path / "serve.log", "--no-scheduler"
     )
-    base = f"http://127.0.0.1:{port}"
+    base = served.base
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/health/live").status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.3)
         given = httpx.get(f"{base}/?lang=en", headers={"X-Request-ID": "proxy-7f3a.91"})
         made_up = httpx.get(f"{base}/feeds/link-problems.atom?token={SECRET}")
         hostile = httpx.get(f"{base}/", headers={"X-Request-ID": "bad id; forged=1"})
     finally:
-        process.terminate()
-        process.wait(timeout=30)
-        log.close()
+        served.stop(timeout=30)
     text = (tmp_path / "serve.log").read_text()
     assert given.headers["x-request-id"] == "proxy-7f3a.91"
     generated = made_up.headers["x-request-id"]
@@ -71,14 +55,14 @@ def test_json_logs_of_checks_name_host_and_verdict(web, tmp_path: Path) -> None:
     database_url = f"sqlite+aiosqlite:///{tmp_path}/linkdir.db"
     upgrade(database_url)
     env = base_env(database_url, LINKDIR_LOG_FORMAT="json")
-    subprocess.run(
-        [LINKDIR, "import", "-", "--format", "csv"],
-        input=f"url,title,state\n{site.url('/borta?private=1')},Borta,published\n",
-        env=env, capture_output=True, text=True, timeout=60, check=True,
-    )  # fmt: skip
-    checked = subprocess.run(
-        [LINKDIR, "check", "--all"], env=env, capture_output=True, text=True, timeout=120
+    # In-process (tests/linkdir_cli.py): `linkdir check` points logging at its own stderr.
+    imported = run(
+        ["import", "-", "--format", "csv"],
+        env,
+        f"url,title,state\n{site.url('/borta?private=1')},Borta,published\n",
     )
+    assert imported.returncode == 0, imported.stderr
+    checked = run(["check", "--all"], env)
     assert checked.returncode == 0, checked.stderr
     logged = [line for line in checked.stderr.splitlines() if line.startswith("{")]
     lines = json_lines("\n".join(logged))

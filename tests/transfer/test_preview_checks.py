@@ -171,17 +171,17 @@ async def test_checks_belong_to_their_curator_and_unknown_ones_start_again(
 
 
 async def test_a_preview_of_more_than_1000_rows_renders_and_imports(
-    client: Client, session: AsyncSession
+    client: Client, session: AsyncSession, refused_port: int
 ) -> None:
     csrf = await signed_in(client, session)
     # 1,000 links (the most one preview shows) and 20 rows that cannot be read; the links
-    # point at a closed port, so their checks end at once (connection refused).
+    # point at a port held closed (refused_port), so their checks end at once (refused).
     lines = ["url;title"]
     for i in range(1020):
         if i % 51 == 50:
             lines.append("för;många;fält;här")
         else:
-            lines.append(f"http://127.0.0.1:9/sida-{i};Sida {i}")
+            lines.append(f"http://127.0.0.1:{refused_port}/sida-{i};Sida {i}")
     preview = await upload(client, csrf, "\r\n".join(lines).encode())
     assert preview.status_code == 200, preview.text[:2000]
     doc = lxml.html.fromstring(preview.text)
@@ -198,7 +198,7 @@ async def test_a_preview_of_more_than_1000_rows_renders_and_imports(
     assert "1000 resources were imported" in done.text
     assert await count(session, Resource) == before + 1000
     # One link more than a preview shows is refused with the reason, not cut short.
-    lines = ["url;title"] + [f"http://127.0.0.1:9/x-{i};X {i}" for i in range(1001)]
+    lines = ["url;title"] + [f"http://127.0.0.1:{refused_port}/x-{i};X {i}" for i in range(1001)]
     too_many = await upload(client, csrf, "\n".join(lines).encode())
     assert too_many.status_code == 422
     assert "1001 links, more than the 1000" in too_many.text

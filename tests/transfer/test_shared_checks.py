@@ -176,7 +176,9 @@ async def test_a_job_whose_process_died_is_taken_over_and_a_live_one_is_not(
         assert row is not None and row.lease_owner is None  # done: lease given back
 
 
-async def test_only_one_process_claims_a_job(settings: Settings, session: AsyncSession) -> None:
+async def test_only_one_process_claims_a_job(
+    settings: Settings, session: AsyncSession, refused_port: int
+) -> None:
     owner = (await account(session)).id
     assert owner is not None
     now = utcnow()
@@ -184,7 +186,7 @@ async def test_only_one_process_claims_a_job(settings: Settings, session: AsyncS
         PreviewCheckJob(
             token="delad",
             owner_id=owner,
-            urls=["http://127.0.0.1:9/x"],
+            urls=[f"http://127.0.0.1:{refused_port}/x"],
             created_at=now,
             expires_at=now + timedelta(hours=1),
             lease_owner="dod-server:1:ffff",
@@ -207,9 +209,9 @@ async def test_only_one_process_claims_a_job(settings: Settings, session: AsyncS
 
 
 async def test_expired_jobs_and_jobs_beyond_the_limit_are_purged(
-    settings: Settings, session: AsyncSession
+    settings: Settings, session: AsyncSession, refused_port: int
 ) -> None:
-    data = b"url;title\r\nhttp://127.0.0.1:9/a;A\r\n"
+    data = f"url;title\r\nhttp://127.0.0.1:{refused_port}/a;A\r\n".encode()
     async with web_process(settings) as a:
         csrf = await signed_in(a, session)
         old = token_of((await upload(a, csrf, data)).text)

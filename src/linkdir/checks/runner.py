@@ -277,6 +277,8 @@ class CheckRunner:
         self.scheduler: Any = None
         self.started = asyncio.Event()
         self.last_beat: datetime | None = None
+        # Set once a heartbeat has been written (what readiness waits for; tests too).
+        self.beaten = asyncio.Event()
         self._stopping = asyncio.Event()
         self._abort = asyncio.Event()
         self._active = 0
@@ -361,6 +363,7 @@ class CheckRunner:
             identity=self.worker,
             max_concurrent_jobs=max_jobs,
             task_defaults=unlimited,
+            lease_duration=settings.job_lease,
         )
 
     async def _configure(self, scheduler: Any) -> None:
@@ -488,6 +491,7 @@ class CheckRunner:
                     )
                     await session.commit()
                 self.last_beat = now
+                self.beaten.set()
             except Exception:  # a database hiccup: the next beat tries again
                 log.exception("could not write the worker heartbeat")
             await asyncio.sleep(heartbeat.BEAT_EVERY.total_seconds())
