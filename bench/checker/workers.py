@@ -6,8 +6,9 @@
 
 First, in the same run and on the same farm (issue 18): the bare engine (`linkdir
 check-urls --workers 1`, and with its default of one process per core) as the
-reference, then `linkdir check --all` on SQLite and on PostgreSQL, which records every
-result; each with its links/s, the ratio to the one-process engine and its own CPU time
+reference, the engine with the settings the recording uses (content hashes and
+fingerprints, which `check-urls` leaves off; nothing stored), then `linkdir check --all`
+on SQLite and on PostgreSQL, which records every result; each with its links/s, the ratio to the one-process engine and its own CPU time
 per link (the database server's CPU is not counted, the SQLite library's is).
 
 Uses the farm of bench/checker/farm.py (100 loopback hosts, each answering after 50 ms) and
@@ -136,6 +137,39 @@ def engine_round(farm: Farm, urls: list[str], processes: int | None) -> dict[str
         extra = ["--workers", str(processes)] if processes else []
         farm.command("reset")
         command = [LINKDIR, "check-urls", listing.name, "--format", "json", *extra]
+        seconds, cpu = timed_command(command, linkdir_env(None))
+    stats = farm.command("stats")
+    return {
+        "seconds": seconds,
+        "links_per_second": len(urls) / seconds,
+        "ms_per_link": 1000 * cpu / len(urls),
+        "max_open_per_host": stats["max_open_per_host"],
+    }
+
+
+# The engine as `check --all` and the workers run it (content hashes and fingerprints on,
+# which `check-urls` leaves off), with nothing recorded: the most recording can reach.
+ENGINE_AS_RECORDED = """
+import sys
+from linkdir.checker import Checker, EngineConfig, parallel
+from linkdir.config import Settings
+
+async def check(urls):
+    async with Checker(EngineConfig.from_settings(Settings.from_env())) as checker:
+        async for _result in checker.check_many(urls):
+            pass
+
+parallel.run(check(open(sys.argv[1]).read().split()))
+"""
+
+
+def engine_as_recorded_round(farm: Farm, urls: list[str]) -> dict[str, float]:
+    """The engine with the recording's settings, in one process of its own, nothing stored."""
+    with tempfile.NamedTemporaryFile("w", suffix=".txt") as listing:
+        listing.write("\n".join(urls) + "\n")
+        listing.flush()
+        farm.command("reset")
+        command = [sys.executable, "-c", ENGINE_AS_RECORDED, listing.name]
         seconds, cpu = timed_command(command, linkdir_env(None))
     stats = farm.command("stats")
     return {
@@ -281,6 +315,8 @@ async def main() -> None:
                     monitoring.append(("check-urls --workers 1", engine_round(farm, urls, 1)))
                     monitoring.append(("check-urls (one process per core)",
                                        engine_round(farm, urls, None)))  # fmt: skip
+                    monitoring.append(("engine as recorded (no database)",
+                                       engine_as_recorded_round(farm, urls)))  # fmt: skip
                     runs = await check_all_round(sqlite_url, farm, len(urls))
                     monitoring.append(("check --all, SQLite", runs))
                     runs = await check_all_round(url, farm, len(urls))
