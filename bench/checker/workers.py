@@ -8,12 +8,13 @@ First, in the same run and on the same farm (issue 18): the bare engine (`linkdi
 check-urls --workers 1`, and with its default of one process per core) as the
 reference, the engine with the settings the recording uses (content hashes and
 fingerprints, which `check-urls` leaves off; nothing stored), then `linkdir check --all`
-on SQLite and on PostgreSQL, which records every result; each with its links/s, the ratio to the one-process engine and its own CPU time
-per link (the database server's CPU is not counted, the SQLite library's is).
+on SQLite and on PostgreSQL, which records every result; each with its links/s, the
+ratio to the one-process engine and its own CPU time per link (the database server's CPU
+is not counted, the SQLite library's is).
 
 Uses the farm of bench/checker/farm.py (100 loopback hosts, each answering after 50 ms) and
-a PostgreSQL database of its own (`linkdir_bench_workers`, made afresh from the
-migrations; LINKDIR_BENCH_PG overrides the server URL). Each round makes every link due
+a PostgreSQL database of its own (`linkdir_bench_workers` or `--database`, made afresh from
+the migrations; LINKDIR_BENCH_PG overrides the server URL). Each round makes every link due
 with the workers already running and idle, and times until every link has a check row.
 It prints links/s for 1 and 2 workers, the ratio (the goal is near 2x when the CPU is the
 limit), the busiest host's peak of open connections (must stay within
