@@ -32,6 +32,6 @@ def test_a_dispatch_splits_its_hosts_into_jobs_each_link_in_exactly_one():
 def test_a_worker_checks_no_more_host_batches_at_once_than_before():
     settings = Settings(checker_concurrency=100, checker_per_host=2)
     per_job, jobs = job_hosts(settings)
-    assert (per_job, jobs) == (25, 2)  # 50 host batches, as with one job per host
+    assert (per_job, jobs) == (10, 5)  # 50 host batches, as with one job per host
     small = Settings(checker_concurrency=6, checker_per_host=2)
     assert job_hosts(small) == (3, 1)

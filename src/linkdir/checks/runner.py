@@ -162,10 +162,7 @@ RECORD_EVERY = 1.0
 # One check job takes the batches of up to this many hosts (issue 18): a job's scheduler
 # bookkeeping (its row, its acquisition, its result, two notices) costs about as much CPU
 # as checking and recording 20 links, so a job per host batch spent most of a worker's time.
-# 25 rather than 10: a worker's CPU per link fell 2.47 -> 2.03 ms on the bench farm (three
-# alternating rounds each); with the default 50 host slots a worker still runs two jobs, so
-# a slow host holds at most half of them while its job's other hosts are done.
-HOSTS_PER_JOB = 25
+HOSTS_PER_JOB = 10
 
 
 def job_hosts(settings: Settings) -> tuple[int, int]:
