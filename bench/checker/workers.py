@@ -55,17 +55,19 @@ DATABASE = "linkdir_bench_workers"
 LINKDIR = str(Path(sys.executable).parent / "linkdir")
 
 
-async def fresh_database(urls: list[str], sqlite: Path | None = None) -> str:
+async def fresh_database(
+    urls: list[str], sqlite: Path | None = None, database: str = DATABASE
+) -> str:
     if sqlite is not None:
         sqlite.unlink(missing_ok=True)
         url = f"sqlite+aiosqlite:///{sqlite}"
     else:
         admin = create_async_engine(f"{SERVER}/postgres", isolation_level="AUTOCOMMIT")
         async with admin.connect() as connection:
-            await connection.execute(text(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)"))
-            await connection.execute(text(f"CREATE DATABASE {DATABASE}"))
+            await connection.execute(text(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)"))
+            await connection.execute(text(f"CREATE DATABASE {database}"))
         await admin.dispose()
-        url = f"{SERVER}/{DATABASE}"
+        url = f"{SERVER}/{database}"
     await asyncio.to_thread(upgrade, url)
     metadata()
     engine = create_async_engine(url)
@@ -302,6 +304,9 @@ async def main() -> None:
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--only", choices=["monitoring", "workers"])
     parser.add_argument("--workers", type=int, action="append", help="worker counts (1 and 2)")
+    parser.add_argument(
+        "--database", default=DATABASE, help="PostgreSQL database to make afresh (dropped first)"
+    )
     args = parser.parse_args()
     farm = Farm(args.urls)
     monitoring: list[tuple[str, dict[str, float]]] = []
@@ -310,7 +315,7 @@ async def main() -> None:
         urls = farm_urls(farm.port, args.urls)
         with tempfile.TemporaryDirectory() as scratch:
             sqlite_url = await fresh_database(urls, Path(scratch) / "bench.db")
-            url = await fresh_database(urls)
+            url = await fresh_database(urls, database=args.database)
             for _ in range(args.rounds):
                 if args.only != "workers":
                     monitoring.append(("check-urls --workers 1", engine_round(farm, urls, 1)))
