@@ -6,13 +6,15 @@
 
 First, in the same run and on the same farm (issue 18): the bare engine (`linkdir
 check-urls --workers 1`, and with its default of one process per core) as the
-reference, then `linkdir check --all` on SQLite and on PostgreSQL, which records every
-result; each with its links/s, the ratio to the one-process engine and its own CPU time
-per link (the database server's CPU is not counted, the SQLite library's is).
+reference, the engine with the settings the recording uses (content hashes and
+fingerprints, which `check-urls` leaves off; nothing stored), then `linkdir check --all`
+on SQLite and on PostgreSQL, which records every result; each with its links/s, the
+ratio to the one-process engine and its own CPU time per link (the database server's CPU
+is not counted, the SQLite library's is).
 
 Uses the farm of bench/checker/farm.py (100 loopback hosts, each answering after 50 ms) and
-a PostgreSQL database of its own (`linkdir_bench_workers`, made afresh from the
-migrations; LINKDIR_BENCH_PG overrides the server URL). Each round makes every link due
+a PostgreSQL database of its own (`linkdir_bench_workers` or `--database`, made afresh from
+the migrations; LINKDIR_BENCH_PG overrides the server URL). Each round makes every link due
 with the workers already running and idle, and times until every link has a check row.
 It prints links/s for 1 and 2 workers, the ratio (the goal is near 2x when the CPU is the
 limit), the busiest host's peak of open connections (must stay within
@@ -53,17 +55,19 @@ DATABASE = "linkdir_bench_workers"
 LINKDIR = str(Path(sys.executable).parent / "linkdir")
 
 
-async def fresh_database(urls: list[str], sqlite: Path | None = None) -> str:
+async def fresh_database(
+    urls: list[str], sqlite: Path | None = None, database: str = DATABASE
+) -> str:
     if sqlite is not None:
         sqlite.unlink(missing_ok=True)
         url = f"sqlite+aiosqlite:///{sqlite}"
     else:
         admin = create_async_engine(f"{SERVER}/postgres", isolation_level="AUTOCOMMIT")
         async with admin.connect() as connection:
-            await connection.execute(text(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)"))
-            await connection.execute(text(f"CREATE DATABASE {DATABASE}"))
+            await connection.execute(text(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)"))
+            await connection.execute(text(f"CREATE DATABASE {database}"))
         await admin.dispose()
-        url = f"{SERVER}/{DATABASE}"
+        url = f"{SERVER}/{database}"
     await asyncio.to_thread(upgrade, url)
     metadata()
     engine = create_async_engine(url)
@@ -136,6 +140,39 @@ def engine_round(farm: Farm, urls: list[str], processes: int | None) -> dict[str
         extra = ["--workers", str(processes)] if processes else []
         farm.command("reset")
         command = [LINKDIR, "check-urls", listing.name, "--format", "json", *extra]
+        seconds, cpu = timed_command(command, linkdir_env(None))
+    stats = farm.command("stats")
+    return {
+        "seconds": seconds,
+        "links_per_second": len(urls) / seconds,
+        "ms_per_link": 1000 * cpu / len(urls),
+        "max_open_per_host": stats["max_open_per_host"],
+    }
+
+
+# The engine as `check --all` and the workers run it (content hashes and fingerprints on,
+# which `check-urls` leaves off), with nothing recorded: the most recording can reach.
+ENGINE_AS_RECORDED = """
+import sys
+from linkdir.checker import Checker, EngineConfig, parallel
+from linkdir.config import Settings
+
+async def check(urls):
+    async with Checker(EngineConfig.from_settings(Settings.from_env())) as checker:
+        async for _result in checker.check_many(urls):
+            pass
+
+parallel.run(check(open(sys.argv[1]).read().split()))
+"""
+
+
+def engine_as_recorded_round(farm: Farm, urls: list[str]) -> dict[str, float]:
+    """The engine with the recording's settings, in one process of its own, nothing stored."""
+    with tempfile.NamedTemporaryFile("w", suffix=".txt") as listing:
+        listing.write("\n".join(urls) + "\n")
+        listing.flush()
+        farm.command("reset")
+        command = [sys.executable, "-c", ENGINE_AS_RECORDED, listing.name]
         seconds, cpu = timed_command(command, linkdir_env(None))
     stats = farm.command("stats")
     return {
@@ -267,6 +304,9 @@ async def main() -> None:
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--only", choices=["monitoring", "workers"])
     parser.add_argument("--workers", type=int, action="append", help="worker counts (1 and 2)")
+    parser.add_argument(
+        "--database", default=DATABASE, help="PostgreSQL database to make afresh (dropped first)"
+    )
     args = parser.parse_args()
     farm = Farm(args.urls)
     monitoring: list[tuple[str, dict[str, float]]] = []
@@ -275,12 +315,14 @@ async def main() -> None:
         urls = farm_urls(farm.port, args.urls)
         with tempfile.TemporaryDirectory() as scratch:
             sqlite_url = await fresh_database(urls, Path(scratch) / "bench.db")
-            url = await fresh_database(urls)
+            url = await fresh_database(urls, database=args.database)
             for _ in range(args.rounds):
                 if args.only != "workers":
                     monitoring.append(("check-urls --workers 1", engine_round(farm, urls, 1)))
                     monitoring.append(("check-urls (one process per core)",
                                        engine_round(farm, urls, None)))  # fmt: skip
+                    monitoring.append(("engine as recorded (no database)",
+                                       engine_as_recorded_round(farm, urls)))  # fmt: skip
                     runs = await check_all_round(sqlite_url, farm, len(urls))
                     monitoring.append(("check --all, SQLite", runs))
                     runs = await check_all_round(url, farm, len(urls))

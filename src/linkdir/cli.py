@@ -390,6 +390,7 @@ def healthcheck(url: str | None, worker_check: bool) -> None:
 @click.option("--all", "scope", flag_value="all", help="Check every link now, due or not.")
 def check(scope: str) -> None:
     """Run one cycle of link checks in the foreground and print a summary."""
+    from linkdir.checker import parallel
     from linkdir.checks.jobs import VERDICTS, run_cycle
     from linkdir.db import create_engine, session_factory
 
@@ -413,7 +414,7 @@ def check(scope: str) -> None:
         finally:
             await engine.dispose()
 
-    run = asyncio.run(runner())
+    run = parallel.run(runner())  # uvloop where installed, as check-urls (issue 18)
     if tty:
         click.echo("", err=True)
     summary = ", ".join(f"{verdict} {run.counts.get(verdict, 0)}" for verdict in VERDICTS)
@@ -437,6 +438,7 @@ def worker(dispatch_every: float) -> None:
     import signal
     from datetime import timedelta
 
+    from linkdir.checker import parallel
     from linkdir.checks.runner import CheckRunner
     from linkdir.db import create_engine
 
@@ -474,4 +476,4 @@ def worker(dispatch_every: float) -> None:
             await engine.dispose()
         worker_log.info("stopped cleanly")
 
-    asyncio.run(runner())
+    parallel.run(runner())  # uvloop where installed, as check-urls (issue 18)

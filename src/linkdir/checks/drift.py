@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,7 +26,9 @@ from linkdir.checker.fingerprint import Comparison, Fingerprint, compare
 from linkdir.checks.drift_models import ContentBaseline
 from linkdir.errors import N_, FieldError, ValidationFailed
 from linkdir.resources.models import LinkStatus, Resource, Revision
-from linkdir.resources.service import Actor
+
+if TYPE_CHECKING:  # the resource service (and its search stemmers) is not on a check's path
+    from linkdir.resources.service import Actor
 
 REPLACED = "content_replaced"
 _WORKING = ("ok", "moved")
