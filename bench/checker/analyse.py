@@ -84,7 +84,7 @@ def _shapes() -> Iterator[bytes]:
         "plain": f"<main><h1>Rubrik</h1>{long}<p>Uppdaterad 2023-04-01</p></main>",
         "two-mains": f"<main><h1>A</h1>{long}</main><main><h1>B</h1>{short}</main>",
         "main-in-nav": f"<nav><main><h1>Meny</h1>{short}</main></nav><div>{long}</div>",
-        "main-in-menu-div": f"<div class='menu'><main>{short}</main></div><article>{long}</article>",
+        "main-in-menu": f"<div class='menu'><main>{short}</main></div><article>{long}</article>",
         "main-in-hidden": f"<div hidden><main>{short}</main></div><main>{long}</main>",
         "main-in-role": f"<div role='navigation'><main>{long}</main></div>",
         "chrome-in-main": f"<main><nav>x</nav><div class='share'>Dela</div>{long}{side}</main>",
@@ -93,7 +93,7 @@ def _shapes() -> Iterator[bytes]:
         "no-main": f"<div><h1>Artikel</h1>{long}</div>",
         "not-found": f"<main><h1>Sidan kunde inte hittas</h1>{short}</main>",
         "error-topic": f"<main><h1>404 – Sidan saknas: om felkoder</h1>{long}</main>",
-        "tails": f"<main><h1>T</h1><nav>n</nav> svans <span class='menu'>m</span> text{long}</main>",
+        "tails": f"<main><h1>T</h1><nav>n</nav> svans <span class='menu'>m</span> t{long}</main>",
         "images": "<main><img src='a.png'></main>",
         "empty": "<main></main>",
         "moved": "<main><h1>Sidan har flyttat</h1><p>Den finns nu på en ny adress.</p></main>",
@@ -117,17 +117,21 @@ def _shapes() -> Iterator[bytes]:
         + f"<html><body>{bodies['plain']}</body></html>".encode()
     )
     yield b"\xef\xbb\xbf" + f"<html><body>{bodies['not-found']}</body></html>".encode()
-    yield f"<html><head><meta charset='iso-8859-1'></head><body>{bodies['plain']}</body></html>".encode()
+    mismatched = (
+        f"<html><head><meta charset='iso-8859-1'></head><body>{bodies['plain']}</body></html>"
+    ).encode()
+    yield mismatched
+    yield mismatched.replace(b"iso-8859-1", b"windows-1251")
+    yield b'<meta charset="utf-16">' + mismatched
     yield f"<html><head><meta charset='utf-8'></head><body>{bodies['plain']}</body></html>".encode(
         "cp1252"
     )
-    yield "<html><body><p>Nul\x00byte och \x01kontroll</p></body></html>".encode()
+    yield b"<html><body><p>Nul\x00byte och \x01kontroll</p></body></html>"
 
 
 def corpus() -> Iterator[tuple[str, bytes, str | None]]:
     """(name, body, header charset) of every page of the differential check."""
     import lexicon_eval
-
     from tests.checks import rot_pages
 
     for kb in (1, 3, 10, 40, 80, 200):
@@ -153,6 +157,7 @@ def corpus() -> Iterator[tuple[str, bytes, str | None]]:
         yield f"rot report {kwargs}", rot_pages.report(**kwargs).encode(), "utf-8"
     for number, html in enumerate(_shapes()):
         yield f"shape {number}", html, None
+        yield f"shape {number} utf-8", html, "utf-8"
 
 
 def _fields(page: classify.Page | None) -> object:
