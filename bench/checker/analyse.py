@@ -94,6 +94,8 @@ def _shapes() -> Iterator[bytes]:
         "not-found": f"<main><h1>Sidan kunde inte hittas</h1>{short}</main>",
         "error-topic": f"<main><h1>404 – Sidan saknas: om felkoder</h1>{long}</main>",
         "tails": f"<main><h1>T</h1><nav>n</nav> svans <span class='menu'>m</span> t{long}</main>",
+        "aria-hidden": f"<main><h1>Om oss</h1><div aria-hidden='true'>Sidan finns inte</div>{short}"
+        "<span id='skip'>Till innehållet</span></main>",
         "images": "<main><img src='a.png'></main>",
         "empty": "<main></main>",
         "moved": "<main><h1>Sidan har flyttat</h1><p>Den finns nu på en ny adress.</p></main>",
@@ -116,6 +118,13 @@ def _shapes() -> Iterator[bytes]:
         b'<?xml version="1.0" encoding="utf-8"?>'
         + f"<html><body>{bodies['plain']}</body></html>".encode()
     )
+    for size in (2990, 3010, 5990, 6005, 6010, 6050, 7999, 8005):  # around the text windows
+        words = " ".join(f"ord{i}" for i in range(size // 5))[: size - 60]
+        yield (
+            "<html><head><title>Sidan kunde inte hittas</title></head><body><main><h1>Rubrik</h1>"
+            f"<p>Publicerad 2020-01-0{size % 9 + 1}</p><p>{words}</p><p>Uppdaterad 2023-04-01</p>"
+            "</main></body></html>"
+        ).encode()
     yield b"\xef\xbb\xbf" + f"<html><body>{bodies['not-found']}</body></html>".encode()
     mismatched = (
         f"<html><head><meta charset='iso-8859-1'></head><body>{bodies['plain']}</body></html>"

@@ -424,7 +424,10 @@ def analyse(body: bytes, charset: str | None, *, today: date) -> Page | None:
 _SHORT = 1500
 _STATUS_PAGE = 3000
 _DATE_EDGE = 3000  # characters at each end of the main text searched for its date
-_HEAD = 2 * _DATE_EDGE + 2000  # main text squashed from the start before the rest is skipped
+# Main text squashed from the start before the rest is skipped: just more than both date
+# edges, so that a text longer than the head always has distinct ones (the status window
+# under the first heading asks for more when the heading is long).
+_HEAD = 2 * _DATE_EDGE + 8
 
 
 def _status_wording(
