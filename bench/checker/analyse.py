@@ -11,7 +11,7 @@ run; the ratio against the parse is what to compare across machines. Best of
 ``--rounds`` (the machine is shared; the minimum is the least disturbed).
 
 ``--dump`` is the differential check for changes that must not change a verdict: every
-``Page`` field (and the content hash of the main text) of ~300 pages — the farm's pages in
+``Page`` field (and the content hash of the main text) of ~360 pages — the farm's pages in
 several sizes and seeds, with and without a charset, the lexicon pages, the HTML in the
 checker tests, the rot pages, shapes that steer the analysis's shortcuts (several or
 nested ``<main>``, chrome around or inside it, no title, BOM, XML declaration, a
