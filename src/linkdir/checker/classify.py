@@ -110,6 +110,19 @@ _CHROME_CLASS = re.compile(
 )
 _KEEP = ("html", "body", "main", "article")
 _PARSER = lxml.etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=True)
+# The same for a body that is clean UTF-8, parsed as the bytes it came in: a str would be
+# handed to libxml2 as latin-1/UCS-2/UCS-4 and converted back to UTF-8 inside it.
+_UTF8_PARSER = lxml.etree.HTMLParser(
+    remove_comments=True, remove_pis=True, no_network=True, encoding="utf-8"
+)
+# Compiled once: ``element.xpath(string)`` compiles its expression on every call.
+_STRING_LENGTH = lxml.etree.XPath("string-length(.)")
+# Elements that can be marked as chrome. ``[@*]`` first: one attribute test per element
+# instead of five for the many elements without any attribute (paragraphs, list items).
+_MARKED = lxml.etree.XPath(".//*[@*][@class or @id or @role or @aria-hidden or @hidden]")
+_LINK_TEXTS = lxml.etree.XPath(".//a//text()", smart_strings=False)
+_MEDIA = lxml.etree.XPath(".//img | .//video | .//object | .//embed")
+_ROLE_MAIN = lxml.etree.XPath(".//*[@role='main']")
 # Every text node under an element, in document order: ``list(element.itertext())``, as
 # plain strings collected in C (5× faster than the itertext generator on a 40 KB page).
 _TEXTS = lxml.etree.XPath(".//text()", smart_strings=False)
@@ -232,6 +245,15 @@ class Page:
 
 def decode_html(body: bytes, charset: str | None) -> str:
     """Bytes to text: header charset, then ``<meta charset>``, then UTF-8, then cp1252."""
+    return _decoded(body, charset)[0]
+
+
+def _decoded(body: bytes, charset: str | None) -> tuple[str, bool]:
+    """``decode_html``, and whether ``body`` is that text as it stands in clean UTF-8.
+
+    Clean: decoded as UTF-8, every byte of it (not cut mid-character by the body cap),
+    no byte-order mark. Then libxml2 can read the bytes as they are.
+    """
     candidates = [charset] if charset else []
     match = _META_CHARSET.search(body[:4096])
     if match:
@@ -245,11 +267,13 @@ def decode_html(body: bytes, charset: str | None) -> str:
             break  # checked below, tolerating a character cut in half by the body cap
         if codec.name == "latin-1" or codec.name == "iso8859-1":
             codec = codecs.lookup("cp1252")  # what browsers do with "iso-8859-1"
-        return body.decode(codec.name, "replace")
+        return body.decode(codec.name, "replace"), False
     try:
-        return codecs.getincrementaldecoder("utf-8")().decode(body, final=False)
+        # What an incremental decoder gives: a character cut in half at the end is left out.
+        text, used = codecs.utf_8_decode(body, "strict", False)
     except UnicodeDecodeError:
-        return body.decode("cp1252", "replace")
+        return body.decode("cp1252", "replace"), False
+    return text, used == len(body) and not text.startswith("\ufeff")
 
 
 def analyse(body: bytes, charset: str | None, *, today: date) -> Page | None:
@@ -258,12 +282,19 @@ def analyse(body: bytes, charset: str | None, *, today: date) -> Page | None:
     One parse, and every text scan on bounded windows: the title, the headings, the
     first and last few KB of the main text, the words around date keywords.
     """
-    text = _XML_DECL.sub("", decode_html(body, charset), count=1)
+    text, utf8 = _decoded(body, charset)
+    declared = _XML_DECL.match(text)
+    if declared:
+        text, utf8 = text[declared.end() :], False
     if not text.strip():
         return None
     try:
         # Plain etree elements: lxml.html's element classes cost a Python call per node.
-        doc = lxml.etree.fromstring(text, _PARSER)
+        doc = (
+            lxml.etree.fromstring(body, _UTF8_PARSER)
+            if utf8
+            else lxml.etree.fromstring(text, _PARSER)
+        )
     except (lxml.etree.ParserError, lxml.etree.XMLSyntaxError, ValueError):
         return None
     if doc is None:
@@ -317,7 +348,7 @@ def analyse(body: bytes, charset: str | None, *, today: date) -> Page | None:
         headings and _SEARCH_TITLE.match(fold(headings[:60]))
     )
     # Only a short page can be parked (or be empty); its text is cheap to take in full.
-    raw_size = root.xpath("string-length(.)")
+    raw_size = _STRING_LENGTH(root)
     full_text = _text(root) if raw_size < 12_000 else ""
 
     footer_text = ""
@@ -326,7 +357,7 @@ def analyse(body: bytes, charset: str | None, *, today: date) -> Page | None:
             footer_text += " " + _text(element)[:1000]  # "Senast uppdaterad" often lives here
         _drop(element)
     # Only elements with attributes can be marked as chrome: XPath finds them in C.
-    for element in root.xpath(".//*[@class or @id or @role or @aria-hidden or @hidden]"):
+    for element in _MARKED(root):
         if element.tag not in _KEEP and _is_chrome(element):
             _drop(element)
     main = _main_container(root)
@@ -384,7 +415,7 @@ def analyse(body: bytes, charset: str | None, *, today: date) -> Page | None:
         and not full_text
         and not scripts
         and refresh is None
-        and not len(root.xpath(".//img | .//video | .//object | .//embed")),
+        and not len(_MEDIA(root)),
     )
 
 
@@ -393,7 +424,10 @@ def analyse(body: bytes, charset: str | None, *, today: date) -> Page | None:
 _SHORT = 1500
 _STATUS_PAGE = 3000
 _DATE_EDGE = 3000  # characters at each end of the main text searched for its date
-_HEAD = 2 * _DATE_EDGE + 2000  # main text squashed from the start before the rest is skipped
+# Main text squashed from the start before the rest is skipped: just more than both date
+# edges, so that a text longer than the head always has distinct ones (the status window
+# under the first heading asks for more when the heading is long).
+_HEAD = 2 * _DATE_EDGE + 8
 
 
 def _status_wording(
@@ -471,7 +505,7 @@ def _mostly_links(main: lxml.etree._Element, text: MainText) -> bool:
     low, high = text.size_bounds()
     if not high:
         return False
-    linked = sum(len(piece) for piece in main.xpath(".//a//text()"))
+    linked = sum(map(len, _LINK_TEXTS(main)))
     if linked > 0.5 * high:
         return True
     if linked <= 0.5 * low:
@@ -508,8 +542,7 @@ def _is_chrome(element: lxml.etree._Element) -> bool:
 
 
 def _main_container(root: lxml.etree._Element) -> lxml.etree._Element:
-    for path in (".//main", ".//*[@role='main']", ".//article"):
-        found = root.findall(path) if not path.startswith(".//*") else root.xpath(path)
+    for found in (root.findall(".//main"), _ROLE_MAIN(root), root.findall(".//article")):
         if len(found) == 1:
             return found[0]
     return root

@@ -395,10 +395,9 @@ class Checker:
             return self._finish(url, status, reason, run, checked_at, answer, hops, **extra)
 
         code = answer.status
-        headers = answer.headers
         page = answer.page
         final = answer.url
-        challenge_header = headers.get("cf-mitigated", "").strip().lower() == "challenge"
+        challenge_header = (answer.header("cf-mitigated") or "").strip().lower() == "challenge"
         if challenge_header or code == 999:
             return done("unverified", "bot_wall", detail="the site challenges robots")
         if code == 304:
@@ -513,11 +512,10 @@ class Checker:
                 content_hash=None, elapsed_ms=int(elapsed * 1000), checked_at=checked_at,
                 detail=detail, attempts=max(1, run.attempts),
             )  # fmt: skip
-        headers = answer.headers
         page = answer.page
         modified = page.modified if page is not None else None
-        raw_last_modified = headers.get("last-modified")
-        etag = headers.get("etag")
+        raw_last_modified = answer.header("last-modified")
+        etag = answer.header("etag")
         if answer.status == 304:  # unchanged: what the caller sent still holds
             raw_last_modified = raw_last_modified or run.last_modified
             etag = etag or run.etag
