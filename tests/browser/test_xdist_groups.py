@@ -1,0 +1,68 @@
+"""`--dist loadgroup` keeps an xdist group on one worker, as `make test` relies on.
+
+The browser tests share one seeded server and one chromium per worker, so they must run
+in one group on one worker (tests/browser/conftest.py). pytest-xdist tags an item with its
+group by rewriting ``item._nodeid``; pytest 9.2 reads ``Node.nodeid`` from elsewhere, so
+the tag is lost and the group is spread over every worker (pyproject.toml pins
+``pytest<9.2`` for that). This runs pytest itself, with two workers, on a small project.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+INNER_CONFTEST = '''
+import os
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture
+def record(request):
+    yield
+    out = Path(os.environ["WHERE_TESTS_RAN"]) / request.node.name
+    out.write_text(os.environ["PYTEST_XDIST_WORKER"])
+'''
+
+INNER_TESTS = '''
+import pytest
+
+
+@pytest.mark.xdist_group("together")
+@pytest.mark.parametrize("n", range(12))
+def test_grouped(n, record):
+    pass
+
+
+@pytest.mark.parametrize("n", range(12))
+def test_loose(n, record):
+    pass
+'''
+
+
+def test_an_xdist_group_runs_on_one_worker_with_dist_loadgroup(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "pytest.ini").write_text("[pytest]\n")
+    (project / "conftest.py").write_text(INNER_CONFTEST)
+    (project / "test_inner.py").write_text(INNER_TESTS)
+    where = tmp_path / "where"
+    where.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "LINKDIR_"))}
+    env["WHERE_TESTS_RAN"] = str(where)
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-n", "2", "--dist", "loadgroup", "-q",
+         "-p", "no:cacheprovider"],
+        cwd=project, env=env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    ran = {path.name: path.read_text() for path in where.iterdir()}
+    assert len(ran) == 24, sorted(ran)
+    grouped = {worker for name, worker in ran.items() if name.startswith("test_grouped")}
+    assert len(grouped) == 1, f"the group ran on {sorted(grouped)}: {ran}"
+    # Both workers did run tests: the group is one worker's share, not the whole run.
+    assert set(ran.values()) == {"gw0", "gw1"}, ran
