@@ -67,9 +67,12 @@ def is_browser_test(item: pytest.Item) -> bool:
     return "tests/browser/" in str(item.path).replace(os.sep, "/")
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     # Browser tests run first, in one xdist group (one worker, `--dist loadgroup`), so the
     # longest serial stretch starts at once while the other workers take everything else.
+    # First: xdist tags items with their group in its own hook, which runs before this one
+    # when this conftest is loaded early (`pytest tests/browser`), and then sees no group.
     in_browser = [item for item in items if is_browser_test(item)]
     for item in in_browser:
         item.add_marker(pytest.mark.browser)

@@ -14,11 +14,22 @@ import subprocess
 import sys
 from pathlib import Path
 
-INNER_CONFTEST = '''
+import pytest
+
+INNER_CONFTEST = """
 import os
 from pathlib import Path
 
 import pytest
+
+
+# As tests/browser/conftest.py does: the group comes from a hook of a conftest that pytest
+# loads early (its directory is named on the command line), so it must run first.
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if item.name.startswith("test_grouped"):
+            item.add_marker(pytest.mark.xdist_group("together"))
 
 
 @pytest.fixture
@@ -26,13 +37,12 @@ def record(request):
     yield
     out = Path(os.environ["WHERE_TESTS_RAN"]) / request.node.name
     out.write_text(os.environ["PYTEST_XDIST_WORKER"])
-'''
+"""
 
-INNER_TESTS = '''
+INNER_TESTS = """
 import pytest
 
 
-@pytest.mark.xdist_group("together")
 @pytest.mark.parametrize("n", range(12))
 def test_grouped(n, record):
     pass
@@ -41,21 +51,21 @@ def test_grouped(n, record):
 @pytest.mark.parametrize("n", range(12))
 def test_loose(n, record):
     pass
-'''
+"""
 
 
 def test_an_xdist_group_runs_on_one_worker_with_dist_loadgroup(tmp_path: Path) -> None:
     project = tmp_path / "project"
-    project.mkdir()
+    (project / "inner").mkdir(parents=True)
     (project / "pytest.ini").write_text("[pytest]\n")
-    (project / "conftest.py").write_text(INNER_CONFTEST)
-    (project / "test_inner.py").write_text(INNER_TESTS)
+    (project / "inner" / "conftest.py").write_text(INNER_CONFTEST)
+    (project / "inner" / "test_inner.py").write_text(INNER_TESTS)
     where = tmp_path / "where"
     where.mkdir()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "LINKDIR_"))}
     env["WHERE_TESTS_RAN"] = str(where)
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-n", "2", "--dist", "loadgroup", "-q",
+        [sys.executable, "-m", "pytest", "inner", "-n", "2", "--dist", "loadgroup", "-q",
          "-p", "no:cacheprovider"],
         cwd=project, env=env, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
@@ -66,3 +76,12 @@ def test_an_xdist_group_runs_on_one_worker_with_dist_loadgroup(tmp_path: Path) -
     assert len(grouped) == 1, f"the group ran on {sorted(grouped)}: {ran}"
     # Both workers did run tests: the group is one worker's share, not the whole run.
     assert set(ran.values()) == {"gw0", "gw1"}, ran
+
+
+def test_this_browser_test_is_tagged_with_the_browser_group(request: pytest.FixtureRequest) -> None:
+    # The real thing: this module's conftest puts every browser test in the "browser"
+    # group, and under `--dist loadgroup` xdist has tagged the node id with it (what the
+    # controller groups by), however pytest was started (`tests`, `tests/browser`, a file).
+    assert request.node.get_closest_marker("xdist_group").args == ("browser",)
+    if request.config.getvalue("loadgroup"):  # what xdist's workers see of the option
+        assert request.node.nodeid.endswith("@browser"), request.node.nodeid
