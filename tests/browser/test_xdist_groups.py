@@ -64,9 +64,11 @@ def test_an_xdist_group_runs_on_one_worker_with_dist_loadgroup(tmp_path: Path) -
     where.mkdir()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "LINKDIR_"))}
     env["WHERE_TESTS_RAN"] = str(where)
+    # Only xdist (loaded by name, in the workers too): the venv's other plugins cost time.
+    env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "inner", "-n", "2", "--dist", "loadgroup", "-q",
-         "-p", "no:cacheprovider"],
+         "-p", "xdist", "-p", "no:cacheprovider"],
         cwd=project, env=env, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
