@@ -1,25 +1,43 @@
 """Browser tests: Debian's chromium driven by Playwright against a real ``linkdir serve``.
 
-One chromium per test session, one seeded server per module (``live``). Without chromium
-or Playwright the tests skip, except under ``CI=true``, where that is an error: CI must
-prove the site from the outside (``.ci/run`` installs chromium).
+Per xdist worker: one seeded database (``seeded_database``: migrated, seeded, accounts, a
+token and ``check --all``, all in-process), one look-only server on a copy of it (``live``),
+one chromium. A module that changes the directory gets a server of its own on another copy
+(``fresh_live``). Without chromium or Playwright the tests skip, except under ``CI=true``,
+where that is an error: CI must prove the site from the outside (``.ci/run`` installs
+chromium).
+
+Playwright's sync API runs an event loop in the main thread while it is open, and the
+async tests that run after the browser tests on the same worker need that thread's loop
+free: so chromium is closed after the last browser test in a row (``pytest_runtest_teardown``
+below), and opened again if another browser test comes later.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pytest
 
-from tests.browser.live import ADMIN, PASSWORD, LiveLinkdir
+from tests.browser.live import (
+    ADMIN,
+    PASSWORD,
+    LinkSiteServer,
+    LiveLinkdir,
+    SeededDatabase,
+    seed_database,
+    start_site,
+)
+from tests.browser.looks import Looks
 from tests.conftest import IN_CI
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, BrowserContext, Page
+    from playwright.sync_api import Browser, BrowserContext, Page, Playwright
 
 CHROMIUM = os.environ.get("LINKDIR_TEST_CHROMIUM", "/usr/bin/chromium")
 # Without the background-networking flags chromium phones home at start-up, and on a
@@ -34,6 +52,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+T = TypeVar("T")
 
 
 def _missing() -> str | None:
@@ -44,12 +63,17 @@ def _missing() -> str | None:
     return None
 
 
+def is_browser_test(item: pytest.Item) -> bool:
+    return "tests/browser/" in str(item.path).replace(os.sep, "/")
+
+
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     # Browser tests run first, in one xdist group (one worker, `--dist loadgroup`), so the
     # longest serial stretch starts at once while the other workers take everything else.
-    # Playwright's sync API runs an event loop in the main thread while it is open, so the
-    # browser is opened per module and closed before any async test runs after it.
-    in_browser = [item for item in items if "tests/browser/" in str(item.path).replace(os.sep, "/")]
+    # First: xdist tags items with their group in its own hook, which runs before this one
+    # when this conftest is loaded early (`pytest tests/browser`), and then sees no group.
+    in_browser = [item for item in items if is_browser_test(item)]
     for item in in_browser:
         item.add_marker(pytest.mark.browser)
         item.add_marker(pytest.mark.xdist_group("browser"))
@@ -57,23 +81,97 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items[:] = in_browser + [item for item in items if id(item) not in chosen]
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
+class Chromium:
+    """This worker's chromium, launched on first use, with what lives as long as it does.
+
+    ``kept(key, make)`` keeps a context or tab made from this browser until :meth:`close`
+    (then the next test makes a new one), so look-only tests of many modules share them.
+    """
+
+    def __init__(self) -> None:
+        self._playwright: Playwright | None = None
+        self._browser: Browser | None = None
+        self._kept: dict[str, Any] = {}
+
+    def browser(self) -> Browser:
+        if self._browser is None:
+            from playwright.sync_api import sync_playwright
+
+            self._playwright = sync_playwright().start()
+            self._browser = self._playwright.chromium.launch(
+                executable_path=CHROMIUM, args=CHROMIUM_ARGS
+            )
+        return self._browser
+
+    def kept(self, key: str, make: Callable[[Browser], T]) -> T:
+        if key not in self._kept:
+            self._kept[key] = make(self.browser())
+        value: T = self._kept[key]
+        return value
+
+    def close(self) -> None:
+        self._kept.clear()
+        if self._browser is not None:
+            self._browser.close()
+            self._browser = None
+        if self._playwright is not None:
+            self._playwright.stop()
+            self._playwright = None
+
+
+CHROMIUM_KEY = pytest.StashKey[Chromium]()
+
+
+@pytest.fixture(scope="session")
+def chromium(request: pytest.FixtureRequest) -> Chromium:
     missing = _missing()
     if missing:
         if IN_CI:
             pytest.fail(f"browser tests cannot run under CI=true: {missing}", pytrace=False)
         pytest.skip(missing)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
+    return request.config.stash.setdefault(CHROMIUM_KEY, Chromium())
 
 
-def _serve(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveLinkdir]:
-    server = LiveLinkdir(tmp_path_factory.mktemp("live")).start()
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    """After the last browser test in a row (its fixtures torn down), chromium closes."""
+    try:
+        return (yield)
+    finally:
+        if nextitem is None or not is_browser_test(nextitem):
+            opened = item.config.stash.get(CHROMIUM_KEY, None)
+            if opened is not None:
+                opened.close()
+
+
+@pytest.fixture(scope="module")
+def browser(chromium: Chromium) -> Browser:
+    return chromium.browser()
+
+
+@pytest.fixture(scope="session")
+def link_site() -> Iterator[LinkSiteServer]:
+    """The pages the seeded directory links to (their addresses are in the database)."""
+    site = start_site()
+    yield site
+    site.shutdown()
+    site.server_close()
+
+
+@pytest.fixture(scope="session")
+def seeded_database(
+    link_site: LinkSiteServer, tmp_path_factory: pytest.TempPathFactory
+) -> SeededDatabase:
+    """Seeded once per worker, away from Playwright's loop (a thread of its own)."""
+    workdir = tmp_path_factory.mktemp("seed")
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(seed_database, workdir, link_site).result()
+
+
+def _serve(
+    tmp_path_factory: pytest.TempPathFactory, seeded: SeededDatabase
+) -> Iterator[LiveLinkdir]:
+    server = LiveLinkdir(tmp_path_factory.mktemp("live"), seeded=seeded).start()
     try:
         yield server
     finally:
@@ -81,16 +179,20 @@ def _serve(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveLinkdir]:
     assert "Traceback" not in server.log(), server.log()
 
 
-@pytest.fixture(scope="module")
-def live(browser: Browser, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveLinkdir]:
-    """A seeded server for tests that only look (and at most fail to sign in)."""
-    yield from _serve(tmp_path_factory)
+@pytest.fixture(scope="session")
+def live(
+    tmp_path_factory: pytest.TempPathFactory, seeded_database: SeededDatabase
+) -> Iterator[LiveLinkdir]:
+    """This worker's seeded server, for tests that only look (and fail to sign in)."""
+    yield from _serve(tmp_path_factory, seeded_database)
 
 
 @pytest.fixture(scope="module")
-def fresh_live(browser: Browser, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveLinkdir]:
-    """A seeded server of the module's own, for tests that change the directory."""
-    yield from _serve(tmp_path_factory)
+def fresh_live(
+    tmp_path_factory: pytest.TempPathFactory, seeded_database: SeededDatabase
+) -> Iterator[LiveLinkdir]:
+    """A seeded server of the module's own (a copy of the file), for tests that change it."""
+    yield from _serve(tmp_path_factory, seeded_database)
 
 
 def new_context(browser: Browser, **options: Any) -> BrowserContext:
@@ -108,19 +210,57 @@ def sign_in(page: Page, live: LiveLinkdir, email: str = ADMIN) -> None:
     page.wait_for_url(lambda url: "/login" not in url)
 
 
-@pytest.fixture(scope="module")
-def anonymous(browser: Browser, live: LiveLinkdir) -> Iterator[BrowserContext]:
-    context = new_context(browser)
-    yield context
-    context.close()
+def shared_context(chromium: Chromium, live: LiveLinkdir, signed_in: bool) -> BrowserContext:
+    """A visitor's browser on ``live``, or one signed in there as an admin (who sees every
+    curator page) once, shared by every module while chromium stays open."""
+
+    def make(browser: Browser) -> BrowserContext:
+        context = new_context(browser)
+        if signed_in:
+            page = context.new_page()
+            sign_in(page, live)
+            page.close()
+        return context
+
+    return chromium.kept(f"{'curator' if signed_in else 'visitor'} on {live.base_url}", make)
 
 
 @pytest.fixture(scope="module")
-def curator(browser: Browser, live: LiveLinkdir) -> Iterator[BrowserContext]:
-    """A browser signed in as an admin (who sees every curator page)."""
+def anonymous(chromium: Chromium, live: LiveLinkdir) -> BrowserContext:
+    return shared_context(chromium, live, signed_in=False)
+
+
+@pytest.fixture(scope="module")
+def curator(chromium: Chromium, live: LiveLinkdir) -> BrowserContext:
+    return shared_context(chromium, live, signed_in=True)
+
+
+@pytest.fixture(scope="session")
+def looks(chromium: Chromium, live: LiveLinkdir) -> Looks:
+    """Each page type loaded once per language and visitor (tests/browser/looks.py)."""
+
+    def tab(signed_in: bool) -> Page:
+        return chromium.kept(
+            f"looks tab, {signed_in}", lambda _: axe_tab(shared_context(chromium, live, signed_in))
+        )
+
+    return Looks(live, tab)
+
+
+def axe_tab(context: BrowserContext) -> Page:
+    """A new tab with axe-core in every page it loads (injected past the site's CSP)."""
+    from axe_playwright_python.base import AXE_SCRIPT
+
+    tab = context.new_page()
+    tab.add_init_script(AXE_SCRIPT)
+    return tab
+
+
+@pytest.fixture(scope="module")
+def signed_in_page(browser: Browser, fresh_live: LiveLinkdir) -> Iterator[Page]:
+    """An admin's tab with axe-core, signed in once on the module's own server."""
     context = new_context(browser)
-    page = context.new_page()
-    sign_in(page, live)
-    page.close()
-    yield context
+    tab = axe_tab(context)
+    sign_in(tab, fresh_live)
+    yield tab
     context.close()

@@ -1,10 +1,17 @@
 """A real linkdir, seen from the outside: ``linkdir serve`` in a subprocess on a free port.
 
-The directory is seeded through the service functions (as the CLI would), accounts and
-tokens are made with the ``linkdir`` command, and every link points at a loopback site
-whose pages work, break, move, need a login or are years old, so ``linkdir check --all``
-gives the link report something in every tab. The site also answers the Internet
-Archive's availability API, so the ``use_archive`` fix finds a copy.
+The directory is seeded through the service functions (as the CLI would), and every link
+points at a loopback site whose pages work, break, move, need a login or are years old, so
+``check --all`` gives the link report something in every tab. The site also answers the
+Internet Archive's availability API, so the ``use_archive`` fix finds a copy.
+
+Two ways to get there. ``LiveLinkdir(workdir)`` does it all per server the way an operator
+would: accounts, the token and ``check --all`` through the real ``linkdir`` commands (the
+API fuzz test and ``tests/browser/test_flows.py`` use this path). ``seed_database`` does the
+same once in-process (``upgrade``, the service functions, the auth service, ``run_cycle`` —
+what those commands call) into a SQLite file, and ``LiveLinkdir(workdir, seeded=...)``
+serves a copy of it: the browser tests seed once per xdist worker and copy the file for
+each module that changes the directory. Only ``linkdir serve`` is a process then.
 """
 
 from __future__ import annotations
@@ -13,9 +20,13 @@ import asyncio
 import http.server
 import json
 import os
+import shutil
+import socket
 import subprocess
+import sys
 import threading
 import time
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -25,14 +36,36 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
+from linkdir.auth.service import create_token, create_user
+from linkdir.checks.jobs import run_cycle
+from linkdir.config import Settings
 from linkdir.db import create_engine, session_factory, upgrade
 from linkdir.resources import service
 from tests.conftest import PG_URL, TEST_SECRET
-from tests.test_cli import LINKDIR, free_port
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on (bound and let go, as the servers here need one)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+# The ``linkdir`` command of the Python running the tests (its venv), else the one on PATH.
+LINKDIR = shutil.which("linkdir", path=os.path.dirname(sys.executable)) or shutil.which(
+    "linkdir"
+) or "linkdir"  # fmt: skip
 
 PASSWORD = "korrekt häst batteri häfta"
 ADMIN = "admin@bibliotek.example.se"
 EDITOR = "redaktor@bibliotek.example.se"
+
+
+def unknown_address() -> str:
+    """A fresh address for a failed sign-in: no account's failures (and the growing delay
+    before each answer, then the lock-out) add up on a server many tests share."""
+    return f"ingen-{uuid.uuid4().hex[:10]}@bibliotek.example.se"
+
 
 _PAGE = (
     "<!doctype html><html lang='sv'><head><title>{title}</title></head><body><main>"
@@ -164,14 +197,102 @@ async def _seed(database_url: str, origin: str) -> dict[str, int]:
     return ids
 
 
-class LiveLinkdir:
-    """One seeded linkdir behind ``linkdir serve``; stop it with :meth:`stop`."""
+def server_env(database_url: str, base_url: str, site: LinkSiteServer) -> dict[str, str]:
+    """The environment of every ``linkdir`` process (and the seed's settings)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LINKDIR_")}
+    env.update(
+        LINKDIR_DATABASE_URL=database_url,
+        LINKDIR_SECRET_KEY=TEST_SECRET,
+        LINKDIR_BASE_URL=base_url,
+        LINKDIR_CHECKER_ALLOW_NETWORKS="127.0.0.0/8",
+        # A single failing check confirms a broken link, so the report fills at once.
+        LINKDIR_CONFIRM_CHECKS="1",
+        LINKDIR_CONFIRM_SPAN="0",
+        LINKDIR_CHECKER_TIMEOUT="10",
+        LINKDIR_WAYBACK_API_URL=site.origin + "/wayback/available",
+        LINKDIR_ACCESSIBILITY_CONTACT="tillganglighet@bibliotek.example.se",
+        # The link site plays a library's own website that embeds the directory's lists.
+        LINKDIR_EMBED_ORIGINS=site.origin,
+        LINKDIR_LOG_LEVEL="WARNING",
+    )
+    return env
 
-    def __init__(self, workdir: Path, *, database_url: str | None = None) -> None:
+
+async def check_all(env: dict[str, str]) -> None:
+    """What ``linkdir check --all`` does, with the settings ``env`` gives a process."""
+    settings = Settings.from_env(env).validated()
+    engine = create_engine(settings.database_url)
+    try:
+        await run_cycle(session_factory(engine), settings, everything=True)
+    finally:
+        await engine.dispose()
+
+
+@dataclass(frozen=True)
+class SeededDatabase:
+    """A migrated, seeded SQLite file, before and after ``check --all``, to copy per server.
+
+    Its links point at ``site``, which must outlive every copy (one per xdist worker).
+    """
+
+    site: LinkSiteServer
+    unchecked: Path
+    checked: Path
+    ids: dict[str, int]
+    token: str
+
+
+async def _seed_accounts(database_url: str) -> str:
+    """What ``linkdir user add`` (twice) and ``linkdir token create`` do."""
+    engine = create_engine(database_url)
+    try:
+        async with session_factory(engine)() as session:
+            await create_user(session, ADMIN, PASSWORD, "admin")
+            await create_user(session, EDITOR, PASSWORD, "editor")
+            new = await create_token(session, ADMIN, "tests")
+            await session.commit()
+            return new.token
+    finally:
+        await engine.dispose()
+
+
+def seed_database(workdir: Path, site: LinkSiteServer) -> SeededDatabase:
+    """Seed once in-process; call it away from Playwright's event loop (another thread)."""
+    unchecked = workdir / "unchecked.db"
+    checked = workdir / "checked.db"
+    url = f"sqlite+aiosqlite:///{unchecked}"
+    upgrade(url)
+    ids = asyncio.run(_seed(url, site.origin))
+    token = asyncio.run(_seed_accounts(url))
+    shutil.copy(unchecked, checked)
+    asyncio.run(check_all(server_env(f"sqlite+aiosqlite:///{checked}", "http://127.0.0.1", site)))
+    return SeededDatabase(site=site, unchecked=unchecked, checked=checked, ids=ids, token=token)
+
+
+def start_site() -> LinkSiteServer:
+    site = LinkSiteServer()
+    threading.Thread(target=site.serve_forever, daemon=True).start()
+    return site
+
+
+class LiveLinkdir:
+    """One seeded linkdir behind ``linkdir serve``; stop it with :meth:`stop`.
+
+    Without ``seeded`` it prepares its own database through the ``linkdir`` commands (and
+    its own link site); with it, it serves a copy of that file (and shares its site).
+    """
+
+    def __init__(
+        self,
+        workdir: Path,
+        *,
+        database_url: str | None = None,
+        seeded: SeededDatabase | None = None,
+    ) -> None:
         self.workdir = workdir
         self.database_url = database_url or f"sqlite+aiosqlite:///{workdir}/linkdir.db"
-        self.site = LinkSiteServer()
-        self._site_thread = threading.Thread(target=self.site.serve_forever, daemon=True)
+        self.seeded = seeded
+        self.site = seeded.site if seeded else LinkSiteServer()
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen[bytes] | None = None
@@ -180,23 +301,7 @@ class LiveLinkdir:
         self.log_path = workdir / "serve.log"
 
     def env(self) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("LINKDIR_")}
-        env.update(
-            LINKDIR_DATABASE_URL=self.database_url,
-            LINKDIR_SECRET_KEY=TEST_SECRET,
-            LINKDIR_BASE_URL=self.base_url,
-            LINKDIR_CHECKER_ALLOW_NETWORKS="127.0.0.0/8",
-            # A single failing check confirms a broken link, so the report fills at once.
-            LINKDIR_CONFIRM_CHECKS="1",
-            LINKDIR_CONFIRM_SPAN="0",
-            LINKDIR_CHECKER_TIMEOUT="10",
-            LINKDIR_WAYBACK_API_URL=self.site.origin + "/wayback/available",
-            LINKDIR_ACCESSIBILITY_CONTACT="tillganglighet@bibliotek.example.se",
-            # The link site plays a library's own website that embeds the directory's lists.
-            LINKDIR_EMBED_ORIGINS=self.site.origin,
-            LINKDIR_LOG_LEVEL="WARNING",
-        )
-        return env
+        return server_env(self.database_url, self.base_url, self.site)
 
     def linkdir(self, *args: str, stdin: str = "") -> str:
         done = subprocess.run(
@@ -207,16 +312,22 @@ class LiveLinkdir:
         return done.stdout
 
     def start(self) -> LiveLinkdir:
-        self._site_thread.start()
-        # Playwright's sync API runs an event loop in this thread: prepare in another one.
-        with ThreadPoolExecutor(1) as pool:
-            self.ids = pool.submit(self._prepare).result()
-        self.linkdir("user", "add", ADMIN, "--role", "admin", "--password-stdin",
-                     stdin=PASSWORD + "\n")  # fmt: skip
-        self.linkdir("user", "add", EDITOR, "--role", "editor", "--password-stdin",
-                     stdin=PASSWORD + "\n")  # fmt: skip
-        self.token = self.linkdir("token", "create", ADMIN, "--name", "tests").strip()
-        self.linkdir("check", "--all")
+        if self.seeded is not None:
+            assert self.database_url.startswith("sqlite"), "a seeded copy is a SQLite file"
+            self.ids, self.token = dict(self.seeded.ids), self.seeded.token
+            # Playwright's sync API runs an event loop in this thread: work in another one.
+            with ThreadPoolExecutor(1) as pool:
+                pool.submit(self._from_copy).result()
+        else:
+            threading.Thread(target=self.site.serve_forever, daemon=True).start()
+            with ThreadPoolExecutor(1) as pool:
+                self.ids = pool.submit(self._prepare).result()
+            self.linkdir("user", "add", ADMIN, "--role", "admin", "--password-stdin",
+                         stdin=PASSWORD + "\n")  # fmt: skip
+            self.linkdir("user", "add", EDITOR, "--role", "editor", "--password-stdin",
+                         stdin=PASSWORD + "\n")  # fmt: skip
+            self.token = self.linkdir("token", "create", ADMIN, "--name", "tests").strip()
+            self.linkdir("check", "--all")
         log = self.log_path.open("wb")
         self.process = subprocess.Popen(
             [LINKDIR, "serve", "--no-scheduler", "--no-migrate", "--port", str(self.port)],
@@ -238,6 +349,11 @@ class LiveLinkdir:
                          json={"action": "use_archive"})  # fmt: skip
         assert fixed.status_code == 200, fixed.text
         return self
+
+    def _from_copy(self) -> None:
+        """The seeded file, checked with this server's settings (see :meth:`_prepare`)."""
+        assert self.seeded is not None
+        shutil.copy(self.seeded.checked, self.database_url.split("///", 1)[1])
 
     def _prepare(self) -> dict[str, int]:
         if self.database_url == PG_URL:
@@ -262,5 +378,6 @@ class LiveLinkdir:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-        self.site.shutdown()
-        self.site.server_close()
+        if self.seeded is None:  # a shared site stops with its seed
+            self.site.shutdown()
+            self.site.server_close()

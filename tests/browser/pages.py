@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from tests.browser.live import unknown_address
+
 if TYPE_CHECKING:
     from playwright.sync_api import Page
 
@@ -104,7 +106,7 @@ PAGES: list[PageType] = [
 
 
 def failed_sign_in(page: Page) -> None:
-    page.locator("#field-email").fill("ingen@bibliotek.example.se")
+    page.locator("#field-email").fill(unknown_address())
     page.locator("#field-password").fill("fel lösenord igen")
     page.locator("form.stacked button[type=submit]").click()
     page.locator(".error-summary").wait_for()

@@ -21,11 +21,18 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from tests.browser.conftest import new_context, sign_in
-from tests.browser.live import ADMIN, EDITOR, PASSWORD, LiveLinkdir
-from tests.browser.test_accessibility import WCAG_TAGS, describe
+from tests.browser.live import (
+    ADMIN,
+    EDITOR,
+    LINKDIR,
+    PASSWORD,
+    LiveLinkdir,
+    SeededDatabase,
+    free_port,
+)
+from tests.browser.looks import WCAG_TAGS, describe
 from tests.conftest import TEST_SECRET
-from tests.mail.conftest import Inbox, free_port
-from tests.test_cli import LINKDIR
+from tests.mail.conftest import Inbox
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page
@@ -36,8 +43,8 @@ NEW_PASSWORD = "grön lampa vid fönstret"
 class MailingLinkdir(LiveLinkdir):
     """The seeded live server, with mail through a loopback SMTP server."""
 
-    def __init__(self, workdir: Path, smtp_port: int) -> None:
-        super().__init__(workdir)
+    def __init__(self, workdir: Path, smtp_port: int, seeded: SeededDatabase) -> None:
+        super().__init__(workdir, seeded=seeded)
         self.smtp_port = smtp_port
 
     def env(self) -> dict[str, str]:
@@ -63,9 +70,11 @@ def smtp_inbox() -> Iterator[tuple[Inbox, int]]:
 
 @pytest.fixture(scope="module")
 def mailing(
-    browser: Browser, tmp_path_factory: pytest.TempPathFactory, smtp_inbox: tuple[Inbox, int]
+    tmp_path_factory: pytest.TempPathFactory,
+    smtp_inbox: tuple[Inbox, int],
+    seeded_database: SeededDatabase,
 ) -> Iterator[MailingLinkdir]:
-    server = MailingLinkdir(tmp_path_factory.mktemp("mailing"), smtp_inbox[1])
+    server = MailingLinkdir(tmp_path_factory.mktemp("mailing"), smtp_inbox[1], seeded_database)
     server.start()
     try:
         yield server

@@ -16,7 +16,7 @@ import pytest
 
 from tests.browser.conftest import new_context, sign_in
 from tests.browser.live import LiveLinkdir
-from tests.browser.test_reflow import OVERFLOWING, assert_accessible_and_reflows
+from tests.browser.looks import OVERFLOWING, assert_accessible_and_reflows
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page
@@ -58,6 +58,23 @@ def pages_origin() -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture(scope="module")
+def live(fresh_live: LiveLinkdir) -> LiveLinkdir:
+    """This module adds drafts: a server of its own, not the shared look-only one."""
+    return fresh_live
+
+
+@pytest.fixture(scope="module")
+def curator(browser: Browser, live: LiveLinkdir) -> Iterator[BrowserContext]:
+    """An admin signed in on this module's own server."""
+    context = new_context(browser)
+    page = context.new_page()
+    sign_in(page, live)
+    page.close()
+    yield context
+    context.close()
 
 
 @pytest.fixture(scope="module")

@@ -5,29 +5,22 @@ confirmation page, undo, all by keyboard alone; axe and 320 px on each new state
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.browser.conftest import new_context, sign_in
 from tests.browser.live import LiveLinkdir
-from tests.browser.test_reflow import assert_accessible_and_reflows
+from tests.browser.looks import assert_accessible_and_reflows
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Page
+    from playwright.sync_api import Page
 
 
 @pytest.fixture(scope="module")
-def page(browser: Browser, fresh_live: LiveLinkdir) -> Iterator[Page]:
-    from axe_playwright_python.base import AXE_SCRIPT
-
-    context = new_context(browser)
-    context.add_init_script(AXE_SCRIPT)
-    tab = context.new_page()
-    sign_in(tab, fresh_live)
-    yield tab
-    context.close()
+def page(signed_in_page: Page) -> Page:
+    """An admin's tab with axe-core on this module's own server (tests/browser/conftest.py)."""
+    return signed_in_page
 
 
 def _focused(page: Page) -> str:

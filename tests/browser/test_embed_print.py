@@ -10,8 +10,8 @@ import pytest
 
 from tests.browser.conftest import new_context
 from tests.browser.live import LiveLinkdir
+from tests.browser.looks import Looks, axe_violations, describe, open_page
 from tests.browser.pages import EMBED_PAGES, PageType
-from tests.browser.test_accessibility import axe_violations, describe, open_page
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -97,13 +97,11 @@ def test_embed_loads_in_an_iframe_from_an_allowed_origin_only(
 
 @pytest.mark.parametrize("lang", ["sv", "en"])
 @pytest.mark.parametrize("page_type", EMBED_PAGES, ids=[p.name for p in EMBED_PAGES])
-def test_embed_pages_have_no_wcag_violations(
-    page: Page, live: LiveLinkdir, page_type: PageType, lang: str
-) -> None:
-    open_page(page, live, page_type, lang)
-    violations = axe_violations(page)
-    assert not violations, f"{page.url}\n{describe(violations)}"
-    assert page.locator("h1").count() == 1
+def test_embed_pages_have_no_wcag_violations(page_type: PageType, lang: str, looks: Looks) -> None:
+    # Loaded once for this and the reflow test (tests/browser/looks.py).
+    look = looks.of(page_type, False, lang)
+    assert not look.violations, f"{look.url}\n{describe(look.violations)}"
+    assert look.h1_count == 1
 
 
 PRINTED = [

@@ -12,6 +12,7 @@ import asyncio
 import http.server
 import json
 import re
+import shutil
 import threading
 from collections.abc import Iterator
 from datetime import timedelta
@@ -25,8 +26,8 @@ from linkdir.db import create_engine, session_factory, utcnow
 from linkdir.resources import service
 from linkdir.resources.models import Resource
 from tests.browser.conftest import new_context, sign_in
-from tests.browser.live import LiveLinkdir
-from tests.browser.test_accessibility import axe_violations, describe
+from tests.browser.live import LiveLinkdir, SeededDatabase, check_all
+from tests.browser.looks import axe_violations, describe
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page
@@ -75,8 +76,8 @@ class _WaybackHandler(http.server.BaseHTTPRequestHandler):
 class ReportLinkdir(LiveLinkdir):
     """The seeded server, with confirmation after two checks and 120 more broken links."""
 
-    def __init__(self, workdir: Path) -> None:
-        super().__init__(workdir)
+    def __init__(self, workdir: Path, seeded: SeededDatabase | None = None) -> None:
+        super().__init__(workdir, seeded=seeded)
         self.wayback = WaybackFake()
         threading.Thread(target=self.wayback.serve_forever, daemon=True).start()
         self.extra: list[int] = []
@@ -90,6 +91,14 @@ class ReportLinkdir(LiveLinkdir):
         ids = super()._prepare()
         self.extra = asyncio.run(self._add_broken())
         return ids
+
+    def _from_copy(self) -> None:
+        # The seed before its check: this server's own check (two to confirm) comes after
+        # the 120 broken links are in, as `linkdir check --all` would.
+        assert self.seeded is not None
+        shutil.copy(self.seeded.unchecked, self.database_url.split("///", 1)[1])
+        self.extra = asyncio.run(self._add_broken())
+        asyncio.run(check_all(self.env()))
 
     async def _add_broken(self) -> list[int]:
         engine = create_engine(self.database_url)
@@ -125,8 +134,10 @@ class ReportLinkdir(LiveLinkdir):
 
 
 @pytest.fixture(scope="module")
-def server(browser: Browser, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ReportLinkdir]:
-    live = ReportLinkdir(tmp_path_factory.mktemp("report")).start()
+def server(
+    tmp_path_factory: pytest.TempPathFactory, seeded_database: SeededDatabase
+) -> Iterator[ReportLinkdir]:
+    live = ReportLinkdir(tmp_path_factory.mktemp("report"), seeded_database).start()
     try:
         yield live
     finally:

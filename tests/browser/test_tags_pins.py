@@ -4,7 +4,6 @@ old feed redirecting, pinning by keyboard alone, axe and 320 px on the new pages
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import feedparser
@@ -12,25 +11,18 @@ import httpx
 import pytest
 from lxml import etree
 
-from tests.browser.conftest import new_context, sign_in
 from tests.browser.live import LiveLinkdir
-from tests.browser.test_reflow import assert_accessible_and_reflows
+from tests.browser.looks import assert_accessible_and_reflows
 from tests.feeds.conftest import SCHEMA, assert_valid_atom
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Page
+    from playwright.sync_api import Page
 
 
 @pytest.fixture(scope="module")
-def page(browser: Browser, fresh_live: LiveLinkdir) -> Iterator[Page]:
-    from axe_playwright_python.base import AXE_SCRIPT
-
-    context = new_context(browser)
-    context.add_init_script(AXE_SCRIPT)
-    tab = context.new_page()
-    sign_in(tab, fresh_live)
-    yield tab
-    context.close()
+def page(signed_in_page: Page) -> Page:
+    """An admin's tab with axe-core on this module's own server (tests/browser/conftest.py)."""
+    return signed_in_page
 
 
 def test_merging_a_tag_asks_first_and_its_old_feed_redirects_for_good(
