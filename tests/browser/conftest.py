@@ -67,6 +67,23 @@ def is_browser_test(item: pytest.Item) -> bool:
     return "tests/browser/" in str(item.path).replace(os.sep, "/")
 
 
+# Two groups of about equal test time (measured: ~180 s each on a shared 2-core machine),
+# so two workers each run one while the others take the rest of the suite; a module stays
+# whole in its group (its server and pages are shared by its tests). New modules go to "a".
+BROWSER_GROUP_B = {
+    "test_link_report",
+    "test_keyboard",
+    "test_account_flows",
+    "test_import_preview",
+    "test_embed_print",
+    "test_xdist_groups",
+}
+
+
+def browser_group(item: pytest.Item) -> str:
+    return "browser-b" if item.path.stem in BROWSER_GROUP_B else "browser-a"
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     # Browser tests run first, in one xdist group (one worker, `--dist loadgroup`), so the
@@ -76,7 +93,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     in_browser = [item for item in items if is_browser_test(item)]
     for item in in_browser:
         item.add_marker(pytest.mark.browser)
-        item.add_marker(pytest.mark.xdist_group("browser"))
+        item.add_marker(pytest.mark.xdist_group(browser_group(item)))
     chosen = set(map(id, in_browser))
     items[:] = in_browser + [item for item in items if id(item) not in chosen]
 

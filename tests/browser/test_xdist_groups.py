@@ -81,9 +81,10 @@ def test_an_xdist_group_runs_on_one_worker_with_dist_loadgroup(tmp_path: Path) -
 
 
 def test_this_browser_test_is_tagged_with_the_browser_group(request: pytest.FixtureRequest) -> None:
-    # The real thing: this module's conftest puts every browser test in the "browser"
-    # group, and under `--dist loadgroup` xdist has tagged the node id with it (what the
-    # controller groups by), however pytest was started (`tests`, `tests/browser`, a file).
-    assert request.node.get_closest_marker("xdist_group").args == ("browser",)
+    # The real thing: this module's conftest puts every browser test in a browser group
+    # ("browser-b" for this module), and under `--dist loadgroup` xdist has tagged the node
+    # id with it (what the controller groups by), however pytest was started (`tests`,
+    # `tests/browser`, a file).
+    assert request.node.get_closest_marker("xdist_group").args == ("browser-b",)
     if request.config.getvalue("loadgroup"):  # what xdist's workers see of the option
-        assert request.node.nodeid.endswith("@browser"), request.node.nodeid
+        assert request.node.nodeid.endswith("@browser-b"), request.node.nodeid
