@@ -132,15 +132,13 @@ def timed_command(command: list[str], env: dict[str, str]) -> tuple[float, float
     return seconds, cpu
 
 
-def engine_round(farm: Farm, urls: list[str], processes: int | None) -> dict[str, float]:
-    """`linkdir check-urls` on the farm: the engine alone, nothing recorded."""
+def listing_round(farm: Farm, urls: list[str], command: list[str]) -> dict[str, float]:
+    """``command`` + a file listing ``urls``, timed on a reset farm; nothing recorded."""
     with tempfile.NamedTemporaryFile("w", suffix=".txt") as listing:
         listing.write("\n".join(urls) + "\n")
         listing.flush()
-        extra = ["--workers", str(processes)] if processes else []
         farm.command("reset")
-        command = [LINKDIR, "check-urls", listing.name, "--format", "json", *extra]
-        seconds, cpu = timed_command(command, linkdir_env(None))
+        seconds, cpu = timed_command([*command, listing.name], linkdir_env(None))
     stats = farm.command("stats")
     return {
         "seconds": seconds,
@@ -148,6 +146,12 @@ def engine_round(farm: Farm, urls: list[str], processes: int | None) -> dict[str
         "ms_per_link": 1000 * cpu / len(urls),
         "max_open_per_host": stats["max_open_per_host"],
     }
+
+
+def engine_round(farm: Farm, urls: list[str], processes: int | None) -> dict[str, float]:
+    """`linkdir check-urls` on the farm: the engine alone, nothing recorded."""
+    extra = ["--workers", str(processes)] if processes else []
+    return listing_round(farm, urls, [LINKDIR, "check-urls", "--format", "json", *extra])
 
 
 # The engine as `check --all` and the workers run it (content hashes and fingerprints on,
@@ -168,19 +172,7 @@ parallel.run(check(open(sys.argv[1]).read().split()))
 
 def engine_as_recorded_round(farm: Farm, urls: list[str]) -> dict[str, float]:
     """The engine with the recording's settings, in one process of its own, nothing stored."""
-    with tempfile.NamedTemporaryFile("w", suffix=".txt") as listing:
-        listing.write("\n".join(urls) + "\n")
-        listing.flush()
-        farm.command("reset")
-        command = [sys.executable, "-c", ENGINE_AS_RECORDED, listing.name]
-        seconds, cpu = timed_command(command, linkdir_env(None))
-    stats = farm.command("stats")
-    return {
-        "seconds": seconds,
-        "links_per_second": len(urls) / seconds,
-        "ms_per_link": 1000 * cpu / len(urls),
-        "max_open_per_host": stats["max_open_per_host"],
-    }
+    return listing_round(farm, urls, [sys.executable, "-c", ENGINE_AS_RECORDED])
 
 
 async def check_all_round(url: str, farm: Farm, links: int) -> dict[str, float]:
