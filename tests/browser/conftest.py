@@ -227,17 +227,22 @@ def sign_in(page: Page, live: LiveLinkdir, email: str = ADMIN) -> None:
     page.wait_for_url(lambda url: "/login" not in url)
 
 
+def signed_in_context(browser: Browser, live: LiveLinkdir, **options: Any) -> BrowserContext:
+    """A new browser (``options`` as for :func:`new_context`) signed in on ``live`` as an
+    admin, through the form."""
+    context = new_context(browser, **options)
+    page = context.new_page()
+    sign_in(page, live)
+    page.close()
+    return context
+
+
 def shared_context(chromium: Chromium, live: LiveLinkdir, signed_in: bool) -> BrowserContext:
     """A visitor's browser on ``live``, or one signed in there as an admin (who sees every
     curator page) once, shared by every module while chromium stays open."""
 
     def make(browser: Browser) -> BrowserContext:
-        context = new_context(browser)
-        if signed_in:
-            page = context.new_page()
-            sign_in(page, live)
-            page.close()
-        return context
+        return signed_in_context(browser, live) if signed_in else new_context(browser)
 
     return chromium.kept(f"{'curator' if signed_in else 'visitor'} on {live.base_url}", make)
 

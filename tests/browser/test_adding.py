@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.browser.conftest import new_context, sign_in
+from tests.browser.conftest import signed_in_context
 from tests.browser.live import LiveLinkdir
 from tests.browser.looks import OVERFLOWING, assert_accessible_and_reflows
 
@@ -69,10 +69,7 @@ def live(fresh_live: LiveLinkdir) -> LiveLinkdir:
 @pytest.fixture(scope="module")
 def curator(browser: Browser, live: LiveLinkdir) -> Iterator[BrowserContext]:
     """An admin signed in on this module's own server."""
-    context = new_context(browser)
-    page = context.new_page()
-    sign_in(page, live)
-    page.close()
+    context = signed_in_context(browser, live)
     yield context
     context.close()
 
@@ -80,10 +77,7 @@ def curator(browser: Browser, live: LiveLinkdir) -> Iterator[BrowserContext]:
 @pytest.fixture(scope="module")
 def no_script(browser: Browser, live: LiveLinkdir) -> Iterator[BrowserContext]:
     """A curator whose browser runs no JavaScript."""
-    context = new_context(browser, java_script_enabled=False)
-    page = context.new_page()
-    sign_in(page, live)
-    page.close()
+    context = signed_in_context(browser, live, java_script_enabled=False)
     yield context
     context.close()
 
