@@ -323,6 +323,9 @@ def test_120_broken_links_paginate_and_select_all_retire_asks_first(
     # No bulk action is chosen for the curator.
     assert page.locator("#bulk-action").input_value() == ""
     page.get_by_role("link", name="Next page").click()
+    # Counted once the second page has loaded (the click does not wait for it, and rows
+    # of a page still being parsed were counted: 43 once under load).
+    page.wait_for_url(re.compile(r"[?&]page=2(&|$)"))  # and its load event
     assert page.locator("table.link-report tbody tr").count() == 50
 
     for lang, apply, heading in (
