@@ -332,6 +332,7 @@ def create_app(settings: Settings, *, engine: Any = None, run_scheduler: bool = 
         from linkdir.resources.suggest import Vocabulary
         from linkdir.transfer.linkcheck import PreviewChecks
 
+        start_state(app, settings)
         scheduler: asyncio.Task[None] | None = None
         # "Did you mean": the directory's words, counted in the background from start-up.
         vocabulary = app.state.vocabulary = Vocabulary(app.state.session_factory)
@@ -449,12 +450,24 @@ def create_app(settings: Settings, *, engine: Any = None, run_scheduler: bool = 
         # the root logger at import time of every app, tests included.
         logging_config=None,
     )
-    app.state.settings = settings
     app.state.engine = db_engine
     app.state.session_factory = session_factory(db_engine)
-    app.state.page_cache = TTLCache(seconds=30)
     app.state.run_scheduler = run_scheduler
+    start_state(app, settings)
+    return app
+
+
+def start_state(app: Litestar, settings: Settings) -> None:
+    """The state one run of the app starts from: its settings, empty caches, no runs.
+
+    Set when the app is made and again when its lifespan starts, so an app served twice
+    (a server that restarts the lifespan, a test suite that reuses one app) never sees
+    the previous run's cached pages, feed versions, pings or background runs.
+    """
+    app.state.settings = settings
+    app.state.page_cache = TTLCache(seconds=30)
     app.state.check_runner = None
     app.state.background_runs = BackgroundRuns()
     app.state.migration_heads = None  # read on the first /health/ready (Alembic is slow to load)
-    return app
+    for lazy in ("feed_cache", "feed_pings"):  # made on first use (feeds/cache.py, websub.py)
+        app.state.pop(lazy, None)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -24,16 +25,22 @@ Client = AsyncTestClient[Any]
 SCHEMA = Path(__file__).parent / "atom.rng"
 
 
-def app_for(settings: Settings) -> Any:
-    app = create_app(settings)
-    # Tests write through their own session, not this app: never trust a remembered version.
-    app.state.feed_cache = FeedCache(version_ttl=0)
-    return app
+@asynccontextmanager
+async def feed_client(settings: Settings, app: Any = None) -> AsyncIterator[Client]:
+    """A client of ``app`` (default: a new app of ``settings``) whose feed cache rereads
+    the directory version on every request."""
+    async with AsyncTestClient(
+        app=app or create_app(settings), base_url="http://testserver.local"
+    ) as c:
+        # Tests write through their own session, not this app: never trust a remembered
+        # version. Set once the lifespan has started, which begins from empty state.
+        c.app.state.feed_cache = FeedCache(version_ttl=0)
+        yield c
 
 
 @pytest.fixture
-async def client(settings: Settings) -> AsyncIterator[Client]:
-    async with AsyncTestClient(app=app_for(settings), base_url="http://testserver.local") as c:
+async def client(settings: Settings, shared_app: Any) -> AsyncIterator[Client]:
+    async with feed_client(settings, shared_app(settings)) as c:
         yield c
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from linkdir.feeds import service as feed_service
 from linkdir.resources import service
 from tests.conftest import make_resource, make_topic
-from tests.feeds.conftest import Client, app_for
+from tests.feeds.conftest import Client, feed_client
 
 PATHS = ["/feeds/new.atom", "/feeds/updated.rss", "/feeds/topics/mik.atom", "/feeds.opml"]
 
@@ -120,9 +120,8 @@ async def test_feeds_are_built_once_per_change_and_304_needs_no_build(
     assert calls == 1
     # A fresh process answers a matching If-None-Match without building at all.
     settings = client.app.state.settings
-    from litestar.testing import AsyncTestClient
 
-    async with AsyncTestClient(app=app_for(settings), base_url="http://testserver.local") as fresh:
+    async with feed_client(settings) as fresh:
         reply = await fresh.get("/feeds/new.atom", headers={"If-None-Match": first.headers["etag"]})
     assert reply.status_code == 304 and calls == 1
     await make_resource(session, title="Något nytt")

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from linkdir.feeds import websub
 from tests.conftest import make_settings, make_topic
-from tests.feeds.conftest import Hub, app_for, read_feed
+from tests.feeds.conftest import Hub, feed_client, read_feed
 
 BASE = "http://testserver.local"
 
@@ -21,7 +21,7 @@ BASE = "http://testserver.local"
 @pytest.fixture
 async def hub_client(database_url: str, hub: Hub) -> AsyncIterator[AsyncTestClient[Any]]:
     settings = make_settings(database_url, websub_hub_url=hub.url)
-    async with AsyncTestClient(app=app_for(settings), base_url=BASE) as client:
+    async with feed_client(settings) as client:
         yield client
 
 
@@ -112,7 +112,7 @@ async def test_an_unreachable_hub_never_fails_the_write(
     port = closed.getsockname()[1]
     settings = make_settings(database_url, websub_hub_url=f"http://127.0.0.1:{port}/hub")
     headers = await auth_headers_factory()
-    async with AsyncTestClient(app=app_for(settings), base_url=BASE) as client:
+    async with feed_client(settings) as client:
         await post_resource(client, headers, state="published")
         assert client.app.state.feed_pings
         # The app runs in the test client's own event loop: wait for its task to finish.

@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 from litestar.testing import AsyncTestClient
 
-from linkdir.app import create_app
 from linkdir.config import Settings
 from tests.conftest import make_settings
 
@@ -20,7 +19,9 @@ def strict_settings(database_url: str) -> Settings:
 
 
 @pytest.fixture
-async def strict_client(strict_settings: Settings) -> AsyncIterator[AsyncTestClient[Any]]:
-    app = create_app(strict_settings)
+async def strict_client(
+    strict_settings: Settings, shared_app: Any
+) -> AsyncIterator[AsyncTestClient[Any]]:
+    app = shared_app(strict_settings)
     async with AsyncTestClient(app=app, base_url="http://testserver.local") as test_client:
         yield test_client

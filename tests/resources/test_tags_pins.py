@@ -20,15 +20,15 @@ from linkdir.resources import pins, service, tags
 from linkdir.resources.models import ResourceTag, Revision, Tag, TagAlias
 from tests.auth.test_sessions import account, csrf_of, sign_in
 from tests.conftest import make_editor, make_resource, make_topic
-from tests.feeds.conftest import SCHEMA, app_for, assert_valid_atom
+from tests.feeds.conftest import SCHEMA, assert_valid_atom, feed_client
 
 Client = AsyncTestClient[Any]
 BY = service.Actor("tests")
 
 
 @pytest.fixture
-async def client(settings: Settings) -> AsyncIterator[Client]:
-    async with AsyncTestClient(app=app_for(settings), base_url="http://testserver.local") as c:
+async def client(settings: Settings, shared_app: Any) -> AsyncIterator[Client]:
+    async with feed_client(settings, shared_app(settings)) as c:
         yield c
 
 

@@ -274,16 +274,24 @@ async def test_export_downloads(client: Client, session: AsyncSession) -> None:
 
 
 async def test_the_preview_applies_changes_to_the_selection_and_flags_near_duplicates(
-    client: Client, session: AsyncSession
+    client: Client, session: AsyncSession, links_site: LinksSite
 ) -> None:
+    # Working pages: the preview checks every link in the background, and a broken one is
+    # unselected when its check lands (on a machine without DNS that raced the clicks).
+    for path in ("/natverk/", "/a", "/b"):
+        body = f"<title>Sida {path}</title><main><p>{'Om digital delaktighet. ' * 40}</p></main>"
+        links_site.pages[path] = (200, "text/html; charset=utf-8", body.encode())
     await make_topic(session, slug="kallkritik", name_sv="Källkritik", name_en="Source criticism")
-    await make_resource(session, url="https://www.digidel.se/natverk", title="Digidelnätverket")
+    await make_resource(session, url=links_site.url("/natverk"), title="Digidelnätverket")
     csrf = await signed_in(client, session)
     csv = (
         b"url;title\r\n"
-        b"https://digidel.se/natverk/?utm_source=nyhetsbrev;Digidel\r\n"
-        b"https://exempel.se/a;A\r\n"
-        b"https://exempel.se/b;B\r\n"
+        + links_site.url("/natverk/?utm_source=nyhetsbrev").encode()
+        + b";Digidel\r\n"
+        + links_site.url("/a").encode()
+        + b";A\r\n"
+        + links_site.url("/b").encode()
+        + b";B\r\n"
     )
     preview = await client.post(
         "/manage/import/file",
@@ -315,7 +323,11 @@ async def test_the_preview_applies_changes_to_the_selection_and_flags_near_dupli
     session.expunge_all()
     imported = (
         (
-            await session.execute(select(Resource).where(Resource.url.like("https://exempel.se/%")))  # type: ignore[attr-defined]
+            await session.execute(
+                select(Resource).where(
+                    Resource.url.in_([links_site.url("/a"), links_site.url("/b")])
+                )
+            )  # type: ignore[attr-defined]
         )
         .scalars()
         .all()
