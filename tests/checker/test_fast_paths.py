@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date
+import json
+import multiprocessing
+import pickle
+from datetime import UTC, date, datetime, timedelta, timezone
+from http import HTTPStatus
 
 import httpx
 
 from linkdir.checker import classify
 from linkdir.checker.fetch import header_values
+from linkdir.checker.types import CheckResult, Redirect
 
 TODAY = date(2026, 12, 1)
 
@@ -59,3 +64,103 @@ def test_a_body_cut_in_the_middle_of_a_character_keeps_the_text_before_it():
     assert page is not None
     assert page.main_text.endswith("för små och")
     assert "\ufffd" not in page.main_text
+
+
+# ------------------------------------------------------------ fifth pass (issue 12)
+
+
+def _results() -> list[CheckResult]:
+    checked = datetime(2026, 12, 2, 18, 30, 5, 123456, tzinfo=UTC)
+    return [
+        CheckResult(
+            url='https://example.se/sök?q=a&b="c"',
+            status="ok",
+            http_status=200,
+            reason="ok",
+            final_url="https://example.se/sök",
+            redirects=(),
+            modified=None,
+            content_hash=None,
+            elapsed_ms=12,
+            checked_at=checked,
+        ),
+        CheckResult(
+            url="http://a.se/x\\y\u2028\x01",
+            status="moved",
+            http_status=301,
+            reason="moved_other_site",
+            final_url="http://b.se/",
+            elapsed_ms=0,
+            redirects=(Redirect("http://a.se/x", 301), Redirect('http://a.se/ö"', 308)),
+            modified=date(2019, 4, 2),
+            content_hash="ab",
+            other_site=True,
+            checked_at=datetime(2026, 12, 2, 19, 30, tzinfo=timezone(timedelta(hours=1))),
+            title="Titel",
+            content_type="text/html",
+            etag='"e"',
+            moved_to="http://b.se/",
+        ),
+        CheckResult(
+            url="not a url",
+            status="broken",
+            http_status=None,
+            reason="invalid_url",
+            final_url=None,
+            redirects=(),
+            modified=None,
+            content_hash=None,
+            elapsed_ms=3,
+            checked_at=checked,
+            detail="no scheme",
+        ),
+        CheckResult(
+            url="http://c.se/",
+            status="unverified",
+            http_status=HTTPStatus.TOO_MANY_REQUESTS,
+            reason="rate_limited",
+            final_url="http://c.se/",
+            redirects=(),
+            modified=None,
+            content_hash=None,
+            elapsed_ms=30_000,
+            checked_at=checked,
+            attempts=3,
+        ),
+    ]
+
+
+def test_the_json_line_of_a_result_is_what_json_dumps_writes():
+    for result in _results():
+        assert result.to_json_text() == json.dumps(result.to_json(), ensure_ascii=False)
+        assert json.loads(result.to_json_text()) == result.to_json()
+
+
+def test_a_result_survives_the_trip_to_another_process():
+    results = _results()
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        back = pool.apply(_echo, (results,))
+    assert back == results
+    for before, after in zip(results, back, strict=True):
+        for name in CheckResult.__dataclass_fields__:
+            assert getattr(after, name) == getattr(before, name), name
+    assert pickle.loads(pickle.dumps(results[1].redirects)) == results[1].redirects
+
+
+def _echo(results: list[CheckResult]) -> list[CheckResult]:
+    return results
+
+
+def test_role_main_is_the_main_text_when_the_page_has_no_single_main():
+    two_mains = (
+        "<html><head><title>T</title></head><body><main>Första</main><main>Andra</main>"
+        "<div role='main'><p>Det här är sidans egentliga text.</p></div></body></html>"
+    ).encode()
+    page = classify.analyse(two_mains, "utf-8", today=TODAY)
+    assert page is not None and page.main_text == "Det här är sidans egentliga text."
+    one_main = (
+        "<html><head><title>T</title></head><body><div role='main'>Rollen</div>"
+        "<main><p>Huvudtexten står här.</p></main></body></html>"
+    ).encode()
+    page = classify.analyse(one_main, "utf-8", today=TODAY)
+    assert page is not None and page.main_text == "Huvudtexten står här."
