@@ -10,7 +10,7 @@ from http import HTTPStatus
 
 import httpx
 
-from linkdir.checker import classify
+from linkdir.checker import classify, fetch
 from linkdir.checker.fetch import header_values
 from linkdir.checker.types import CheckResult, Redirect
 
@@ -164,3 +164,73 @@ def test_role_main_is_the_main_text_when_the_page_has_no_single_main():
     ).encode()
     page = classify.analyse(one_main, "utf-8", today=TODAY)
     assert page is not None and page.main_text == "Huvudtexten står här."
+
+
+_ADDRESSES = [
+    # plain: taken by the fast path
+    "http://127.0.1.5:43211/docs/page-123.html",
+    "https://www.kb.se/",
+    "https://www.kb.se/om-oss/kontakt.html?lang=sv&x=1",
+    "https://example.se:8443/a/b/c-d_e~f",
+    "http://example.se:443/",
+    "https://example.se/?",
+    "https://a-b.example.se/path//double/",
+    "http://example.se:80/",  # the default port is dropped, as httpx does
+    "https://example.se:443/x",
+    "http://xn--rksmrgs-5wao1o.se/",
+    "http://1.2.3/",  # not an IPv4 address: a name
+    "http://example.se:99999/",
+    # not plain: httpx's parser decides
+    "HTTP://Example.SE/",
+    "http://example.se",
+    "http://example.se/./a/../b",
+    "http://example.se/.well-known/x",
+    "http://example.se/a/..",
+    "http://example.se/sök",
+    "http://example.se/a b",
+    "http://example.se/%7Euser",
+    "http://example.se/?q=a b&r=%20",
+    "http://example.se/#frag",
+    "http://user:pw@example.se/",
+    "http://räksmörgås.se/",
+    "http://[::1]:8080/",
+    "http://256.1.1.1/",
+    "http://01.2.3.4/",
+    "http://example.se:080/",
+    "ftp://example.se/",
+]
+
+
+def test_a_plain_address_is_the_url_httpx_would_make():
+    taken = []
+    for address in _ADDRESSES:
+        fast = fetch._plain_url(address)
+        if fast is None:
+            continue
+        taken.append(address)
+        general = httpx.URL(address)
+        assert fast._uri_reference == general._uri_reference, address
+        assert fast == general and str(fast) == str(general), address
+        assert (fast.raw_host, fast.port, fast.raw_path, fast.host) == (
+            general.raw_host,
+            general.port,
+            general.raw_path,
+            general.host,
+        ), address
+        assert fetch.join(fast, "../x?y#z") == fetch.join(general, "../x?y#z")
+    assert taken == _ADDRESSES[:12]
+
+
+def test_parse_url_gives_what_it_gave_before_the_fast_path():
+    for address in _ADDRESSES:
+        parsed = fetch.parse_url(address)
+        try:
+            general = httpx.URL(address)
+        except httpx.InvalidURL:
+            assert isinstance(parsed, str), address
+            continue
+        if general.scheme not in ("http", "https"):
+            assert isinstance(parsed, str), address
+            continue
+        assert not isinstance(parsed, str), address
+        assert parsed == general.copy_with(fragment=None), address

@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import ipaddress
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -18,6 +20,7 @@ from urllib.parse import urlsplit
 
 import aiohttp
 import httpx
+from httpx._urlparse import MAX_URL_LENGTH, IPv4_STYLE_HOSTNAME, ParseResult
 
 from linkdir.checker import classify
 from linkdir.checker.classify import Page
@@ -329,6 +332,9 @@ def parse_url(raw: str) -> httpx.URL | str:
     text = raw.strip()
     if not text:
         return "empty URL"
+    plain = _plain_url(text)
+    if plain is not None:
+        return plain
     if any(ch in text for ch in "\r\n\t"):
         return "control characters in the URL"
     try:
@@ -344,6 +350,43 @@ def parse_url(raw: str) -> httpx.URL | str:
     except UnicodeDecodeError:
         return "host cannot be encoded"
     return url.copy_with(fragment=None) if url.fragment else url
+
+
+# An address already in the form httpx would give it: lower-case http(s) scheme and host,
+# no user, no default port, a path and query of unreserved characters (and / = &), no
+# dot segment, no fragment. httpx's parser would hand every part back unchanged.
+_PLAIN_URL = re.compile(
+    r"(https?)://([a-z0-9.-]+)(?::([1-9][0-9]{0,4}))?(/[A-Za-z0-9._~/-]*)(?:\?([A-Za-z0-9._~=&/-]*))?"
+)
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _plain_url(text: str) -> httpx.URL | None:
+    """``httpx.URL(text)`` for a plain address, without its parser (~3.5x cheaper); else None.
+
+    ``httpx.URL`` percent-encodes, lower-cases and normalises every part with regexes and
+    ``quote`` calls, ~15 µs per URL; most of what link checkers are given is already in
+    that form. It builds the URL from httpx internals (``_urlparse.ParseResult``,
+    ``URL._uri_reference``); tests compare it with ``httpx.URL`` on addresses of every
+    shape, so an httpx upgrade that changes them fails there.
+    """
+    match = _PLAIN_URL.fullmatch(text)
+    if match is None or len(text) > MAX_URL_LENGTH:
+        return None
+    scheme, host, port_text, path, query = match.groups()
+    if "/." in path:
+        return None  # "." and ".." segments are resolved by httpx
+    if IPv4_STYLE_HOSTNAME.match(host):
+        try:
+            ipaddress.IPv4Address(host)
+        except ValueError:
+            return None  # httpx says why
+    port = int(port_text) if port_text else None
+    if port == _DEFAULT_PORTS[scheme]:
+        port = None
+    url = httpx.URL.__new__(httpx.URL)
+    url._uri_reference = ParseResult(scheme, "", host, port, path, query, None)
+    return url
 
 
 def host_key(raw: str) -> str | None:
