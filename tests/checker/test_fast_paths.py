@@ -234,3 +234,18 @@ def test_parse_url_gives_what_it_gave_before_the_fast_path():
             continue
         assert not isinstance(parsed, str), address
         assert parsed == general.copy_with(fragment=None), address
+
+
+def test_header_values_from_the_raw_bytes_are_what_httpx_headers_give():
+    ascii_only = [
+        (b"Content-Type", b"text/html; charset=utf-8"),
+        (b"Set-Cookie", b"a=1"),
+        (b"SET-COOKIE", b"b=2"),
+        (b"X-Empty", b""),
+    ]
+    utf8 = [*ascii_only, (b"Location", "/sök".encode()), (b"X-\xc3\x96", b"v")]
+    latin1 = [*utf8, (b"X-Name", "Malmö".encode("latin-1"))]  # not UTF-8: all latin-1
+    for raw in (ascii_only, utf8, latin1, []):
+        assert fetch.raw_header_values(raw) == fetch.header_values(httpx.Headers(raw))
+    assert fetch.raw_header_values(utf8)["location"] == "/sök"
+    assert fetch.raw_header_values(latin1)["location"] == "/sÃ¶k"  # as httpx reads it

@@ -11,7 +11,7 @@ import contextlib
 import hashlib
 import ipaddress
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -55,7 +55,7 @@ class Failure(Exception):
 class Answer:
     url: httpx.URL
     status: int
-    headers: httpx.Headers
+    raw_headers: list[tuple[bytes, bytes]]  # as they came, for ``headers``
     body: Body | None
     content_type: str
     charset: str | None
@@ -69,12 +69,40 @@ class Answer:
         """``headers.get(name)`` (lower-case ``name``): duplicates joined with ", "."""
         return self.values.get(name, default)
 
+    @property
+    def headers(self) -> httpx.Headers:
+        """httpx's headers of the answer, built when asked for (cookies, ``fetch_page``)."""
+        return httpx.Headers(self.raw_headers)
+
 
 def header_values(headers: httpx.Headers) -> dict[str, str]:
     """Every header as ``headers.get`` returns it, keyed by lower-case name."""
     values: dict[str, str] = {}
     for name, value in headers.multi_items():
         values[name] = f"{values[name]}, {value}" if name in values else value
+    return values
+
+
+def raw_header_values(raw: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
+    """``header_values(httpx.Headers(raw))`` without building the headers (~3x cheaper).
+
+    The same decoding as httpx: every name and value as ASCII if all of them are, else
+    as UTF-8 if all of them are, else as latin-1; names lower-cased as bytes first.
+    """
+    for encoding in ("ascii", "utf-8"):
+        try:
+            return _joined(raw, encoding)
+        except UnicodeDecodeError:
+            continue
+    return _joined(raw, "iso-8859-1")
+
+
+def _joined(raw: Iterable[tuple[bytes, bytes]], encoding: str) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for key, value in raw:
+        name = key.lower().decode(encoding)
+        text = value.decode(encoding)
+        values[name] = f"{values[name]}, {text}" if name in values else text
     return values
 
 
@@ -262,14 +290,14 @@ class Fetcher:
             try:
                 # httpx's headers, built from the raw bytes as httpx-aiohttp did: the same
                 # decoding (Location re-read as UTF-8 below) and the same joined duplicates.
-                response_headers = httpx.Headers(response.raw_headers)
-                values = header_values(response_headers)
+                raw_headers = list(response.raw_headers)
+                values = raw_header_values(raw_headers)
                 status = response.status
                 if "set-cookie" in values:
                     run.jar.extract_cookies(
                         httpx.Response(
                             status,
-                            headers=response_headers,
+                            headers=httpx.Headers(raw_headers),
                             request=httpx.Request("GET", url),
                         )
                     )
@@ -293,7 +321,7 @@ class Fetcher:
         answer = Answer(
             url=url,
             status=status,
-            headers=response_headers,
+            raw_headers=raw_headers,
             body=body,
             content_type=content_type,
             charset=charset,
