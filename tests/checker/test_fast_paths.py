@@ -10,7 +10,7 @@ from http import HTTPStatus
 
 import httpx
 
-from linkdir.checker import classify, fetch
+from linkdir.checker import classify, fetch, lexicon
 from linkdir.checker.fetch import header_values
 from linkdir.checker.types import CheckResult, Redirect
 
@@ -249,3 +249,15 @@ def test_header_values_from_the_raw_bytes_are_what_httpx_headers_give():
         assert fetch.raw_header_values(raw) == fetch.header_values(httpx.Headers(raw))
     assert fetch.raw_header_values(utf8)["location"] == "/sök"
     assert fetch.raw_header_values(latin1)["location"] == "/sÃ¶k"  # as httpx reads it
+
+
+def test_folding_skips_the_translation_only_when_there_is_nothing_to_translate():
+    def reference(text: str) -> str:
+        return " ".join(text.lower().translate(lexicon._FOLD).split())
+
+    texts = ["Dokument 11: digital delaktighet", "Öppettider  i SOMMAR", "", "   "]
+    texts += [f"Sidan{chr(code)}finns inte" for code in lexicon._FOLD]
+    texts += ["Sidan ’finns’ – inte «här»", "Det\u00adär\u200bord"]
+    for text in texts:
+        assert lexicon.fold(text) == reference(text), repr(text)
+    assert lexicon.fold("Sidan – finns ’inte’") == "sidan - finns 'inte'"
