@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import pickle
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, timezone
 from http import HTTPStatus
 
@@ -70,64 +71,46 @@ def test_a_body_cut_in_the_middle_of_a_character_keeps_the_text_before_it():
 
 
 def _results() -> list[CheckResult]:
-    checked = datetime(2026, 12, 2, 18, 30, 5, 123456, tzinfo=UTC)
-    return [
-        CheckResult(
-            url='https://example.se/sök?q=a&b="c"',
-            status="ok",
-            http_status=200,
-            reason="ok",
-            final_url="https://example.se/sök",
-            redirects=(),
-            modified=None,
-            content_hash=None,
-            elapsed_ms=12,
-            checked_at=checked,
-        ),
-        CheckResult(
-            url="http://a.se/x\\y\u2028\x01",
-            status="moved",
-            http_status=301,
-            reason="moved_other_site",
-            final_url="http://b.se/",
-            elapsed_ms=0,
-            redirects=(Redirect("http://a.se/x", 301), Redirect('http://a.se/ö"', 308)),
-            modified=date(2019, 4, 2),
-            content_hash="ab",
-            other_site=True,
-            checked_at=datetime(2026, 12, 2, 19, 30, tzinfo=timezone(timedelta(hours=1))),
-            title="Titel",
-            content_type="text/html",
-            etag='"e"',
-            moved_to="http://b.se/",
-        ),
-        CheckResult(
-            url="not a url",
-            status="broken",
-            http_status=None,
-            reason="invalid_url",
-            final_url=None,
-            redirects=(),
-            modified=None,
-            content_hash=None,
-            elapsed_ms=3,
-            checked_at=checked,
-            detail="no scheme",
-        ),
-        CheckResult(
-            url="http://c.se/",
-            status="unverified",
-            http_status=HTTPStatus.TOO_MANY_REQUESTS,
-            reason="rate_limited",
-            final_url="http://c.se/",
-            redirects=(),
-            modified=None,
-            content_hash=None,
-            elapsed_ms=30_000,
-            checked_at=checked,
-            attempts=3,
-        ),
-    ]
+    plain = CheckResult(
+        url='https://example.se/sök?q=a&b="c"',
+        status="ok",
+        http_status=200,
+        reason="ok",
+        final_url="https://example.se/sök",
+        redirects=(),
+        modified=None,
+        content_hash=None,
+        elapsed_ms=12,
+        checked_at=datetime(2026, 12, 2, 18, 30, 5, 123456, tzinfo=UTC),
+    )
+    moved = replace(
+        plain,
+        url="http://a.se/x\\y\u2028\x01",
+        status="moved",
+        http_status=301,
+        reason="moved_other_site",
+        final_url="http://b.se/",
+        elapsed_ms=0,
+        redirects=(Redirect("http://a.se/x", 301), Redirect('http://a.se/ö"', 308)),
+        modified=date(2019, 4, 2),
+        content_hash="ab",
+        other_site=True,
+        checked_at=datetime(2026, 12, 2, 19, 30, tzinfo=timezone(timedelta(hours=1))),
+        title="Titel",
+        content_type="text/html",
+        etag='"e"',
+        moved_to="http://b.se/",
+    )
+    invalid = replace(
+        plain, url="not a url", status="broken", http_status=None, reason="invalid_url",
+        final_url=None, elapsed_ms=3, detail="no scheme",
+    )  # fmt: skip
+    limited = replace(
+        plain, url="http://c.se/", status="unverified", reason="rate_limited",
+        http_status=HTTPStatus.TOO_MANY_REQUESTS, final_url="http://c.se/", elapsed_ms=30_000,
+        attempts=3,
+    )  # fmt: skip
+    return [plain, moved, invalid, limited]
 
 
 def test_the_json_line_of_a_result_is_what_json_dumps_writes():
@@ -152,18 +135,18 @@ def _echo(results: list[CheckResult]) -> list[CheckResult]:
 
 
 def test_role_main_is_the_main_text_when_the_page_has_no_single_main():
-    two_mains = (
-        "<html><head><title>T</title></head><body><main>Första</main><main>Andra</main>"
-        "<div role='main'><p>Det här är sidans egentliga text.</p></div></body></html>"
-    ).encode()
-    page = classify.analyse(two_mains, "utf-8", today=TODAY)
-    assert page is not None and page.main_text == "Det här är sidans egentliga text."
-    one_main = (
-        "<html><head><title>T</title></head><body><div role='main'>Rollen</div>"
-        "<main><p>Huvudtexten står här.</p></main></body></html>"
-    ).encode()
-    page = classify.analyse(one_main, "utf-8", today=TODAY)
-    assert page is not None and page.main_text == "Huvudtexten står här."
+    shapes = {
+        "<main>Första</main><main>Andra</main><div role='main'><p>Sidans text.</p></div>": (
+            "Sidans text."
+        ),
+        "<div role='main'>Rollen</div><main><p>Huvudtexten står här.</p></main>": (
+            "Huvudtexten står här."
+        ),
+    }
+    for inner, expected in shapes.items():
+        body = f"<html><head><title>T</title></head><body>{inner}</body></html>".encode()
+        page = classify.analyse(body, "utf-8", today=TODAY)
+        assert page is not None and page.main_text == expected, inner
 
 
 _ADDRESSES = [
