@@ -4,6 +4,7 @@
     python bench/checker/farm.py --page-kb 1    # the old ~1 KB pages, for comparison
     python bench/checker/farm.py --only linkdir --urls 2000
     python bench/checker/farm.py --baseline /tmp/base/src   # an older linkdir beside it
+    python bench/checker/farm.py --precompile   # linkdir's .pyc compiled first (both trees)
 
 The farm runs in its own process: 100 HTTP servers on 127.0.1.1-127.0.1.100 (one port),
 each answering every request after 50 ms and counting its open connections. Pages are
@@ -479,11 +480,21 @@ def main() -> None:
         type=Path,
         help="also run the linkdir of this src directory (an older commit) in the same run",
     )
+    parser.add_argument(
+        "--precompile",
+        action="store_true",
+        help="compile linkdir's bytecode first (as a wheel install does); without it, an "
+        "editable install under PYTHONDONTWRITEBYTECODE=1 compiles its modules at every start",
+    )
     parser.add_argument("--serve-farm", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_farm:
         serve_farm(args.serve_farm, args.urls, args.page_kb)
         return
+    if args.precompile:
+        for src in [ROOT / "src", *([args.baseline] if args.baseline else [])]:
+            # Python reads the .pyc files even when it may not write them.
+            subprocess.run([sys.executable, "-m", "compileall", "-q", str(src)], check=True)
     tools = args.only or ["linkdir", "linkinator", "linkchecker"]
     if "linkinator" in tools:
         ensure_linkinator()

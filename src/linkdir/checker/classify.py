@@ -542,9 +542,17 @@ def _is_chrome(element: lxml.etree._Element) -> bool:
 
 
 def _main_container(root: lxml.etree._Element) -> lxml.etree._Element:
-    for found in (root.findall(".//main"), _ROLE_MAIN(root), root.findall(".//article")):
-        if len(found) == 1:
-            return found[0]
+    # One lookup after the other: the ``role`` XPath walks every element of the page and
+    # is not needed when the page has one ``<main>`` (it used to run on every page).
+    found = root.findall(".//main")
+    if len(found) == 1:
+        return found[0]
+    found = _ROLE_MAIN(root)
+    if len(found) == 1:
+        return found[0]
+    found = root.findall(".//article")
+    if len(found) == 1:
+        return found[0]
     return root
 
 

@@ -246,9 +246,19 @@ _FOLD = str.maketrans(
 )  # fmt: skip
 
 
+_FOLD_CHARS = tuple(chr(code) for code in _FOLD)
+
+
 def fold(text: str) -> str:
     """Lower case, one apostrophe, one dash, single spaces: what the patterns expect."""
-    return " ".join(text.lower().translate(_FOLD).split())
+    lowered = text.lower()
+    # ``translate`` with a dict costs ~3 µs even on a short title with nothing to
+    # replace; a dozen ``in`` tests cost a tenth of that.
+    for char in _FOLD_CHARS:  # noqa: SIM110 - a plain loop: any() with a generator is slower
+        if char in lowered:
+            lowered = lowered.translate(_FOLD)
+            break
+    return " ".join(lowered.split())
 
 
 def _matches(text: str) -> list[tuple[str, re.Match[str]]]:

@@ -25,6 +25,7 @@ from typing import Any
 
 from linkdir.checker.engine import Checker
 from linkdir.checker.fetch import host_key
+from linkdir.checker.transport import ssl_context
 from linkdir.checker.types import CheckResult, EngineConfig
 
 BATCH = 128
@@ -56,6 +57,9 @@ class Shards:
         self.config = dataclasses.replace(
             config, concurrency=max(1, -(-config.concurrency // workers))
         )
+        # Loaded before the fork, the TLS roots are shared by every helper instead of each
+        # parsing certifi's bundle again (~30 ms of CPU per process).
+        ssl_context(config.extra_ca_file)
         context = (
             multiprocessing.get_context("fork")
             if sys.platform == "linux"

@@ -159,7 +159,7 @@ class _JsonWriter:
     def result(self, result: CheckResult) -> None:
         self._out.write("\n  " if self._first else ",\n  ")
         self._first = False
-        self._out.write(json.dumps(result.to_json(), ensure_ascii=False))
+        self._out.write(result.to_json_text())
 
     def finish(self, counts: Counter[str], seconds: float) -> None:
         summary = {verdict: counts[verdict] for verdict in VERDICTS}
