@@ -24,8 +24,9 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlmodel import col
 
-from linkdir.checker import Checker, EngineConfig
+from linkdir.checker import EngineConfig
 from linkdir.checks import heartbeat, runs, service
+from linkdir.checks.engine_process import Engine, EngineProcesses, open_engine
 from linkdir.checks.models import CheckRun
 from linkdir.config import Settings
 from linkdir.db import metadata, session_factory, utcnow
@@ -260,6 +261,7 @@ class CheckRunner:
         role: str = "worker",
         record_chunk: int = RECORD_CHUNK,
         record_every: float = RECORD_EVERY,
+        engine_processes: int = 0,
     ) -> None:
         from linkdir.checks.jobs import worker_name
 
@@ -274,6 +276,12 @@ class CheckRunner:
         # Checks of a batch written per transaction, and how long one waits at most.
         self.record_chunk = record_chunk
         self.record_every = record_every
+        # While it runs, the runner's jobs share one engine (issue 18): its connections and
+        # each host's soft-404 probe outlive a job. In ``engine_processes`` processes of its
+        # own (0: in this one).
+        self.engine_processes = engine_processes
+        self._engine: Any = None
+        self._engine_lock = asyncio.Lock()
         self.scheduler: Any = None
         self.started = asyncio.Event()
         self.last_beat: datetime | None = None
@@ -393,6 +401,7 @@ class CheckRunner:
         self._stopped.clear()
         try:
             async with contextlib.AsyncExitStack() as stack:
+                stack.push_async_callback(self._close_engine)
                 if self.settings.is_sqlite:
                     await stack.enter_async_context(scheduler)
                     await self._configure(scheduler)
@@ -417,6 +426,28 @@ class CheckRunner:
             with anyio.CancelScope(shield=True), anyio.move_on_after(5):
                 await self._forget_heartbeat()
             self._stopped.set()
+
+    @contextlib.asynccontextmanager
+    async def _job_engine(self) -> AsyncIterator[Engine]:
+        """The engine for a job: the runner's shared one while it runs, else a job's own."""
+        if self.scheduler is None:  # called outside run() (tests): nothing outlives the job
+            async with open_engine(self.engine_config, self.engine_processes) as engine:
+                yield engine
+            return
+        async with self._engine_lock:
+            if isinstance(self._engine, EngineProcesses) and self._engine.died is not None:
+                log.warning("%s: starting the checking processes again", self._engine.died)
+                await self._close_engine()
+            if self._engine is None:
+                engine = open_engine(self.engine_config, self.engine_processes)
+                await engine.__aenter__()
+                self._engine = engine
+        yield self._engine
+
+    async def _close_engine(self) -> None:
+        engine, self._engine = self._engine, None
+        if engine is not None:
+            await engine.__aexit__(None, None, None)
 
     async def _enter_shared(self, stack: contextlib.AsyncExitStack, scheduler: Any) -> None:
         # Workers started together would race to create APScheduler's tables and types
@@ -655,7 +686,7 @@ class CheckRunner:
                 await session.commit()
         counts: Counter[str] = Counter()
         left = HostsLeft(host_of)
-        async with Checker(self.engine_config) as checker:
+        async with self._job_engine() as checker:
             results = checker.check_many(list(urls), conditions=conditions)
             chunks = in_chunks(
                 results, self._abort, size=self.record_chunk, every=self.record_every
@@ -689,15 +720,17 @@ class CheckRunner:
                 recorded = await session.get(CheckRun, run_id)
                 if recorded is None or recorded.finished_at is not None:
                     return {}  # deleted, or given up on and finished meanwhile
-            run = await run_cycle(
-                self.factory,
-                self.settings,
-                everything=everything,
-                engine_config=self.engine_config,
-                worker=self.worker,
-                run_id=run_id,
-                stop=self._abort,
-            )
+            async with self._job_engine() as engine:
+                run = await run_cycle(
+                    self.factory,
+                    self.settings,
+                    everything=everything,
+                    engine_config=self.engine_config,
+                    worker=self.worker,
+                    run_id=run_id,
+                    stop=self._abort,
+                    engine=engine,
+                )
             return dict(run.counts)
 
 
