@@ -403,8 +403,8 @@ def _engine_processes_option(command: Callable[..., Any]) -> Callable[..., Any]:
 @_engine_processes_option
 def check(scope: str, engine_processes: int | None) -> None:
     """Run one cycle of link checks in the foreground and print a summary."""
-    from linkdir.checker import EngineConfig, parallel
-    from linkdir.checks.engine_process import EngineDied, default_processes, open_engine
+    from linkdir.checker import EngineConfig
+    from linkdir.checks.engine_process import EngineDied, default_processes, open_engine, run
 
     settings = load_settings()
     _configure_logging(settings)
@@ -438,7 +438,7 @@ def check(scope: str, engine_processes: int | None) -> None:
                 await db_engine.dispose()
 
     try:
-        run = parallel.run(runner())  # uvloop where installed, as check-urls (issue 18)
+        cycle = run(runner())  # uvloop where installed, as check-urls (issue 18)
     except EngineDied as error:
         if tty:
             click.echo("", err=True)
@@ -447,8 +447,8 @@ def check(scope: str, engine_processes: int | None) -> None:
         click.echo("", err=True)
     from linkdir.checks.runs import VERDICTS
 
-    summary = ", ".join(f"{verdict} {run.counts.get(verdict, 0)}" for verdict in VERDICTS)
-    click.echo(f"checked {run.done} links: {summary}")
+    summary = ", ".join(f"{verdict} {cycle.counts.get(verdict, 0)}" for verdict in VERDICTS)
+    click.echo(f"checked {cycle.done} links: {summary}")
 
 
 @main.command()

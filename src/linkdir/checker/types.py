@@ -10,9 +10,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
-from linkdir.checker.netguard import Resolver
-
 if TYPE_CHECKING:
+    from linkdir.checker.netguard import Resolver
     from linkdir.checker.fingerprint import Fingerprint
     from linkdir.config import Settings
 

@@ -33,7 +33,8 @@ from collections.abc import AsyncIterator, Iterable, Mapping
 from datetime import date, datetime
 from typing import Any, Protocol
 
-from linkdir.checker.fetch import host_key
+from urllib.parse import urlsplit
+
 from linkdir.checker.types import CheckResult, EngineConfig, Redirect
 
 # The longest line either side sends (a request of a few thousand URLs, a batch of results
@@ -56,6 +57,29 @@ class Engine(Protocol):
 
 class EngineDied(RuntimeError):
     """A checking process ended while checks were in flight (killed, crashed)."""
+
+
+def host_of(url: str) -> str:
+    """The host a URL is checked under: :func:`linkdir.checker.fetch.host_key`'s rule,
+    without importing the HTTP clients into the recording process."""
+    try:
+        host = urlsplit(url.strip()).hostname
+    except ValueError:
+        return ""
+    return host.lower() if host else ""
+
+
+def run(coroutine: Any) -> Any:
+    """Run ``coroutine`` on uvloop where installed (as :func:`linkdir.checker.parallel.run`,
+    which imports the engine)."""
+    try:
+        import uvloop
+    except ImportError:
+        factory = None
+    else:
+        factory = uvloop.new_event_loop
+    with asyncio.Runner(loop_factory=factory) as runner:
+        return runner.run(coroutine)
 
 
 def default_processes() -> int:
@@ -245,7 +269,7 @@ class EngineProcesses:
             raise self.died
         shards: list[list[str]] = [[] for _ in self._children]
         for url in urls:
-            shards[zlib.crc32((host_key(url) or "").encode()) % len(shards)].append(url)
+            shards[zlib.crc32(host_of(url).encode()) % len(shards)].append(url)
         busy = [(child, shard) for child, shard in zip(self._children, shards, strict=True) if shard]
         if not busy:
             return
@@ -377,8 +401,6 @@ async def _serve() -> None:
 def main() -> None:
     import signal
 
-    from linkdir.checker import parallel
-
     # The parent decides when a child stops (it closes our stdin, or dies and the pipe
     # ends): Ctrl-C or a SIGTERM sent to the process group must not end checks the
     # parent means to finish or give back.
@@ -386,7 +408,7 @@ def main() -> None:
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
     with contextlib.suppress(BrokenPipeError, KeyboardInterrupt):
-        parallel.run(_serve())
+        run(_serve())
 
 
 if __name__ == "__main__":
