@@ -202,12 +202,18 @@ class EngineProcesses:
     called by several tasks at once (each host still gets ``config.per_host``
     connections at most, all its links being checked in the same child). Each child gets
     its share of ``config.concurrency``.
+
+    ``per_request``: each :meth:`check_many` gets a checker of its own in the child, whose
+    connections close when it ends (a worker's job: the next batch of a host may run on
+    another worker, and the host must not see this one's idle connections beside it).
+    Otherwise the calls share one checker (one ``linkdir check`` run).
     """
 
-    def __init__(self, config: EngineConfig, processes: int) -> None:
+    def __init__(self, config: EngineConfig, processes: int, *, per_request: bool = False) -> None:
         if processes < 1:
             raise ValueError("at least one engine process")
         self.processes = processes
+        self.per_request = per_request
         share = max(1, -(-config.concurrency // processes))
         self._config = config_to_json(dataclasses.replace(config, concurrency=share))
         self._children: list[_Child] = []
@@ -228,7 +234,7 @@ class EngineProcesses:
                 )
                 child = _Child(process)
                 self._children.append(child)
-                child.send(_line("config", self._config))
+                child.send(_line("config", self._config, self.per_request))
                 child.reader = asyncio.create_task(self._read(child))
         except BaseException:
             await self.close()
@@ -339,8 +345,9 @@ async def _serve() -> None:
     first = await reader.readline()
     if not first:
         return
-    kind, config = json.loads(first)
+    kind, config, per_request = json.loads(first)
     assert kind == "config"
+    engine_config = config_from_json(config)
     from linkdir.checker import Checker
 
     tasks: dict[int, asyncio.Task[None]] = {}
@@ -364,12 +371,18 @@ async def _serve() -> None:
 
         asked = {url: (etag, modified) for url, (etag, modified) in conditions.items()}
         try:
-            async for result in checker.check_many(urls, conditions=asked):
-                pending.append(encode_result(result))
-                if len(pending) >= SEND_EVERY:
-                    flush()
-                elif timer is None:
-                    timer = loop.call_later(SEND_AFTER, flush)
+            async with contextlib.AsyncExitStack() as stack:
+                engine = (
+                    await stack.enter_async_context(Checker(engine_config))
+                    if per_request
+                    else shared
+                )
+                async for result in engine.check_many(urls, conditions=asked):
+                    pending.append(encode_result(result))
+                    if len(pending) >= SEND_EVERY:
+                        flush()
+                    elif timer is None:
+                        timer = loop.call_later(SEND_AFTER, flush)
             flush()
             send("done", request_id)
         except asyncio.CancelledError:
@@ -382,7 +395,7 @@ async def _serve() -> None:
         finally:
             tasks.pop(request_id, None)
 
-    async with Checker(config_from_json(config)) as checker:
+    async with Checker(engine_config) as shared:
         try:
             while line := await reader.readline():
                 kind, request_id, *rest = json.loads(line)

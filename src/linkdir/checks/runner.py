@@ -276,9 +276,11 @@ class CheckRunner:
         # Checks of a batch written per transaction, and how long one waits at most.
         self.record_chunk = record_chunk
         self.record_every = record_every
-        # While it runs, the runner's jobs share one engine (issue 18): its connections and
-        # each host's soft-404 probe outlive a job. In ``engine_processes`` processes of its
-        # own (0: in this one).
+        # Links are checked in ``engine_processes`` processes of their own (0: in this one),
+        # started once and kept while the runner runs (issue 18). Each job still gets a
+        # checker of its own there, closed with the job: a host's next batch may go to
+        # another worker, and the host must not see this one's idle connections beside it
+        # (one checker kept across jobs did that: 4 open at once in the scale-out test).
         self.engine_processes = engine_processes
         self._engine: Any = None
         self._engine_lock = asyncio.Lock()
@@ -429,9 +431,10 @@ class CheckRunner:
 
     @contextlib.asynccontextmanager
     async def _job_engine(self) -> AsyncIterator[Engine]:
-        """The engine for a job: the runner's shared one while it runs, else a job's own."""
-        if self.scheduler is None:  # called outside run() (tests): nothing outlives the job
-            async with open_engine(self.engine_config, self.engine_processes) as engine:
+        """The engine for a job: a checker of its own, in the runner's checking processes
+        while it runs (started again if one died), else in this process."""
+        if self.scheduler is None or self.engine_processes <= 0:
+            async with open_engine(self.engine_config, 0) as engine:
                 yield engine
             return
         async with self._engine_lock:
@@ -439,7 +442,9 @@ class CheckRunner:
                 log.warning("%s: starting the checking processes again", self._engine.died)
                 await self._close_engine()
             if self._engine is None:
-                engine = open_engine(self.engine_config, self.engine_processes)
+                engine = EngineProcesses(
+                    self.engine_config, self.engine_processes, per_request=True
+                )
                 await engine.__aenter__()
                 self._engine = engine
         yield self._engine
@@ -720,17 +725,16 @@ class CheckRunner:
                 recorded = await session.get(CheckRun, run_id)
                 if recorded is None or recorded.finished_at is not None:
                     return {}  # deleted, or given up on and finished meanwhile
-            async with self._job_engine() as engine:
-                run = await run_cycle(
-                    self.factory,
-                    self.settings,
-                    everything=everything,
-                    engine_config=self.engine_config,
-                    worker=self.worker,
-                    run_id=run_id,
-                    stop=self._abort,
-                    engine=engine,
-                )
+            run = await run_cycle(
+                self.factory,
+                self.settings,
+                everything=everything,
+                engine_config=self.engine_config,
+                worker=self.worker,
+                run_id=run_id,
+                stop=self._abort,
+                engine_processes=self.engine_processes,
+            )
             return dict(run.counts)
 
 
