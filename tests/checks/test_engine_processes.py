@@ -48,8 +48,12 @@ async def test_check_all_with_two_engine_processes_records_every_link_once(
     web, session, database_url
 ):
     sites = [
-        web.site(f"127.0.231.{n}", pages(8, delay=0.02), ip=f"127.0.231.{n}",
-                 fallback=web.html("Sidan finns inte", status=404))  # fmt: skip
+        web.site(
+            f"127.0.231.{n}",
+            pages(8, delay=0.02),
+            ip=f"127.0.231.{n}",
+            fallback=web.html("Sidan finns inte", status=404),
+        )  # fmt: skip
         for n in range(2, 8)
     ]
     ids = []
@@ -122,7 +126,9 @@ async def test_a_killed_engine_process_fails_the_run_loudly_and_loses_no_link(
     unchecked = [resource_id for resource_id, _ in rows if resource_id not in checked]
     # What the killed process had not checked is due again at once, its host given back.
     assert all(due <= now for resource_id, due in rows if resource_id in unchecked)
-    assert all(due > now + timedelta(hours=1) for resource_id, due in rows if resource_id in checked)
+    assert all(
+        due > now + timedelta(hours=1) for resource_id, due in rows if resource_id in checked
+    )
     assert (await session.execute(select(func.count()).select_from(CheckLease))).scalar_one() == 0
     await session.commit()
 
@@ -185,9 +191,7 @@ async def test_checks_in_flight_fail_when_the_engine_process_dies(web):
     await asyncio.sleep(1.2)  # the server's answer goes out (to nobody) before it closes
 
 
-async def test_a_running_worker_s_jobs_leave_no_connection_open_behind_them(
-    web, session, settings
-):
+async def test_a_running_worker_s_jobs_leave_no_connection_open_behind_them(web, session, settings):
     """A host's next batch may go to another worker: a job's connections end with it, though
     the checking process lives on (issue 18; one checker kept across jobs left them open)."""
     site = web.site(

@@ -11,8 +11,8 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
-    from linkdir.checker.netguard import Resolver
     from linkdir.checker.fingerprint import Fingerprint
+    from linkdir.checker.netguard import Resolver
     from linkdir.config import Settings
 
 __all__ = ["CheckResult", "EngineConfig", "Redirect", "Status"]

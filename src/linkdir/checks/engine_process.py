@@ -32,7 +32,6 @@ import zlib
 from collections.abc import AsyncIterator, Iterable, Mapping
 from datetime import date, datetime
 from typing import Any, Protocol
-
 from urllib.parse import urlsplit
 
 from linkdir.checker.types import CheckResult, EngineConfig, Redirect
@@ -276,7 +275,9 @@ class EngineProcesses:
         shards: list[list[str]] = [[] for _ in self._children]
         for url in urls:
             shards[zlib.crc32(host_of(url).encode()) % len(shards)].append(url)
-        busy = [(child, shard) for child, shard in zip(self._children, shards, strict=True) if shard]
+        busy = [
+            (child, shard) for child, shard in zip(self._children, shards, strict=True) if shard
+        ]
         if not busy:
             return
         self._next_id += 1
@@ -286,7 +287,11 @@ class EngineProcesses:
         finished = False
         try:
             for child, shard in busy:
-                asked = {url: conditions[url] for url in shard if url in conditions} if conditions else {}
+                asked = (
+                    {url: conditions[url] for url in shard if url in conditions}
+                    if conditions
+                    else {}
+                )
                 child.send(_line("check", request_id, shard, asked))
             while True:
                 item = await request.items.get()

@@ -294,7 +294,11 @@ async def run_cycle(
     freed = asyncio.Event()  # a claim in flight gave a host back: another claim may take it
     in_flight: set[asyncio.Task[None]] = set()
     async with contextlib.AsyncExitStack() as stack:
-        checker = engine or await stack.enter_async_context(open_engine(config, engine_processes))
+        checker: Engine = (
+            engine
+            if engine is not None
+            else await stack.enter_async_context(open_engine(config, engine_processes))
+        )
         try:
             while not stop.is_set():
                 freed.clear()
