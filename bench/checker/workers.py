@@ -209,10 +209,16 @@ def machine_ticks() -> tuple[int, int]:
 
 
 def process_seconds(pid: int) -> float:
-    """User + system CPU seconds of one process, from /proc/PID/stat."""
-    stat = Path(f"/proc/{pid}/stat").read_text()
+    """User + system CPU seconds of a process and its live children (a worker's checking
+    processes, issue 18), from /proc/PID/stat."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except FileNotFoundError:  # ended meanwhile
+        return 0.0
     fields = stat[stat.rindex(")") + 2 :].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return own + sum(process_seconds(int(child)) for child in children)
 
 
 def stop(workers: list[subprocess.Popen[bytes]]) -> None:

@@ -385,18 +385,31 @@ def healthcheck(url: str | None, worker_check: bool) -> None:
     click.echo("healthy")
 
 
+def _engine_processes_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--engine-processes",
+        type=click.IntRange(0, 16),
+        default=None,
+        envvar="LINKDIR_ENGINE_PROCESSES",
+        help="Processes that check links while this one records the results (hosts are "
+        "split between them); 0 checks in this process. Default: 1 when there is a second "
+        "core, else 0. Environment: LINKDIR_ENGINE_PROCESSES.",
+    )(command)
+
+
 @main.command("check")
 @click.option("--due", "scope", flag_value="due", default=True, help="Check due links (default).")
 @click.option("--all", "scope", flag_value="all", help="Check every link now, due or not.")
-def check(scope: str) -> None:
+@_engine_processes_option
+def check(scope: str, engine_processes: int | None) -> None:
     """Run one cycle of link checks in the foreground and print a summary."""
-    from linkdir.checker import parallel
-    from linkdir.checks.jobs import VERDICTS, run_cycle
-    from linkdir.db import create_engine, session_factory
+    from linkdir.checker import EngineConfig
+    from linkdir.checks.engine_process import EngineDied, default_processes, open_engine, run
 
     settings = load_settings()
     _configure_logging(settings)
     tty = sys.stderr.isatty()
+    processes = default_processes() if engine_processes is None else engine_processes
 
     def progress(done: int, total: int) -> None:
         line = f"checked {done}/{total}"
@@ -406,19 +419,36 @@ def check(scope: str) -> None:
             click.echo(line, err=True)
 
     async def runner() -> Any:
-        engine = create_engine(settings.database_url)
-        try:
-            return await run_cycle(
-                session_factory(engine), settings, everything=scope == "all", progress=progress
-            )
-        finally:
-            await engine.dispose()
+        # The checking processes start first: they import the engine while this one
+        # imports the database layer (issue 18).
+        async with open_engine(EngineConfig.from_settings(settings), processes) as engine:
+            from linkdir.checks.jobs import run_cycle
+            from linkdir.db import create_engine, session_factory
 
-    run = parallel.run(runner())  # uvloop where installed, as check-urls (issue 18)
+            db_engine = create_engine(settings.database_url)
+            try:
+                return await run_cycle(
+                    session_factory(db_engine),
+                    settings,
+                    everything=scope == "all",
+                    progress=progress,
+                    engine=engine,
+                )
+            finally:
+                await db_engine.dispose()
+
+    try:
+        cycle = run(runner())  # uvloop where installed, as check-urls (issue 18)
+    except EngineDied as error:
+        if tty:
+            click.echo("", err=True)
+        _fail(f"{error}; the links it had not checked are due again", 1)
     if tty:
         click.echo("", err=True)
-    summary = ", ".join(f"{verdict} {run.counts.get(verdict, 0)}" for verdict in VERDICTS)
-    click.echo(f"checked {run.done} links: {summary}")
+    from linkdir.checks.runs import VERDICTS
+
+    summary = ", ".join(f"{verdict} {cycle.counts.get(verdict, 0)}" for verdict in VERDICTS)
+    click.echo(f"checked {cycle.done} links: {summary}")
 
 
 @main.command()
@@ -429,7 +459,8 @@ def check(scope: str) -> None:
     type=click.FloatRange(min=0.5),
     help="Seconds between dispatch runs (claiming due links).",
 )
-def worker(dispatch_every: float) -> None:
+@_engine_processes_option
+def worker(dispatch_every: float, engine_processes: int | None) -> None:
     """Check links on schedule (with PostgreSQL, any number of workers share the work).
 
     SIGTERM or SIGINT stops it cleanly: no new jobs, running batches finish within
@@ -439,10 +470,12 @@ def worker(dispatch_every: float) -> None:
     from datetime import timedelta
 
     from linkdir.checker import parallel
+    from linkdir.checks.engine_process import default_processes
     from linkdir.checks.runner import CheckRunner
     from linkdir.db import create_engine
 
     settings = load_settings()
+    processes = default_processes() if engine_processes is None else engine_processes
     _configure_logging(settings)
     worker_log = logging.getLogger("linkdir.worker")
 
@@ -465,7 +498,12 @@ def worker(dispatch_every: float) -> None:
 
     async def runner() -> None:
         engine = create_engine(settings.database_url)
-        checks = CheckRunner(settings, engine, dispatch_every=timedelta(seconds=dispatch_every))
+        checks = CheckRunner(
+            settings,
+            engine,
+            dispatch_every=timedelta(seconds=dispatch_every),
+            engine_processes=processes,
+        )
         loop = asyncio.get_running_loop()
         loop.add_signal_handler(signal.SIGUSR1, dump_tasks, checks)
         for stop_signal in (signal.SIGTERM, signal.SIGINT):

@@ -14,12 +14,15 @@ import ipaddress
 import re
 import unicodedata
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 import idna
 
-from linkdir.checker.netguard import IPAddress, is_allowed, parse_networks
 from linkdir.errors import N_, FieldError
+
+if TYPE_CHECKING:
+    from linkdir.checker.netguard import IPAddress
 
 MAX_URL_LENGTH = 2048
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -182,6 +185,10 @@ def public_http_url(
     raw_host = parts.hostname or ""
     if not raw_host.rstrip("."):
         raise InvalidUrl(FieldError(field, N_("The address has no host name.")))
+    # netguard imported here, not with the models: it brings aiohttp, which a process
+    # that only records checks does not need (issue 18).
+    from linkdir.checker.netguard import parse_networks
+
     host = _vet_host(raw_host, field, parse_networks(tuple(allow_networks)))
     netloc = f"[{host}]" if ":" in host else host
     if port is not None and not (
@@ -214,6 +221,8 @@ def _refuse_private(field: str) -> InvalidUrl:
 def _vet_host(
     host: str, field: str, allowed: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]
 ) -> str:
+    from linkdir.checker.netguard import is_allowed
+
     address: IPAddress | None
     if ":" in host:  # only an IPv6 literal (in brackets) has a colon in its host
         try:

@@ -12,10 +12,9 @@ from json.encoder import encode_basestring
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any, Literal
 
-from linkdir.checker.netguard import Resolver
-
 if TYPE_CHECKING:
     from linkdir.checker.fingerprint import Fingerprint
+    from linkdir.checker.netguard import Resolver
     from linkdir.config import Settings
 
 __all__ = ["CheckResult", "EngineConfig", "Redirect", "Status"]

@@ -22,8 +22,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlmodel import col
 
 from linkdir import changes
-from linkdir.checker import Checker, EngineConfig
+from linkdir.checker import EngineConfig
 from linkdir.checks import runs, service
+from linkdir.checks.engine_process import Engine, open_engine
 from linkdir.checks.models import CheckRun
 from linkdir.config import Settings
 from linkdir.db import metadata, session_factory, utcnow
@@ -64,7 +65,7 @@ LEASE_POLL = 0.5  # seconds a foreground run waits for a host another batch is c
 
 
 async def _check_claimed(
-    checker: Checker, batches: dict[str, list[service.Claimed]]
+    checker: Engine, batches: dict[str, list[service.Claimed]]
 ) -> AsyncIterator[tuple[service.Claimed, Any]]:
     claimed = {c.url: c for items in batches.values() for c in items}
     async for result in checker.check_many(list(claimed)):
@@ -190,7 +191,7 @@ class HostsLeft:
 async def _check_claim(
     factory: async_sessionmaker[AsyncSession],
     settings: Settings,
-    checker: Checker,
+    checker: Engine,
     batches: dict[str, list[service.Claimed]],
     tally: _Tally,
     *,
@@ -247,12 +248,16 @@ async def run_cycle(
     batch: int = CLAIM_BATCH,
     run_id: int | None = None,
     stop: asyncio.Event | None = None,
+    engine: Engine | None = None,
+    engine_processes: int = 0,
 ) -> CheckRun:
     """Check every due resource (or every resource) once; returns the finished CheckRun.
 
     ``run_id`` continues a run already recorded (one started from the API). When ``stop``
     is set (the worker is shutting down) the run ends early: links claimed and not yet
-    checked are due again at once.
+    checked are due again at once. The links are checked by ``engine`` (one already open)
+    or else in ``engine_processes`` processes of their own (0: in this one; see
+    :mod:`linkdir.checks.engine_process`).
     """
     metadata()  # every domain's tables mapped: revisions point at user accounts
     worker = worker or worker_name()
@@ -288,7 +293,12 @@ async def run_cycle(
     stop = stop or asyncio.Event()
     freed = asyncio.Event()  # a claim in flight gave a host back: another claim may take it
     in_flight: set[asyncio.Task[None]] = set()
-    async with Checker(config) as checker:
+    async with contextlib.AsyncExitStack() as stack:
+        checker: Engine = (
+            engine
+            if engine is not None
+            else await stack.enter_async_context(open_engine(config, engine_processes))
+        )
         try:
             while not stop.is_set():
                 freed.clear()

@@ -24,8 +24,9 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlmodel import col
 
-from linkdir.checker import Checker, EngineConfig
+from linkdir.checker import EngineConfig
 from linkdir.checks import heartbeat, runs, service
+from linkdir.checks.engine_process import Engine, EngineProcesses, open_engine
 from linkdir.checks.models import CheckRun
 from linkdir.config import Settings
 from linkdir.db import metadata, session_factory, utcnow
@@ -260,6 +261,7 @@ class CheckRunner:
         role: str = "worker",
         record_chunk: int = RECORD_CHUNK,
         record_every: float = RECORD_EVERY,
+        engine_processes: int = 0,
     ) -> None:
         from linkdir.checks.jobs import worker_name
 
@@ -274,6 +276,14 @@ class CheckRunner:
         # Checks of a batch written per transaction, and how long one waits at most.
         self.record_chunk = record_chunk
         self.record_every = record_every
+        # Links are checked in ``engine_processes`` processes of their own (0: in this one),
+        # started once and kept while the runner runs (issue 18). Each job still gets a
+        # checker of its own there, closed with the job: a host's next batch may go to
+        # another worker, and the host must not see this one's idle connections beside it
+        # (one checker kept across jobs did that: 4 open at once in the scale-out test).
+        self.engine_processes = engine_processes
+        self._engine: Any = None
+        self._engine_lock = asyncio.Lock()
         self.scheduler: Any = None
         self.started = asyncio.Event()
         self.last_beat: datetime | None = None
@@ -393,6 +403,7 @@ class CheckRunner:
         self._stopped.clear()
         try:
             async with contextlib.AsyncExitStack() as stack:
+                stack.push_async_callback(self._close_engine)
                 if self.settings.is_sqlite:
                     await stack.enter_async_context(scheduler)
                     await self._configure(scheduler)
@@ -417,6 +428,31 @@ class CheckRunner:
             with anyio.CancelScope(shield=True), anyio.move_on_after(5):
                 await self._forget_heartbeat()
             self._stopped.set()
+
+    @contextlib.asynccontextmanager
+    async def _job_engine(self) -> AsyncIterator[Engine]:
+        """The engine for a job: a checker of its own, in the runner's checking processes
+        while it runs (started again if one died), else in this process."""
+        if self.scheduler is None or self.engine_processes <= 0:
+            async with open_engine(self.engine_config, 0) as engine:
+                yield engine
+            return
+        async with self._engine_lock:
+            if isinstance(self._engine, EngineProcesses) and self._engine.died is not None:
+                log.warning("%s: starting the checking processes again", self._engine.died)
+                await self._close_engine()
+            if self._engine is None:
+                engine = EngineProcesses(
+                    self.engine_config, self.engine_processes, per_request=True
+                )
+                await engine.__aenter__()
+                self._engine = engine
+        yield self._engine
+
+    async def _close_engine(self) -> None:
+        engine, self._engine = self._engine, None
+        if engine is not None:
+            await engine.__aexit__(None, None, None)
 
     async def _enter_shared(self, stack: contextlib.AsyncExitStack, scheduler: Any) -> None:
         # Workers started together would race to create APScheduler's tables and types
@@ -655,7 +691,7 @@ class CheckRunner:
                 await session.commit()
         counts: Counter[str] = Counter()
         left = HostsLeft(host_of)
-        async with Checker(self.engine_config) as checker:
+        async with self._job_engine() as checker:
             results = checker.check_many(list(urls), conditions=conditions)
             chunks = in_chunks(
                 results, self._abort, size=self.record_chunk, every=self.record_every
@@ -697,6 +733,7 @@ class CheckRunner:
                 worker=self.worker,
                 run_id=run_id,
                 stop=self._abort,
+                engine_processes=self.engine_processes,
             )
             return dict(run.counts)
 

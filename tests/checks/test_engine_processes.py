@@ -1,0 +1,237 @@
+"""The engine in processes of its own (issue 18): `linkdir check --engine-processes N`
+checks in N child processes and records in the parent, over real loopback servers."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import os
+import signal
+import subprocess
+import time
+from collections import Counter
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+from tests.conftest import make_resource
+from tests.linkdir_cli import LINKDIR, base_env, run
+
+from linkdir.checker import Checker, EngineConfig
+from linkdir.checks.engine_process import EngineDied, EngineProcesses
+from linkdir.checks.models import CheckLease, CheckResult, CheckRun
+from linkdir.checks.runner import CheckRunner
+from linkdir.db import create_engine, utcnow
+from linkdir.resources.models import Resource
+
+PAGE = (
+    "<html><head><title>Läsfrämjande</title></head><body><main>"
+    "<p>En rapport om läsfrämjande arbete på folkbibliotek i hela landet, med siffror.</p>"
+    "</main></body></html>"
+)
+
+
+def pages(count: int, delay: float) -> dict[str, Any]:
+    from tests.checks.conftest import Reply
+
+    return {f"/sida-{n}": Reply(200, PAGE.encode(), delay=delay) for n in range(count)}
+
+
+async def history(session: Any) -> Counter[int]:
+    session.expire_all()
+    rows = await session.execute(select(CheckResult.resource_id))
+    return Counter(rows.scalars())
+
+
+async def test_check_all_with_two_engine_processes_records_every_link_once(
+    web, session, database_url
+):
+    sites = [
+        web.site(
+            f"127.0.231.{n}",
+            pages(8, delay=0.02),
+            ip=f"127.0.231.{n}",
+            fallback=web.html("Sidan finns inte", status=404),
+        )  # fmt: skip
+        for n in range(2, 8)
+    ]
+    ids = []
+    for site in sites:
+        for page in range(8):
+            ids.append((await make_resource(session, url=site.url(f"/sida-{page}"))).id)
+        ids.append((await make_resource(session, url=site.url("/borta"))).id)
+    await session.commit()
+
+    done = run(
+        ["check", "--all", "--engine-processes", "2"],
+        base_env(database_url, LINKDIR_CHECKER_PER_HOST="2"),
+    )
+    assert done.returncode == 0, done.stderr
+    assert "checked 54 links: ok 48, moved 0, broken 6, unverified 0" in done.stdout
+    assert await history(session) == Counter(dict.fromkeys(ids, 1))
+    for site in sites:  # a host's links all went to one process: two connections at most
+        assert 1 <= site.counter.max_open <= 2
+        assert len(site.hits("/borta")) == 1
+    [cycle] = (await session.execute(select(CheckRun))).scalars()
+    assert (cycle.scope, cycle.total, cycle.done) == ("all", 54, 54)
+    assert cycle.finished_at is not None
+    statuses = Counter((await session.execute(select(Resource.link_status))).scalars())
+    assert statuses == {"ok": 48, "unchecked": 6}  # a 404 is a suspect after one failure
+    assert (await session.execute(select(func.count()).select_from(CheckLease))).scalar_one() == 0
+
+
+def _children(pid: int) -> list[int]:
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(child) for child in path.read_text().split()] if path.exists() else []
+
+
+async def test_a_killed_engine_process_fails_the_run_loudly_and_loses_no_link(
+    web, session, database_url
+):
+    site = web.site("127.0.232.2", pages(40, delay=0.15), ip="127.0.232.2")
+    ids = [(await make_resource(session, url=site.url(f"/sida-{n}"))).id for n in range(40)]
+    await session.commit()
+    env = base_env(database_url, LINKDIR_CHECKER_PER_HOST="1", LINKDIR_LOG_LEVEL="warning")
+    process = subprocess.Popen(
+        [LINKDIR, "check", "--all", "--engine-processes", "1"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not sum((await history(session)).values()):  # some links recorded
+            assert process.poll() is None, process.communicate()
+            assert time.monotonic() < deadline, "nothing was recorded in 60 s"
+            await session.commit()
+            await asyncio.sleep(0.1)
+        [child] = _children(process.pid)
+        os.kill(child, signal.SIGKILL)
+        out, err = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 1, (out, err)
+    assert "a checking process ended" in err and "due again" in err
+    await session.commit()
+
+    checked = await history(session)
+    assert 0 < len(checked) < len(ids) and set(checked.values()) == {1}
+    now = utcnow()
+    session.expire_all()
+    rows = (await session.execute(select(Resource.id, Resource.next_check_at))).all()
+    unchecked = [resource_id for resource_id, _ in rows if resource_id not in checked]
+    # What the killed process had not checked is due again at once, its host given back.
+    assert all(due <= now for resource_id, due in rows if resource_id in unchecked)
+    assert all(
+        due > now + timedelta(hours=1) for resource_id, due in rows if resource_id in checked
+    )
+    assert (await session.execute(select(func.count()).select_from(CheckLease))).scalar_one() == 0
+    await session.commit()
+
+    again = run(["check", "--engine-processes", "1"], env)
+    assert again.returncode == 0, again.stderr
+    assert f"checked {len(unchecked)} links" in again.stdout
+    assert await history(session) == Counter(dict.fromkeys(ids, 1))
+
+
+async def test_results_from_an_engine_process_are_the_engine_s_own(web):
+    def page(request: Any) -> Any:
+        return web.Reply(
+            200,
+            PAGE.encode(),
+            headers=[("ETag", '"v7"'), ("Last-Modified", "Tue, 01 Dec 2026 10:00:00 GMT")],
+        )
+
+    site = web.site(
+        "127.0.233.2",
+        {"/sida": page, "/flyttad": web.redirect("/sida", 301), "/borta": web.html("x", 410)},
+        ip="127.0.233.2",
+    )
+    urls = [site.url("/sida"), site.url("/flyttad"), site.url("/borta"), "http://[::1"]
+    config = EngineConfig(allow_networks=("127.0.0.0/8",), timeout=6.0, probe_soft_404=False)
+    async with Checker(config) as checker:
+        here = {r.url: r async for r in checker.check_many(urls)}
+    async with EngineProcesses(config, 2) as engine:
+        there = {r.url: r async for r in engine.check_many(urls)}
+
+    def same(result: Any) -> Any:
+        return dataclasses.replace(result, elapsed_ms=0, checked_at=here[urls[0]].checked_at)
+
+    assert set(there) == set(urls)
+    assert {url: same(r) for url, r in there.items()} == {url: same(r) for url, r in here.items()}
+    assert there[urls[0]].fingerprint is not None and there[urls[0]].etag == '"v7"'
+    assert there[urls[1]].status == "moved" and there[urls[2]].status == "broken"
+
+
+async def test_checks_in_flight_fail_when_the_engine_process_dies(web):
+    site = web.site("127.0.234.2", ip="127.0.234.2", fallback=web.html(PAGE, delay=1.0))
+    config = EngineConfig(allow_networks=("127.0.0.0/8",), timeout=10.0)
+    async with EngineProcesses(config, 1) as engine:
+        results = engine.check_many([site.url("/sida")])
+        waiting = asyncio.ensure_future(anext(results))
+        while not site.hits():
+            await asyncio.sleep(0.02)
+        os.kill(engine.pids[0], signal.SIGKILL)
+        try:
+            await asyncio.wait_for(waiting, 10)
+        except EngineDied as error:
+            assert "exit status -9" in str(error)
+        else:
+            raise AssertionError("a dead engine process gave a result")
+        try:
+            await anext(engine.check_many([site.url("/annan")]))
+        except EngineDied:
+            pass
+        else:
+            raise AssertionError("a dead engine process took new checks")
+    await asyncio.sleep(1.2)  # the server's answer goes out (to nobody) before it closes
+
+
+async def test_a_running_worker_s_jobs_leave_no_connection_open_behind_them(web, session, settings):
+    """A host's next batch may go to another worker: a job's connections end with it, though
+    the checking process lives on (issue 18; one checker kept across jobs left them open)."""
+    site = web.site(
+        "127.0.235.2", {"/sida": web.html(PAGE)}, ip="127.0.235.2",
+        fallback=web.html("Sidan finns inte", status=404),
+    )  # fmt: skip
+    resource = await make_resource(session, url=site.url("/sida"))
+    await session.commit()
+    from tests.checks.test_runs import claim_all
+
+    engine = create_engine(settings.database_url)
+    runner = CheckRunner(
+        settings, engine, worker="test:1", dispatch_every=timedelta(hours=1), engine_processes=1
+    )
+    running = asyncio.create_task(runner.run())
+    try:
+        await asyncio.wait_for(runner.started.wait(), 30)
+        for _ in range(2):
+            await session.execute(
+                Resource.__table__.update().values(next_check_at=utcnow())  # type: ignore[attr-defined]
+            )
+            await session.commit()
+            ids, claimed_until = await claim_all(session, settings)
+            assert ids == [resource.id]
+            assert await runner.check_batch(ids, claimed_until) == {"ok": 1}
+            deadline = time.monotonic() + 5
+            while site.counter.open and time.monotonic() < deadline:
+                await asyncio.sleep(0.02)
+            assert site.counter.open == 0
+            # A checking process that dies between jobs is started again for the next one.
+            [child] = [
+                pid for pid in _children(os.getpid())
+                if b"linkdir.checks.engine_process" in Path(f"/proc/{pid}/cmdline").read_bytes()
+            ]  # fmt: skip
+            os.kill(child, signal.SIGKILL)
+            while Path(f"/proc/{child}/cmdline").exists() and _children(os.getpid()).count(child):
+                await asyncio.sleep(0.02)
+            await asyncio.sleep(0.2)
+    finally:
+        await runner.stop()
+        await running
+        await engine.dispose()
+    assert len(site.hits("/sida")) == 2
