@@ -99,7 +99,6 @@ from linkdir.checker.fetch import (
     Fetcher,
     Run,
     content_hash_bytes,
-    host_key,
     is_html,
     join,
     location,
@@ -107,6 +106,7 @@ from linkdir.checker.fetch import (
     same_resource,
 )
 from linkdir.checker.freshness import content_hash, header_date
+from linkdir.checker.hosts import host_key
 from linkdir.checker.probe import SiblingProbes
 from linkdir.checker.sites import SiteNames, is_search_address, is_section_of
 from linkdir.checker.transport import Body, classify_error

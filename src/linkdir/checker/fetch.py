@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 import aiohttp
 import httpx
@@ -414,15 +413,6 @@ def _plain_url(text: str) -> httpx.URL | None:
     url = httpx.URL.__new__(httpx.URL)
     url._uri_reference = ParseResult(scheme, "", host, port, path, query, None)
     return url
-
-
-def host_key(raw: str) -> str | None:
-    """The host a URL is scheduled under (cheap; the check itself parses properly)."""
-    try:
-        host = urlsplit(raw.strip()).hostname
-    except ValueError:
-        return None
-    return host.lower() if host else None
 
 
 def retry_after(value: str | None) -> float | None:

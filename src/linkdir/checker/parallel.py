@@ -19,12 +19,11 @@ import queue
 import sys
 import threading
 import time
-import zlib
 from collections.abc import AsyncIterator, Callable, Iterable
 from typing import Any
 
 from linkdir.checker.engine import Checker
-from linkdir.checker.fetch import host_key
+from linkdir.checker.hosts import shard_of
 from linkdir.checker.transport import ssl_context
 from linkdir.checker.types import CheckResult, EngineConfig
 
@@ -114,7 +113,7 @@ class Shards:
         batches: list[list[str]] = [[] for _ in boxes]
         try:
             for url in urls:
-                shard = zlib.crc32((host_key(url) or "").encode()) % len(boxes)
+                shard = shard_of(url, len(boxes))
                 batches[shard].append(url)
                 if len(batches[shard]) >= BATCH:
                     boxes[shard].put(batches[shard])

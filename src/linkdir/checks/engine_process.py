@@ -28,12 +28,11 @@ import dataclasses
 import json
 import os
 import sys
-import zlib
 from collections.abc import AsyncIterator, Iterable, Mapping
 from datetime import date, datetime
 from typing import Any, Protocol
-from urllib.parse import urlsplit
 
+from linkdir.checker.hosts import shard_of
 from linkdir.checker.types import CheckResult, EngineConfig, Redirect
 
 # The longest line either side sends (a request of a few thousand URLs, a batch of results
@@ -56,16 +55,6 @@ class Engine(Protocol):
 
 class EngineDied(RuntimeError):
     """A checking process ended while checks were in flight (killed, crashed)."""
-
-
-def host_of(url: str) -> str:
-    """The host a URL is checked under: :func:`linkdir.checker.fetch.host_key`'s rule,
-    without importing the HTTP clients into the recording process."""
-    try:
-        host = urlsplit(url.strip()).hostname
-    except ValueError:
-        return ""
-    return host.lower() if host else ""
 
 
 def run(coroutine: Any) -> Any:
@@ -274,7 +263,7 @@ class EngineProcesses:
             raise self.died
         shards: list[list[str]] = [[] for _ in self._children]
         for url in urls:
-            shards[zlib.crc32(host_of(url).encode()) % len(shards)].append(url)
+            shards[shard_of(url, len(shards))].append(url)
         busy = [
             (child, shard) for child, shard in zip(self._children, shards, strict=True) if shard
         ]
