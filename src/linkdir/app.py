@@ -328,11 +328,13 @@ def create_app(settings: Settings, *, engine: Any = None, run_scheduler: bool = 
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        from linkdir.auth.service import prepare_sign_in
         from linkdir.checker import EngineConfig
         from linkdir.resources.suggest import Vocabulary
         from linkdir.transfer.linkcheck import PreviewChecks
 
         start_state(app, settings)
+        await asyncio.to_thread(prepare_sign_in)  # equal timing from the first sign-in on
         scheduler: asyncio.Task[None] | None = None
         # "Did you mean": the directory's words, counted in the background from start-up.
         vocabulary = app.state.vocabulary = Vocabulary(app.state.session_factory)

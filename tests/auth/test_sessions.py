@@ -97,6 +97,39 @@ async def test_wrong_password_and_unknown_account_get_the_same_answer(
     assert (await client.get("/manage/resources", follow_redirects=False)).status_code == 303
 
 
+@pytest.mark.parametrize("disabled", [False, True])
+async def test_an_unknown_or_disabled_account_costs_one_verification_at_the_real_cost(
+    session: AsyncSession, monkeypatch: pytest.MonkeyPatch, disabled: bool
+) -> None:
+    # Equal timing: without an account (or with a disabled one) the password is still
+    # checked once, against a hash made at the hasher's own cost (not a cheaper one).
+    from argon2 import PasswordHasher, extract_parameters
+
+    from linkdir.auth import service
+
+    checked: list[str] = []
+
+    class Counting(PasswordHasher):
+        def verify(self, hash: str | bytes, password: str | bytes) -> bool:
+            checked.append(str(hash))
+            return super().verify(hash, password)
+
+    hasher = Counting(time_cost=2, memory_cost=16, parallelism=1)
+    monkeypatch.setattr(service, "_hasher", hasher)
+    email = "kurator@region.se" if disabled else "finns.inte@region.se"
+    if disabled:
+        user = await account(session)
+        user.is_active = False
+        await session.commit()
+    with pytest.raises(service.LoginRefused):
+        await service.login(
+            session, email, "fel lösenord här", address="192.0.2.9", max_failures=5,
+            lockout=timedelta(minutes=15),
+        )  # fmt: skip
+    assert len(checked) == 1, checked
+    assert extract_parameters(checked[0]) == extract_parameters(hasher.hash("x"))
+
+
 async def test_repeated_failures_lock_the_account_even_for_the_right_password(
     database_url: str, session: AsyncSession
 ) -> None:
