@@ -68,14 +68,18 @@ def test_production_without_a_secret_key_refuses_to_start(
     assert "Traceback" not in result.stderr
 
 
-@pytest.fixture
-def served(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
-    """`linkdir serve` as `make run` starts it: development, demo data, fresh SQLite."""
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str]]]:
+    """`linkdir serve` as `make run` starts it: development, demo data, fresh SQLite; one
+    server for this module's tests (they add to the directory, never remove). Without the
+    in-process schedule: it would check the demo's Internet links, which here fail only
+    after the checker's retries, and tests/checks/test_serve_scheduler.py proves it."""
+    tmp_path = tmp_path_factory.mktemp("served")
     env = base_env(
         f"sqlite+aiosqlite:///{tmp_path}/linkdir.db", LINKDIR_ENV="development", LINKDIR_DEMO="1"
     )
     del env["LINKDIR_SECRET_KEY"]
-    served = start_serve(env, tmp_path / "serve.log", cwd=tmp_path)
+    served = start_serve(env, tmp_path / "serve.log", "--no-scheduler", cwd=tmp_path)
     try:
         yield served.base, env
     finally:
