@@ -317,23 +317,25 @@ async def session(settings: Settings) -> AsyncIterator[AsyncSession]:
 
 
 @pytest.fixture(scope="session")
-def shared_apps() -> dict[Settings, Any]:
+def shared_apps() -> dict[tuple[Settings, int], Any]:
     return {}
 
 
 @pytest.fixture
-def shared_app(shared_apps: dict[Settings, Any]) -> Any:
+def shared_app(shared_apps: dict[tuple[Settings, int], Any]) -> Any:
     """``create_app(settings)``, built once per worker for equal settings.
 
     Building the app (Litestar parsing ~100 handlers' signatures) costs ~0.3 s of CPU; a
     test runs a full lifespan of it, which starts from fresh state (``app.start_state``).
-    A test that needs an app of its own calls ``create_app`` itself.
+    Apps a test runs at the same time (an admin's and an editor's browser) need apps of
+    their own: ``shared_app(settings, 1)``, ``shared_app(settings, 2)``; the ``client``
+    fixture's is ``shared_app(settings)`` (slot 0).
     """
 
-    def get(settings: Settings) -> Any:
-        app = shared_apps.get(settings)
+    def get(settings: Settings, slot: int = 0) -> Any:
+        app = shared_apps.get((settings, slot))
         if app is None:
-            app = shared_apps[settings] = create_app(settings)
+            app = shared_apps[settings, slot] = create_app(settings)
         return app
 
     return get

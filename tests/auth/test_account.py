@@ -11,7 +11,6 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from linkdir.app import create_app
 from linkdir.auth.accounts import setup_token
 from linkdir.auth.models import AccountToken, User, UserSession
 from linkdir.config import Settings
@@ -87,7 +86,7 @@ async def test_setup_form_from_another_site_is_refused(
 
 
 async def test_without_mail_the_admin_gets_an_invitation_link_that_works_once(
-    client: Client, session: AsyncSession
+    client: Client, session: AsyncSession, shared_app: Any
 ) -> None:
     await account(session, "chef@region.se", "admin")
     await sign_in(client, "chef@region.se")
@@ -103,7 +102,7 @@ async def test_without_mail_the_admin_gets_an_invitation_link_that_works_once(
     path = link.removeprefix("http://testserver.local")
     assert path.startswith("/invite?token=")
 
-    app = create_app(client.app.state.settings)
+    app = shared_app(client.app.state.settings, 1)
     async with AsyncTestClient(app=app, base_url="http://testserver.local") as invitee:
         form = await invitee.get(path)
         assert form.status_code == 200 and "ny@region.se" in form.text
@@ -136,9 +135,10 @@ async def test_with_mail_the_invitation_is_mailed_in_the_chosen_language(
     mail_settings: Settings,
     inbox: Inbox,
     factory: async_sessionmaker[AsyncSession],
+    shared_app: Any,
 ) -> None:
     await account(session, "chef@region.se", "admin")
-    app = create_app(mail_settings)
+    app = shared_app(mail_settings)
     async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:
         await sign_in(client, "chef@region.se")
         users = await client.get("/manage/users")
@@ -171,14 +171,15 @@ async def test_forgotten_password_answers_alike_and_reset_ends_old_sessions(
     mail_settings: Settings,
     inbox: Inbox,
     factory: async_sessionmaker[AsyncSession],
+    shared_app: Any,
 ) -> None:
     await account(session, "kurator@region.se")
     async with (
         AsyncTestClient(
-            app=create_app(mail_settings), base_url="http://testserver.local"
+            app=shared_app(mail_settings), base_url="http://testserver.local"
         ) as old_browser,
         AsyncTestClient(
-            app=create_app(mail_settings), base_url="http://testserver.local"
+            app=shared_app(mail_settings, 1), base_url="http://testserver.local"
         ) as client,
     ):
         await sign_in(old_browser, "kurator@region.se")
@@ -218,9 +219,10 @@ async def test_forgotten_password_mails_are_rate_limited(
     mail_settings: Settings,
     inbox: Inbox,
     factory: async_sessionmaker[AsyncSession],
+    shared_app: Any,
 ) -> None:
     await account(session, "kurator@region.se")
-    app = create_app(mail_settings)
+    app = shared_app(mail_settings)
     async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:
         for _ in range(6):
             form = await client.get("/password/forgot")
@@ -234,7 +236,7 @@ async def test_forgotten_password_mails_are_rate_limited(
 
 
 async def test_the_account_page_changes_password_email_and_digest_and_gives_a_feed(
-    client: Client, session: AsyncSession
+    client: Client, session: AsyncSession, shared_app: Any
 ) -> None:
     await make_topic(session, slug="mik", name_sv="MIK", name_en="MIL")
     user = await account(session, "kurator@region.se")
@@ -291,7 +293,7 @@ async def test_the_account_page_changes_password_email_and_digest_and_gives_a_fe
         },
     )
     assert email.status_code == 200
-    fresh = create_app(client.app.state.settings)
+    fresh = shared_app(client.app.state.settings, 1)
     async with AsyncTestClient(app=fresh, base_url="http://testserver.local") as browser:
         assert (await sign_in(browser, "ny.adress@region.se", NEW_PASSWORD)).status_code == 303
 

@@ -8,7 +8,6 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from linkdir.app import create_app
 from linkdir.auth.models import User
 from tests.auth.test_sessions import PASSWORD, account, count, csrf_of, sign_in
 from tests.conftest import make_settings
@@ -67,14 +66,14 @@ async def test_an_admin_cannot_disable_their_own_account(
 
 
 async def test_a_disabled_account_cannot_sign_in_until_re_enabled(
-    database_url: str, session: AsyncSession
+    database_url: str, session: AsyncSession, shared_app: Any
 ) -> None:
     await account(session, "chef@region.se", "admin")
     await account(session, "kurator@region.se", "editor")
     settings = make_settings(database_url)
     async with (
-        AsyncTestClient(app=create_app(settings), base_url="http://testserver.local") as admin,
-        AsyncTestClient(app=create_app(settings), base_url="http://testserver.local") as editor,
+        AsyncTestClient(app=shared_app(settings), base_url="http://testserver.local") as admin,
+        AsyncTestClient(app=shared_app(settings, 1), base_url="http://testserver.local") as editor,
     ):
         await sign_in(admin, "chef@region.se")
         csrf = csrf_of((await admin.get("/manage/users")).text)
@@ -100,7 +99,7 @@ async def test_a_disabled_account_cannot_sign_in_until_re_enabled(
 
 
 async def test_an_editor_cannot_revoke_another_curators_token_but_an_admin_can(
-    database_url: str, session: AsyncSession
+    database_url: str, session: AsyncSession, shared_app: Any
 ) -> None:
     from linkdir.auth.models import ApiToken
     from linkdir.auth.service import create_token
@@ -114,8 +113,8 @@ async def test_an_editor_cannot_revoke_another_curators_token_but_an_admin_can(
     headers = {"Authorization": f"Bearer {theirs.token}"}
     settings = make_settings(database_url)
     async with (
-        AsyncTestClient(app=create_app(settings), base_url="http://testserver.local") as editor,
-        AsyncTestClient(app=create_app(settings), base_url="http://testserver.local") as admin,
+        AsyncTestClient(app=shared_app(settings), base_url="http://testserver.local") as editor,
+        AsyncTestClient(app=shared_app(settings, 1), base_url="http://testserver.local") as admin,
     ):
         await sign_in(editor, "kurator@region.se")
         csrf = csrf_of((await editor.get("/manage/tokens")).text)

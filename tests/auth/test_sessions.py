@@ -11,7 +11,6 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from linkdir.app import create_app
 from linkdir.auth.models import User, UserSession
 from linkdir.auth.service import create_user
 from linkdir.config import Settings
@@ -71,12 +70,12 @@ async def test_sign_in_sets_a_hardened_session_cookie(
 
 
 async def test_https_base_url_makes_the_cookie_secure_and_host_only(
-    database_url: str, session: AsyncSession
+    database_url: str, session: AsyncSession, shared_app: Any
 ) -> None:
     await account(session)
     settings = make_settings(database_url, base_url="https://lankar.example.se")
     async with AsyncTestClient(
-        app=create_app(settings), base_url="https://testserver.local"
+        app=shared_app(settings), base_url="https://testserver.local"
     ) as client:
         response = await sign_in(client, "kurator@region.se")
         cookie = next(c for c in response.headers.get_list("set-cookie") if "linkdir_session" in c)
@@ -131,12 +130,12 @@ async def test_an_unknown_or_disabled_account_costs_one_verification_at_the_real
 
 
 async def test_repeated_failures_lock_the_account_even_for_the_right_password(
-    database_url: str, session: AsyncSession
+    database_url: str, session: AsyncSession, shared_app: Any
 ) -> None:
     await account(session)
     settings = make_settings(database_url, login_max_failures=3)
     async with AsyncTestClient(
-        app=create_app(settings), base_url="http://testserver.local"
+        app=shared_app(settings), base_url="http://testserver.local"
     ) as client:
         for _ in range(3):
             assert (
@@ -264,14 +263,14 @@ async def test_editors_cannot_manage_accounts(client: Client, session: AsyncSess
 
 
 async def test_admin_adds_and_disables_an_account_which_signs_it_out(
-    database_url: str, session: AsyncSession
+    database_url: str, session: AsyncSession, shared_app: Any
 ) -> None:
     await account(session, "chef@region.se", "admin")
     await account(session, "kurator@region.se", "editor")
     settings = make_settings(database_url)
     async with (
-        AsyncTestClient(app=create_app(settings), base_url="http://testserver.local") as admin,
-        AsyncTestClient(app=create_app(settings), base_url="http://testserver.local") as editor,
+        AsyncTestClient(app=shared_app(settings), base_url="http://testserver.local") as admin,
+        AsyncTestClient(app=shared_app(settings, 1), base_url="http://testserver.local") as editor,
     ):
         await sign_in(admin, "chef@region.se")
         await sign_in(editor, "kurator@region.se")
@@ -303,7 +302,7 @@ async def test_admin_adds_and_disables_an_account_which_signs_it_out(
         assert "ny@region.se" in (await admin.get("/manage/users")).text
         # The new account is real: it signs in with the password the admin set.
         async with AsyncTestClient(
-            app=create_app(settings), base_url="http://testserver.local"
+            app=shared_app(settings, 2), base_url="http://testserver.local"
         ) as newcomer:
             assert (await sign_in(newcomer, "ny@region.se")).status_code == 303
             assert (await newcomer.get("/manage/resources")).status_code == 200
