@@ -12,7 +12,6 @@ import pytest
 from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from linkdir.app import create_app
 from linkdir.config import Settings, SettingsError
 from tests.auth.test_sessions import account, sign_in
 from tests.conftest import make_resource, make_settings, make_topic
@@ -22,9 +21,9 @@ LIBRARY = "https://www.bibliotek.example.se"
 
 
 @pytest.fixture
-async def embed_client(database_url: str) -> AsyncIterator[Client]:
+async def embed_client(database_url: str, shared_app: Any) -> AsyncIterator[Client]:
     settings = make_settings(database_url, embed_origins=(LIBRARY, "http://127.0.0.2:8080"))
-    async with AsyncTestClient(app=create_app(settings), base_url="http://testserver.local") as c:
+    async with AsyncTestClient(app=shared_app(settings), base_url="http://testserver.local") as c:
         yield c
 
 
