@@ -275,6 +275,8 @@ async def test_another_domain_registers_a_schedule_and_its_job_gets_the_runner(s
     running = asyncio.create_task(runner.run())
     try:
         await asyncio.wait_for(ran.wait(), 30)
+        # The heartbeat and the job start together; under load the job may come first.
+        await asyncio.wait_for(runner.beaten.wait(), 30)
         beat = select(func.count()).select_from(WorkerHeartbeat)
         assert await scalar(session, beat) == 1
     finally:
