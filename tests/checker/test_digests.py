@@ -201,15 +201,28 @@ def test_casefold_is_str_casefold_for_every_character_and_mixture():
         assert freshness.casefold(text) == text.casefold(), repr(text)
         cut = rng.randint(0, len(text))  # folding is per character: a text can be cut
         assert freshness.casefold(text[:cut]) + freshness.casefold(text[cut:]) == text.casefold()
+    # Mostly latin-1 with a few wider runs (dashes, quotes, Greek, ligatures), and text
+    # in another script, whose many runs go to str.casefold as a whole.
+    latin1 = [chr(code) for code in range(0x100) if chr(code) not in "ßµ"] + [" "] * 40
+    wide = list("–’“”€…ΣΑΣςﬁİǅẞΩ\u0130\U0001d400Ж")
+    for _ in range(200):
+        text = "".join(
+            rng.choice(wide) if rng.random() < 0.02 else rng.choice(latin1)
+            for _ in range(rng.randint(0, 3000))
+        )
+        assert freshness.casefold(text) == text.casefold(), repr(text)
+    for text in ("ΣΟΦΙΑ σοφίας " * 500, "Ärende – ’ok’ " * 500, "Ж" + "a" * 100):
+        assert freshness.casefold(text) == text.casefold(), repr(text)
 
 
 def test_fold_digits_is_the_digit_regex():
     texts = [
         "", "1", "ab", "#1#", "1a22b333", "a 2021-03-04 b", "x9", "9x", "ä 12 ö",
-        "٣ ١٢ 1", "４２ 7", "x² ½ ⅷ 3", "ö" + "7" * 2500, " ".join("1" * 2100), "ß 12",
+        "٣ ١٢ 1", "４２ 7", "x² ½ ⅷ 3", "10–12 ’99", "– ٣ – 1", "–1" * 500, "ß 12",
+        "ö" + "7" * 2500, " ".join("1" * 2100),
     ]  # fmt: skip
     rng = random.Random(5)
-    alphabet = "0123456789 aäöÅ#-:./٣４²"
+    alphabet = "0123456789 aäöÅ#-:./٣４²–’"
     texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 60))) for _ in range(500)]
     for text in texts:
         assert freshness.fold_digits(text) == _DIGITS.sub("#", text), repr(text)
