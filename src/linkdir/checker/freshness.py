@@ -302,46 +302,38 @@ _LATIN1_FOLD = bytes(
 
 
 def casefold(text: str) -> str:
-    """``text.casefold()``, several times faster on a mostly latin-1 text (Swedish, English).
+    """``text.casefold()``, several times faster on a latin-1 text (Swedish, English).
 
-    ``str.casefold`` looks every non-ASCII character up in the Unicode tables; the
-    latin-1 characters are folded by one ``bytes.translate`` instead, and the few wider
-    ones (dashes, curly quotes) one run at a time. Folding is per character, so
+    ``str.casefold`` looks every non-ASCII character up in the Unicode tables; a text
+    whose characters all fit in latin-1 is folded by one ``bytes.translate`` instead.
+    (With a dash or a curly quote in it, folding around the wider characters saved
+    nothing: those texts keep ``str.casefold``.) Folding is per character, so
     ``casefold(a + b) == casefold(a) + casefold(b)``.
     """
     if text.isascii() or "ß" in text or "µ" in text:
         return text.casefold()
     try:
-        return text.encode("latin-1").translate(_LATIN1_FOLD).decode("latin-1")
-    except UnicodeEncodeError:
-        pass
-    runs = _wide_runs(text)
-    if runs is None:  # a text in another script: the general folding
+        data = text.encode("latin-1")
+    except UnicodeEncodeError:  # a wider text: the general folding
         return text.casefold()
-    # A wide character becomes "?" here, one for one, and its run is put back folded.
-    folded = text.encode("latin-1", "replace").translate(_LATIN1_FOLD).decode("latin-1")
-    pieces: list[str] = []
-    done = 0
-    for run in runs:
-        pieces.append(folded[done : run.start()])
-        pieces.append(run.group().casefold())
-        done = run.end()
-    pieces.append(folded[done:])
-    return "".join(pieces)
+    return data.translate(_LATIN1_FOLD).decode("latin-1")
 
 
-_WIDE = re.compile(r"[^\x00-\xff]+")
-_MAX_WIDE_RUNS = 400
+_MAX_WIDE = 400
 
 
-def _wide_runs(text: str) -> list[re.Match[str]] | None:
-    """The runs of characters wider than latin-1; None when there are many."""
-    runs = []
-    for run in _WIDE.finditer(text):
-        runs.append(run)
-        if len(runs) > _MAX_WIDE_RUNS:
-            return None
-    return runs
+def _wide_positions(text: str) -> list[int] | None:
+    """Where the characters wider than latin-1 are; None when there are many."""
+    data = text.encode("latin-1", "replace")  # each of them one "?"
+    positions: list[int] = []
+    at = data.find(b"?")
+    while at != -1:
+        if text[at] != "?":
+            positions.append(at)
+            if len(positions) > _MAX_WIDE:
+                return None
+        at = data.find(b"?", at + 1)
+    return positions
 
 
 _MAX_DIGITS = 2000  # digits cut out one by one; a table of figures goes to the regex
@@ -355,7 +347,7 @@ def fold_digits(text: str) -> str:
     digits and their runs are cut out by slicing.
     """
     if not _is_latin1(text) and (
-        (runs := _wide_runs(text)) is None or _DIGITS.search("".join(r.group() for r in runs))
+        (wide := _wide_positions(text)) is None or any(text[at].isdecimal() for at in wide)
     ):
         return _DIGITS.sub("#", text)
     positions: list[int] = []
