@@ -2,22 +2,29 @@
 
     python bench/checker/analyse.py [--rounds 5]
     python bench/checker/analyse.py --dump /tmp/after.json [--compare /tmp/before.json]
-
+    valgrind --tool=callgrind python bench/checker/analyse.py --once hash --calls 10 --kb 40
 
 Per page size: CPU ms for ``classify.analyse()`` (parse, metadata, chrome removal, the
-status wording, dates), for ``content_hash()`` of its main text (every check computes
-it), and for lxml's parse alone, the floor any HTML analysis pays, measured in the same
+status wording, dates), for ``content_hash()`` of its main text and for
+``fingerprint.of_page()`` of the page and its body (every check of a 2xx page computes
+both), and for lxml's parse alone, the floor any HTML analysis pays, measured in the same
 run; the ratio against the parse is what to compare across machines. Best of
 ``--rounds`` (the machine is shared; the minimum is the least disturbed).
 
-``--dump`` is the differential check for changes that must not change a verdict: every
-``Page`` field (and the content hash of the main text) of ~360 pages — the farm's pages in
-several sizes and seeds, with and without a charset, the lexicon pages, the HTML in the
-checker tests, the rot pages, shapes that steer the analysis's shortcuts (several or
-nested ``<main>``, chrome around or inside it, no title, BOM, XML declaration, a
-mismatched ``<meta charset>``) and latin-1/cp1252/truncated/binary/empty bodies — written
-as JSON. Run it on the old code (``PYTHONPATH=<old src>``) and the new, then
-``--compare`` the two: any page whose fields differ is printed and the exit status is 1.
+``--dump`` is the differential check for changes that must not change a verdict or a
+digest: every ``Page`` field, the content hash of the main text and every fingerprint
+field of ~360 pages — the farm's pages in several sizes and seeds, with and without a
+charset, the lexicon pages, the HTML in the checker tests, the rot pages, shapes that
+steer the analysis's shortcuts (several or nested ``<main>``, chrome around or inside
+it, no title, BOM, XML declaration, a mismatched ``<meta charset>``) and
+latin-1/cp1252/truncated/binary/empty bodies — written as JSON. Run it on the old code
+(``PYTHONPATH=<old src>``) and the new, then ``--compare`` the two: any page whose
+fields differ is printed and the exit status is 1.
+
+``--once hash|fingerprint`` makes ``--calls`` calls of one digest on one page and
+nothing else, for an instruction count that does not depend on the machine's load:
+run it under callgrind with ``--calls 0`` and ``--calls 10``; the difference / 10 is
+one call.
 """
 
 from __future__ import annotations
@@ -39,7 +46,7 @@ sys.path.insert(0, str(ROOT))  # tests.checks.rot_pages
 import lxml.etree  # noqa: E402
 from pages import page_html  # noqa: E402
 
-from linkdir.checker import classify  # noqa: E402
+from linkdir.checker import classify, fingerprint  # noqa: E402
 from linkdir.checker.freshness import content_hash  # noqa: E402
 
 TODAY = date(2026, 12, 1)
@@ -169,7 +176,7 @@ def corpus() -> Iterator[tuple[str, bytes, str | None]]:
         yield f"shape {number} utf-8", html, "utf-8"
 
 
-def _fields(page: classify.Page | None) -> object:
+def _fields(page: classify.Page | None, body: bytes) -> object:
     if page is None:
         return None
     fields = {
@@ -177,13 +184,18 @@ def _fields(page: classify.Page | None) -> object:
     }
     fields["main_text"] = page.main_text
     fields["main_hash"] = content_hash(page.main_text, squashed=True)
+    fields["main_hash_unsquashed"] = content_hash(page.main_text)
+    printed = fingerprint.of_page(page, body)
+    for name in fingerprint.Fingerprint.__dataclass_fields__:
+        fields[f"fingerprint.{name}"] = getattr(printed, name)
+    fields["fingerprint.json"] = json.dumps(printed.to_json(), ensure_ascii=False)
     return {key: value if isinstance(value, str | bool | None) else repr(value)
             for key, value in fields.items()}  # fmt: skip
 
 
 def dump(path: Path, compare: Path | None) -> int:
     """Write every corpus page's fields to ``path``; 1 if they differ from ``compare``."""
-    pages = {name: _fields(classify.analyse(body, charset, today=TODAY))
+    pages = {name: _fields(classify.analyse(body, charset, today=TODAY), body)
              for name, body, charset in corpus()}  # fmt: skip
     path.write_text(json.dumps(pages, ensure_ascii=False, indent=0))
     print(f"{len(pages)} pages written to {path}")
@@ -202,16 +214,35 @@ def dump(path: Path, compare: Path | None) -> int:
     return 1 if differing else 0
 
 
+def once(digest: str, calls: int, kb: int) -> None:
+    """``calls`` calls of one digest on the farm page of ``kb`` KB (for callgrind)."""
+    body = page_html(11, kb)
+    page = classify.analyse(body, "utf-8", today=TODAY)
+    assert page is not None
+    for _ in range(calls):
+        if digest == "hash":
+            content_hash(page.main_text, squashed=True)
+        else:
+            fingerprint.of_page(page, body)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--dump", type=Path, help="write every corpus page's fields here")
     parser.add_argument("--compare", type=Path, help="a --dump of other code to compare with")
+    parser.add_argument("--once", choices=("hash", "fingerprint"), help="only this digest")
+    parser.add_argument("--calls", type=int, default=10, help="--once: calls to make")
+    parser.add_argument("--kb", type=int, default=40, help="--once: the farm page's size")
     args = parser.parse_args()
     if args.dump:
         sys.exit(dump(args.dump, args.compare))
+    if args.once:
+        once(args.once, args.calls, args.kb)
+        return
     print(
         f"{'page':>7} {'bytes':>7} {'parse ms':>9} {'analyse ms':>10} {'x parse':>8} {'hash ms':>8}"
+        f" {'fingerprint ms':>14}"
     )
     for kb in (3, 40, 200):
         body = page_html(11, kb)
@@ -226,9 +257,10 @@ def main() -> None:
             lambda b=body: classify.analyse(b, "utf-8", today=TODAY), repeat, args.rounds
         )
         hashing = cpu_ms(lambda m=page.main_text: content_hash(m), repeat, args.rounds)
+        printing = cpu_ms(lambda p=page, b=body: fingerprint.of_page(p, b), repeat, args.rounds)
         print(
             f"{kb:>5}KB {len(body):>7} {parse:>9.3f} {analyse:>10.3f} {analyse / parse:>7.1f}x "
-            f"{hashing:>8.3f}"
+            f"{hashing:>8.3f} {printing:>14.3f}"
         )
 
 

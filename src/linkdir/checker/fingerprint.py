@@ -17,8 +17,8 @@ in ``bench/README.md``).
 from __future__ import annotations
 
 import base64
-import heapq
 import re
+import sys
 import zlib
 from array import array
 from collections import Counter
@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from linkdir.checker.classify import Page
+from linkdir.checker.freshness import casefold, fold_digits
 
 __all__ = ["Comparison", "Fingerprint", "compare", "of_page", "of_text"]
 
@@ -36,6 +37,7 @@ MIN_WORDS = 25  # below this a page's text says too little to compare shingles
 # fraction of the parse every check already pays (bench/drift/cost.py).
 MAX_CHARS = 16_000
 MAX_WORDS = 2000
+_MARKER_CHARS = 6000  # the markers are looked for in the title and this much of the text
 # Calibrated on the development half of bench/drift (see bench/README.md).
 REPLACED_BELOW = 0.55
 MARKER_TEXT_BELOW = 0.5  # a new tombstone/casino/for-sale marker with this little left
@@ -176,58 +178,99 @@ class Comparison:
 
 def tokens(text: str) -> list[str]:
     """Lower-case words of letters only (digits and punctuation fall away)."""
-    return _WORD.findall(text.casefold())
+    return _WORD.findall(casefold(text))
 
 
-_MASK = 0xFFFFFFFF
-_DIGITS = re.compile(r"\d+")
 _PUNCTUATION = ".,;:!?()[]{}\"'«»”“’‘/-–—…*#"
+_MIX = (0x9E3779B1, 0x85EBCA77, 0xC2B2AE3D)  # distinct odd multipliers: word order counts
+# Shingle hashing on one big integer: each word's CRC-32 in a 72-bit lane, so that
+# a*K1 + b*K2 + c*K3 (< 2**66) of three neighbouring lanes never carries into the next.
+_LANE_BYTES = 9
+_LANE_BITS = 8 * _LANE_BYTES
+_STOPWORDS_SV_ONLY = STOPWORDS_SV - STOPWORDS_EN
+_STOPWORDS_EN_ONLY = STOPWORDS_EN - STOPWORDS_SV
 
 
-def _shingle_hashes(words: list[str]) -> set[int]:
-    """32-bit hashes of word 3-grams: each word's CRC-32 once, mixed per position."""
+def _shingle_hashes(words: list[str], counts: Counter[str] | None = None) -> set[int]:
+    """32-bit hashes of word 3-grams: ``(a*K1 + b*K2 + c*K3) mod 2**32`` of the words' CRC-32s.
+
+    Each distinct word's CRC-32 is computed once (``counts``: the distinct words, when
+    known); the products and sums of all 3-grams
+    are three multiplications of one integer holding every word's CRC-32 in its own
+    lane (C speed, instead of a Python loop over the 3-grams).
+    """
     if len(words) < 3:
         return {zlib.crc32(" ".join(words).encode())} if words else set()
     crc = zlib.crc32
-    table = {word: crc(word.encode()) for word in set(words)}
-    hashes = [table[word] for word in words]
-    # Distinct odd multipliers keep the order of the three words in the hash.
-    return {
-        (a * 0x9E3779B1 + b * 0x85EBCA77 + c * 0xC2B2AE3D) & _MASK
-        for a, b, c in zip(hashes, hashes[1:], hashes[2:], strict=False)
-    }
+    distinct = counts if counts is not None else set(words)
+    lanes = {word: crc(word.encode()).to_bytes(_LANE_BYTES, "little") for word in distinct}
+    packed = int.from_bytes(b"".join(map(lanes.__getitem__, words)), "little")
+    first, second, third = _MIX
+    mixed = first * packed + second * (packed >> _LANE_BITS) + third * (packed >> (2 * _LANE_BITS))
+    data = mixed.to_bytes(_LANE_BYTES * len(words) + 8, "little")
+    count = len(words) - 2  # lanes that hold a whole 3-gram
+    low = bytearray(4 * count)  # the low 32 bits of each of them
+    for byte in range(4):
+        low[byte::4] = data[byte : _LANE_BYTES * count : _LANE_BYTES]
+    hashes = array("I")
+    hashes.frombytes(low)
+    if sys.byteorder == "big":
+        hashes.byteswap()
+    return set(hashes)
 
 
-def _words(text: str) -> tuple[list[str], list[str]]:
-    """(normalised words for shingles, letter-only words for terms and language)."""
+def _sketch(shingles: set[int]) -> list[int]:
+    """The :data:`SKETCH_SIZE` smallest hashes, sorted (``heapq.nsmallest``, cheaper).
+
+    The hashes are spread evenly over 32 bits, so about twice the sketch lies below
+    ``2 * SKETCH_SIZE / len`` of the range; only those are sorted (all, when fewer).
+    """
+    limit = (2 * SKETCH_SIZE << 32) // max(1, len(shingles))
+    small = [value for value in shingles if value < limit]
+    if len(small) < SKETCH_SIZE:
+        small = list(shingles)
+    small.sort()
+    return small[:SKETCH_SIZE]
+
+
+def _words(folded: str) -> tuple[list[str], Counter[str], Counter[str]]:
+    """(normalised words for shingles, their counts, letter-only words' counts).
+
+    ``folded`` is the casefolded main text. Both counters are in first-seen order (the
+    key terms' ties keep it); each distinct word is stripped and tested only once.
+    """
     # Digits folded (counters, dates), as in the content hash; the date-word folding of
     # freshness.normalise_text would cost as much as the parse and moves only 3 shingles.
-    words = _DIGITS.sub("#", text.casefold()).split()[:MAX_WORDS]
-    letters = []
-    for word in words:
-        word = word.strip(_PUNCTUATION)
-        if len(word) >= 2 and word.isalpha():
-            letters.append(word)
-    return words, letters
+    words = fold_digits(folded).split(None, MAX_WORDS)
+    del words[MAX_WORDS:]
+    counts = Counter(words)
+    letters: Counter[str] = Counter()
+    for word, count in counts.items():
+        stripped = word.strip(_PUNCTUATION)
+        if len(stripped) >= 2 and stripped.isalpha():
+            letters[stripped] += count
+    return words, counts, letters
 
 
-def _language(words: list[str]) -> str | None:
-    sv = sum(1 for w in words if w in STOPWORDS_SV and w not in STOPWORDS_EN)
-    en = sum(1 for w in words if w in STOPWORDS_EN and w not in STOPWORDS_SV)
+def _language(counts: Counter[str]) -> str | None:
+    """Swedish or English by stopwords only one of them has (``counts``: the words)."""
+    sv = sum(map(counts.__getitem__, _STOPWORDS_SV_ONLY))
+    en = sum(map(counts.__getitem__, _STOPWORDS_EN_ONLY))
     if sv + en < 5:
         return None
     return "sv" if sv >= en else "en"
 
 
-def _key_terms(words: list[str], title_words: list[str]) -> tuple[str, ...]:
-    counts: Counter[str] = Counter()
+def _key_terms(counts: Counter[str], title_words: list[str]) -> tuple[str, ...]:
+    """The most frequent long non-stopwords; ``counts``: the words in first-seen order."""
+    terms: Counter[str] = Counter()
     for word in title_words:
         if len(word) >= 4 and word not in _STOPWORDS:
-            counts[word] += 3  # a title word names the subject
-    for word in words:
+            terms[word] += 3  # a title word names the subject
+    for word, count in counts.items():
         if len(word) >= 4 and word not in _STOPWORDS:
-            counts[word] += 1
-    return tuple(word for word, _ in counts.most_common(TERM_COUNT))
+            terms[word] += count
+    return tuple(word for word, _ in terms.most_common(TERM_COUNT))
 
 
 def _identifiers(body: bytes) -> tuple[str, ...]:
@@ -259,12 +302,13 @@ def _identifiers(body: bytes) -> tuple[str, ...]:
 def of_text(title: str, main_text: str, body: bytes = b"") -> Fingerprint:
     """A fingerprint of a page's title and main text (``body`` for its identifiers)."""
     main_text = main_text[:MAX_CHARS]
-    normalised, words = _words(main_text)
-    shingles = _shingle_hashes(normalised)
-    hashes = heapq.nsmallest(SKETCH_SIZE, shingles)
-    title_words = tokens(title)
-    head = f"{title} {main_text[:6000]}"
-    lowered = head.casefold()
+    # One casefolding serves the words, the markers' hints and the title's words.
+    folded_head = casefold(main_text[:_MARKER_CHARS])
+    folded_title = casefold(title)
+    normalised, distinct, counts = _words(folded_head + casefold(main_text[_MARKER_CHARS:]))
+    shingles = _shingle_hashes(normalised, distinct)
+    head = f"{title} {main_text[:_MARKER_CHARS]}"
+    lowered = f"{folded_title} {folded_head}"  # head.casefold()
     markers = tuple(
         name
         for name, pattern in _MARKERS.items()
@@ -272,11 +316,11 @@ def of_text(title: str, main_text: str, body: bytes = b"") -> Fingerprint:
     )
     return Fingerprint(
         title=" ".join(title.split())[:300],
-        sketch=tuple(hashes[:SKETCH_SIZE]),
+        sketch=tuple(_sketch(shingles)),
         shingle_count=len(shingles),
-        words=len(words),
-        language=_language(words),
-        terms=_key_terms(words, title_words),
+        words=sum(counts.values()),
+        language=_language(counts),
+        terms=_key_terms(counts, _WORD.findall(folded_title)),
         markers=markers,
         identifiers=_identifiers(body) if body else (),
     )
