@@ -28,14 +28,33 @@ def exact(interval: timedelta) -> timedelta:
     return interval
 
 
-async def check(web: Any, session: Any, resource: Resource, at: datetime, settings: Any) -> Any:
-    async with web.checker() as checker:
-        result = await checker.check(resource.url)
-    await monitoring.record_check(
-        session, resource, result, now=at, settings=settings, jitter=exact
-    )
-    await session.commit()
-    return result
+@pytest.fixture(params=["one", pytest.param("batch", marks=pytest.mark.both_databases)])
+def check(request: Any) -> Any:
+    """Check a resource and record it: as a curator's check-now does (``record_check``, the
+    ORM objects) or as a batch is recorded (``record_checks``: plain rows, the baseline
+    written in bulk, issue 18); every drift rule holds either way."""
+
+    async def check(web: Any, session: Any, resource: Resource, at: datetime, settings: Any) -> Any:
+        async with web.checker() as checker:
+            result = await checker.check(resource.url)
+        if request.param == "one":
+            await monitoring.record_check(
+                session, resource, result, now=at, settings=settings, jitter=exact
+            )
+            await session.commit()
+            return result
+        assert resource.id is not None
+        recorded = await monitoring.record_checks(
+            session, [monitoring.Checked(resource.id, result, at)], claimed_until=None,
+            now=at, settings=settings, jitter=exact,
+        )  # fmt: skip
+        assert list(recorded.hosts) == [resource.id]
+        await session.commit()
+        session.expire_all()  # written by Core statements: read back what is stored
+        await session.refresh(resource)
+        return result
+
+    return check
 
 
 async def agenda_site(web: Any, session: Any, html: str | None = None) -> tuple[Any, Resource]:
@@ -59,7 +78,7 @@ REPLACEMENTS = {
 
 
 @pytest.mark.parametrize("kind", list(REPLACEMENTS))
-async def test_replaced_content_is_a_suspect_then_broken(web, session, settings, kind):
+async def test_replaced_content_is_a_suspect_then_broken(web, session, settings, kind, check):
     site, resource = await agenda_site(web, session)
     await check(web, session, resource, T0, settings)
     assert (resource.link_status, resource.reason) == ("ok", "ok")
@@ -102,7 +121,7 @@ BENIGN = {
 
 
 @pytest.mark.parametrize("kind", list(BENIGN))
-async def test_benign_changes_stay_ok(web, session, settings, kind):
+async def test_benign_changes_stay_ok(web, session, settings, kind, check):
     site, resource = await agenda_site(web, session)
     await check(web, session, resource, T0, settings)
     html, text_changed = BENIGN[kind]
@@ -119,7 +138,7 @@ async def test_benign_changes_stay_ok(web, session, settings, kind):
         assert (resource.content_changed_at is not None) is text_changed
 
 
-async def test_accepting_the_new_content_makes_it_the_baseline(web, session, settings):
+async def test_accepting_the_new_content_makes_it_the_baseline(web, session, settings, check):
     site, resource = await agenda_site(web, session)
     await check(web, session, resource, T0, settings)
     site.routes["/digital-agenda"] = web.html(rp.page(rp.AGENDA_TITLE, rp.TOMBSTONE))
@@ -172,7 +191,7 @@ async def test_accept_content_needs_a_page_seen(session, settings):
 
 
 async def test_a_curators_edit_takes_a_new_baseline_but_never_hides_a_replacement(
-    web, session, settings
+    web, session, settings, check
 ):
     site, resource = await agenda_site(web, session)
     await check(web, session, resource, T0, settings)
@@ -199,7 +218,7 @@ async def test_a_curators_edit_takes_a_new_baseline_but_never_hides_a_replacemen
     assert row.baseline["words"] == grown_words
 
 
-async def test_a_new_address_chosen_by_a_curator_is_a_new_baseline(web, session, settings):
+async def test_a_new_address_chosen_by_a_curator_is_a_new_baseline(web, session, settings, check):
     site, resource = await agenda_site(web, session)
     await check(web, session, resource, T0, settings)
     site.routes["/en/report"] = web.html(rp.report())
@@ -218,7 +237,7 @@ async def test_a_new_address_chosen_by_a_curator_is_a_new_baseline(web, session,
     assert row.baseline["title"] == rp.REPORT_TITLE
 
 
-async def test_gradual_edits_are_carried_along(web, session, settings):
+async def test_gradual_edits_are_carried_along(web, session, settings, check):
     """Years of small edits add up to a new text; no single check sees a replacement."""
     site, resource = await agenda_site(web, session)
     await check(web, session, resource, T0, settings)

@@ -229,3 +229,25 @@ async def test_a_stop_hands_over_the_checks_already_finished():
     async with asyncio.timeout(30):
         chunks = [[item for item, _at in chunk] async for chunk in in_chunks(endless(), stop)]
     assert chunks == [[1, 2, 3]]
+
+
+def test_a_foreground_run_claims_before_it_imports_what_only_recording_needs():
+    # `linkdir check` hands its first claims to the engine before it imports the
+    # scheduler, the report (translations), the fingerprints or other domains' models
+    # (issue 18): run_cycle imports them once the first claims are being checked.
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "import linkdir.cli, linkdir.checks.engine_process\n"
+        "from linkdir.checks.jobs import run_cycle\n"
+        "from linkdir.db import create_engine, session_factory\n"
+        "later = {'apscheduler', 'babel', 'linkdir.checks.runner', 'linkdir.checks.report',\n"
+        "         'linkdir.checker.fingerprint', 'linkdir.auth.models', 'linkdir.mail.models'}\n"
+        "print(sorted(later & set(sys.modules)))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout.strip().splitlines()[-1] == "[]"

@@ -12,23 +12,27 @@ with reason ``content_replaced``: a suspect, confirmed over time like any failur
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from linkdir import checker as engine
 from linkdir.changes import report as report_change
-from linkdir.checker.fingerprint import Comparison, Fingerprint, compare
 from linkdir.checks.drift_models import ContentBaseline
 from linkdir.errors import N_, FieldError, ValidationFailed
 from linkdir.resources.models import LinkStatus, Resource, Revision
 
 if TYPE_CHECKING:  # the resource service (and its search stemmers) is not on a check's path
+    from linkdir.checker.fingerprint import Comparison, Fingerprint
     from linkdir.resources.service import Actor
+
+# The fingerprint code (and the page classifier and lexicon it imports) is imported when
+# a page is first judged, not before a foreground run's first claim (issue 18).
 
 REPLACED = "content_replaced"
 _WORKING = ("ok", "moved")
@@ -42,6 +46,8 @@ def judge_against(
     baseline: Fingerprint, recent: Fingerprint | None, page: Fingerprint, resource_text: str
 ) -> Comparison:
     """The comparison that decides: with the baseline, or the recent page if that is closer."""
+    from linkdir.checker.fingerprint import compare
+
     verdict = compare(baseline, page, resource_text=resource_text)
     if verdict.replaced and recent is not None and recent != baseline:
         carried = compare(recent, page, resource_text=resource_text)
@@ -73,7 +79,12 @@ def judge_with(
     *,
     now: datetime,
 ) -> engine.CheckResult:
-    """:func:`judge` with the resource's baseline row already read (checks recorded in bulk)."""
+    """:func:`judge` with the resource's baseline row already read (checks recorded in bulk).
+
+    ``row`` may be a :class:`BaselineRow` (cast), which :func:`write_baselines` stores.
+    """
+    from linkdir.checker.fingerprint import Fingerprint
+
     page = result.fingerprint
     if page is None or result.status not in _WORKING or resource.id is None:
         return result
@@ -116,10 +127,92 @@ def _rebaseline(row: ContentBaseline, resource: Resource, page: Fingerprint, now
     row.baseline_at = now
 
 
+# What judge_with reads and sets of a baseline (not suggested_at: the suggestion search's).
+_COLUMNS = (
+    "resource_id", "url", "baseline", "recent", "replacing", "similarity", "curated_at",
+    "baseline_at",
+)  # fmt: skip
+
+
+def _baseline_table() -> Any:
+    return ContentBaseline.__table__  # type: ignore[attr-defined]
+
+
+class BaselineRow:
+    """A content baseline's columns as plain values, for :func:`judge_with` in bulk.
+
+    Stands in for a :class:`ContentBaseline` (judge_with reads and sets only these
+    attributes) without the ORM's object construction and flush, most of a first check's
+    recording CPU (issue 18); ``stored`` is the row as read, None for a new one.
+    """
+
+    __slots__ = (*_COLUMNS, "stored")
+
+    def __init__(self, values: Sequence[Any], *, stored: bool) -> None:
+        for name, value in zip(_COLUMNS, values, strict=True):
+            setattr(self, name, value)
+        self.stored = self.values() if stored else None
+
+    def __getattr__(self, name: str) -> Any:  # for mypy: every slot is set in __init__
+        raise AttributeError(name)
+
+    def values(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, name) for name in _COLUMNS)
+
+
+async def read_baselines(
+    session: AsyncSession, resources: Iterable[tuple[int, str]]
+) -> dict[int, BaselineRow]:
+    """The baselines of these resources (id, url): one read; a new row where there is none."""
+    wanted = dict(resources)
+    if not wanted:
+        return {}
+    table = _baseline_table()
+    statement = select(*(table.c[name] for name in _COLUMNS)).where(
+        table.c.resource_id.in_(list(wanted))
+    )
+    rows = {
+        row[0]: BaselineRow(row, stored=True) for row in (await session.execute(statement)).all()
+    }
+    for resource_id, url in wanted.items():
+        if resource_id not in rows:
+            empty = (resource_id, url, None, None, None, None, None, None)
+            rows[resource_id] = BaselineRow(empty, stored=False)
+    return rows
+
+
+async def write_baselines(session: AsyncSession, rows: Iterable[BaselineRow]) -> None:
+    """Store what :func:`judge_with` did to ``rows``: one INSERT (new), one UPDATE (changed)."""
+    new: list[dict[str, Any]] = []
+    changed: list[dict[str, Any]] = []
+    for row in rows:
+        values = row.values()
+        if row.stored is None:
+            if row.baseline_at is not None:  # judged (a new row is always re-baselined)
+                new.append(dict(zip(_COLUMNS, values, strict=True)))
+        elif values != row.stored:
+            item = {f"new_{name}": value for name, value in zip(_COLUMNS, values, strict=True)}
+            item["row_id"] = row.resource_id
+            changed.append(item)
+    table = _baseline_table()
+    if new:
+        await session.execute(insert(table), new)
+    if changed:
+        assigned = {
+            name: bindparam(f"new_{name}", type_=table.c[name].type) for name in _COLUMNS[1:]
+        }
+        await session.execute(
+            update(table).where(table.c.resource_id == bindparam("row_id")).values(assigned),
+            changed,
+        )
+
+
 async def accept_content(
     session: AsyncSession, resource: Resource, *, by: Actor, now: datetime
 ) -> Resource:
     """The ``accept_content`` fix: the page as it is now becomes the resource's baseline."""
+    from linkdir.checker.fingerprint import Fingerprint
+
     assert resource.id is not None
     row = await session.get(ContentBaseline, resource.id)
     current = None if row is None else (row.replacing or row.recent or row.baseline)
@@ -183,6 +276,8 @@ class Evidence:
 
 
 def _evidence(row: ContentBaseline) -> Evidence | None:
+    from linkdir.checker.fingerprint import Fingerprint
+
     baseline = Fingerprint.from_json(row.baseline)
     current = Fingerprint.from_json(row.replacing)
     if baseline is None or current is None:

@@ -331,13 +331,22 @@ class EngineProcesses:
 # -- the child's side ------------------------------------------------------------------------
 
 
+class _WriteProtocol(asyncio.streams.FlowControlMixin, asyncio.Protocol):
+    """The protocol of the child's stdout as a stream (asyncio's own for a write pipe)."""
+
+
 async def _serve() -> None:
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader(limit=LINE_LIMIT)
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
-    out = sys.stdout.buffer
+    # Results go out through the event loop's own buffer, not a blocking write: while the
+    # parent is busy recording, a full pipe (64 KiB, about one line of results) would stop
+    # this process's every check until the parent read again (issue 18).
+    transport, protocol = await loop.connect_write_pipe(_WriteProtocol, sys.stdout)
+    out = asyncio.StreamWriter(transport, protocol, None, loop)
     first = await reader.readline()
     if not first:
+        out.close()
         return
     kind, config, per_request = json.loads(first)
     assert kind == "config"
@@ -348,7 +357,6 @@ async def _serve() -> None:
 
     def send(*values: Any) -> None:
         out.write(_line(*values))
-        out.flush()
 
     async def check(request_id: int, urls: list[str], conditions: dict[str, list[Any]]) -> None:
         pending: list[list[Any]] = []
@@ -389,20 +397,25 @@ async def _serve() -> None:
         finally:
             tasks.pop(request_id, None)
 
-    async with Checker(engine_config) as shared:
-        try:
-            while line := await reader.readline():
-                kind, request_id, *rest = json.loads(line)
-                if kind == "check":
-                    urls, conditions = rest
-                    tasks[request_id] = asyncio.create_task(check(request_id, urls, conditions))
-                elif kind == "cancel" and request_id in tasks:
-                    tasks[request_id].cancel()
-        finally:
-            running = list(tasks.values())
-            for task in running:
-                task.cancel()
-            await asyncio.gather(*running, return_exceptions=True)
+    try:
+        async with Checker(engine_config) as shared:
+            try:
+                while line := await reader.readline():
+                    kind, request_id, *rest = json.loads(line)
+                    if kind == "check":
+                        urls, conditions = rest
+                        tasks[request_id] = asyncio.create_task(check(request_id, urls, conditions))
+                    elif kind == "cancel" and request_id in tasks:
+                        tasks[request_id].cancel()
+            finally:
+                running = list(tasks.values())
+                for task in running:
+                    task.cancel()
+                await asyncio.gather(*running, return_exceptions=True)
+    finally:
+        with contextlib.suppress(ConnectionError):
+            await out.drain()  # what is still buffered reaches the parent before we end
+        out.close()
 
 
 def main() -> None:

@@ -24,6 +24,7 @@ from sqlmodel import col
 from linkdir import changes
 from linkdir.checker import EngineConfig
 from linkdir.checks import runs, service
+from linkdir.checks.chunks import in_chunks
 from linkdir.checks.engine_process import Engine, open_engine
 from linkdir.checks.models import CheckRun
 from linkdir.config import Settings
@@ -90,6 +91,7 @@ async def record_chunk(
     hosts whose last claimed link is in this chunk: their leases (ending at
     ``claimed_until``) end in the same transaction, so the next claim may take them.
     """
+    metadata()  # every domain's tables mapped: revisions point at user accounts
     async with factory() as session:
         now = utcnow()
         recorded = await service.record_checks(
@@ -141,6 +143,19 @@ async def record_chunk(
 
 
 PIPELINE = 2  # claims a foreground run has in flight at once (each host in at most one)
+
+
+def prepare_recording() -> None:
+    """Import what recording needs beyond a claim: every domain's tables (revisions point
+    at user accounts), the fingerprints (drift) and the report (a run's health snapshot).
+
+    A run calls it once its first claims are with the engine, so the imports overlap the
+    first checks instead of delaying them (issue 18); :func:`record_chunk` maps the tables
+    itself in any case.
+    """
+    metadata()
+    import linkdir.checker.fingerprint  # noqa: F401
+    import linkdir.checks.report  # noqa: F401
 
 
 class _Tally:
@@ -202,8 +217,6 @@ async def _check_claim(
     freed: asyncio.Event,
 ) -> None:
     """Check and record one claim of a foreground run; its hosts go back as they finish."""
-    from linkdir.checks.runner import in_chunks
-
     left = HostsLeft({c.resource_id: host for host, items in batches.items() for c in items})
     try:
         async for chunk in in_chunks(_check_claimed(checker, batches), stop):
@@ -259,7 +272,6 @@ async def run_cycle(
     or else in ``engine_processes`` processes of their own (0: in this one; see
     :mod:`linkdir.checks.engine_process`).
     """
-    metadata()  # every domain's tables mapped: revisions point at user accounts
     worker = worker or worker_name()
     config = engine_config or EngineConfig.from_settings(settings)
     started = utcnow()
@@ -293,6 +305,7 @@ async def run_cycle(
     stop = stop or asyncio.Event()
     freed = asyncio.Event()  # a claim in flight gave a host back: another claim may take it
     in_flight: set[asyncio.Task[None]] = set()
+    prepared = False
     async with contextlib.AsyncExitStack() as stack:
         checker: Engine = (
             engine
@@ -325,6 +338,9 @@ async def run_cycle(
                         continue
                     if not waiting:
                         break
+                if not prepared:  # the first claims are being checked meanwhile
+                    prepared = True
+                    prepare_recording()
                 # Wait for a claim to end or give a host back (or, with nothing in flight,
                 # for another worker's batch on the hosts still due).
                 waits: set[asyncio.Future[Any]] = {*in_flight, asyncio.ensure_future(freed.wait())}

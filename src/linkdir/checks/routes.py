@@ -144,7 +144,7 @@ async def links_page(
             labels=CHECK_LABELS,
         ),
         health_chart=stacked_bars(
-            await runs.health_per_day(session, today=today), runs.CHART_STATUSES
+            await runs.health_per_day(session, today=today), report.SHOWN_STATUSES
         ),
         running_runs=await runs.running_count(session),
     )

@@ -26,6 +26,7 @@ from sqlmodel import col
 
 from linkdir.checker import EngineConfig
 from linkdir.checks import heartbeat, runs, service
+from linkdir.checks.chunks import RECORD_CHUNK, RECORD_EVERY, in_chunks
 from linkdir.checks.engine_process import Engine, EngineProcesses, open_engine
 from linkdir.checks.models import CheckRun
 from linkdir.config import Settings
@@ -156,10 +157,6 @@ async def until_set(results: AsyncIterator[T], stop: asyncio.Event) -> AsyncIter
         stopped.cancel()
 
 
-# A batch's checks are written this many at a time (one transaction each, issue 18), and a
-# finished check waits at most this long for its chunk to fill (a slow host's results go in).
-RECORD_CHUNK = 100
-RECORD_EVERY = 1.0
 # One check job takes the batches of up to this many hosts (issue 18): a job's scheduler
 # bookkeeping (its row, its acquisition, its result, two notices) costs about as much CPU
 # as checking and recording 20 links, so a job per host batch spent most of a worker's time.
@@ -185,59 +182,6 @@ def job_groups(
     for start in range(0, len(hosts), per_job):
         group = hosts[start : start + per_job]
         yield group, [item.resource_id for host in group for item in batches[host]]
-
-
-async def in_chunks(
-    results: AsyncIterator[T],
-    stop: asyncio.Event,
-    *,
-    size: int = RECORD_CHUNK,
-    every: float = RECORD_EVERY,
-) -> AsyncIterator[list[tuple[T, datetime]]]:
-    """Items of ``results``, each with the moment it came, ``size`` at a time at most.
-
-    A chunk is also handed over ``every`` seconds after its first item came, so a slow
-    producer does not hold finished items back. The next item is awaited while the caller
-    handles a chunk. When ``stop`` is set, the items already in are handed over and only
-    the wait for the next one is cancelled (as :func:`until_set`).
-    """
-    loop = asyncio.get_running_loop()
-    stopped = asyncio.ensure_future(stop.wait())
-    following: asyncio.Future[T] | None = None
-    pending: list[tuple[T, datetime]] = []
-    deadline: float | None = None
-    try:
-        while not stop.is_set():
-            if following is None:
-                following = asyncio.ensure_future(anext(results))
-            timeout = None if deadline is None else max(0.0, deadline - loop.time())
-            waits: set[asyncio.Future[Any]] = {following, stopped}
-            await asyncio.wait(waits, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
-            if following.done():
-                try:
-                    item = following.result()
-                except StopAsyncIteration:
-                    following = None
-                    break
-                following = None
-                pending.append((item, utcnow()))
-                if deadline is None:
-                    deadline = loop.time() + every
-                if len(pending) < size:
-                    continue
-            elif stopped.done():
-                break
-            if pending:
-                chunk, pending, deadline = pending, [], None
-                yield chunk
-        if pending:
-            yield pending
-    finally:
-        stopped.cancel()
-        if following is not None and not following.done():
-            following.cancel()
-            with contextlib.suppress(asyncio.CancelledError, StopAsyncIteration):
-                await following
 
 
 class CheckRunner:

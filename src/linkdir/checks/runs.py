@@ -16,7 +16,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from linkdir.checks.models import CheckResult, CheckRun, CheckRunSkip, LinkHealthDay
-from linkdir.checks.report import SHOWN_STATUSES, status_counts
 from linkdir.db import upsert_into
 
 VERDICTS = ("ok", "moved", "broken", "unverified")
@@ -210,9 +209,6 @@ async def running_count(session: AsyncSession) -> int:
 
 # Link health per day -------------------------------------------------------------------
 
-# Shown statuses (suspect apart, as in the report's tabs), in the chart's stacking order.
-CHART_STATUSES = SHOWN_STATUSES
-
 
 async def snapshot_health(session: AsyncSession, *, today: date) -> dict[str, int]:
     """Store today's count of links per status (replacing today's earlier snapshot).
@@ -220,7 +216,10 @@ async def snapshot_health(session: AsyncSession, *, today: date) -> dict[str, in
     An upsert, not delete-and-insert: two workers' dispatches (or a dispatch and a run
     finishing) may snapshot the same day at once.
     """
-    # The same definition as the report's tabs and its "links by status" table.
+    # The same definition as the report's tabs and its "links by status" table. (Imported
+    # here: the report's vocabulary and translations are not on a check run's start, #18.)
+    from linkdir.checks.report import status_counts
+
     counts = await status_counts(session)
     rows_for_today = [
         {"day": today, "status": status, "count": count} for status, count in sorted(counts.items())
@@ -238,7 +237,13 @@ async def snapshot_health(session: AsyncSession, *, today: date) -> dict[str, in
 async def health_per_day(
     session: AsyncSession, *, today: date, days: int = 90
 ) -> list[tuple[date, dict[str, int]]]:
-    """Links per status on each of the last ``days`` days (oldest first; no data as zeros)."""
+    """Links per status on each of the last ``days`` days (oldest first; no data as zeros).
+
+    The statuses are the report's shown ones (suspect apart, as in its tabs), in the
+    chart's stacking order.
+    """
+    from linkdir.checks.report import SHOWN_STATUSES
+
     since = today - timedelta(days=days - 1)
     rows = await session.execute(
         select(col(LinkHealthDay.day), col(LinkHealthDay.status), col(LinkHealthDay.count)).where(
@@ -246,10 +251,10 @@ async def health_per_day(
         )
     )
     by_day: dict[date, Counter[str]] = {
-        since + timedelta(days=offset): Counter(dict.fromkeys(CHART_STATUSES, 0))
+        since + timedelta(days=offset): Counter(dict.fromkeys(SHOWN_STATUSES, 0))
         for offset in range(days)
     }
     for day, status, count in rows.all():
-        if day in by_day and status in CHART_STATUSES:
+        if day in by_day and status in SHOWN_STATUSES:
             by_day[day][status] += int(count)
     return [(day, dict(counts)) for day, counts in sorted(by_day.items())]

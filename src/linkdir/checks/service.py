@@ -256,8 +256,15 @@ async def _record_loaded(
     drifting = [
         r.id for r, result, _at in items if r.id is not None and drift.needs_baseline(r, result)
     ]
+    # Resources read as plain rows (a batch) get their baselines as plain rows too, written
+    # in two statements; an ORM Resource (one check) its ORM row, flushed with it.
+    plain_baselines: dict[int, drift.BaselineRow] = {}
     baselines: dict[int, ContentBaseline] = {}
-    if drifting:
+    if drifting and all(isinstance(r, _Row) for r, _result, _at in items):
+        urls = {r.id: r.url for r, _result, _at in items}
+        plain_baselines = await drift.read_baselines(session, ((i, urls[i]) for i in drifting))
+        baselines = cast(dict[int, ContentBaseline], plain_baselines)
+    elif drifting:
         rows = await session.execute(
             select(ContentBaseline).where(col(ContentBaseline.resource_id).in_(drifting))
         )
@@ -301,6 +308,8 @@ async def _record_loaded(
             update(table).where(table.c.id == bindparam("row_id")).values(new),
             [row.changes() for row in plain],
         )
+    if plain_baselines:
+        await drift.write_baselines(session, plain_baselines.values())
     for revision in revisions:
         session.add(revision)
         report_change(session, revision)
