@@ -7,7 +7,12 @@ import re
 from typing import Any
 
 from tests.checks import rot_pages as rp
-from tests.checks.test_drift import CONFIRMING, T0, agenda_site, check
+from tests.checks.test_drift import (
+    CONFIRMING,
+    T0,
+    agenda_site,
+    check,  # noqa: F401  (the fixture: one and batch recording)
+)
 from tests.checks.test_report import signed_in
 
 from linkdir.checks.drift_models import LinkSuggestion
@@ -25,7 +30,11 @@ def words(fragment: str) -> str:
 
 
 async def test_a_replaced_page_is_explained_and_its_new_content_accepted(
-    client: Any, session: Any, settings: Any, web: Any
+    client: Any,
+    session: Any,
+    settings: Any,
+    web: Any,
+    check: Any,  # noqa: F811
 ) -> None:
     site, resource = await agenda_site(web, session)
     await check(web, session, resource, T0, settings)
