@@ -218,12 +218,13 @@ def server_env(database_url: str, base_url: str, site: LinkSiteServer) -> dict[s
     return env
 
 
-async def check_all(env: dict[str, str]) -> None:
-    """What ``linkdir check --all`` does, with the settings ``env`` gives a process."""
+async def check_all(env: dict[str, str], *, everything: bool = True) -> None:
+    """What ``linkdir check --all`` (or ``--due``, ``everything=False``) does, with the
+    settings ``env`` gives a process."""
     settings = Settings.from_env(env).validated()
     engine = create_engine(settings.database_url)
     try:
-        await run_cycle(session_factory(engine), settings, everything=True)
+        await run_cycle(session_factory(engine), settings, everything=everything)
     finally:
         await engine.dispose()
 
@@ -362,6 +363,12 @@ class LiveLinkdir:
             asyncio.run(_pg_drop_everything())
         upgrade(self.database_url)
         return asyncio.run(_seed(self.database_url, self.site.origin))
+
+    def check(self, *, everything: bool) -> None:
+        """What ``linkdir check --all`` (``--due``) does, in this process: a ``linkdir``
+        process (and its engine process) would cost more CPU starting than checking."""
+        with ThreadPoolExecutor(1) as pool:  # away from Playwright's loop
+            pool.submit(asyncio.run, check_all(self.env(), everything=everything)).result()
 
     def api(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         headers = {"Authorization": f"Bearer {self.token}", **kwargs.pop("headers", {})}
