@@ -191,6 +191,22 @@ async def test_checks_in_flight_fail_when_the_engine_process_dies(web):
     await asyncio.sleep(1.2)  # the server's answer goes out (to nobody) before it closes
 
 
+async def first_dispatch_done(runner: CheckRunner) -> None:
+    """The runner's dispatch fires once as it starts (then hourly here): wait until that
+    one is over, so it cannot claim the link the test claims itself (it did, under load)."""
+    from linkdir.checks.runner import DISPATCH_SCHEDULE, TASK_DISPATCH
+
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        schedule = await runner.scheduler.get_schedule(DISPATCH_SCHEDULE)
+        jobs = await runner.scheduler.get_jobs()
+        later = schedule.next_fire_time > utcnow() + timedelta(minutes=30)
+        if later and not [job for job in jobs if job.task_id == TASK_DISPATCH]:
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("the runner's first dispatch did not end")
+
+
 async def test_a_running_worker_s_jobs_leave_no_connection_open_behind_them(web, session, settings):
     """A host's next batch may go to another worker: a job's connections end with it, though
     the checking process lives on (issue 18; one checker kept across jobs left them open)."""
@@ -199,6 +215,10 @@ async def test_a_running_worker_s_jobs_leave_no_connection_open_behind_them(web,
         fallback=web.html("Sidan finns inte", status=404),
     )  # fmt: skip
     resource = await make_resource(session, url=site.url("/sida"))
+    # Not due until the test says so: the runner's own first dispatch must find nothing.
+    await session.execute(
+        Resource.__table__.update().values(next_check_at=utcnow() + timedelta(days=30))  # type: ignore[attr-defined]
+    )
     await session.commit()
     from tests.checks.test_runs import claim_all
 
@@ -209,6 +229,7 @@ async def test_a_running_worker_s_jobs_leave_no_connection_open_behind_them(web,
     running = asyncio.create_task(runner.run())
     try:
         await asyncio.wait_for(runner.started.wait(), 30)
+        await first_dispatch_done(runner)
         for _ in range(2):
             await session.execute(
                 Resource.__table__.update().values(next_check_at=utcnow())  # type: ignore[attr-defined]
