@@ -56,41 +56,25 @@ def judge_against(
     return verdict
 
 
-async def judge(
-    session: AsyncSession, resource: Resource, result: engine.CheckResult, *, now: datetime
-) -> engine.CheckResult:
-    """``result`` as recorded: a working page whose content was replaced becomes a failure."""
-    if needs_baseline(resource, result):
-        row = await session.get(ContentBaseline, resource.id)
-        return judge_with(session, row, resource, result, now=now)
-    return result
-
-
 def needs_baseline(resource: Resource, result: engine.CheckResult) -> bool:
-    """Whether :func:`judge` compares this check with a baseline (a working page)."""
+    """Whether :func:`judge_with` compares this check with a baseline (a working page)."""
     return result.fingerprint is not None and result.status in _WORKING and resource.id is not None
 
 
 def judge_with(
-    session: AsyncSession,
-    row: ContentBaseline | None,
-    resource: Resource,
-    result: engine.CheckResult,
-    *,
-    now: datetime,
+    row: BaselineRow | None, resource: Resource, result: engine.CheckResult, *, now: datetime
 ) -> engine.CheckResult:
-    """:func:`judge` with the resource's baseline row already read (checks recorded in bulk).
+    """``result`` as recorded: a working page whose content was replaced becomes a failure.
 
-    ``row`` may be a :class:`BaselineRow` (cast), which :func:`write_baselines` stores.
+    ``row``: the resource's baseline from :func:`read_baselines` (there is one for every
+    check that :func:`needs_baseline`); :func:`write_baselines` stores what this sets.
     """
     from linkdir.checker.fingerprint import Fingerprint
 
-    page = result.fingerprint
-    if page is None or result.status not in _WORKING or resource.id is None:
+    if row is None or not needs_baseline(resource, result):
         return result
-    if row is None:
-        row = ContentBaseline(resource_id=resource.id, url=resource.url)
-        session.add(row)
+    page = result.fingerprint
+    assert page is not None
     baseline = Fingerprint.from_json(row.baseline)
     recent = Fingerprint.from_json(row.recent) or baseline
     curated = row.curated_at is None or (
@@ -117,7 +101,7 @@ def judge_with(
     return result
 
 
-def _rebaseline(row: ContentBaseline, resource: Resource, page: Fingerprint, now: datetime) -> None:
+def _rebaseline(row: BaselineRow, resource: Resource, page: Fingerprint, now: datetime) -> None:
     row.url = resource.url
     row.baseline = page.to_json()
     row.recent = None  # the same as the baseline
@@ -147,14 +131,19 @@ class BaselineRow:
     """
 
     __slots__ = (*_COLUMNS, "stored")
+    resource_id: int
+    url: str
+    baseline: dict[str, Any] | None
+    recent: dict[str, Any] | None
+    replacing: dict[str, Any] | None
+    similarity: float | None
+    curated_at: datetime | None
+    baseline_at: datetime | None  # None: a new row nobody judged yet (not stored)
 
     def __init__(self, values: Sequence[Any], *, stored: bool) -> None:
         for name, value in zip(_COLUMNS, values, strict=True):
             setattr(self, name, value)
         self.stored = self.values() if stored else None
-
-    def __getattr__(self, name: str) -> Any:  # for mypy: every slot is set in __init__
-        raise AttributeError(name)
 
     def values(self) -> tuple[Any, ...]:
         return tuple(getattr(self, name) for name in _COLUMNS)

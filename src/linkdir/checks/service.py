@@ -35,7 +35,6 @@ from sqlmodel import col
 from linkdir import checker as engine
 from linkdir.changes import report as report_change
 from linkdir.checks import drift
-from linkdir.checks.drift_models import ContentBaseline
 from linkdir.checks.models import CheckLease, CheckResult, CheckSilence
 from linkdir.config import Settings
 from linkdir.db import is_postgresql, upsert_into
@@ -253,28 +252,15 @@ async def _record_loaded(
             )
         ).scalars()
     }
-    drifting = [
-        r.id for r, result, _at in items if r.id is not None and drift.needs_baseline(r, result)
-    ]
-    # Resources read as plain rows (a batch) get their baselines as plain rows too, written
-    # in two statements; an ORM Resource (one check) its ORM row, flushed with it.
-    plain_baselines: dict[int, drift.BaselineRow] = {}
-    baselines: dict[int, ContentBaseline] = {}
-    if drifting and all(isinstance(r, _Row) for r, _result, _at in items):
-        urls = {r.id: r.url for r, _result, _at in items}
-        plain_baselines = await drift.read_baselines(session, ((i, urls[i]) for i in drifting))
-        baselines = cast(dict[int, ContentBaseline], plain_baselines)
-    elif drifting:
-        rows = await session.execute(
-            select(ContentBaseline).where(col(ContentBaseline.resource_id).in_(drifting))
-        )
-        baselines = {row.resource_id: row for row in rows.scalars()}
+    # Baselines as plain rows: one read, one INSERT of new rows, one UPDATE of changed ones.
+    drifting = {
+        r.id: r.url
+        for r, result, _at in items
+        if r.id is not None and drift.needs_baseline(r, result)
+    }
+    baselines = await drift.read_baselines(session, drifting.items())
     judged = [
-        (
-            resource,
-            drift.judge_with(session, baselines.get(resource.id or 0), resource, result, now=at),
-            at,
-        )
+        (resource, drift.judge_with(baselines.get(resource.id or 0), resource, result, now=at), at)
         for resource, result, at in items
     ]  # reference rot (#14)
     worker = worker[:200]
@@ -308,8 +294,7 @@ async def _record_loaded(
             update(table).where(table.c.id == bindparam("row_id")).values(new),
             [row.changes() for row in plain],
         )
-    if plain_baselines:
-        await drift.write_baselines(session, plain_baselines.values())
+    await drift.write_baselines(session, baselines.values())
     for revision in revisions:
         session.add(revision)
         report_change(session, revision)
