@@ -7,13 +7,11 @@ started on an empty database, whose log carries the setup address.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import re
 import subprocess
 import time
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from email.message import EmailMessage
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,7 +21,6 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from linkdir.config import Settings
-from linkdir.db import create_engine, session_factory
 from tests.browser.conftest import new_context, sign_in
 from tests.browser.live import (
     ADMIN,
@@ -36,6 +33,7 @@ from tests.browser.live import (
 )
 from tests.browser.looks import axe_violations, describe
 from tests.conftest import TEST_SECRET
+from tests.linkdir_cli import run
 from tests.mail.conftest import Inbox
 
 if TYPE_CHECKING:
@@ -58,25 +56,10 @@ class MailingLinkdir(LiveLinkdir):
         return env
 
     def send_mail(self) -> None:
-        """What the mail job does: the outbox goes out (as ``linkdir digest send`` does, in
-        this process: a ``linkdir`` process costs more CPU starting than sending)."""
-        with ThreadPoolExecutor(1) as pool:  # away from Playwright's loop
-            pool.submit(asyncio.run, _digest_send(self.env())).result()
-
-
-async def _digest_send(env: dict[str, str]) -> None:
-    """What ``linkdir digest send`` does: every due digest, then the outbox, goes out."""
-    from linkdir.mail.digest import send_due_digests
-    from linkdir.mail.outbox import drain
-
-    settings = Settings.from_env(env).validated()
-    engine = create_engine(settings.database_url)
-    try:
-        factory = session_factory(engine)
-        await send_due_digests(factory, settings, dry_run=False, force=True)
-        await drain(factory, settings)
-    finally:
-        await engine.dispose()
+        """What the mail job does: the outbox goes out (``linkdir digest send``, run
+        in-process: a ``linkdir`` process costs more CPU starting than sending)."""
+        sent = run(["digest", "send"], self.env())
+        assert sent.returncode == 0, sent.stderr
 
 
 @pytest.fixture(scope="module")
