@@ -25,7 +25,6 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -42,14 +41,7 @@ from linkdir.config import Settings
 from linkdir.db import create_engine, session_factory, upgrade
 from linkdir.resources import service
 from tests.conftest import PG_URL, TEST_SECRET
-
-
-def free_port() -> int:
-    """A loopback port nobody listens on (bound and let go, as the servers here need one)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
+from tests.linkdir_cli import listening_socket
 
 # The ``linkdir`` command of the Python running the tests (its venv), else the one on PATH.
 LINKDIR = shutil.which("linkdir", path=os.path.dirname(sys.executable)) or shutil.which(
@@ -294,9 +286,15 @@ class LiveLinkdir:
         self.database_url = database_url or f"sqlite+aiosqlite:///{workdir}/linkdir.db"
         self.seeded = seeded
         self.site = seeded.site if seeded else LinkSiteServer()
-        self.port = free_port()
+        # Bound and listening from here on (the address is in the settings before the
+        # process starts); `linkdir serve --fd` takes it over: no free-port race.
+        self.socket: socket.socket | None = listening_socket()
+        self.port = int(self.socket.getsockname()[1])
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen[bytes] | None = None
+        # One client for every request of this test process: each httpx client builds a
+        # TLS context (~20 ms of CPU loading the roots), a request of its own each time.
+        self.client = httpx.Client(timeout=30)
         self.ids: dict[str, int] = {}
         self.token = ""
         self.log_path = workdir / "serve.log"
@@ -329,22 +327,24 @@ class LiveLinkdir:
                          stdin=PASSWORD + "\n")  # fmt: skip
             self.token = self.linkdir("token", "create", ADMIN, "--name", "tests").strip()
             self.linkdir("check", "--all")
-        log = self.log_path.open("wb")
-        self.process = subprocess.Popen(
-            [LINKDIR, "serve", "--no-scheduler", "--no-migrate", "--port", str(self.port)],
-            env=self.env(), stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        log.close()
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(self.base_url + "/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("linkdir serve did not start:\n" + self.log())
-            time.sleep(0.1)
+        assert self.socket is not None, "started once"
+        with self.socket, self.log_path.open("wb") as log:
+            # The socket listens already: the first request waits in its backlog until the
+            # server accepts it (no polling), and once this copy is closed a server that
+            # died answers "refused" at once.
+            self.process = subprocess.Popen(
+                [LINKDIR, "serve", "--no-scheduler", "--no-migrate",
+                 "--fd", str(self.socket.fileno())],
+                env=self.env(), stdout=log, stderr=subprocess.STDOUT,
+                pass_fds=(self.socket.fileno(),),
+            )  # fmt: skip
+        self.socket = None
+        try:
+            ready = self.client.get(self.base_url + "/health", timeout=90)
+        except httpx.HTTPError as error:
+            raise RuntimeError(f"linkdir serve did not start ({error}):\n{self.log()}") from None
+        if ready.status_code != 200:
+            raise RuntimeError(f"linkdir serve answered {ready.status_code}:\n{self.log()}")
         # The archived copy comes the way a curator gets it: the use_archive fix.
         fixed = self.api("POST", f"/api/v1/resources/{self.ids['archived']}/fix",
                          json={"action": "use_archive"})  # fmt: skip
@@ -372,12 +372,15 @@ class LiveLinkdir:
 
     def api(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         headers = {"Authorization": f"Bearer {self.token}", **kwargs.pop("headers", {})}
-        return httpx.request(method, self.base_url + path, headers=headers, timeout=30, **kwargs)
+        return self.client.request(method, self.base_url + path, headers=headers, **kwargs)
 
     def log(self) -> str:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
 
     def stop(self) -> None:
+        self.client.close()
+        if self.socket is not None:  # never started
+            self.socket.close()
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
             try:

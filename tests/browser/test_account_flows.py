@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import time
 from collections.abc import Iterator
 from email.message import EmailMessage
 from pathlib import Path
@@ -18,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
-from aiosmtpd.controller import Controller
 
 from linkdir.config import Settings
 from tests.browser.conftest import new_context, sign_in
@@ -29,12 +27,11 @@ from tests.browser.live import (
     PASSWORD,
     LiveLinkdir,
     SeededDatabase,
-    free_port,
 )
 from tests.browser.looks import axe_violations, describe
 from tests.conftest import TEST_SECRET
-from tests.linkdir_cli import run
-from tests.mail.conftest import Inbox
+from tests.linkdir_cli import listening_socket, run
+from tests.mail.conftest import BoundController, Inbox
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page
@@ -65,11 +62,11 @@ class MailingLinkdir(LiveLinkdir):
 @pytest.fixture(scope="module")
 def smtp_inbox() -> Iterator[tuple[Inbox, int]]:
     inbox = Inbox()
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller = BoundController(inbox)
     controller.start()
-    yield inbox, port
+    yield inbox, int(controller.port)
     controller.stop()
+    controller.listening.close()
 
 
 @pytest.fixture(scope="module")
@@ -239,8 +236,8 @@ def test_unsubscribe_page_has_no_violations(page: Page, mailing: MailingLinkdir)
 def test_first_run_setup_creates_the_admin_then_answers_404(page: Page, tmp_path: Path) -> None:
     database_url = f"sqlite+aiosqlite:///{tmp_path}/empty.db"
     # No migration beforehand: `linkdir serve` migrates SQLite itself, then looks for accounts.
-    port = free_port()
-    base_url = f"http://127.0.0.1:{port}"
+    listening = listening_socket()  # handed to `linkdir serve --fd`: no free-port race
+    base_url = f"http://127.0.0.1:{listening.getsockname()[1]}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("LINKDIR_")}
     env.update(
         LINKDIR_DATABASE_URL=database_url,
@@ -248,21 +245,16 @@ def test_first_run_setup_creates_the_admin_then_answers_404(page: Page, tmp_path
         LINKDIR_BASE_URL=base_url,
     )
     log_path = tmp_path / "serve.log"
-    with log_path.open("wb") as log:
+    with listening, log_path.open("wb") as log:
         process = subprocess.Popen(
-            [LINKDIR, "serve", "--no-scheduler", "--port", str(port)],
-            env=env, stdout=log, stderr=subprocess.STDOUT,
+            [LINKDIR, "serve", "--no-scheduler", "--fd", str(listening.fileno())],
+            env=env, stdout=log, stderr=subprocess.STDOUT, pass_fds=(listening.fileno(),),
         )  # fmt: skip
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(base_url + "/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert process.poll() is None and time.monotonic() < deadline, log_path.read_text()
-            time.sleep(0.1)
+        # The socket listened before the process started: this request waits in its
+        # backlog until the server (migrated, looking for accounts) accepts it.
+        ready = httpx.get(base_url + "/health", timeout=90)
+        assert ready.status_code == 200, log_path.read_text()
         match = re.search(r"(http://\S+/setup\?token=[\w-]+)", log_path.read_text())
         assert match, log_path.read_text()
         setup = match.group(1)
