@@ -264,7 +264,7 @@ def seed_database(workdir: Path, site: LinkSiteServer) -> SeededDatabase:
 
 def start_site() -> LinkSiteServer:
     site = LinkSiteServer()
-    threading.Thread(target=site.serve_forever, daemon=True).start()
+    threading.Thread(target=site.serve_forever, args=(0.05,), daemon=True).start()
     return site
 
 
@@ -318,7 +318,7 @@ class LiveLinkdir:
             with ThreadPoolExecutor(1) as pool:
                 pool.submit(self._from_copy).result()
         else:
-            threading.Thread(target=self.site.serve_forever, daemon=True).start()
+            threading.Thread(target=self.site.serve_forever, args=(0.05,), daemon=True).start()
             with ThreadPoolExecutor(1) as pool:
                 self.ids = pool.submit(self._prepare).result()
             self.linkdir("user", "add", ADMIN, "--role", "admin", "--password-stdin",

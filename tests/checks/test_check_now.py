@@ -27,7 +27,7 @@ class Gone(http.server.BaseHTTPRequestHandler):
 @pytest.fixture
 def gone_site() -> Iterator[str]:
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Gone)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}/rapport-2018.pdf"
     server.shutdown()
