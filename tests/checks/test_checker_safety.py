@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from typing import Any
 
 from linkdir.checker import Checker, EngineConfig, FetchError
 from linkdir.checker.netguard import StaticResolver
@@ -104,15 +105,30 @@ async def test_never_more_than_per_host_connections_on_one_host(web):
 
 
 async def test_per_host_limit_does_not_starve_other_hosts(web):
-    slow = web.site("slow.test", fallback=web.html(PAGE, delay=0.2))
+    # The slow host answers only once every fast link has a result (or after 10 s): an
+    # order of events, not of timings, so a loaded machine cannot reorder it. A checker
+    # whose queue for the slow host held back the other hosts would see the slow answers
+    # first (after those 10 s).
+    fast_done = asyncio.Event()
+
+    async def slow_page(_request: Any) -> Any:
+        try:
+            await asyncio.wait_for(fast_done.wait(), 10)
+        except TimeoutError:
+            fast_done.set()  # the others need not wait as long
+        return web.html(PAGE)
+
+    slow = web.site("slow.test", fallback=slow_page)
     fast = web.site("fast.test", fallback=web.html(PAGE))
     urls = [slow.url(f"/s/{i}") for i in range(10)] + [fast.url(f"/f/{i}") for i in range(10)]
     order = []
     async with web.checker(per_host=1, concurrency=20, probe_soft_404=False) as checker:
         async for result in checker.check_many(urls):
             order.append(result.url)
+            if sum("fast.test" in url for url in order) == 10:
+                fast_done.set()
     assert all("fast.test" in url for url in order[:10])  # results stream as they finish
-    assert slow.counter.max_open == 1
+    assert len(order) == 20 and slow.counter.max_open == 1
 
 
 async def test_check_many_reads_its_input_lazily(web):
