@@ -357,6 +357,25 @@ async def in_app_loop(client: AsyncTestClient[Any], wait: Any, *args: Any) -> An
     return await asyncio.to_thread(client.blocking_portal.call, wait, *args)
 
 
+async def first_dispatch_done(runner: Any) -> None:
+    """A CheckRunner's dispatch fires once as it starts (then at its interval): wait
+    until that one is over, so it cannot claim a link the test claims or checks itself (it
+    did, under load). From an app's runner, call it in the app's loop (:func:`in_app_loop`)."""
+    from linkdir.checks.runner import DISPATCH_SCHEDULE, TASK_DISPATCH
+    from linkdir.db import utcnow
+
+    # Fired (its next time is ahead) and its job gone: the first dispatch is over.
+    for _ in range(1500):  # 30 s
+        schedule = await runner.scheduler.get_schedule(DISPATCH_SCHEDULE)
+        jobs = await runner.scheduler.get_jobs()
+        if schedule.next_fire_time > utcnow() and not [
+            job for job in jobs if job.task_id == TASK_DISPATCH
+        ]:
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("the runner's first dispatch did not end")
+
+
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
-from tests.conftest import make_resource
+from tests.conftest import first_dispatch_done, make_resource
 from tests.linkdir_cli import LINKDIR, base_env, run
 
 from linkdir.checker import Checker, EngineConfig
@@ -189,22 +189,6 @@ async def test_checks_in_flight_fail_when_the_engine_process_dies(web):
         else:
             raise AssertionError("a dead engine process took new checks")
     await asyncio.sleep(1.2)  # the server's answer goes out (to nobody) before it closes
-
-
-async def first_dispatch_done(runner: CheckRunner) -> None:
-    """The runner's dispatch fires once as it starts (then hourly here): wait until that
-    one is over, so it cannot claim the link the test claims itself (it did, under load)."""
-    from linkdir.checks.runner import DISPATCH_SCHEDULE, TASK_DISPATCH
-
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        schedule = await runner.scheduler.get_schedule(DISPATCH_SCHEDULE)
-        jobs = await runner.scheduler.get_jobs()
-        later = schedule.next_fire_time > utcnow() + timedelta(minutes=30)
-        if later and not [job for job in jobs if job.task_id == TASK_DISPATCH]:
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError("the runner's first dispatch did not end")
 
 
 async def test_a_running_worker_s_jobs_leave_no_connection_open_behind_them(web, session, settings):
