@@ -94,18 +94,25 @@ def wants_postgres(item: pytest.Item) -> bool:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Drop the PostgreSQL run of tests where the database does not matter."""
-    if not PG_URL:
-        return
-    kept: list[pytest.Item] = []
-    dropped: list[pytest.Item] = []
-    for item in items:
-        callspec = getattr(item, "callspec", None)
-        on_pg = callspec is not None and callspec.params.get("database_url") == "postgresql"
-        (dropped if on_pg and not wants_postgres(item) else kept).append(item)
-    if dropped:
-        config.hook.pytest_deselected(items=dropped)
-        items[:] = kept
+    """Drop the PostgreSQL run of tests where the database does not matter; then order the
+    rest: the browser tests first (tests/browser/conftest.py, which runs before this), the
+    tests marked ``slow`` next, so xdist hands the longest ones out early instead of ending
+    the run with one worker busy on one of them and the others idle."""
+    if PG_URL:
+        kept: list[pytest.Item] = []
+        dropped: list[pytest.Item] = []
+        for item in items:
+            callspec = getattr(item, "callspec", None)
+            on_pg = callspec is not None and callspec.params.get("database_url") == "postgresql"
+            (dropped if on_pg and not wants_postgres(item) else kept).append(item)
+        if dropped:
+            config.hook.pytest_deselected(items=dropped)
+            items[:] = kept
+    items.sort(  # stable: collection order within each
+        key=lambda item: (
+            0 if item.get_closest_marker("browser") else 1 if item.get_closest_marker("slow") else 2
+        )
+    )
 
 
 def _admin_url(url: str) -> str:

@@ -14,6 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 from tests.conftest import first_dispatch_done, make_resource
 from tests.linkdir_cli import LINKDIR, base_env, run
@@ -86,6 +87,7 @@ def _children(pid: int) -> list[int]:
     return [int(child) for child in path.read_text().split()] if path.exists() else []
 
 
+@pytest.mark.slow
 async def test_a_killed_engine_process_fails_the_run_loudly_and_loses_no_link(
     web, session, database_url
 ):

@@ -7,6 +7,7 @@ import signal
 import subprocess
 import time
 
+import pytest
 from sqlalchemy import func, select
 from tests.conftest import make_resource
 from tests.test_cli import LINKDIR, base_env
@@ -20,6 +21,7 @@ PAGE = (
 )
 
 
+@pytest.mark.slow
 async def test_a_worker_dispatches_due_links_by_host_and_checks_each_once(
     web, session, database_url
 ):

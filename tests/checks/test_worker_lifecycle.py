@@ -190,6 +190,7 @@ async def test_a_job_one_worker_adds_is_heard_by_another_through_notify(database
     assert any(getattr(event, "job_id", None) == job_id for event in heard)
 
 
+@pytest.mark.slow
 async def test_sigterm_mid_batch_gives_leases_back_at_once_and_loses_nothing(
     web, session, database_url
 ):

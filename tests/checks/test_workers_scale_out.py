@@ -25,6 +25,7 @@ from linkdir.db import utcnow
 from linkdir.resources.models import Resource
 
 pytestmark = [
+    pytest.mark.slow,
     pytest.mark.skipif(not PG_URL, reason="scale-out needs PostgreSQL (LINKDIR_TEST_DATABASE_URL)"),
     pytest.mark.parametrize("database_url", ["postgresql"], indirect=True),
 ]
