@@ -15,6 +15,7 @@ shows (serve, worker, signals, the console script itself).
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import logging
 import os
@@ -96,6 +97,21 @@ def run_process(
     return subprocess.run(
         [LINKDIR, *args], input=stdin, env=env, capture_output=True, text=True, timeout=120
     )
+
+
+def imported_by(code: str, watched: set[str], *, packages: bool = False) -> tuple[list[str], str]:
+    """Which of ``watched`` a new Python (this venv's) has imported after running ``code``:
+    module names, or with ``packages`` top-level package names; and what it printed.
+
+    A new interpreter, because this one has imported everything the tests use.
+    """
+    names = "{name.split('.')[0] for name in sys.modules}" if packages else "set(sys.modules)"
+    script = f"{code}\nimport sys\nprint(sorted(set({sorted(watched)!r}) & {names}))\n"
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
+    )
+    found = ast.literal_eval(done.stdout.strip().splitlines()[-1])
+    return list(found), done.stdout
 
 
 def free_port() -> int:

@@ -9,6 +9,7 @@ import re
 
 import pytest
 from click.testing import CliRunner
+from tests.linkdir_cli import imported_by
 
 from linkdir.cli import main
 
@@ -151,23 +152,16 @@ def test_worker_processes_split_hosts_and_keep_the_per_host_limit(web):
 def test_check_urls_loads_neither_the_web_app_nor_the_database_layer(tmp_path):
     # Each checker process stays small (issue 12: peak RSS): nothing of litestar,
     # SQLAlchemy, Jinja or mail is imported to check a list of URLs.
-    import subprocess
-    import sys
-
     listing = tmp_path / "urls.txt"
     listing.write_text("# nothing to check\n")
     code = (
-        "import sys\n"
         "from linkdir.cli import main\n"
         "try:\n"
         f"    main(['check-urls', {str(listing)!r}, '--format', 'json', '--workers', '1'])\n"
         "except SystemExit:\n"
         "    pass\n"
-        "heavy = {'litestar', 'sqlalchemy', 'sqlmodel', 'jinja2', 'aiosmtplib', 'alembic'}\n"
-        "print(sorted(heavy & {name.split('.')[0] for name in sys.modules}))\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
-    )
-    assert done.stdout.strip().splitlines()[-1] == "[]"
-    assert '"summary"' in done.stdout
+    heavy = {"litestar", "sqlalchemy", "sqlmodel", "jinja2", "aiosmtplib", "alembic"}
+    loaded, printed = imported_by(code, heavy, packages=True)
+    assert loaded == []
+    assert '"summary"' in printed

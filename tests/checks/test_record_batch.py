@@ -14,6 +14,7 @@ from sqlalchemy import event, func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 from tests.checks.test_runs import claim_all
 from tests.conftest import make_resource
+from tests.linkdir_cli import imported_by
 
 from linkdir.checker import Checker, EngineConfig
 from linkdir.checks import jobs
@@ -235,19 +236,13 @@ def test_a_foreground_run_claims_before_it_imports_what_only_recording_needs():
     # `linkdir check` hands its first claims to the engine before it imports the
     # scheduler, the report (translations), the fingerprints or other domains' models
     # (issue 18): run_cycle imports them once the first claims are being checked.
-    import subprocess
-    import sys
-
     code = (
-        "import sys\n"
         "import linkdir.cli, linkdir.checks.engine_process\n"
         "from linkdir.checks.jobs import run_cycle\n"
         "from linkdir.db import create_engine, session_factory\n"
-        "later = {'apscheduler', 'babel', 'linkdir.checks.runner', 'linkdir.checks.report',\n"
-        "         'linkdir.checker.fingerprint', 'linkdir.auth.models', 'linkdir.mail.models'}\n"
-        "print(sorted(later & set(sys.modules)))\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
-    )
-    assert done.stdout.strip().splitlines()[-1] == "[]"
+    later = {
+        "apscheduler", "babel", "linkdir.checks.runner", "linkdir.checks.report",
+        "linkdir.checker.fingerprint", "linkdir.auth.models", "linkdir.mail.models",
+    }  # fmt: skip
+    assert imported_by(code, later)[0] == []
