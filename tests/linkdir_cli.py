@@ -138,10 +138,14 @@ class Served:
     log: Path
 
     def stop(self, timeout: float = 20) -> str:
-        """SIGTERM, wait, and the log it wrote."""
+        """SIGTERM, wait (SIGKILL after ``timeout``), and the log it wrote."""
         if self.process.poll() is None:
             self.process.terminate()
-            self.process.wait(timeout=timeout)
+            try:
+                self.process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
         return self.log.read_text()
 
 
@@ -151,16 +155,21 @@ def start_serve(
     *extra: str,
     executable: str = LINKDIR,
     cwd: Path | None = None,
+    sock: socket.socket | None = None,
+    ready: str = "/health/live",
 ) -> Served:
-    """`linkdir serve --fd N` on a listening socket bound to port 0, ready when returned.
+    """`linkdir serve --fd N` on a listening socket bound to port 0, ready when returned
+    (``ready`` answered 200).
 
     The socket listens before the process starts, so the first request simply waits in
     the backlog until the server accepts it: no polling. This process closes its copy, so
     a server that dies answers "refused" at once instead of leaving the request hanging.
+    ``sock``: a socket from :func:`listening_socket` whose address the caller has put in
+    ``env`` already (it is closed here too).
     """
     import httpx
 
-    with listening_socket() as sock:
+    with sock or listening_socket() as sock:
         port = sock.getsockname()[1]
         with log.open("wb") as out:
             process = subprocess.Popen(
@@ -173,9 +182,9 @@ def start_serve(
             )
     served = Served(process, f"http://127.0.0.1:{port}", log)
     try:
-        ready = httpx.get(served.base + "/health/live", timeout=90)
+        answer = httpx.get(served.base + ready, timeout=90)
     except httpx.HTTPError as error:
         raise AssertionError(f"linkdir serve did not answer ({error}):\n{served.stop()}") from None
-    if ready.status_code != 200:
-        raise AssertionError(f"linkdir serve answered {ready.status_code}:\n{served.stop()}")
+    if answer.status_code != 200:
+        raise AssertionError(f"linkdir serve answered {answer.status_code}:\n{served.stop()}")
     return served

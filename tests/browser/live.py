@@ -41,7 +41,7 @@ from linkdir.config import Settings
 from linkdir.db import create_engine, session_factory, upgrade
 from linkdir.resources import service
 from tests.conftest import PG_URL, TEST_SECRET
-from tests.linkdir_cli import listening_socket
+from tests.linkdir_cli import Served, listening_socket, start_serve
 
 # The ``linkdir`` command of the Python running the tests (its venv), else the one on PATH.
 LINKDIR = shutil.which("linkdir", path=os.path.dirname(sys.executable)) or shutil.which(
@@ -291,7 +291,7 @@ class LiveLinkdir:
         self.socket: socket.socket | None = listening_socket()
         self.port = int(self.socket.getsockname()[1])
         self.base_url = f"http://127.0.0.1:{self.port}"
-        self.process: subprocess.Popen[bytes] | None = None
+        self.served: Served | None = None
         # One client for every request of this test process: each httpx client builds a
         # TLS context (~20 ms of CPU loading the roots), a request of its own each time.
         self.client = httpx.Client(timeout=30)
@@ -328,23 +328,9 @@ class LiveLinkdir:
             self.token = self.linkdir("token", "create", ADMIN, "--name", "tests").strip()
             self.linkdir("check", "--all")
         assert self.socket is not None, "started once"
-        with self.socket, self.log_path.open("wb") as log:
-            # The socket listens already: the first request waits in its backlog until the
-            # server accepts it (no polling), and once this copy is closed a server that
-            # died answers "refused" at once.
-            self.process = subprocess.Popen(
-                [LINKDIR, "serve", "--no-scheduler", "--no-migrate",
-                 "--fd", str(self.socket.fileno())],
-                env=self.env(), stdout=log, stderr=subprocess.STDOUT,
-                pass_fds=(self.socket.fileno(),),
-            )  # fmt: skip
+        self.served = start_serve(self.env(), self.log_path, "--no-scheduler", "--no-migrate",
+                                  sock=self.socket, ready="/health")  # fmt: skip
         self.socket = None
-        try:
-            ready = self.client.get(self.base_url + "/health", timeout=90)
-        except httpx.HTTPError as error:
-            raise RuntimeError(f"linkdir serve did not start ({error}):\n{self.log()}") from None
-        if ready.status_code != 200:
-            raise RuntimeError(f"linkdir serve answered {ready.status_code}:\n{self.log()}")
         # The archived copy comes the way a curator gets it: the use_archive fix.
         fixed = self.api("POST", f"/api/v1/resources/{self.ids['archived']}/fix",
                          json={"action": "use_archive"})  # fmt: skip
@@ -381,13 +367,8 @@ class LiveLinkdir:
         self.client.close()
         if self.socket is not None:  # never started
             self.socket.close()
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        if self.served is not None:
+            self.served.stop(timeout=30)
         if self.seeded is None:  # a shared site stops with its seed
             self.site.shutdown()
             self.site.server_close()

@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 from collections.abc import Iterator
 from email.message import EmailMessage
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import httpx
 import pytest
 
 from linkdir.config import Settings
@@ -23,14 +21,13 @@ from tests.browser.conftest import new_context, sign_in
 from tests.browser.live import (
     ADMIN,
     EDITOR,
-    LINKDIR,
     PASSWORD,
     LiveLinkdir,
     SeededDatabase,
 )
 from tests.browser.looks import axe_violations, describe
 from tests.conftest import TEST_SECRET
-from tests.linkdir_cli import listening_socket, run
+from tests.linkdir_cli import listening_socket, run, start_serve
 from tests.mail.conftest import BoundController, Inbox
 
 if TYPE_CHECKING:
@@ -245,16 +242,9 @@ def test_first_run_setup_creates_the_admin_then_answers_404(page: Page, tmp_path
         LINKDIR_BASE_URL=base_url,
     )
     log_path = tmp_path / "serve.log"
-    with listening, log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [LINKDIR, "serve", "--no-scheduler", "--fd", str(listening.fileno())],
-            env=env, stdout=log, stderr=subprocess.STDOUT, pass_fds=(listening.fileno(),),
-        )  # fmt: skip
+    # Ready once it has migrated and looked for accounts (the setup address is in its log).
+    served = start_serve(env, log_path, "--no-scheduler", sock=listening, ready="/health")
     try:
-        # The socket listened before the process started: this request waits in its
-        # backlog until the server (migrated, looking for accounts) accepts it.
-        ready = httpx.get(base_url + "/health", timeout=90)
-        assert ready.status_code == 200, log_path.read_text()
         match = re.search(r"(http://\S+/setup\?token=[\w-]+)", log_path.read_text())
         assert match, log_path.read_text()
         setup = match.group(1)
@@ -273,6 +263,5 @@ def test_first_run_setup_creates_the_admin_then_answers_404(page: Page, tmp_path
         response: Any = page.goto(setup)
         assert response.status == 404
     finally:
-        process.terminate()
-        process.wait(timeout=30)
-    assert "Traceback" not in log_path.read_text()
+        log = served.stop(timeout=30)
+    assert "Traceback" not in log
