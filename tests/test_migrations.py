@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
+from pathlib import Path
 from typing import Any
 
 from alembic.autogenerate import compare_metadata
@@ -10,6 +12,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import text
 
 from linkdir.db import create_engine, include_name, metadata, utcnow
+from tests.linkdir_cli import imported_by
 
 
 async def test_autogenerate_finds_no_drift(database_url: str) -> None:
@@ -93,3 +96,36 @@ async def test_hosts_of_existing_resources_are_filled_in_by_the_upgrade(database
         urls[1]: "bibliotek.example.se",
         urls[2]: "xn--lnsbibliotek-fcb.se",
     }
+
+
+def test_the_heads_read_from_the_scripts_are_alembics() -> None:
+    from alembic.script import ScriptDirectory
+
+    from linkdir.db import alembic_config, head_revisions
+
+    scripts = ScriptDirectory.from_config(alembic_config("sqlite+aiosqlite://"))
+    assert head_revisions() == set(scripts.get_heads())
+    assert len(head_revisions()) == 1, "one line of migrations"
+
+
+def test_a_start_on_a_current_database_runs_no_migration_and_a_new_one_is_migrated(
+    sqlite_template: Path, tmp_path: Path
+) -> None:
+    """`linkdir serve` migrates at every start: on a database at head that is one query,
+    not Alembic (~0.3 s of CPU); an empty or older database is migrated by Alembic."""
+    from linkdir.db import current_revisions, head_revisions
+
+    current = tmp_path / "current.db"
+    shutil.copy(sqlite_template, current)
+    new = tmp_path / "new.db"
+    code = (
+        "import sys\n"
+        "from linkdir.db import upgrade\n"
+        f"upgrade('sqlite+aiosqlite:///{current}')\n"
+        "print('at head:', 'alembic' in sys.modules)\n"
+        f"upgrade('sqlite+aiosqlite:///{new}')\n"
+    )
+    loaded, printed = imported_by(code, {"alembic"}, packages=True)
+    assert "at head: False" in printed, printed
+    assert loaded == ["alembic"], "the new database was migrated by Alembic"
+    assert asyncio.run(current_revisions(f"sqlite+aiosqlite:///{new}")) == head_revisions()

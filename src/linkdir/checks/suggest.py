@@ -33,8 +33,9 @@ from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
+from linkdir import checker as engine  # the HTTP clients load on first use
 from linkdir.changes import report as report_change
-from linkdir.checker import Checker, EngineConfig, FetchError
+from linkdir.checker import EngineConfig
 from linkdir.checker.fingerprint import Fingerprint, compare, title_similarity, tokens
 from linkdir.checks.drift_models import ContentBaseline, LinkSuggestion
 from linkdir.checks.models import CheckLease
@@ -45,6 +46,7 @@ from linkdir.resources.models import LinkStatus, Resource, ResourceState, Revisi
 from linkdir.resources.service import Actor
 
 if TYPE_CHECKING:
+    from linkdir.checker import Checker
     from linkdir.checks.runner import CheckRunner
 
 SOURCES = ("identifier", "sitemap", "site", "archive")
@@ -252,7 +254,7 @@ class Finder:
                 break
             try:
                 page = await self.checker.fetch_page(section, max_bytes=2_000_000)
-            except FetchError:
+            except engine.FetchError:
                 continue
             if page.status != 200 or not page.text:
                 continue
@@ -400,7 +402,7 @@ async def find_suggestions(
     lease_for = timedelta(seconds=settings.checker_timeout * settings.suggest_max_fetches * 2)
     # No soft-404 probes: a candidate must match the baseline anyway, and each probe would be
     # a request outside the link's budget.
-    async with Checker(dataclasses.replace(config, probe_soft_404=False)) as checker:
+    async with engine.Checker(dataclasses.replace(config, probe_soft_404=False)) as checker:
         finder = Finder(checker, settings, cache, now=now)
         for host, resources in by_host.items():
             until = utcnow() + lease_for * len(resources)

@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from linkdir.checker import Checker, EngineConfig, FetchError
+from linkdir.checker import EngineConfig
 from linkdir.config import Settings
 from linkdir.errors import N_, FieldError, ValidationFailed
 from linkdir.reasons import FETCH_FAILURES
@@ -210,6 +210,9 @@ async def look_up(raw_url: str, config: EngineConfig) -> PageFacts:
         url = public_http_url(raw_url, allow_networks=config.allow_networks, complete=True)
     except InvalidUrl as invalid:
         raise LookupFailed("invalid_url", invalid.error) from None
+    # The engine (aiohttp, httpx) when a page is first looked up, not at every start-up.
+    from linkdir.checker import Checker, FetchError
+
     try:
         async with Checker(config) as checker:
             page = await checker.fetch_page(url, max_bytes=config.max_body_bytes)

@@ -34,7 +34,7 @@ from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
-from linkdir.checker import Checker, EngineConfig
+from linkdir.checker import EngineConfig
 from linkdir.checker.types import CheckResult
 from linkdir.db import session_scope, utcnow
 from linkdir.labels import status_label
@@ -126,6 +126,8 @@ async def check_links(
     todo = [url for url in unique(urls) if url not in verdicts]
     if not todo:
         return verdicts
+    from linkdir.checker import Checker  # the HTTP clients: when a preview is checked
+
     async with Checker(preview_config(config)) as checker:
         async for result in checker.check_many(todo):
             verdicts[result.url] = verdict_of(result)
@@ -220,6 +222,8 @@ class _Runner:
         self.wake.set()
 
     async def _check(self, urls: list[str]) -> None:
+        from linkdir.checker import Checker
+
         async with Checker(preview_config(self.owner.config)) as checker:
             async for result in checker.check_many(urls):
                 self.buffer.append(verdict_of(result))
