@@ -9,6 +9,7 @@ every answer must match the schema. Runs on SQLite, and on PostgreSQL when confi
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import os
 import random
 import shutil
@@ -24,14 +25,12 @@ from tests.browser.live import LinkSiteServer, _seed
 from tests.conftest import IN_CI, PG_URL, _clone_worker_database, _pg_reset, make_editor
 from tests.linkdir_cli import Served, base_env, start_serve
 
-try:
-    import schemathesis
-except ImportError:  # a test dependency: make install-test
-    if IN_CI:
-        raise  # CI must fuzz the API: a missing schemathesis fails the run, never skips
+# schemathesis (and hypothesis with it) is imported by the tests that fuzz, not when this
+# module is collected: every xdist worker collects every module, and only one fuzzes.
+if importlib.util.find_spec("schemathesis") is None:  # a test dependency: make install-test
+    if IN_CI:  # CI must fuzz the API: a missing schemathesis fails the run, never skips
+        raise ImportError("schemathesis is not installed (make install-test)")
     pytest.skip("schemathesis is not installed (make install-test)", allow_module_level=True)
-from hypothesis import HealthCheck, given, seed, settings  # noqa: E402
-from schemathesis import checks  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
@@ -39,12 +38,20 @@ MAX_EXAMPLES = int(os.environ.get("LINKDIR_FUZZ_EXAMPLES", "40"))
 # A new seed each run finds more over time; a failure prints it, and
 # LINKDIR_FUZZ_SEED=<that seed> repeats exactly the same requests.
 SEED = int(os.environ.get("LINKDIR_FUZZ_SEED") or random.randrange(2**32))
-CHECKS = [
-    checks.not_a_server_error,
-    checks.status_code_conformance,  # every answer's code is declared for its operation
-    checks.content_type_conformance,  # ... with its declared media type (problem+json)
-    checks.response_schema_conformance,  # ... and body
-]
+
+
+def answer_checks() -> list[Any]:
+    """What every answer is checked for."""
+    from schemathesis import checks
+
+    return [
+        checks.not_a_server_error,
+        checks.status_code_conformance,  # every answer's code is declared for its operation
+        checks.content_type_conformance,  # ... with its declared media type (problem+json)
+        checks.response_schema_conformance,  # ... and body
+    ]
+
+
 # The page look-up fetches whatever address it is given (through the checker's guard): fuzzed,
 # it would send generated host names to the machine's DNS. tests/resources/test_adding.py
 # covers its input and its problem+json answers instead.
@@ -102,6 +109,10 @@ async def _token(database_url: str) -> str:
 
 
 def _fuzz(operation: Any, server: FuzzedServer) -> None:
+    from hypothesis import HealthCheck, given, seed, settings
+
+    checks = answer_checks()
+
     @given(case=operation.as_strategy())
     @seed(SEED)
     @settings(
@@ -113,7 +124,7 @@ def _fuzz(operation: Any, server: FuzzedServer) -> None:
     def run(case: Any) -> None:
         case.call_and_validate(
             headers={"Authorization": f"Bearer {server.token}"},
-            checks=CHECKS,
+            checks=checks,
             timeout=30,
         )
 
@@ -123,6 +134,8 @@ def _fuzz(operation: Any, server: FuzzedServer) -> None:
 def test_api_answers_generated_input_without_5xx_and_as_documented(
     api_server: FuzzedServer,
 ) -> None:
+    import schemathesis
+
     # Each operation in turn (schemathesis' own pytest plugin does not run on pytest 9).
     schema = schemathesis.openapi.from_url(api_server.base_url + "/schema/openapi.json")
     failures: list[str] = []
@@ -176,12 +189,15 @@ def test_a_resource_made_through_the_api_reads_changes_lists_and_deletes_as_docu
     """The operations' links followed with real data (the stateful part of the fuzzing):
     an answer's id feeds the next call, and each answer is checked against the schema
     with the same checks as the generated input above."""
+    import schemathesis
+
     schema = schemathesis.openapi.from_url(api_server.base_url + "/schema/openapi.json")
+    checks = answer_checks()
     auth = {"Authorization": f"Bearer {api_server.token}"}
 
     def call(path: str, method: str, **parts: Any) -> Any:
         case = schema[path][method].Case(**parts)
-        return case.call_and_validate(headers=auth, checks=CHECKS, timeout=30)
+        return case.call_and_validate(headers=auth, checks=checks, timeout=30)
 
     topic = call(
         "/api/v1/topics",
