@@ -4,6 +4,7 @@ a feed reader (feedparser), the RFC 4287 schema, and a real local WebSub hub."""
 from __future__ import annotations
 
 import asyncio
+import socket
 import threading
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -20,6 +21,7 @@ from lxml import etree
 from linkdir.app import create_app
 from linkdir.config import Settings
 from linkdir.feeds.cache import FeedCache
+from tests.linkdir_cli import listening_socket
 
 Client = AsyncTestClient[Any]
 SCHEMA = Path(__file__).parent / "atom.rng"
@@ -82,9 +84,13 @@ def assert_valid_atom(schema: etree.RelaxNG, body: bytes) -> None:
 
 
 class Hub:
-    """A WebSub hub on loopback that records publish pings and can fail on purpose."""
+    """A WebSub hub on loopback that records publish pings and can fail on purpose.
 
-    def __init__(self) -> None:
+    On ``listening`` (a socket bound and listening, kept by the caller) when given, so
+    every test's hub can have the same address; otherwise on a port of its own.
+    """
+
+    def __init__(self, listening: socket.socket | None = None) -> None:
         self.pings: list[dict[str, list[str]]] = []
         self.failures_left = 0
         self.failure_status = 503  # what a failing answer is (4xx: the request is refused)
@@ -113,7 +119,15 @@ class Hub:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        if listening is None:
+            self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        else:
+            address = listening.getsockname()
+            self.server = ThreadingHTTPServer(address, Handler, bind_and_activate=False)
+            self.server.socket.close()
+            # A descriptor of its own for the same socket: closing this hub leaves it open.
+            self.server.socket = listening.dup()
+            self.server.server_address = address
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hub"
         # Polled every 50 ms: shutdown() waits for the loop to look (0.5 s by default,
         # in every test's teardown).
@@ -136,8 +150,18 @@ class Hub:
         self.server.server_close()
 
 
+@pytest.fixture(scope="session")
+def hub_socket() -> Iterator[socket.socket]:
+    """One address for every test's hub on this worker: the same hub URL test after test
+    makes the same settings, so their app is built once (``shared_app``)."""
+    listening = listening_socket()
+    yield listening
+    listening.close()
+
+
 @pytest.fixture
-def hub() -> Iterator[Hub]:
-    running = Hub()
+def hub(hub_socket: socket.socket) -> Iterator[Hub]:
+    """A hub that has heard nothing yet, at this worker's hub address."""
+    running = Hub(hub_socket)
     yield running
     running.close()

@@ -19,9 +19,11 @@ BASE = "http://testserver.local"
 
 
 @pytest.fixture
-async def hub_client(database_url: str, hub: Hub) -> AsyncIterator[AsyncTestClient[Any]]:
+async def hub_client(
+    database_url: str, hub: Hub, shared_app: Any
+) -> AsyncIterator[AsyncTestClient[Any]]:
     settings = make_settings(database_url, websub_hub_url=hub.url)
-    async with feed_client(settings) as client:
+    async with feed_client(settings, shared_app(settings)) as client:
         yield client
 
 

@@ -17,7 +17,7 @@ from linkdir.resources import curating, service
 from linkdir.resources.models import ChangeBatch, Resource, Revision
 from tests.auth.test_sessions import account, csrf_of, sign_in
 from tests.conftest import make_resource, make_settings, make_topic
-from tests.feeds.conftest import Hub, feed_client, hub  # noqa: F401 - the hub fixture
+from tests.feeds.conftest import Hub, feed_client, hub, hub_socket  # noqa: F401 - fixtures
 from tests.feeds.test_websub import settle
 
 # Search and bulk writes differ between the databases: run on both (issue 16).
@@ -597,11 +597,12 @@ async def test_bulk_publish_pings_the_hub_like_a_single_publish(
     hub: Hub,  # noqa: F811 - the fixture imported above
     session: AsyncSession,
     auth_headers_factory: Any,  # noqa: F811
+    shared_app: Any,
 ) -> None:
     settings = make_settings(database_url, websub_hub_url=hub.url)
     draft = await make_resource(session, state="draft")
     headers = await auth_headers_factory()
-    async with feed_client(settings) as c:
+    async with feed_client(settings, shared_app(settings)) as c:
         answer = await c.post(
             "/api/v1/resources/bulk",
             json={"ids": [draft.id], "state": "published"},

@@ -19,7 +19,6 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from linkdir.app import create_app
 from linkdir.checker import EngineConfig
 from linkdir.config import Settings
 from linkdir.db import create_engine, session_factory, utcnow
@@ -36,9 +35,14 @@ BASE = "http://testserver.local"
 
 
 @asynccontextmanager
-async def web_process(settings: Settings) -> AsyncIterator[Client]:
-    """One web process: an app of its own (lifespan and all) on the shared database."""
-    async with AsyncTestClient(app=create_app(settings), base_url=BASE) as client:
+async def web_process(app: Any) -> AsyncIterator[Client]:
+    """One web process: an app of its own (lifespan and all) on the shared database.
+
+    ``app`` is ``shared_app(settings, n)``: built once per worker for each ``n`` (building
+    one costs ~0.3 s of CPU); each lifespan starts from fresh state, with a preview-check
+    owner of its own, as a new process would.
+    """
+    async with AsyncTestClient(app=app, base_url=BASE) as client:
         yield client
 
 
@@ -81,10 +85,10 @@ async def progress(client: Client, token: str, done: int) -> dict[str, Any]:
 
 
 async def test_a_preview_started_on_one_process_is_polled_and_refreshed_on_another(
-    settings: Settings, session: AsyncSession, links_site: LinksSite
+    settings: Settings, session: AsyncSession, links_site: LinksSite, shared_app: Any
 ) -> None:
     links_site.pages["/fungerar"] = (200, "text/html; charset=utf-8", b"<h1>Hej</h1>" * 50)
-    async with web_process(settings) as a, web_process(settings) as b:
+    async with web_process(shared_app(settings, 1)) as a, web_process(shared_app(settings, 2)) as b:
         csrf = await signed_in(a, session)
         preview = await upload(a, csrf, site_csv(links_site))
         assert preview.status_code == 200, preview.text
@@ -118,14 +122,14 @@ async def test_a_preview_started_on_one_process_is_polled_and_refreshed_on_anoth
 
 
 async def test_checks_left_unfinished_by_a_stopped_process_are_taken_over(
-    database_url: str, session: AsyncSession, links_site: LinksSite
+    database_url: str, session: AsyncSession, links_site: LinksSite, shared_app: Any
 ) -> None:
     # Four connections to the one loopback host, so the slow page holds up no other.
     settings = make_settings(database_url, checker_per_host=4)
     slow = links_site.gates["/vanta"] = threading.Event()
     data = site_csv(links_site) + f"{links_site.url('/vanta')};Långsam sida\r\n".encode()
-    async with web_process(settings) as b:
-        async with web_process(settings) as a:
+    async with web_process(shared_app(settings, 2)) as b:
+        async with web_process(shared_app(settings, 1)) as a:
             csrf = await signed_in(a, session)
             token = token_of((await upload(a, csrf, data)).text)
             assert (await progress(a, token, 2))["done"] == 2  # /vanta still on its way
@@ -145,10 +149,10 @@ async def test_checks_left_unfinished_by_a_stopped_process_are_taken_over(
 
 
 async def test_a_job_whose_process_died_is_taken_over_and_a_live_one_is_not(
-    settings: Settings, session: AsyncSession, links_site: LinksSite
+    settings: Settings, session: AsyncSession, links_site: LinksSite, shared_app: Any
 ) -> None:
     ok, gone = links_site.url("/fungerar"), links_site.url("/borta")
-    async with web_process(settings) as b:
+    async with web_process(shared_app(settings, 2)) as b:
         await signed_in(b, session)
         owner = (await account(session, email="tredje@region.se")).id
         b.cookies.clear()
@@ -220,10 +224,10 @@ async def test_only_one_process_claims_a_job(
 
 
 async def test_expired_jobs_and_jobs_beyond_the_limit_are_purged(
-    settings: Settings, session: AsyncSession, refused_port: int
+    settings: Settings, session: AsyncSession, refused_port: int, shared_app: Any
 ) -> None:
     data = f"url;title\r\nhttp://127.0.0.1:{refused_port}/a;A\r\n".encode()
-    async with web_process(settings) as a:
+    async with web_process(shared_app(settings, 1)) as a:
         csrf = await signed_in(a, session)
         old = token_of((await upload(a, csrf, data)).text)
         await finished(a, old)
