@@ -470,6 +470,6 @@ def start_state(app: Litestar, settings: Settings) -> None:
     app.state.page_cache = TTLCache(seconds=30)
     app.state.check_runner = None
     app.state.background_runs = BackgroundRuns()
-    app.state.migration_heads = None  # read on the first /health/ready (Alembic is slow to load)
+    app.state.migration_heads = None  # read from the scripts on the first /health/ready
     for lazy in ("feed_cache", "feed_pings"):  # made on first use (feeds/cache.py, websub.py)
         app.state.pop(lazy, None)

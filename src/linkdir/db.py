@@ -182,14 +182,20 @@ def head_revisions() -> frozenset[str]:
     return frozenset(revisions - parents)
 
 
+async def applied_revisions(engine: AsyncEngine) -> set[str]:
+    """The revisions the database is at (``alembic_version``; empty when it was never
+    migrated)."""
+    async with engine.connect() as connection:
+        rows = await connection.execute(text("SELECT version_num FROM alembic_version"))
+        return {str(row[0]) for row in rows}
+
+
 async def current_revisions(database_url: str) -> frozenset[str] | None:
-    """The revisions the database says it is at (``alembic_version``); None when it has no
+    """:func:`applied_revisions` of the database at ``database_url``; None when it has no
     such table or cannot be read (then Alembic is asked, and says why)."""
     engine = create_engine(database_url)
     try:
-        async with engine.connect() as connection:
-            rows = await connection.execute(text("SELECT version_num FROM alembic_version"))
-            return frozenset(str(row[0]) for row in rows)
+        return frozenset(await applied_revisions(engine))
     except Exception:
         return None
     finally:

@@ -10,30 +10,17 @@ from datetime import datetime
 from typing import Any
 
 from litestar import MediaType, Request, Response, get
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from linkdir import __version__
 from linkdir.checks import heartbeat
-from linkdir.db import MIGRATIONS_DIR, utcnow
+from linkdir.db import applied_revisions, head_revisions, utcnow
 from linkdir.web import NO_STORE
 
 
 def migration_heads() -> set[str]:
-    """The newest revisions this version of linkdir ships (Alembic heads)."""
-    from alembic.config import Config
-    from alembic.script import ScriptDirectory
-
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    return set(ScriptDirectory.from_config(config).get_heads())
-
-
-async def applied_revisions(engine: AsyncEngine) -> set[str]:
-    """The revisions the database is at (empty when it was never migrated)."""
-    async with engine.connect() as connection:
-        rows = await connection.execute(text("SELECT version_num FROM alembic_version"))
-        return {str(row[0]) for row in rows}
+    """The newest revisions this version of linkdir ships (the migrations' heads)."""
+    return set(head_revisions())
 
 
 @dataclass
