@@ -12,7 +12,7 @@ LOCK_TEST := requirements/test.txt
 UV_COMPILE = $(BIN)/uv pip compile pyproject.toml --generate-hashes --universal \
 	--python-version 3.11 --quiet
 
-.PHONY: run install install-test test test-fast test-latest lint format lock bench bench-search bench-checker bench-feeds bench-monitoring bench-workers bench-import-preview catalogs clean
+.PHONY: run install install-test test test-fast test-latest lint format lock bench bench-search bench-checker bench-feeds bench-monitoring bench-workers bench-import-preview bench-serve-start catalogs clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -90,7 +90,7 @@ catalogs: install-test
 	$(BIN)/pybabel update -i src/linkdir/locale/messages.pot -d src/linkdir/locale --no-fuzzy-matching --ignore-obsolete
 
 # Each benchmark prints its numbers; bench/README.md says what they mean and the last ones.
-bench: bench-search bench-checker bench-feeds bench-monitoring bench-workers
+bench: bench-search bench-checker bench-feeds bench-monitoring bench-workers bench-serve-start
 
 bench-search: install-test
 	$(BIN)/python bench/search_pages.py
@@ -100,6 +100,9 @@ bench-checker: install-test
 
 bench-workers: install-test
 	$(BIN)/python bench/checker/workers.py
+
+bench-serve-start: install-test
+	$(BIN)/python bench/serve_start.py
 
 bench-import-preview: install-test
 	cd bench && ../$(BIN)/python import_preview.py
