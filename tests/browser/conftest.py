@@ -81,13 +81,16 @@ def is_browser_test(item: pytest.Item) -> bool:
 
 # Two groups of about equal test time (measured: ~180 s each on a shared 2-core machine),
 # so two workers each run one while the others take the rest of the suite; a module stays
-# whole in its group (its server and pages are shared by its tests). New modules go to "a".
+# whole in its group (its server and pages are shared by its tests), and the modules that
+# read the shared page loads (`looks`: accessibility, reflow, keyboard) stay in "a" with
+# them. New modules go to "a".
 BROWSER_GROUP_B = {
     "test_link_report",
-    "test_keyboard",
     "test_account_flows",
     "test_import_preview",
     "test_embed_print",
+    "test_curating_list",
+    "test_adding",
     "test_xdist_groups",
 }
 

@@ -1,9 +1,11 @@
 """Each page type loaded once per language and visitor, for every test that only looks.
 
-The axe test (1280 px), the reflow test (320 and 375 px) and the embed pages' axe test
-ask for the same loaded pages: :class:`Looks` loads a page type once per language and per
-visitor or curator, in one tab, runs axe-core on it at 1280 px (where the axe test wants
-it), then narrows the window to 320 and 375 px and records what overflows at each width.
+The axe test (1280 px), the keyboard test (Swedish, 1280 px), the reflow test (320 and 375
+px) and the embed pages' axe test ask for the same loaded pages: :class:`Looks` loads a page
+type once per language and per visitor or curator, in one tab, runs axe-core on it at 1280
+px (where the axe test wants it), then tabs through it from the top as the keyboard test
+wants (recording where each Tab took focus, from the top of the page with nothing
+focused), then narrows the window to 320 and 375 px and records what overflows at each width.
 The tests assert on those records, each as before; a load that fails (wrong status, wrong
 ``<html lang>``, a ``before`` step that does not get there) fails every test of that load.
 """
@@ -65,6 +67,8 @@ PUBLIC = [p for p in PAGES if not p.curator]
 VISITS: list[tuple[PageType, bool]] = [(p, False) for p in [*PUBLIC, *EMBED_PAGES]] + [
     (p, True) for p in PAGES if not p.path.startswith("/login")
 ]
+# Keyboard: every page type as the visitor it is for, in Swedish.
+KEY_VISITS: set[tuple[PageType, bool]] = {(p, p.curator) for p in PAGES}
 # axe: every page type as the visitor it is for, and the embedded lists.
 AXE_VISITS: list[tuple[PageType, bool]] = [(p, p.curator) for p in PAGES] + [
     (p, False) for p in EMBED_PAGES
@@ -83,6 +87,83 @@ AXE_RUN = (
 def axe_violations(page: Page) -> list[dict[str, Any]]:
     """Violations of WCAG 2.0/2.1 A and AA rules on the page as it is now."""
     return list(page.evaluate(AXE_RUN, WCAG_TAGS))
+
+
+# Numbers every element Tab should reach, in document order (radio groups count once).
+MARK_TABBABLE = """() => {
+  const selector = 'a[href], area[href], button, input, select, textarea, summary, iframe,'
+    + ' [tabindex], [contenteditable="true"], [contenteditable=""]';
+  const seenRadio = new Set();
+  const found = [];
+  for (const el of document.querySelectorAll(selector)) {
+    if (el.disabled || el.tabIndex < 0 || (el.type === 'hidden')) continue;
+    if (el.closest('[inert]')) continue;
+    // Inside a closed <details> only its own summary is a stop (Chromium still gives the
+    // hidden content client rects).
+    const shut = el.closest('details:not([open])');
+    if (shut && !(el.tagName === 'SUMMARY' && el.parentElement === shut)) continue;
+    const style = getComputedStyle(el);
+    if (style.visibility !== 'visible' || !el.getClientRects().length) continue;
+    if (el.tagName === 'SUMMARY' && el.parentElement.tagName !== 'DETAILS') continue;
+    if (el.type === 'radio') {
+      if (seenRadio.has(el.name)) continue;
+      seenRadio.add(el.name);
+    }
+    el.dataset.kbd = String(found.length);
+    found.push(el.outerHTML.slice(0, 120));
+  }
+  return found;
+}"""
+
+# What the focused element is, and whether focus can be seen on it.
+FOCUSED = """() => {
+  const el = document.activeElement;
+  if (!el || el === document.body || el === document.documentElement) return null;
+  const style = getComputedStyle(el);
+  const outline = style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 1;
+  const shadow = style.boxShadow && style.boxShadow !== 'none';
+  const box = el.getBoundingClientRect();
+  const onScreen = box.width >= 1 && box.height >= 1 && box.bottom > 0 && box.right > 0
+    && box.top < window.innerHeight && box.left < window.innerWidth;
+  return {index: el.dataset.kbd ?? null, id: el.id, tag: el.tagName, className: el.className,
+          html: el.outerHTML.slice(0, 120), indicator: outline || shadow, onScreen};
+}"""
+
+
+@dataclass
+class Keys:
+    """What pressing Tab from the top of a page found (``tab_through``)."""
+
+    positive_tabindex: bool = False  # an element with tabindex > 0 (out of document order)
+    expected: list[str] = field(default_factory=list)  # what Tab should reach, in order
+    # Where focus was after each press (``FOCUSED``; None once it left the page), until it
+    # left the page or came round to the first stop again, at most one press per element
+    # and one more.
+    steps: list[dict[str, Any] | None] = field(default_factory=list)
+    focus_after_skip: str = ""  # the focused element's id after Enter on the skip link
+
+
+def tab_through(page: Page) -> Keys:
+    """Tab from the top of the page as it is, as a keyboard user would, and record it."""
+    page.evaluate("() => { document.activeElement.blur(); window.scrollTo(0, 0); }")
+    page.evaluate("() => document.body.focus()")
+    keys = Keys(
+        positive_tabindex=not page.evaluate(
+            "() => [...document.querySelectorAll('[tabindex]')].every(el => el.tabIndex <= 0)"
+        ),
+        expected=list(page.evaluate(MARK_TABBABLE)),
+    )
+    for _ in range(len(keys.expected) + 1):
+        page.keyboard.press("Tab")
+        focused: dict[str, Any] | None = page.evaluate(FOCUSED)
+        keys.steps.append(focused)
+        if focused is None or (len(keys.steps) > 1 and focused["index"] == "0"):
+            break
+    # The skip link (the first stop) moves focus to <main>: the same load serves both.
+    page.locator(".skip-link").first.focus()
+    page.keyboard.press("Enter")
+    keys.focus_after_skip = str(page.evaluate("() => document.activeElement.id"))
+    return keys
 
 
 def describe(violations: list[dict[str, Any]]) -> str:
@@ -113,6 +194,8 @@ class Look:
     failed: str = ""  # why the load itself failed (then nothing else was recorded)
     violations: list[dict[str, Any]] = field(default_factory=list)
     h1_count: int = 0
+    keys: Keys | None = None
+    keys_failed: str = ""  # why tabbing through failed (only the keyboard test fails then)
     overflowing: dict[int, list[str]] = field(default_factory=dict)
 
     def loaded(self) -> Look:
@@ -129,6 +212,7 @@ class Looks:
         self._tab = tab
         self._seen: dict[tuple[PageType, bool, str], Look] = {}
         self._axe = set(AXE_VISITS)
+        self._keys = set(KEY_VISITS)
         self._reflow = set(VISITS)
 
     def of(self, page_type: PageType, signed_in: bool, lang: str) -> Look:
@@ -150,6 +234,11 @@ class Looks:
         if (page_type, signed_in) in self._axe:
             look.violations = axe_violations(page)
             look.h1_count = page.locator("h1").count()
+        if lang == "sv" and (page_type, signed_in) in self._keys:
+            try:
+                look.keys = tab_through(page)
+            except Exception:
+                look.keys_failed = traceback.format_exc()
         if (page_type, signed_in) in self._reflow:
             for width in WIDTHS:
                 page.set_viewport_size({"width": width, "height": 640})
