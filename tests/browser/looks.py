@@ -145,8 +145,9 @@ class Keys:
 
 def tab_through(page: Page) -> Keys:
     """Tab from the top of the page as it is, as a keyboard user would, and record it."""
-    page.evaluate("() => { document.activeElement.blur(); window.scrollTo(0, 0); }")
-    page.evaluate("() => document.body.focus()")
+    page.evaluate(
+        "() => { document.activeElement.blur(); window.scrollTo(0, 0); document.body.focus(); }"
+    )
     keys = Keys(
         positive_tabindex=not page.evaluate(
             "() => [...document.querySelectorAll('[tabindex]')].every(el => el.tabIndex <= 0)"

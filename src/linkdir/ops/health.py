@@ -18,11 +18,6 @@ from linkdir.db import applied_revisions, head_revisions, utcnow
 from linkdir.web import NO_STORE
 
 
-def migration_heads() -> set[str]:
-    """The newest revisions this version of linkdir ships (the migrations' heads)."""
-    return set(head_revisions())
-
-
 @dataclass
 class Readiness:
     """What ``/health/ready`` found; ``ready`` when every check passed."""
@@ -35,7 +30,7 @@ class Readiness:
 
 
 async def readiness(
-    engine: AsyncEngine, *, heads: set[str], last_beat: datetime | None, scheduler: bool
+    engine: AsyncEngine, *, heads: frozenset[str], last_beat: datetime | None, scheduler: bool
 ) -> Readiness:
     """Database reachable, migrations current, the scheduler's heartbeat fresh if it runs."""
     found = Readiness()
@@ -90,7 +85,7 @@ async def ready(request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
     """200 when this process can serve (a readiness probe: send it traffic), else 503."""
     state = request.app.state
     if state.migration_heads is None:
-        state.migration_heads = await asyncio.to_thread(migration_heads)
+        state.migration_heads = await asyncio.to_thread(head_revisions)
     runner = state.check_runner
     found = await readiness(
         state.engine,
