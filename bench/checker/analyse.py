@@ -21,7 +21,7 @@ latin-1/cp1252/truncated/binary/empty bodies — written as JSON. Run it on the 
 (``PYTHONPATH=<old src>``) and the new, then ``--compare`` the two: any page whose
 fields differ is printed and the exit status is 1.
 
-``--once hash|fingerprint`` makes ``--calls`` calls of one digest on one page and
+``--once analyse|hash|fingerprint`` makes ``--calls`` calls of one digest on one page and
 nothing else, for an instruction count that does not depend on the machine's load:
 run it under callgrind with ``--calls 0`` and ``--calls 10``; the difference / 10 is
 one call.
@@ -220,7 +220,9 @@ def once(digest: str, calls: int, kb: int) -> None:
     page = classify.analyse(body, "utf-8", today=TODAY)
     assert page is not None
     for _ in range(calls):
-        if digest == "hash":
+        if digest == "analyse":
+            classify.analyse(body, "utf-8", today=TODAY)
+        elif digest == "hash":
             content_hash(page.main_text, squashed=True)
         else:
             fingerprint.of_page(page, body)
@@ -231,7 +233,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--dump", type=Path, help="write every corpus page's fields here")
     parser.add_argument("--compare", type=Path, help="a --dump of other code to compare with")
-    parser.add_argument("--once", choices=("hash", "fingerprint"), help="only this digest")
+    parser.add_argument("--once", choices=("analyse", "hash", "fingerprint"), help="only this step")
     parser.add_argument("--calls", type=int, default=10, help="--once: calls to make")
     parser.add_argument("--kb", type=int, default=40, help="--once: the farm page's size")
     args = parser.parse_args()

@@ -77,9 +77,7 @@ def rows(batches: tuple[int, ...] = tuple(BATCHES)) -> list[Row]:
     found: list[Row] = []
     for batch in batches:
         with BATCHES[batch].open(encoding="utf-8", newline="") as handle:
-            reader = csv.DictReader(
-                handle, delimiter="\t", quoting=csv.QUOTE_NONE, escapechar="\\"
-            )
+            reader = csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE, escapechar="\\")
             found.extend(Row(**record, batch=batch) for record in reader)
     return found
 

@@ -46,3 +46,19 @@ def test_every_phrase_is_reachable_from_a_status_word():
         t in p.pattern for t in lexicon.TRIGGERS
     )]  # fmt: skip
     assert not dead
+
+
+def test_the_maintenance_prefilter_lets_every_word_of_work_through():
+    # maintenance_notice skips its regex unless a hint is in the text: a word the regex
+    # knows but no hint covers would never be read.
+    words = [
+        "underhållet", "uppdaterar", "uppdateras", "vedlikeholdet", "oppdaterer", "oppdateres",
+        "vedligeholdelse", "opdaterer", "opdatere", "opdateres", "huolto", "huollon",
+        "huolletaan", "ylläpitotila", "päivitetään", "maintenance", "maintainance", "upgrade",
+        "upgrading", "updating", "being updated", "while we fix", "as we update",
+        "we're fixing", "we are working on",
+    ]  # fmt: skip
+    for word in words:
+        text = f"vi meddelar att {word} pågår. försök igen senare."
+        assert lexicon.maintenance_notice(text) is not None, word
+    assert lexicon.maintenance_notice("sidan uppdateras löpande. försök igen senare.") is None

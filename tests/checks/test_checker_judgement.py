@@ -86,6 +86,91 @@ async def test_gone_pages_in_wordings_no_example_listed_are_broken(web):
     assert "inte längre tillgängligt" in results["/sv/hoppsan"].detail
 
 
+async def test_gone_pages_said_in_the_ways_sites_say_it_are_broken(web):
+    # Each wording follows a rule of its language, not a listed phrase: the verb before
+    # its subject after an adverbial, "may have been", "is missing", a terse sentence
+    # about any one thing, an event that is over, a bare page that only says 404.
+    pages = {
+        "/sv/omvant": page("Ett fel", "<p>Av någon anledning hittas inte sidan du sökte.</p>"),
+        "/sv/kanske": page("Fel", "<p>Sidan du letar efter kan ha flyttats eller tagits bort.</p>"),
+        "/sv/kort": page("Kartarkivet", "<p>Kartan kunde inte hittas.</p>"),
+        "/sv/konsert": page("Konserthuset", "<p>Konserten har redan ägt rum.</p>"),
+        "/no/kanskje": page("Oi", "<p>Siden kan ha blitt flyttet.</p>"),
+        "/da/mangler": page("Øv", "<p>Siden, du leder efter, mangler.</p>"),
+        "/fi/sisalto": page("Hups", "<p>Sisältöä ei löytynyt.</p>"),
+        "/en/may": page("Sorry", "<p>The page you requested may have been removed.</p>"),
+        "/en/missing": page("Hmm", "<p>Looks like the page you wanted is missing.</p>"),
+        "/en/seem": page("Oh dear", "<p>We can't seem to find the page you asked for.</p>"),
+        "/en/event": page("Events", "<p>This event has already ended.</p>"),
+        "/bare": "<html><body><p>404</p><p>Tillbaka</p></body></html>",
+    }
+    site = web.site("said.test", {path: web.html(body) for path, body in pages.items()})
+    async with web.checker() as checker:
+        results = {path: await checker.check(site.url(path)) for path in pages}
+    assert {p: (r.status, r.reason) for p, r in results.items()} == {
+        p: ("broken", "soft_404") for p in pages
+    }
+
+
+async def test_maintenance_said_without_a_listed_phrase_is_unverified(web):
+    # The work being done together with "for a while" (or "temporarily down").
+    notices = {
+        "/sv": page("Biblioteket", "<p>Vi uppdaterar katalogen. Försök igen om en stund.</p>"),
+        "/sv-tjanst": page("E-tjänster", "<p>Tjänsten är tillfälligt otillgänglig.</p>"),
+        "/fi": page("Kirjasto", "<p>Sivustoa huolletaan. Yritä myöhemmin uudelleen.</p>"),
+        "/en": page("Catalogue", "<p>We're upgrading the catalogue and will be back shortly.</p>"),
+    }
+    site = web.site("works.test", {path: web.html(body) for path, body in notices.items()})
+    async with web.checker(max_retries=0) as checker:
+        results = {path: await checker.check(site.url(path)) for path in notices}
+    assert {p: (r.status, r.reason) for p, r in results.items()} == {
+        p: ("unverified", "maintenance") for p in notices
+    }
+
+
+async def test_glossaries_cited_messages_and_notices_are_not_errors(web):
+    # Short pages that use the same words: a glossary entry defining its term, an error
+    # message reported in a sentence, an explanation, a page that is updated regularly,
+    # and a news item in which something could not be found.
+    pages = {
+        "/ordlista/dod-lank": page(
+            "Död länk",
+            "<p>En död länk är en länk till en sida som saknas: sidan har tagits bort eller "
+            "flyttats.</p>",
+        ),
+        "/ordlista/webbadress": page(
+            "Webbadress",
+            "<p>Webbadress - den text man skriver i adressfältet. Sidan kan ha flyttats när "
+            "adressen inte fungerar.</p>",
+        ),
+        "/felkoder": page(
+            "Felkoder", "<p>Webbläsaren visar då meddelandet sidan kunde inte hittas.</p>"
+        ),
+        "/glossary/410": page(
+            "410 Gone",
+            "<p>An answer of 410 indicates that the page has been removed for good.</p>",
+        ),
+        "/oppettider": page(
+            "Öppettider",
+            "<p>Biblioteket har tillfälligt ändrade öppettider i sommar. Sidan uppdateras "
+            "löpande.</p>",
+        ),
+        "/gator": page(
+            "Gator och vägar", "<p>Kommunen sköter underhållet av gator och cykelvägar.</p>"
+        ),
+        "/nyheter/kartan": page(
+            "Nyheter",
+            "<p>Kartan kunde inte hittas trots flera sökningar i arkivet, berättar arkivarien.</p>",
+        ),
+    }
+    site = web.site("words.test", {path: web.html(body) for path, body in pages.items()})
+    async with web.checker() as checker:
+        results = {path: await checker.check(site.url(path)) for path in pages}
+    assert {p: (r.status, r.reason) for p, r in results.items()} == {
+        p: ("ok", "ok") for p in pages
+    }, {p: r.detail for p, r in results.items()}
+
+
 async def test_a_200_page_that_is_the_sites_own_not_found_template_is_broken(web):
     # No known wording at all: only the sibling probe shows it is the site's error page.
     template = page("Stadsarkivet", "<p>Ojdå. Här blev det fel. Gå till startsidan.</p>")

@@ -422,6 +422,10 @@ def analyse(body: bytes, charset: str | None, *, today: date) -> Page | None:
 # How much main text a status page has at most. Real not-found pages say one thing and
 # offer a search or the front page; an article *about* errors says a great deal more.
 _SHORT = 1500
+# A page with no title, no heading and less text than this, saying "404": an error page
+# with nothing else to say (a framework's bare answer, a joke page).
+_BARE = 400
+_BARE_404 = re.compile(r"(?<![\w/.-])404(?![\w/.-])")
 _STATUS_PAGE = 3000
 _DATE_EDGE = 3000  # characters at each end of the main text searched for its date
 # Main text squashed from the start before the rest is skipped: just more than both date
@@ -466,7 +470,7 @@ def _status_wording(
         # A glossary entry titled "404" defines the error; it does not report one. Its
         # heading counts only if the text also says this page is gone.
         window, found = body_status()
-        return found is None and lexicon.explains(window)
+        return lexicon.defines(window) or (found is None and lexicon.explains(window))
 
     for part in _heading_parts(title, first_heading):
         folded = fold(part)
@@ -486,8 +490,15 @@ def _status_wording(
             return (None, True, part) if kind == "maintenance" else (kind, False, part)
     if size >= _STATUS_PAGE and not status_shape():
         return None, False, ""
-    in_body = body_status()[1]
+    window, in_body = body_status()
+    if lexicon.defines(window):
+        return None, False, ""
     if in_body is None:
+        notice = lexicon.maintenance_notice(f"{fold(title)} . {fold(first_heading)} . {window}")
+        if notice is not None and not lexicon.explains(window):  # (explains() is the dearer)
+            return None, True, notice.group(0)
+        if not title and not first_heading and size < _BARE and _BARE_404.search(window):
+            return "not_found", False, "404"  # a bare page that only says 404, in its way
         return None, False, ""
     kind, match = in_body
     evidence = match.group(0)
