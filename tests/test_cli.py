@@ -3,14 +3,24 @@ process shows it (serve, the password read from a pipe, a refused start)."""
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterator
 from pathlib import Path
 
+import click
 import httpx
 import pytest
 
 # Re-exported: other test modules (and the browser tests) import these from here.
-from tests.linkdir_cli import LINKDIR, base_env, free_port, run, run_process, start_serve
+from tests.linkdir_cli import (
+    LINKDIR,
+    base_env,
+    free_port,
+    imported_by,
+    run,
+    run_process,
+    start_serve,
+)
 
 __all__ = ["LINKDIR", "base_env", "free_port", "run", "run_process"]
 
@@ -138,3 +148,24 @@ def test_a_token_from_the_cli_writes_through_the_api(served: tuple[str, dict[str
     )
     assert created.status_code == 201, created.text
     assert httpx.get(base + f"/resources/{created.json()['id']}").status_code == 200
+
+
+def test_help_lists_every_command_without_importing_the_lazy_ones() -> None:
+    from linkdir.cli import _LazyGroup, main
+
+    code = (
+        "import sys\nfrom linkdir.cli import main\n"
+        "try:\n    main(['--help'], prog_name='linkdir')\nexcept SystemExit:\n    pass\n"
+    )
+    modules = {module for module, _attribute, _line in _LazyGroup.LAZY.values()}
+    loaded, printed = imported_by(code, modules | {"aiohttp", "sqlalchemy", "litestar"})
+    assert loaded == [], "`linkdir --help` imported " + ", ".join(loaded)
+    for name in (*_LazyGroup.LAZY, "serve", "worker", "check", "user"):
+        assert f"\n  {name} " in printed, name
+    assert "Check the URLs in SOURCE" in printed and "Curators' e-mail digests." in printed
+    # The line kept for the listing is the command's own first help paragraph.
+    for name, (module, attribute, line) in _LazyGroup.LAZY.items():
+        command = getattr(importlib.import_module(module), attribute)
+        assert " ".join(command.help.split("\n\n")[0].split()) == line, name
+    # A lazy command still runs as itself after a listing.
+    assert isinstance(main.get_command(click.Context(main), "check-urls"), click.Command)
