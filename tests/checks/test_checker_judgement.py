@@ -102,6 +102,7 @@ async def test_gone_pages_said_in_the_ways_sites_say_it_are_broken(web):
         "/en/missing": page("Hmm", "<p>Looks like the page you wanted is missing.</p>"),
         "/en/seem": page("Oh dear", "<p>We can't seem to find the page you asked for.</p>"),
         "/en/event": page("Events", "<p>This event has already ended.</p>"),
+        "/sv/adressen": page("Stadsarkivet", "<p>Vi hittade tyvärr inte adressen.</p>"),
         "/bare": "<html><body><p>404</p><p>Tillbaka</p></body></html>",
     }
     site = web.site("said.test", {path: web.html(body) for path, body in pages.items()})
@@ -117,6 +118,7 @@ async def test_maintenance_said_without_a_listed_phrase_is_unverified(web):
     notices = {
         "/sv": page("Biblioteket", "<p>Vi uppdaterar katalogen. Försök igen om en stund.</p>"),
         "/sv-tjanst": page("E-tjänster", "<p>Tjänsten är tillfälligt otillgänglig.</p>"),
+        "/sv-drift": page("Driftstörning", "<p>Vi arbetar med att lösa problemet.</p>"),
         "/fi": page("Kirjasto", "<p>Sivustoa huolletaan. Yritä myöhemmin uudelleen.</p>"),
         "/en": page("Catalogue", "<p>We're upgrading the catalogue and will be back shortly.</p>"),
     }

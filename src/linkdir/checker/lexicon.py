@@ -69,7 +69,7 @@ NOT_FOUND = [
     r"finns\s+inte|fanns\s+inte|saknas|existerar\s+inte|verkar\s+inte\s+(?:finnas|"
     r"existera)|kan\s+(?:inte|ej)\s+visas|kunde\s+inte\s+visas)\b",
     r"\b(?:vi\s+)?(?:kunde|kan|hittade|hittar|verkar)\s+(?:tyvärr\s+)?inte\s+(?:kunna\s+)?"
-    r"(?:hitta\s+)?(?:sidan|den\s+"
+    r"(?:hitta\s+)?(?:sidan|webbsidan|webbplatsen|sajten|adressen|dokumentet|filen|den\s+"
     r"sida(?:n)?|någon\s+sida|det\s+du\s+(?:söker|letar\s+efter)|den\s+här\s+sidan)\b",
     r"\b(?:den\s+här|denna)\s+sida(?:n)?\s+(?:finns\s+inte|existerar\s+inte)\b",
     r"\bingen\s+sida\s+(?:hittades|finns|med\s+den\s+adressen)\b",
@@ -199,6 +199,9 @@ MAINTENANCE = [
     r"\bunder\s+(?:vedlikehold|vedligeholdelse)\b",
     r"\b(?:siden|hjemmesiden)\s+er\s+midlertidigt\s+utilgængelig\b",
     r"\bhuoltokatko\b",
+    # An outage or service break named as such: "Service break in Haitaton", "Driftstörning".
+    r"\b(?:service|maintenance)\s+break\b|\b(?:serviceavbrott|underhållsavbrott|driftavbrott|"
+    r"driftsavbrott|driftstörning|driftsavbrudd|driftsforstyrrelse|palvelukatko|käyttökatko)\b",
     # "Tjänsten är tillfälligt otillgänglig", "temporarily unavailable": down for a while.
     r"\b(?:tillfälligt|temporarily|midlertidig\w*|tilapäisesti)\s+(?:[\wäöåæø]+\s+)?(?:otillgänglig\w*|"
     r"nere|ur\s+funktion|unavailable|down|offline|utilgjengelig|utilgængelig|nede|ute\s+av\s+drift|"
@@ -238,7 +241,8 @@ TRIGGERS = (
     "here", "available", "ägt", "avslut", "afslut", "overstået", "vært", "været", "päätty",
     "mennyt", "ohi", "ended", "passed", "finished", "held", "över", "slut", "missing",
     "mangler", "puuttuu", "nothing", "hittar", "tillfälligt", "temporarily", "midlertidig",
-    "tilapäisesti", "siirtää", "poistaa",
+    "tilapäisesti", "siirtää", "poistaa", "break", "avbrott", "störning", "avbrudd",
+    "forstyrrelse", "katko",
 )  # fmt: skip
 
 
