@@ -128,6 +128,9 @@ async def test_maintenance_said_without_a_listed_phrase_is_unverified(web):
     assert {p: (r.status, r.reason) for p, r in results.items()} == {
         p: ("unverified", "maintenance") for p in notices
     }
+    # The evidence is the sentence that says it, not a single word.
+    assert results["/sv"].detail == 'the page says "vi uppdaterar katalogen"'
+    assert "huolletaan" in results["/fi"].detail
 
 
 async def test_glossaries_cited_messages_and_notices_are_not_errors(web):

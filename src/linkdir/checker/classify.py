@@ -494,15 +494,23 @@ def _status_wording(
     if lexicon.defines(window):
         return None, False, ""
     if in_body is None:
-        notice = lexicon.maintenance_notice(f"{fold(title)} . {fold(first_heading)} . {window}")
+        said = f"{fold(title)} . {fold(first_heading)} . {window}"
+        notice = lexicon.maintenance_notice(said)
         if notice is not None and not lexicon.explains(window):  # (explains() is the dearer)
-            return None, True, notice.group(0)
+            return None, True, _sentence_around(said, notice)
         if not title and not first_heading and size < _BARE and _BARE_404.search(window):
             return "not_found", False, "404"  # a bare page that only says 404, in its way
         return None, False, ""
     kind, match = in_body
     evidence = match.group(0)
     return (None, True, evidence) if kind == "maintenance" else (kind, False, evidence)
+
+
+def _sentence_around(text: str, match: re.Match[str]) -> str:
+    """The sentence of ``text`` that holds ``match``: evidence a curator can read."""
+    start = max(text.rfind(". ", 0, match.start()), text.rfind("! ", 0, match.start())) + 1
+    ends = [i for i in (text.find(". ", match.end()), text.find("! ", match.end())) if i >= 0]
+    return text[start : min(ends) + 1 if ends else len(text)].strip(" .")
 
 
 def _heading_parts(title: str, first_heading: str) -> list[str]:
