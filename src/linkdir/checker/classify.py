@@ -455,22 +455,23 @@ def _status_wording(
             shape.append(size < _STATUS_PAGE or _mostly_links(main, text))
         return shape[0]
 
-    body: list[tuple[str, tuple[str, re.Match[str]] | None]] = []
+    body: list[tuple[str, tuple[str, re.Match[str]] | None, bool]] = []
 
-    def body_status() -> tuple[str, tuple[str, re.Match[str]] | None]:
+    def body_status() -> tuple[str, tuple[str, re.Match[str]] | None, bool]:
+        # (window, status wording in it, whether it opens by defining a term)
         # The text under the heading (the heading itself is judged as a heading).
         if not body:
             start = main_text[: len(first_heading) + 4].find(first_heading) if first_heading else -1
             text = main_text[start + len(first_heading) :] if start >= 0 else main_text
             window = fold(text[:_SHORT])
-            body.append((window, lexicon.find_status(window)))
+            body.append((window, lexicon.find_status(window), lexicon.defines(window)))
         return body[0]
 
     def explained() -> bool:
         # A glossary entry titled "404" defines the error; it does not report one. Its
         # heading counts only if the text also says this page is gone.
-        window, found = body_status()
-        return lexicon.defines(window) or (found is None and lexicon.explains(window))
+        window, found, defined = body_status()
+        return defined or (found is None and lexicon.explains(window))
 
     for part in _heading_parts(title, first_heading):
         folded = fold(part)
@@ -490,8 +491,8 @@ def _status_wording(
             return (None, True, part) if kind == "maintenance" else (kind, False, part)
     if size >= _STATUS_PAGE and not status_shape():
         return None, False, ""
-    window, in_body = body_status()
-    if lexicon.defines(window):
+    window, in_body, defined = body_status()
+    if defined:
         return None, False, ""
     if in_body is None:
         said = f"{fold(title)} . {fold(first_heading)} . {window}"

@@ -57,6 +57,14 @@ _YOU_LOOK_EN = (
     r"|(?:you\s+)?requested\s+)?"
 )
 
+# For a while, and down: the two halves of "Tjänsten är tillfälligt otillgänglig". (English
+# "down"/"offline" alone are too common to mean it; the patterns below say where they do.)
+_TEMPORARILY = r"(?:tillfälligt|temporarily|midlertidig\w*|tilapäisesti)"
+_DOWN_NORDIC = (
+    r"(?:otillgänglig\w*|nere|ur\s+funktion|utilgjengelig|utilgængelig|ikke\s+tilgængelig|nede|"
+    r"ute\s+av\s+drift|ude\s+af\s+drift|poissa\s+käytöstä|pois\s+käytöstä|ei\s+käytettävissä)"
+)
+
 # A whole short sentence: what a status message is ("Hörandet kunde inte hittas."), unlike
 # the same words inside a longer one ("Den försvunna mannen kunde inte hittas trots …").
 _SENTENCE_START = r"(?:^|(?<=[.!?] ))"
@@ -203,9 +211,7 @@ MAINTENANCE = [
     r"\b(?:service|maintenance)\s+break\b|\b(?:serviceavbrott|underhållsavbrott|driftavbrott|"
     r"driftsavbrott|driftstörning|driftsavbrudd|driftsforstyrrelse|palvelukatko|käyttökatko)\b",
     # "Tjänsten är tillfälligt otillgänglig", "temporarily unavailable": down for a while.
-    r"\b(?:tillfälligt|temporarily|midlertidig\w*|tilapäisesti)\s+(?:[\wäöåæø]+\s+)?(?:otillgänglig\w*|"
-    r"nere|ur\s+funktion|unavailable|down|offline|utilgjengelig|utilgængelig|nede|ute\s+av\s+drift|"
-    r"ude\s+af\s+drift|poissa\s+käytöstä|pois\s+käytöstä|ei\s+käytettävissä)\b",
+    rf"\b{_TEMPORARILY}\s+(?:[\wäöåæø]+\s+)?(?:{_DOWN_NORDIC}|unavailable|down|offline)\b",
     r"\b(?:sivusto|palvelu)\s+on\s+(?:tilapäisesti\s+)?(?:pois\s+käytöstä|suljettu)\s+huollon\s+"
     r"vuoksi\b",
     r"\b(?:(?:site|website|page|service)\s+is\s+)?(?:currently\s+)?(?:under|down\s+for)\s+"
@@ -322,15 +328,13 @@ _MAINTAINED_HINTS = (
 _FOR_A_WHILE = re.compile(
     r"\b(?:återkom\w*\s+(?:senare|om|igen)|försök\s+(?:igen\s+)?(?:senare|om)|kom\s+tillbaka\s+"
     r"(?:senare|om|snart)|snart\s+tillbaka|tillbaka\s+(?:om|inom|snart)|inom\s+kort|(?:online|"
-    r"uppe)\s+igen|tillfälligt|om\s+problemet\s+kvarstår|snar\s+framtid|prøv\s+(?:igjen\s+|igen\s+)?"
+    r"uppe)\s+igen|om\s+problemet\s+kvarstår|snar\s+framtid|prøv\s+(?:igjen\s+|igen\s+)?"
     r"(?:senere|om)|kom\s+tilbake\s+(?:senere|om|snart)|snart\s+tilbake|kom\s+tilbage\s+(?:senere|"
-    r"om|snart)|snart\s+tilbage|midlertidig\w*|(?:oppe|online)\s+igjen|oppe\s+igen|hvis\s+"
-    r"problemet\s+(?:vedvarer|fortsætter)|kokeile\s+uudestaan|yritä\s+(?:myöhemmin|uudelleen|"
-    r"uudestaan)|hetken|tilapäisesti|pian\s+takaisin|try\s+again|come\s+back\s+(?:later|soon|in)|"
-    r"check\s+back|be\s+back|back\s+(?:online|up)|temporarily|shortly|as\s+soon\s+as\s+(?:we|"
-    r"possible)|if\s+the\s+problem\s+persists|nere|ur\s+funktion|otillgänglig\w*|nede|"
-    r"utilgjengelig|utilgængelig|ikke\s+tilgængelig|poissa\s+käytöstä|(?:is|are|currently)\s+"
-    r"(?:down|offline|unavailable))\b"
+    r"om|snart)|snart\s+tilbage|(?:oppe|online)\s+igjen|oppe\s+igen|hvis\s+problemet\s+"
+    r"(?:vedvarer|fortsætter)|kokeile\s+uudestaan|yritä\s+(?:myöhemmin|uudelleen|uudestaan)|"
+    r"hetken|pian\s+takaisin|try\s+again|come\s+back\s+(?:later|soon|in)|check\s+back|be\s+back|"
+    r"back\s+(?:online|up)|shortly|as\s+soon\s+as\s+(?:we|possible)|if\s+the\s+problem\s+"
+    rf"persists|{_TEMPORARILY}|{_DOWN_NORDIC}|(?:is|are|currently)\s+(?:down|offline|unavailable))\b"
 )
 
 # A definition: "404 är en standardfelkod …", "The HTTP 404 status code indicates that …",
