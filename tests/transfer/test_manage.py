@@ -16,6 +16,7 @@ from linkdir.resources import service as resources
 from linkdir.resources.models import Resource, Revision, Topic
 from tests.auth.test_sessions import account, csrf_of, sign_in
 from tests.conftest import make_resource, make_topic
+from tests.test_table_labels import unlabelled_cells
 from tests.transfer.conftest import LinksSite, fixture_bytes
 
 Client = AsyncTestClient[Any]
@@ -187,6 +188,9 @@ async def test_bookmark_and_excel_files_are_uploaded_reviewed_and_imported(
         for row in doc.xpath("//section[@aria-labelledby='rejected-title']//tbody/tr")
     ]
     assert len(rejected) == 1 and rejected[0].startswith("8")  # 10 fields under 8 columns
+    # On a phone each cell of that row still says which column it is (data-label).
+    section = doc.xpath("//section[@aria-labelledby='rejected-title']")[0]
+    assert unlabelled_cells(lxml.html.tostring(section, encoding="unicode")) == (4, [])
     # Rows with bad values are in the form, not selected, with the error beside the field.
     assert "javascript" in doc.get_element_by_id("d2-url-error").text_content()
     assert doc.get_element_by_id("d2-import").get("checked") is None
