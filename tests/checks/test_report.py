@@ -92,7 +92,7 @@ async def test_the_report_counts_every_status_and_shows_evidence_per_tab(client,
     # and its header row is hidden (site.css), so a bare number would say nothing.
     counts = html[html.index('<table class="counts">') : html.index("</table>")]
     assert '<td data-label="Broken">1</td>' in counts and 'data-label="Works"' in counts
-    assert counts.count("<td ") == counts.count("<th scope=\"col\">")
+    assert counts.count("<td ") == counts.count('<th scope="col">')
     moved = (await client.get("/manage/links?tab=moved&lang=en")).text
     assert "https://ny.example.se/guide" in moved and 'value="accept_redirect"' in moved
     assert found["unverified"].url in (await client.get("/manage/links?tab=unverified")).text
