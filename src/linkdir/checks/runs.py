@@ -45,6 +45,24 @@ async def start_run(
     return run
 
 
+async def extend_run(
+    session: AsyncSession, run_id: int, *, more: int, claimed_until: datetime
+) -> bool:
+    """Add ``more`` claimed links to a run still going (a follow-up claim); False if it ended.
+
+    The claims' end moves with them, so the run is cut short only when these expire too.
+    """
+    row = (
+        await session.execute(
+            update(CheckRun)
+            .where(col(CheckRun.id) == run_id, col(CheckRun.finished_at).is_(None))
+            .values(total=col(CheckRun.total) + more, claimed_until=claimed_until)
+            .returning(col(CheckRun.id))
+        )
+    ).first()
+    return row is not None
+
+
 async def count_done(
     session: AsyncSession,
     run_id: int,
@@ -127,6 +145,21 @@ async def finish_run(
         .values(finished_at=now, counts=final)
     )
     await snapshot_health(session, today=now.date())
+
+
+async def finish_if_done(session: AsyncSession, run_id: int, *, now: datetime) -> bool:
+    """Finish a run whose checks were counted without finishing it (jobs that follow up)."""
+    row = (
+        await session.execute(
+            select(col(CheckRun.done), col(CheckRun.total), col(CheckRun.finished_at)).where(
+                col(CheckRun.id) == run_id
+            )
+        )
+    ).first()
+    if row is None or row[2] is not None or row[0] < row[1]:
+        return False
+    await finish_run(session, run_id, now=now)
+    return True
 
 
 async def close_cut_short(session: AsyncSession, *, now: datetime) -> int:
