@@ -114,13 +114,6 @@ def imported_by(code: str, watched: set[str], *, packages: bool = False) -> tupl
     return list(found), done.stdout
 
 
-def free_port() -> int:
-    """A port that was free a moment ago (racy: prefer a socket bound to port 0 and kept)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def listening_socket() -> socket.socket:
     """A socket bound to a port the kernel chose (port 0) and listening: no race for it."""
     sock = socket.socket()

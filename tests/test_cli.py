@@ -15,14 +15,13 @@ import pytest
 from tests.linkdir_cli import (
     LINKDIR,
     base_env,
-    free_port,
     imported_by,
     run,
     run_process,
     start_serve,
 )
 
-__all__ = ["LINKDIR", "base_env", "free_port", "run", "run_process"]
+__all__ = ["LINKDIR", "base_env", "run", "run_process"]
 
 
 def test_user_add_reads_the_password_from_stdin_and_never_echoes_it(database_url: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from typing import Any
 
 import lxml.html
@@ -11,6 +12,7 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from linkdir.auth.guards import LOGIN_CSRF_COOKIE
 from linkdir.resources.models import Resource, Revision, Topic
 from tests.auth.test_sessions import PASSWORD, account, csrf_of, sign_in
 from tests.conftest import TEST_SECRET, database_snapshot, make_editor, make_resource, make_topic
@@ -180,49 +182,88 @@ async def test_tokens_are_shown_once_and_can_be_revoked(
     assert (await client.post("/api/v1/resources", json=body, headers=headers)).status_code == 401
 
 
-MANAGE_WRITES = [
-    "/manage/resources/new",
-    "/manage/resources/{id}",
-    "/manage/resources/{id}/state",
-    "/manage/topics",
-    "/manage/topics/{slug}",
-    "/manage/tokens",
-    "/manage/tokens/1/revoke",
-    "/manage/users",
-    "/manage/users/1/disable",
+# Writes anyone may send: signing in and out, invitations and password resets by their own
+# secret, first-run setup (refused once an account exists), a visitor's report of a broken
+# link, unsubscribing by a mail's own link.
+PUBLIC_WRITES = {
+    "/login",
     "/logout",
-]
+    "/invite",
+    "/password/forgot",
+    "/password/reset",
+    "/setup",
+    "/resources/{resource_id:int}/report",
+    "/mail/unsubscribe",
+}
+PATH_VALUES = {"action": "disable", "part": "password", "batch_id": "1", "batch": "1"}
 
 
-@pytest.mark.parametrize("path", MANAGE_WRITES)
-async def test_anonymous_writes_to_management_pages_change_nothing(
-    client: Client, session: AsyncSession, path: str
+def writes_of(app: Any) -> list[tuple[str, str]]:
+    """Every route of the app that writes: (method, path template)."""
+    return sorted(
+        (method, route.path)
+        for route in app.routes
+        for method in getattr(route, "methods", set()) - {"GET", "HEAD", "OPTIONS"}
+    )
+
+
+async def test_anonymous_writes_to_every_curator_route_change_nothing(
+    client: Client, session: AsyncSession
 ) -> None:
+    """Each writing route of the app (read from its routes, so a new one is included), sent
+    by someone signed out with a form and a JSON body, is refused and writes nothing."""
     topic = await make_topic(session)
     resource = await make_resource(session, topics=[topic.slug])
     # Something for every id in the paths to hit: user 1 with token 1.
     await make_editor(session, "admin")
     before = await database_snapshot(session)
     assert before["user_account"] and before["api_token"] and before["resource"]
-    response = await client.post(
-        path.format(id=resource.id, slug=topic.slug),
-        data={
-            "url": "https://evil.example.se/",
-            "title": "Hackad",
-            "action": "retire",
-            "name_sv": "X",
-            "name_en": "X",
-        },
-        follow_redirects=False,
-    )
-    assert response.status_code in {303, 401, 403}
-    if response.status_code == 303:
-        location = response.headers["location"]
-        assert location == "/" if path == "/logout" else location.startswith("/login?next=")
-    # Every table, row for row (a disabled account or a revoked token changes no count).
-    assert await database_snapshot(session) == before
+    values = {"resource_id": resource.id, "token_id": 1, "user_id": 1, "slug": topic.slug}
+    writes = [(m, p) for m, p in writes_of(client.app) if p not in PUBLIC_WRITES]
+    assert len(writes) >= 40 and ("POST", "/manage/links/bulk") in writes
+    # Someone signed out can send a form token that passes: the sign-in form's token is
+    # checked against a cookie, and in their own browser they set both. Only the account
+    # check stands between these requests and a write.
+    client.cookies.set(LOGIN_CSRF_COOKIE, "chosen-by-the-sender")
+    form = {
+        "csrf_token": "chosen-by-the-sender",
+        "url": "https://evil.example.se/",
+        "title": "Hackad",
+        "action": "retire",
+        "name_sv": "X",
+        "name_en": "X",
+        "ids": str(resource.id),
+    }
+    for method, template in writes:
+        path = re.sub(
+            r"\{(\w+):\w+\}", lambda m: str({**PATH_VALUES, **values}[m.group(1)]), template
+        )
+        api = path.startswith("/api/")
+        response = await client.request(
+            method,
+            path,
+            **({"json": form} if api else {"data": form}),  # type: ignore[arg-type]
+            follow_redirects=False,
+        )
+        where = f"{method} {template}: {response.status_code}"
+        assert response.status_code == (401 if api else 303), where
+        if not api:
+            assert response.headers["location"].startswith("/login?next="), where
+        # Every table, row for row (a disabled account or a revoked token changes no count).
+        assert await database_snapshot(session) == before, where
     session.expunge_all()
     assert (await session.get(Resource, resource.id)).state == "published"  # type: ignore[union-attr]
+
+
+async def test_signing_out_without_a_session_changes_nothing(
+    client: Client, session: AsyncSession
+) -> None:
+    await make_editor(session, "admin")
+    before = await database_snapshot(session)
+    csrf = csrf_of((await client.get("/login")).text)
+    response = await client.post("/logout", data={"csrf_token": csrf}, follow_redirects=False)
+    assert (response.status_code, response.headers.get("location")) == (303, "/")
+    assert await database_snapshot(session) == before
 
 
 @pytest.mark.parametrize(

@@ -399,7 +399,7 @@ async def test_bulk_edit_in_the_browser_flow_confirms_then_applies_and_undoes(
     assert (await state_of(session, one.id))[0] == "published"
     listed = await client.get(target)
     notice = lxml.html.fromstring(listed.text).get_element_by_id("undo-notice")
-    assert "2" in notice.text_content()
+    assert "2 resurser ändrades." in " ".join(notice.text_content().split()), notice.text_content()
     undo_form = notice.xpath(".//form")[0]
     undone = await client.post(
         undo_form.get("action"),
