@@ -169,6 +169,60 @@ async def test_results_from_an_engine_process_are_the_engine_s_own(web):
     assert there[urls[1]].status == "moved" and there[urls[2]].status == "broken"
 
 
+async def test_a_job_s_host_is_left_with_no_connection_as_soon_as_its_links_are_done(web):
+    """A worker's checking process (issue 18): a host's idle connections close with its last
+    link of a job, before the results say it is done (recording them ends the host's lease)
+    and while the job's slower hosts are still checked; the process's soft-404 probe of the
+    host serves its next job too (one made-up path asked, not one a job)."""
+    quick = web.site(
+        "127.0.236.2", pages(4, 0.0), ip="127.0.236.2",
+        fallback=web.html("Sidan finns inte", status=404),
+    )  # fmt: skip
+    slow = web.site("127.0.236.3", pages(1, 3.0), ip="127.0.236.3")
+    config = EngineConfig(allow_networks=("127.0.0.0/8",), timeout=10.0)
+    async with EngineProcesses(config, 1, per_request=True) as engine:
+        first = [quick.url("/sida-0"), quick.url("/sida-1"), slow.url("/sida-0")]
+        results = engine.check_many(first)
+        got = [await anext(results), await anext(results)]
+        assert {r.url for r in got} == set(first[:2])
+        # The server sees our end of the socket shortly after; the slow host takes 3 s.
+        deadline = time.monotonic() + 2
+        while quick.counter.open and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
+        assert quick.counter.open == 0, "the quick host's connections outlived its links"
+        assert (await anext(results)).url == first[2]
+        later = [r.status async for r in engine.check_many([quick.url("/sida-2")])]
+        assert later == ["ok"]
+        assert quick.counter.open == 0
+    probes = [r for r in quick.requests if "linkdir-probe" in r.path]
+    assert len(probes) == 1, [r.path for r in probes]
+    assert [len(quick.hits(f"/sida-{n}")) for n in range(3)] == [1, 1, 1]
+
+
+async def test_a_long_lived_checker_asks_a_host_s_made_up_path_again_after_a_while(
+    web, monkeypatch
+):
+    from linkdir.checker import probe
+
+    site = web.site(
+        "127.0.236.4", pages(3, 0.0), ip="127.0.236.4",
+        fallback=web.html("Sidan finns inte", status=404),
+    )  # fmt: skip
+    config = EngineConfig(allow_networks=("127.0.0.0/8",), timeout=10.0)
+
+    def probes() -> int:
+        return sum("linkdir-probe" in r.path for r in site.requests)
+
+    async with Checker(config) as checker:
+        for n in range(2):
+            assert (await checker.check(site.url(f"/sida-{n}"))).status == "ok"
+        assert probes() == 1, "one made-up path per host and directory"
+        monkeypatch.setattr(probe, "PROBE_TTL", 0.0)
+        await asyncio.sleep(0.01)
+        assert (await checker.check(site.url("/sida-2"))).status == "ok"
+        assert probes() == 2, "an old answer about made-up paths is not trusted forever"
+
+
 async def test_checks_in_flight_fail_when_the_engine_process_dies(web):
     site = web.site("127.0.234.2", ip="127.0.234.2", fallback=web.html(PAGE, delay=1.0))
     config = EngineConfig(allow_networks=("127.0.0.0/8",), timeout=10.0)

@@ -84,7 +84,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
-from collections.abc import AsyncIterable, AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterable, AsyncIterator, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -160,6 +160,12 @@ class Checker:
     def client(self) -> httpx.AsyncClient:
         """An httpx client on the same guarded, polite transport (for ad-hoc requests)."""
         return self._fetcher.client
+
+    async def close_idle_to(self, hosts: Collection[str]) -> None:
+        """Close idle connections to ``hosts`` (lower-case names), keeping everything else:
+        a batch of theirs is done, and their next one may be checked by another process,
+        which must not find ours open beside its own."""
+        await self._fetcher.close_idle_to(hosts)
 
     # ------------------------------------------------------------------ public API
 

@@ -11,7 +11,7 @@ import contextlib
 import hashlib
 import ipaddress
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -27,6 +27,7 @@ from linkdir.checker.netguard import AddressGuard, BlockedAddressError, NameReso
 from linkdir.checker.transport import (
     Body,
     HostLimiter,
+    PoliteConnector,
     backoff,
     build_client,
     classify_error,
@@ -183,6 +184,12 @@ class Fetcher:
     @property
     def is_open(self) -> bool:
         return self._session is not None
+
+    async def close_idle_to(self, hosts: Collection[str]) -> None:
+        """Close the idle keep-alive sockets to ``hosts`` (see :meth:`Checker.close_idle_to`)."""
+        connector = self._session.connector if self._session is not None else None
+        if isinstance(connector, PoliteConnector):
+            await connector.close_idle_to(hosts)
 
     @property
     def session(self) -> aiohttp.ClientSession:

@@ -36,8 +36,13 @@ class SiblingProbe:
     not_found: bool
 
 
+# How long a probe's answer is trusted: a checker that lives for days (a worker's checking
+# process) asks again, in case the site changed how it answers unknown paths.
+PROBE_TTL = 600.0
+
+
 class SiblingProbes:
-    """Probes made-up sibling paths, at most once per host and directory."""
+    """Probes made-up sibling paths, at most once per host and directory (and PROBE_TTL)."""
 
     def __init__(self, fetcher: Fetcher, config: EngineConfig) -> None:
         self._fetcher = fetcher
@@ -45,6 +50,7 @@ class SiblingProbes:
         self._cache: OrderedDict[tuple[str, str], asyncio.Future[SiblingProbe | None]] = (
             OrderedDict()
         )
+        self._asked: dict[tuple[str, str], float] = {}
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def close(self) -> None:
@@ -56,6 +62,7 @@ class SiblingProbes:
             if future.done() and not future.cancelled():
                 future.exception()
         self._cache.clear()
+        self._asked.clear()
 
     async def compare(
         self, start: httpx.URL, answer: Answer, redirected: bool
@@ -104,11 +111,19 @@ class SiblingProbes:
         directory = start.path.rsplit("/", 1)[0] + "/"
         key = (f"{start.scheme}://{start.netloc.decode('ascii')}", directory)
         future = self._cache.get(key)
+        now = time.monotonic()
+        if future is not None and future.done() and now - self._asked[key] > PROBE_TTL:
+            del self._cache[key]
+            if not future.cancelled():
+                future.exception()
+            future = None
         if future is None:
             future = asyncio.get_running_loop().create_future()
             self._cache[key] = future
+            self._asked[key] = now
             while len(self._cache) > self.config.probe_cache_size:
-                _, old = self._cache.popitem(last=False)
+                gone, old = self._cache.popitem(last=False)
+                del self._asked[gone]
                 if old.done() and not old.cancelled():
                     old.exception()
             task = asyncio.ensure_future(self._run(start, directory, future))

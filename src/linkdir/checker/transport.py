@@ -19,6 +19,7 @@ import ssl
 import time
 import zlib
 from collections import deque
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any
@@ -206,6 +207,13 @@ class PoliteConnector(aiohttp.TCPConnector):
             if len(self._closed_at) > 4 * self._max_open:
                 for name in [n for n, when in self._closed_at.items() if now - when[-1] > 1]:
                     del self._closed_at[name]
+
+    async def close_idle_to(self, hosts: Collection[str]) -> None:
+        """Close every idle socket to ``hosts`` and wait (briefly) until they are closed."""
+        closing = self._close_idle(lambda key: (key.host or "").lower() in hosts, limit=1 << 30)
+        if closing:
+            with contextlib.suppress(Exception):
+                await asyncio.wait(closing, timeout=1.0)
 
     def _count(self, host: str) -> int:
         return len(self._open_by_host.get(host, ())) + self._opening.get(host, 0)

@@ -28,11 +28,12 @@ import dataclasses
 import json
 import os
 import sys
+from collections import Counter
 from collections.abc import AsyncIterator, Iterable, Mapping
 from datetime import date, datetime
 from typing import Any, Protocol
 
-from linkdir.checker.hosts import shard_of
+from linkdir.checker.hosts import host_key, shard_of
 from linkdir.checker.types import CheckResult, EngineConfig, Redirect
 
 # The longest line either side sends (a request of a few thousand URLs, a batch of results
@@ -191,10 +192,12 @@ class EngineProcesses:
     connections at most, all its links being checked in the same child). Each child gets
     its share of ``config.concurrency``.
 
-    ``per_request``: each :meth:`check_many` gets a checker of its own in the child, whose
-    connections close when it ends (a worker's job: the next batch of a host may run on
-    another worker, and the host must not see this one's idle connections beside it).
-    Otherwise the calls share one checker (one ``linkdir check`` run).
+    ``per_request``: a host's idle connections close when its last link of a
+    :meth:`check_many` is done (a worker's job: the next batch of a host may run on another
+    worker, and the host must not see this one's idle connections beside it); the child's
+    one checker, with its soft-404 probes (asked again after ``probe.PROBE_TTL``), DNS
+    answers and Retry-After pauses, serves every job. Otherwise connections stay open for
+    the next call (one ``linkdir check`` run).
     """
 
     def __init__(self, config: EngineConfig, processes: int, *, per_request: bool = False) -> None:
@@ -354,6 +357,7 @@ async def _serve() -> None:
     from linkdir.checker import Checker
 
     tasks: dict[int, asyncio.Task[None]] = {}
+    closers: set[asyncio.Future[None]] = set()
 
     def send(*values: Any) -> None:
         out.write(_line(*values))
@@ -372,19 +376,22 @@ async def _serve() -> None:
                 pending = []
 
         asked = {url: (etag, modified) for url, (etag, modified) in conditions.items()}
+        # A worker's job: its hosts' next batch may go to another worker, which must not find
+        # our idle sockets beside its own, so a host's are closed with its last result (before
+        # the result is sent: recording it ends the host's lease). The checker itself stays,
+        # with its soft-404 probes, DNS answers and Retry-After pauses.
+        left = Counter(host_key(url) for url in urls) if per_request else Counter()
         try:
-            async with contextlib.AsyncExitStack() as stack:
-                engine = (
-                    await stack.enter_async_context(Checker(engine_config))
-                    if per_request
-                    else shared
-                )
-                async for result in engine.check_many(urls, conditions=asked):
-                    pending.append(encode_result(result))
-                    if len(pending) >= SEND_EVERY:
-                        flush()
-                    elif timer is None:
-                        timer = loop.call_later(SEND_AFTER, flush)
+            async for result in shared.check_many(urls, conditions=asked):
+                host = host_key(result.url)
+                if left[host] == 1 and host is not None:
+                    await shared.close_idle_to({host})
+                left[host] -= 1
+                pending.append(encode_result(result))
+                if len(pending) >= SEND_EVERY:
+                    flush()
+                elif timer is None:
+                    timer = loop.call_later(SEND_AFTER, flush)
             flush()
             send("done", request_id)
         except asyncio.CancelledError:
@@ -396,6 +403,10 @@ async def _serve() -> None:
             send("error", request_id, f"{type(error).__name__}: {error}")
         finally:
             tasks.pop(request_id, None)
+            if +left:  # cut short: leave none of the unfinished hosts' sockets behind
+                closing = asyncio.ensure_future(shared.close_idle_to({h for h in +left if h}))
+                closers.add(closing)
+                closing.add_done_callback(closers.discard)
 
     try:
         async with Checker(engine_config) as shared:

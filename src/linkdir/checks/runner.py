@@ -232,10 +232,11 @@ class CheckRunner:
         self.record_chunk = record_chunk
         self.record_every = record_every
         # Links are checked in ``engine_processes`` processes of their own (0: in this one),
-        # started once and kept while the runner runs (issue 18). Each job still gets a
-        # checker of its own there, closed with the job: a host's next batch may go to
-        # another worker, and the host must not see this one's idle connections beside it
-        # (one checker kept across jobs did that: 4 open at once in the scale-out test).
+        # started once and kept while the runner runs (issue 18). Their checker serves every
+        # job, but a host's idle connections close with its last link of a job: its next
+        # batch may go to another worker, and the host must not see this one's idle
+        # connections beside it (one checker kept across jobs without that: 4 open at once
+        # in the scale-out test).
         self.engine_processes = engine_processes
         self._engine: Any = None
         self._engine_lock = asyncio.Lock()
