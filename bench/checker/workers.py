@@ -109,10 +109,10 @@ def linkdir_env(url: str | None) -> dict[str, str]:
     }
 
 
-def start_workers(url: str, count: int) -> list[subprocess.Popen[bytes]]:
+def start_workers(url: str, count: int, every: float = 1.0) -> list[subprocess.Popen[bytes]]:
     env = linkdir_env(url)
     return [
-        subprocess.Popen([LINKDIR, "worker", "--dispatch-every", "1"], env=env)
+        subprocess.Popen([LINKDIR, "worker", "--dispatch-every", str(every)], env=env)
         for _ in range(count)
     ]
 
@@ -231,14 +231,16 @@ def stop(workers: list[subprocess.Popen[bytes]]) -> None:
             process.kill()
 
 
-async def one_round(url: str, farm: Farm, links: int, workers: int) -> dict[str, float]:
+async def one_round(
+    url: str, farm: Farm, links: int, workers: int, every: float = 1.0
+) -> dict[str, float]:
     engine = create_async_engine(url)
     async with engine.begin() as connection:
         await connection.execute(text("DELETE FROM check_result"))
         await connection.execute(
             update(Resource).values(next_check_at=utcnow().replace(year=utcnow().year + 1))
         )
-    processes = start_workers(url, workers)
+    processes = start_workers(url, workers, every)
     try:
         await asyncio.sleep(4)  # started and idle
         farm.command("reset")
@@ -303,6 +305,12 @@ async def main() -> None:
     parser.add_argument("--only", choices=["monitoring", "workers"])
     parser.add_argument("--workers", type=int, action="append", help="worker counts (1 and 2)")
     parser.add_argument(
+        "--dispatch-every",
+        type=float,
+        default=1.0,
+        help="the workers' --dispatch-every (seconds; linkdir's default is 60)",
+    )
+    parser.add_argument(
         "--database", default=DATABASE, help="PostgreSQL database to make afresh (dropped first)"
     )
     args = parser.parse_args()
@@ -327,7 +335,9 @@ async def main() -> None:
                     monitoring.append(("check --all, PostgreSQL", runs))
                 if args.only != "monitoring":
                     for workers in results:
-                        results[workers].append(await one_round(url, farm, len(urls), workers))
+                        results[workers].append(
+                            await one_round(url, farm, len(urls), workers, args.dispatch_every)
+                        )
                     if args.only is None and results.get(1):
                         monitoring.append(("linkdir worker (1), PostgreSQL", results[1][-1]))
     finally:
