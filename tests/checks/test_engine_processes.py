@@ -296,3 +296,32 @@ async def test_a_running_worker_s_jobs_leave_no_connection_open_behind_them(web,
         await running
         await engine.dispose()
     assert len(site.hits("/sida")) == 2
+
+
+def _checking_processes() -> list[int]:
+    return [
+        pid
+        for pid in _children(os.getpid())
+        if b"linkdir.checks.engine_process" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    ]
+
+
+async def test_a_worker_starts_its_checking_process_before_its_first_job(settings):
+    """It imports the engine while the worker waits for work, not while due links wait;
+    and it ends with the worker."""
+    engine = create_engine(settings.database_url)
+    runner = CheckRunner(
+        settings, engine, worker="test:2", dispatch_every=timedelta(hours=1), engine_processes=1
+    )
+    running = asyncio.create_task(runner.run())
+    try:
+        await asyncio.wait_for(runner.started.wait(), 30)
+        assert len(_checking_processes()) == 1, "no checking process before the first job"
+    finally:
+        await runner.stop()
+        await running
+        await engine.dispose()
+    deadline = time.monotonic() + 10
+    while _checking_processes() and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    assert _checking_processes() == []

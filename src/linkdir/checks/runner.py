@@ -238,7 +238,7 @@ class CheckRunner:
         # connections beside it (one checker kept across jobs without that: 4 open at once
         # in the scale-out test).
         self.engine_processes = engine_processes
-        self._engine: Any = None
+        self._engine: EngineProcesses | None = None
         self._engine_lock = asyncio.Lock()
         self.scheduler: Any = None
         self.started = asyncio.Event()
@@ -366,6 +366,10 @@ class CheckRunner:
                 else:
                     await self._enter_shared(stack, scheduler)
                 self.scheduler = scheduler
+                if self.engine_processes > 0:
+                    # Started now, not by the first job: they import the engine (~0.4 s)
+                    # while the worker is idle, not while the first links wait.
+                    await self._start_engine()
                 await scheduler.start_in_background()
                 beating = asyncio.create_task(self._heartbeat())
                 stack.push_async_callback(_cancel, beating)
@@ -387,14 +391,18 @@ class CheckRunner:
 
     @contextlib.asynccontextmanager
     async def _job_engine(self) -> AsyncIterator[Engine]:
-        """The engine for a job: a checker of its own, in the runner's checking processes
-        while it runs (started again if one died), else in this process."""
+        """The engine for a job: the runner's checking processes while it runs (started
+        again if one died), else a checker in this process."""
         if self.scheduler is None or self.engine_processes <= 0:
             async with open_engine(self.engine_config, 0) as engine:
                 yield engine
             return
+        yield await self._start_engine()
+
+    async def _start_engine(self) -> EngineProcesses:
+        """The runner's checking processes, started (again, if one died) when needed."""
         async with self._engine_lock:
-            if isinstance(self._engine, EngineProcesses) and self._engine.died is not None:
+            if self._engine is not None and self._engine.died is not None:
                 log.warning("%s: starting the checking processes again", self._engine.died)
                 await self._close_engine()
             if self._engine is None:
@@ -403,7 +411,7 @@ class CheckRunner:
                 )
                 await engine.__aenter__()
                 self._engine = engine
-        yield self._engine
+            return self._engine
 
     async def _close_engine(self) -> None:
         engine, self._engine = self._engine, None
