@@ -50,8 +50,14 @@ def metrics_middleware() -> DefineMiddleware:
     return config.middleware
 
 
-async def database_gauges(session: AsyncSession, *, now: datetime) -> CollectorRegistry:
-    """This moment's figures from the database, as a registry of its own (one a scrape)."""
+async def database_gauges(
+    session: AsyncSession, *, now: datetime, claim_for: timedelta | None = None
+) -> CollectorRegistry:
+    """This moment's figures from the database, as a registry of its own (one a scrape).
+
+    ``claim_for``: how long a dispatch's claim lasts, so that a scheduled run whose jobs
+    follow up a backlog (claiming more links into it) tells when its last claim was made.
+    """
     registry = CollectorRegistry(auto_describe=True)
     links = Gauge("linkdir_links", "Links (not retired) by link status.", ["status"],
                   registry=registry)  # fmt: skip
@@ -82,9 +88,24 @@ async def database_gauges(session: AsyncSession, *, now: datetime) -> CollectorR
         )
     ).scalar()
     dispatched_at = _aware(last_dispatch)
+    if claim_for is not None:
+        # A follow-up claim moves its run's claims' end to (its moment + claim_for).
+        going = _aware(
+            (
+                await session.execute(
+                    select(func.max(col(CheckRun.claimed_until))).where(
+                        col(CheckRun.scope) == "scheduled", col(CheckRun.finished_at).is_(None)
+                    )
+                )
+            ).scalar()
+        )
+        if going is not None:
+            claimed = min(now, going - claim_for)
+            dispatched_at = claimed if dispatched_at is None else max(dispatched_at, claimed)
     Gauge(
         "linkdir_last_dispatch_timestamp_seconds",
-        "When the last dispatch claimed links (Unix time; 0: never).",
+        "When links were last claimed for scheduled checks, by a dispatch or by a job"
+        " following up a backlog (Unix time; 0: never).",
         registry=registry,
     ).set(dispatched_at.timestamp() if dispatched_at else 0.0)
 
@@ -147,6 +168,9 @@ async def metrics(request: Request[Any, Any, Any]) -> Response[bytes]:
             headers={"WWW-Authenticate": 'Bearer realm="metrics"', **NO_STORE},
         )
     async with request.app.state.session_factory() as session:
-        gauges = await database_gauges(session, now=utcnow())
+        from linkdir.checks.jobs import claim_time
+
+        claim_for = claim_time(settings, settings.dispatch_batch)
+        gauges = await database_gauges(session, now=utcnow(), claim_for=claim_for)
     body = generate_latest(REGISTRY) + generate_latest(gauges)
     return Response(body, media_type=CONTENT_TYPE_LATEST, headers=NO_STORE)
