@@ -169,6 +169,14 @@ async def test_results_from_an_engine_process_are_the_engine_s_own(web):
     assert there[urls[1]].status == "moved" and there[urls[2]].status == "broken"
 
 
+async def _all_closed(site: Any, *, within: float) -> bool:
+    """Whether the server has seen every connection to ``site`` closed within ``within`` s."""
+    deadline = time.monotonic() + within
+    while site.counter.open and time.monotonic() < deadline:
+        await asyncio.sleep(0.02)
+    return site.counter.open == 0
+
+
 async def test_a_job_s_host_is_left_with_no_connection_as_soon_as_its_links_are_done(web):
     """A worker's checking process (issue 18): a host's idle connections close with its last
     link of a job, before the results say it is done (recording them ends the host's lease)
@@ -186,14 +194,11 @@ async def test_a_job_s_host_is_left_with_no_connection_as_soon_as_its_links_are_
         got = [await anext(results), await anext(results)]
         assert {r.url for r in got} == set(first[:2])
         # The server sees our end of the socket shortly after; the slow host takes 3 s.
-        deadline = time.monotonic() + 2
-        while quick.counter.open and time.monotonic() < deadline:
-            await asyncio.sleep(0.02)
-        assert quick.counter.open == 0, "the quick host's connections outlived its links"
+        assert await _all_closed(quick, within=2), "the quick host's connections outlived its links"
         assert (await anext(results)).url == first[2]
         later = [r.status async for r in engine.check_many([quick.url("/sida-2")])]
         assert later == ["ok"]
-        assert quick.counter.open == 0
+        assert await _all_closed(quick, within=2)
     probes = [r for r in quick.requests if "linkdir-probe" in r.path]
     assert len(probes) == 1, [r.path for r in probes]
     assert [len(quick.hits(f"/sida-{n}")) for n in range(3)] == [1, 1, 1]
