@@ -4,12 +4,14 @@ checks in N child processes and records in the parent, over real loopback server
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import os
 import signal
 import subprocess
 import time
 from collections import Counter
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -267,13 +269,7 @@ async def test_a_running_worker_s_jobs_leave_no_connection_open_behind_them(web,
     await session.commit()
     from tests.checks.test_runs import claim_all
 
-    engine = create_engine(settings.database_url)
-    runner = CheckRunner(
-        settings, engine, worker="test:1", dispatch_every=timedelta(hours=1), engine_processes=1
-    )
-    running = asyncio.create_task(runner.run())
-    try:
-        await asyncio.wait_for(runner.started.wait(), 30)
+    async with worker_runner(settings, "test:1") as runner:
         await first_dispatch_done(runner)
         for _ in range(2):
             await session.execute(
@@ -283,24 +279,31 @@ async def test_a_running_worker_s_jobs_leave_no_connection_open_behind_them(web,
             ids, claimed_until = await claim_all(session, settings)
             assert ids == [resource.id]
             assert await runner.check_batch(ids, claimed_until) == {"ok": 1}
-            deadline = time.monotonic() + 5
-            while site.counter.open and time.monotonic() < deadline:
-                await asyncio.sleep(0.02)
-            assert site.counter.open == 0
+            assert await _all_closed(site, within=5)
             # A checking process that dies between jobs is started again for the next one.
-            [child] = [
-                pid for pid in _children(os.getpid())
-                if b"linkdir.checks.engine_process" in Path(f"/proc/{pid}/cmdline").read_bytes()
-            ]  # fmt: skip
+            [child] = _checking_processes()
             os.kill(child, signal.SIGKILL)
             while Path(f"/proc/{child}/cmdline").exists() and _children(os.getpid()).count(child):
                 await asyncio.sleep(0.02)
             await asyncio.sleep(0.2)
+    assert len(site.hits("/sida")) == 2
+
+
+@contextlib.asynccontextmanager
+async def worker_runner(settings: Any, name: str) -> AsyncIterator[CheckRunner]:
+    """A running worker's runner with one checking process (dispatches an hour apart)."""
+    engine = create_engine(settings.database_url)
+    runner = CheckRunner(
+        settings, engine, worker=name, dispatch_every=timedelta(hours=1), engine_processes=1
+    )
+    running = asyncio.create_task(runner.run())
+    try:
+        await asyncio.wait_for(runner.started.wait(), 30)
+        yield runner
     finally:
         await runner.stop()
         await running
         await engine.dispose()
-    assert len(site.hits("/sida")) == 2
 
 
 def _checking_processes() -> list[int]:
@@ -314,18 +317,8 @@ def _checking_processes() -> list[int]:
 async def test_a_worker_starts_its_checking_process_before_its_first_job(settings):
     """It imports the engine while the worker waits for work, not while due links wait;
     and it ends with the worker."""
-    engine = create_engine(settings.database_url)
-    runner = CheckRunner(
-        settings, engine, worker="test:2", dispatch_every=timedelta(hours=1), engine_processes=1
-    )
-    running = asyncio.create_task(runner.run())
-    try:
-        await asyncio.wait_for(runner.started.wait(), 30)
+    async with worker_runner(settings, "test:2"):
         assert len(_checking_processes()) == 1, "no checking process before the first job"
-    finally:
-        await runner.stop()
-        await running
-        await engine.dispose()
     deadline = time.monotonic() + 10
     while _checking_processes() and time.monotonic() < deadline:
         await asyncio.sleep(0.05)
