@@ -392,6 +392,9 @@ async def _serve() -> None:
                     flush()
                 elif timer is None:
                     timer = loop.call_later(SEND_AFTER, flush)
+            if per_request:  # and any host a result named otherwise than its request did
+                await shared.close_idle_to({host for host in left if host})
+                left.clear()
             flush()
             send("done", request_id)
         except asyncio.CancelledError:
