@@ -36,6 +36,12 @@ class SiblingProbe:
     not_found: bool
 
 
+def _forget(future: asyncio.Future[SiblingProbe | None]) -> None:
+    """Drop a cached answer: a failure nobody will read is not reported as unretrieved."""
+    if future.done() and not future.cancelled():
+        future.exception()
+
+
 # How long a probe's answer is trusted: a checker that lives for days (a worker's checking
 # process) asks again, in case the site changed how it answers unknown paths.
 PROBE_TTL = 600.0
@@ -47,10 +53,10 @@ class SiblingProbes:
     def __init__(self, fetcher: Fetcher, config: EngineConfig) -> None:
         self._fetcher = fetcher
         self.config = config
-        self._cache: OrderedDict[tuple[str, str], asyncio.Future[SiblingProbe | None]] = (
-            OrderedDict()
-        )
-        self._asked: dict[tuple[str, str], float] = {}
+        # (host, directory) -> (when it was asked, its answer to come)
+        self._cache: OrderedDict[
+            tuple[str, str], tuple[float, asyncio.Future[SiblingProbe | None]]
+        ] = OrderedDict()
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def close(self) -> None:
@@ -58,11 +64,9 @@ class SiblingProbes:
             task.cancel()
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
-        for future in self._cache.values():
-            if future.done() and not future.cancelled():
-                future.exception()
+        for _asked, future in self._cache.values():
+            _forget(future)
         self._cache.clear()
-        self._asked.clear()
 
     async def compare(
         self, start: httpx.URL, answer: Answer, redirected: bool
@@ -110,26 +114,23 @@ class SiblingProbes:
         """The (cached) answer to a made-up sibling of ``start``."""
         directory = start.path.rsplit("/", 1)[0] + "/"
         key = (f"{start.scheme}://{start.netloc.decode('ascii')}", directory)
-        future = self._cache.get(key)
         now = time.monotonic()
-        if future is not None and future.done() and now - self._asked[key] > PROBE_TTL:
+        cached = self._cache.get(key)
+        if cached is not None and cached[1].done() and now - cached[0] > PROBE_TTL:
             del self._cache[key]
-            if not future.cancelled():
-                future.exception()
-            future = None
-        if future is None:
-            future = asyncio.get_running_loop().create_future()
-            self._cache[key] = future
-            self._asked[key] = now
+            _forget(cached[1])
+            cached = None
+        if cached is None:
+            future: asyncio.Future[SiblingProbe | None] = asyncio.get_running_loop().create_future()
+            self._cache[key] = (now, future)
             while len(self._cache) > self.config.probe_cache_size:
-                gone, old = self._cache.popitem(last=False)
-                del self._asked[gone]
-                if old.done() and not old.cancelled():
-                    old.exception()
+                _key, (_asked, old) = self._cache.popitem(last=False)
+                _forget(old)
             task = asyncio.ensure_future(self._run(start, directory, future))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
         else:
+            future = cached[1]
             self._cache.move_to_end(key)
         if future.done():
             return future.result()

@@ -380,21 +380,22 @@ async def _serve() -> None:
         # our idle sockets beside its own, so a host's are closed with its last result (before
         # the result is sent: recording it ends the host's lease). The checker itself stays,
         # with its soft-404 probes, DNS answers and Retry-After pauses.
-        left = Counter(host_key(url) for url in urls) if per_request else Counter()
+        left = Counter(host_key(url) for url in urls) if per_request else None
         try:
             async for result in shared.check_many(urls, conditions=asked):
-                host = host_key(result.url)
-                if left[host] == 1 and host is not None:
-                    await shared.close_idle_to({host})
-                left[host] -= 1
+                if left is not None:
+                    host = host_key(result.url)
+                    left[host] -= 1
+                    if host is not None and not left[host]:
+                        await shared.close_idle_to({host})
                 pending.append(encode_result(result))
                 if len(pending) >= SEND_EVERY:
                     flush()
                 elif timer is None:
                     timer = loop.call_later(SEND_AFTER, flush)
-            if per_request:  # and any host a result named otherwise than its request did
+            if left is not None:  # and any host a result named otherwise than its request did
                 await shared.close_idle_to({host for host in left if host})
-                left.clear()
+                left = None
             flush()
             send("done", request_id)
         except asyncio.CancelledError:
@@ -406,7 +407,7 @@ async def _serve() -> None:
             send("error", request_id, f"{type(error).__name__}: {error}")
         finally:
             tasks.pop(request_id, None)
-            if +left:  # cut short: leave none of the unfinished hosts' sockets behind
+            if left is not None and +left:  # cut short: close the unfinished hosts' sockets
                 closing = asyncio.ensure_future(shared.close_idle_to({h for h in +left if h}))
                 closers.add(closing)
                 closing.add_done_callback(closers.discard)

@@ -607,7 +607,8 @@ class CheckRunner:
     async def _finish_if_done(self, run_id: int) -> None:
         with anyio.CancelScope(shield=True), anyio.move_on_after(RELEASE_SECONDS):
             async with self.factory() as session:
-                await runs.finish_if_done(session, run_id, now=utcnow())
+                # Counting nothing more finishes the run once every check is counted.
+                await runs.count_done(session, run_id, checked=0, now=utcnow())
                 await session.commit()
 
     async def check_batch(

@@ -147,21 +147,6 @@ async def finish_run(
     await snapshot_health(session, today=now.date())
 
 
-async def finish_if_done(session: AsyncSession, run_id: int, *, now: datetime) -> bool:
-    """Finish a run whose checks were counted without finishing it (jobs that follow up)."""
-    row = (
-        await session.execute(
-            select(col(CheckRun.done), col(CheckRun.total), col(CheckRun.finished_at)).where(
-                col(CheckRun.id) == run_id
-            )
-        )
-    ).first()
-    if row is None or row[2] is not None or row[0] < row[1]:
-        return False
-    await finish_run(session, run_id, now=now)
-    return True
-
-
 async def close_cut_short(session: AsyncSession, *, now: datetime) -> int:
     """Finish runs whose claims expired before they were done (a worker died)."""
     stale = (

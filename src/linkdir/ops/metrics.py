@@ -21,7 +21,7 @@ from prometheus_client import (
     Gauge,
     generate_latest,
 )
-from sqlalchemy import func, or_, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -82,26 +82,21 @@ async def database_gauges(
         registry=registry,
     ).set(max(0.0, (now - oldest_at).total_seconds()) if oldest_at else 0.0)
 
-    last_dispatch = (
+    # A job following up a backlog claims into its run still going, moving the run's claims'
+    # end to (that moment + claim_for): the later of that and the last dispatch's start.
+    last_dispatch, going = (
         await session.execute(
-            select(func.max(col(CheckRun.started_at))).where(col(CheckRun.scope) == "scheduled")
+            select(
+                func.max(col(CheckRun.started_at)),
+                func.max(case((col(CheckRun.finished_at).is_(None), col(CheckRun.claimed_until)))),
+            ).where(col(CheckRun.scope) == "scheduled")
         )
-    ).scalar()
+    ).one()
     dispatched_at = _aware(last_dispatch)
-    if claim_for is not None:
-        # A follow-up claim moves its run's claims' end to (its moment + claim_for).
-        going = _aware(
-            (
-                await session.execute(
-                    select(func.max(col(CheckRun.claimed_until))).where(
-                        col(CheckRun.scope) == "scheduled", col(CheckRun.finished_at).is_(None)
-                    )
-                )
-            ).scalar()
-        )
-        if going is not None:
-            claimed = min(now, going - claim_for)
-            dispatched_at = claimed if dispatched_at is None else max(dispatched_at, claimed)
+    going_at = _aware(going)
+    if claim_for is not None and going_at is not None:
+        claimed = min(now, going_at - claim_for)
+        dispatched_at = claimed if dispatched_at is None else max(dispatched_at, claimed)
     Gauge(
         "linkdir_last_dispatch_timestamp_seconds",
         "When links were last claimed for scheduled checks, by a dispatch or by a job"
