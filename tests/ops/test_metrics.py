@@ -91,21 +91,3 @@ async def test_metrics_count_requests_by_route_and_match_a_known_set_of_checks(
     assert value(after, "linkdir_links_due") == 1
     assert 3500 < value(after, "linkdir_oldest_due_seconds") < 3700
     assert value(after, "linkdir_last_dispatch_timestamp_seconds") == dispatched.timestamp()
-
-    # A backlog: the run started earlier, and its jobs' last follow-up claim was a minute ago
-    # (the dispatches since found every host leased): that claim is the last one.
-    from linkdir.checks.jobs import claim_time
-
-    followed = utcnow().replace(microsecond=0) - timedelta(minutes=1)
-    session.add(
-        CheckRun(
-            scope="scheduled",
-            started_at=dispatched - timedelta(minutes=30),
-            total=5000,
-            claimed_until=followed + claim_time(settings, settings.dispatch_batch),
-        )
-    )
-    await session.commit()
-    async with AsyncTestClient(app=app) as client:
-        backlog = samples((await client.get("/metrics")).text)
-    assert value(backlog, "linkdir_last_dispatch_timestamp_seconds") == followed.timestamp()

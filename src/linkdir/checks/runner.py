@@ -184,17 +184,6 @@ def job_groups(
         yield group, [item.resource_id for host in group for item in batches[host]]
 
 
-@dataclass
-class _Claim:
-    """What one claim took: host batches, the run they count into, the claims' end, and
-    whether due links were left for its jobs to follow up."""
-
-    batches: dict[str, list[service.Claimed]]
-    run_id: int | None
-    until: datetime
-    more: bool
-
-
 class CheckRunner:
     """Dispatch schedule, host-batch check jobs and clean shutdown for one process.
 
@@ -533,83 +522,45 @@ class CheckRunner:
         """Claim due resources and add check jobs of a few hosts each; returns the jobs added.
 
         Each dispatch that claims anything is one ``scheduled`` check run: its jobs, on
-        whichever workers take them, count their checks into it. When due links are left
-        (more than one dispatch claims, or links of hosts whose batch is in flight), each of
-        its jobs claims the next links as it ends (see :meth:`check_batch`), so a backlog
-        drains at the engine's pace instead of one dispatch per ``dispatch_every``.
+        whichever workers take them, count their checks into it.
         """
-        from linkdir.checks.jobs import take_requested_runs
+        from linkdir.checks.jobs import claim_time, take_requested_runs
 
         if self.stopping:
             return 0
         with self._job():
             now = utcnow()
+            limit = self.settings.dispatch_batch
+            claim_for = claim_time(self.settings, limit)
+            claimed_until = now + claim_for
+            run_id: int | None = None
             async with self.factory() as session:
                 await runs.close_cut_short(session, now=now)
-                claim = await self._claim(session, now=now)
+                batches = await service.claim_due(
+                    session, now=now, limit=limit, claim_for=claim_for, worker=self.worker
+                )
+                if batches:
+                    run = await runs.start_run(
+                        session,
+                        scope="scheduled",
+                        total=sum(len(items) for items in batches.values()),
+                        now=now,
+                        worker=self.worker,
+                        claimed_until=claimed_until,
+                    )
+                    run_id = run.id
                 await runs.snapshot_health(session, today=now.date())
                 requested = await take_requested_runs(session, self.worker)
                 await session.commit()
             for requested_id, everything in requested:
                 await self.add_job(TASK_MANUAL_RUN, [requested_id, everything])
-            return await self._add_check_jobs(claim)
-
-    async def _claim(
-        self, session: AsyncSession, *, now: datetime, run_id: int | None = None
-    ) -> _Claim:
-        """Claim due links (as a dispatch does), counted into ``run_id`` while it is going,
-        else into a new scheduled run."""
-        from linkdir.checks.jobs import claim_time
-
-        limit = self.settings.dispatch_batch
-        claim_for = claim_time(self.settings, limit)
-        until = now + claim_for
-        batches = await service.claim_due(
-            session, now=now, limit=limit, claim_for=claim_for, worker=self.worker
-        )
-        if not batches:
-            return _Claim({}, None, until, more=False)
-        total = sum(len(items) for items in batches.values())
-        if run_id is None or not await runs.extend_run(
-            session, run_id, more=total, claimed_until=until
-        ):
-            run = await runs.start_run(
-                session,
-                scope="scheduled",
-                total=total,
-                now=now,
-                worker=self.worker,
-                claimed_until=until,
-            )
-            run_id = run.id
-        more = total >= limit or await service.due_on_leased_hosts(session, now=now)
-        return _Claim(batches, run_id, until, more=more)
-
-    async def _add_check_jobs(self, claim: _Claim) -> int:
-        """Queue a check job for each group of the claim's hosts; returns the jobs added."""
-        until = claim.until.isoformat()
-        per_job, _jobs = job_hosts(self.settings)
-        added = 0
-        for hosts, ids in job_groups(claim.batches, per_job):
-            await self.add_job(TASK_CHECK_BATCH, [ids, until, claim.run_id, hosts, claim.more])
-            added += 1
-        return added
-
-    async def _follow_up(self, run_id: int | None) -> int:
-        """Claim the next due links into ``run_id`` and queue their jobs (the jobs added)."""
-        if self.stopping:
-            return 0
-        async with self.factory() as session:
-            claim = await self._claim(session, now=utcnow(), run_id=run_id)
-            await session.commit()
-        return await self._add_check_jobs(claim)
-
-    async def _finish_if_done(self, run_id: int) -> None:
-        with anyio.CancelScope(shield=True), anyio.move_on_after(RELEASE_SECONDS):
-            async with self.factory() as session:
-                # Counting nothing more finishes the run once every check is counted.
-                await runs.count_done(session, run_id, checked=0, now=utcnow())
-                await session.commit()
+            until = claimed_until.isoformat()
+            per_job, _jobs = job_hosts(self.settings)
+            added = 0
+            for hosts, ids in job_groups(batches, per_job):
+                await self.add_job(TASK_CHECK_BATCH, [ids, until, run_id, hosts])
+                added += 1
+            return added
 
     async def check_batch(
         self,
@@ -617,7 +568,6 @@ class CheckRunner:
         claimed_until: datetime | str,
         run_id: int | None = None,
         host: str | list[str] | None = None,
-        follow: bool = False,
     ) -> dict[str, int]:
         """Check claimed resources of a few hosts, record the results, give the hosts back.
 
@@ -628,20 +578,14 @@ class CheckRunner:
         hosts (one, as jobs queued by earlier versions do, or a list); each host's lease,
         taken with the claims, ends when its last link is recorded, so the next dispatch may
         claim it again while the job's slower hosts are still checked. Links left unchecked
-        (the worker is stopping) are due again at once. With ``follow`` (due links were
-        left when it was claimed) the job then claims the next due links and queues their
-        jobs, into the same run; the job whose claim finds nothing finishes the run once
-        every check is counted. The next links are queued, not checked here: a queued job
-        outlives its worker (another one takes it once its lease ends), while links checked
-        inline by a worker that dies would wait for their claim to expire.
+        (the worker is stopping) are due again at once.
         """
         until = moment(claimed_until)
         with self._job():
             try:
                 if self.stopping:
                     return {}
-                # A job that follows up leaves its run open: its next claim counts into it.
-                counts = await self._check_batch(resource_ids, until, run_id, finish=not follow)
+                return await self._check_batch(resource_ids, until, run_id)
             finally:
                 # Shielded: a job cancelled at shutdown still gives its links and host back.
                 with anyio.CancelScope(shield=True), anyio.move_on_after(RELEASE_SECONDS):
@@ -662,23 +606,9 @@ class CheckRunner:
                         await session.commit()
                     if released:
                         log.info("gave back %d unchecked link(s) of %s", len(released), host)
-            if follow:
-                added = 0
-                try:
-                    added = await self._follow_up(run_id)
-                except Exception:  # the next dispatch claims them instead
-                    log.exception("could not claim the next due links")
-                if not added and run_id is not None:
-                    await self._finish_if_done(run_id)
-            return counts
 
     async def _check_batch(
-        self,
-        resource_ids: list[int],
-        claimed_until: datetime,
-        run_id: int | None,
-        *,
-        finish: bool = True,
+        self, resource_ids: list[int], claimed_until: datetime, run_id: int | None
     ) -> dict[str, int]:
         from linkdir.checks.jobs import HostsLeft, record_chunk
 
@@ -727,7 +657,6 @@ class CheckRunner:
                     worker=self.worker,
                     run_id=run_id,
                     claimed_until=claimed_until,
-                    finish_at_total=finish,
                     release=left.finish(urls[result.url] for result, _at in chunk),
                 )
                 counts.update(

@@ -45,24 +45,6 @@ async def start_run(
     return run
 
 
-async def extend_run(
-    session: AsyncSession, run_id: int, *, more: int, claimed_until: datetime
-) -> bool:
-    """Add ``more`` claimed links to a run still going (a follow-up claim); False if it ended.
-
-    The claims' end moves with them, so the run is cut short only when these expire too.
-    """
-    row = (
-        await session.execute(
-            update(CheckRun)
-            .where(col(CheckRun.id) == run_id, col(CheckRun.finished_at).is_(None))
-            .values(total=col(CheckRun.total) + more, claimed_until=claimed_until)
-            .returning(col(CheckRun.id))
-        )
-    ).first()
-    return row is not None
-
-
 async def count_done(
     session: AsyncSession,
     run_id: int,

@@ -21,7 +21,7 @@ from prometheus_client import (
     Gauge,
     generate_latest,
 )
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -50,14 +50,8 @@ def metrics_middleware() -> DefineMiddleware:
     return config.middleware
 
 
-async def database_gauges(
-    session: AsyncSession, *, now: datetime, claim_for: timedelta | None = None
-) -> CollectorRegistry:
-    """This moment's figures from the database, as a registry of its own (one a scrape).
-
-    ``claim_for``: how long a dispatch's claim lasts, so that a scheduled run whose jobs
-    follow up a backlog (claiming more links into it) tells when its last claim was made.
-    """
+async def database_gauges(session: AsyncSession, *, now: datetime) -> CollectorRegistry:
+    """This moment's figures from the database, as a registry of its own (one a scrape)."""
     registry = CollectorRegistry(auto_describe=True)
     links = Gauge("linkdir_links", "Links (not retired) by link status.", ["status"],
                   registry=registry)  # fmt: skip
@@ -82,25 +76,15 @@ async def database_gauges(
         registry=registry,
     ).set(max(0.0, (now - oldest_at).total_seconds()) if oldest_at else 0.0)
 
-    # A job following up a backlog claims into its run still going, moving the run's claims'
-    # end to (that moment + claim_for): the later of that and the last dispatch's start.
-    last_dispatch, going = (
+    last_dispatch = (
         await session.execute(
-            select(
-                func.max(col(CheckRun.started_at)),
-                func.max(case((col(CheckRun.finished_at).is_(None), col(CheckRun.claimed_until)))),
-            ).where(col(CheckRun.scope) == "scheduled")
+            select(func.max(col(CheckRun.started_at))).where(col(CheckRun.scope) == "scheduled")
         )
-    ).one()
+    ).scalar()
     dispatched_at = _aware(last_dispatch)
-    going_at = _aware(going)
-    if claim_for is not None and going_at is not None:
-        claimed = min(now, going_at - claim_for)
-        dispatched_at = claimed if dispatched_at is None else max(dispatched_at, claimed)
     Gauge(
         "linkdir_last_dispatch_timestamp_seconds",
-        "When links were last claimed for scheduled checks, by a dispatch or by a job"
-        " following up a backlog (Unix time; 0: never).",
+        "When the last dispatch claimed links (Unix time; 0: never).",
         registry=registry,
     ).set(dispatched_at.timestamp() if dispatched_at else 0.0)
 
@@ -163,9 +147,6 @@ async def metrics(request: Request[Any, Any, Any]) -> Response[bytes]:
             headers={"WWW-Authenticate": 'Bearer realm="metrics"', **NO_STORE},
         )
     async with request.app.state.session_factory() as session:
-        from linkdir.checks.jobs import claim_time
-
-        claim_for = claim_time(settings, settings.dispatch_batch)
-        gauges = await database_gauges(session, now=utcnow(), claim_for=claim_for)
+        gauges = await database_gauges(session, now=utcnow())
     body = generate_latest(REGISTRY) + generate_latest(gauges)
     return Response(body, media_type=CONTENT_TYPE_LATEST, headers=NO_STORE)
