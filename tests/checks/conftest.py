@@ -94,6 +94,7 @@ class Site:
         self.counter = web.counter(ip)
         self.server: asyncio.AbstractServer | None = None
         self.fallback: Route | None = None  # answers every path not in routes
+        self.writers: set[asyncio.StreamWriter] = set()  # connections open now
 
     @property
     def origin(self) -> str:
@@ -112,6 +113,7 @@ class Site:
 
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.counter.opened()
+        self.writers.add(writer)
         try:
             while True:
                 try:
@@ -150,6 +152,7 @@ class Site:
             return
         finally:
             self.counter.closed()
+            self.writers.discard(writer)
             with contextlib.suppress(Exception):
                 writer.close()
 
@@ -263,8 +266,10 @@ class Web:
             for site in self.sites:
                 if site.server is not None:
                     site.server.close()
+                # Keep-alive connections still open (Server.close_clients is Python 3.13+).
+                for writer in list(site.writers):
                     with contextlib.suppress(Exception):
-                        site.server.close_clients()  # type: ignore[attr-defined]
+                        writer.close()
 
         asyncio.run_coroutine_threadsafe(stop(), self.loop).result(5)
 

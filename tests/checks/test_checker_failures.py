@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 import socket
 
 PAGE = (
@@ -52,9 +53,11 @@ async def test_rate_limit_slows_the_whole_host_not_just_one_check(web):
     site = web.site("ratelimit.test", fallback=limited)
     async with web.checker(probe_soft_404=False) as checker:
         first = asyncio.ensure_future(checker.check(site.url("/first")))
-        while not site.hits("/first"):  # the server has the request and answers 429 ...
-            await asyncio.sleep(0.01)
-        await asyncio.sleep(0.1)  # ... which reaches the checker; now others want the host
+        deadline = time.monotonic() + 5
+        while not checker.held_back("ratelimit.test"):  # the 429 reached the checker ...
+            assert time.monotonic() < deadline, "the checker never heard the 429"
+            await asyncio.sleep(0.005)
+        # ... and now others want the host
         others = await asyncio.gather(*(checker.check(site.url(f"/p{i}")) for i in range(4)))
         assert (await first).status == "ok"
     assert all(r.status == "ok" for r in others)

@@ -167,6 +167,11 @@ class Checker:
         which must not find ours open beside its own."""
         await self._fetcher.close_idle_to(hosts)
 
+    def held_back(self, host: str) -> float:
+        """Seconds this checker still leaves ``host`` (a lower-case name) alone because it
+        answered 429/503 with a Retry-After or a backoff; 0 when it is not held back."""
+        return self._fetcher.limiter.held_back(host)
+
     # ------------------------------------------------------------------ public API
 
     async def check(

@@ -70,6 +70,11 @@ class HostLimiter:
         state.not_before = max(state.not_before, time.monotonic() + delay)
         state.serial = True
 
+    def held_back(self, host: str) -> float:
+        """Seconds ``host`` is still left alone after it pushed back (0: it is not)."""
+        state = self._hosts.get(host)
+        return 0.0 if state is None else max(0.0, state.not_before - time.monotonic())
+
     def recovered(self, host: str) -> None:
         state = self._hosts.get(host)
         if state is not None and state.serial:
