@@ -33,7 +33,8 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -56,6 +57,7 @@ class HostStats:
     open: int = 0
     max_open: int = 0
     requests: int = 0
+    arrivals: list[float] = field(default_factory=list)  # monotonic seconds of each request
 
 
 class FarmConnection(asyncio.Protocol):
@@ -91,6 +93,7 @@ class FarmConnection(asyncio.Protocol):
                 for line in lines[1:]
             )
             self.stats.requests += 1
+            self.stats.arrivals.append(time.monotonic())
             loop.call_later(DELAY, self.respond, method, target, close)
 
     def respond(self, method: bytes, target: bytes, close: bool) -> None:
@@ -154,6 +157,7 @@ def serve_farm(port: int, count: int, page_kb: int) -> None:
     ).encode()
     pages = -(-count // len(HOSTS))
     stats = {host: HostStats() for host in HOSTS}
+    timeline_start = [time.monotonic()]
 
     async def main() -> None:
         loop = asyncio.get_running_loop()
@@ -179,6 +183,15 @@ def serve_farm(port: int, count: int, page_kb: int) -> None:
                 for item in stats.values():
                     item.max_open = item.open
                     item.requests = 0
+                    item.arrivals.clear()
+                timeline_start[0] = time.monotonic()
+            if command == "timeline":  # requests arrived in each tenth of a second since reset
+                buckets: Counter[int] = Counter(
+                    int(10 * (t - timeline_start[0])) for s in stats.values() for t in s.arrivals
+                )
+                last = max(buckets, default=-1)
+                print(json.dumps([buckets[i] for i in range(last + 1)]), flush=True)
+                return
             print(
                 json.dumps(
                     {

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import time
 import socket
+import time
 
 PAGE = (
     "<html><head><title>Kurs</title></head>"

@@ -303,6 +303,50 @@ async def test_a_host_being_checked_gets_no_second_batch_until_it_is_done(sessio
     assert len(later["a.example.se"]) == 4
 
 
+async def test_a_run_may_queue_more_links_of_its_own_hosts_but_nobody_elses(session):
+    """A foreground run's claims all go to one engine (its per-host limit keeps the host's
+    share), so its next claim may take hosts it leased itself; a host leased to anyone
+    else stays theirs, and the lease goes back only to the holder that has it."""
+    a = [await make_resource(session, url=f"https://a.example.se/{n}") for n in range(4)]
+    b = [await make_resource(session, url=f"https://b.example.se/{n}") for n in range(2)]
+    for resource in (*a, *b):
+        resource.next_check_at = T0 - HOUR
+    await session.commit()
+    claim_for = timedelta(minutes=15)
+    other = await monitoring.claim_due(
+        session, now=T0, limit=1, claim_for=claim_for, worker="elsewhere:7"
+    )
+    await session.commit()
+    assert list(other) == ["a.example.se"]  # a's first link, a leased to elsewhere:7
+    run = "here:1 run 3"
+    first = await monitoring.claim_due(
+        session, now=T0, limit=1, claim_for=claim_for, worker=run, own_leases=True
+    )
+    await session.commit()
+    assert list(first) == ["b.example.se"], "a.example.se is elsewhere's"
+    second = await monitoring.claim_due(
+        session, now=T0, limit=10, claim_for=claim_for, worker=run, own_leases=True
+    )
+    await session.commit()
+    assert {h: [c.resource_id for c in items] for h, items in second.items()} == {
+        "b.example.se": [b[1].id]
+    }, "the run's own host is claimed again while its first link is out; a is not"
+    # Without own_leases (a dispatch, whose jobs may run on other workers) b is off limits.
+    b_more = await make_resource(session, url="https://b.example.se/more")
+    b_more.next_check_at = T0 - HOUR
+    await session.commit()
+    assert (
+        await monitoring.claim_due(session, now=T0, limit=10, claim_for=claim_for, worker=run) == {}
+    )
+
+    # Given back by holder: the run's release leaves elsewhere's lease alone.
+    await monitoring.release_hosts(session, ["a.example.se", "b.example.se"], until=T0, holder=run)
+    await session.commit()
+    third = await monitoring.claim_due(session, now=T0, limit=10, claim_for=claim_for)
+    await session.commit()
+    assert {h: len(items) for h, items in third.items()} == {"b.example.se": 1}
+
+
 async def test_concurrent_claims_never_share_a_resource(settings, session):
     resources = [
         await make_resource(session, url=f"https://h{n % 5}.example.se/{n}") for n in range(40)

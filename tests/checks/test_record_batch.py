@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import threading
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import event, func, select, update
+from sqlalchemy import delete, event, func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 from tests.checks.test_runs import claim_all
 from tests.conftest import make_resource
@@ -19,7 +20,7 @@ from tests.linkdir_cli import imported_by
 from linkdir.checker import Checker, EngineConfig
 from linkdir.checks import jobs
 from linkdir.checks import service as monitoring
-from linkdir.checks.models import CheckResult, CheckRun
+from linkdir.checks.models import CheckLease, CheckResult, CheckRun
 from linkdir.checks.runner import CheckRunner, in_chunks
 from linkdir.db import create_engine, session_factory, utcnow
 from linkdir.resources.models import Resource, Revision
@@ -194,6 +195,87 @@ async def test_a_worker_batch_is_recorded_a_chunk_per_transaction(web, session, 
     assert stored.done == 30 and stored.finished_at is not None
     history = (await session.execute(select(CheckResult.resource_id))).scalars().all()
     assert sorted(history) == sorted(r.id for r in resources)
+
+
+async def test_a_foreground_run_queues_a_hosts_next_batch_behind_the_one_being_checked(
+    web, session, settings
+):
+    """`linkdir check`: while a host's first batch is still being answered, the run has
+    already claimed the next (so the host does not wait for the first batch's recording
+    and release), but no more than PIPELINE batches; the site never sees more than its
+    per-host share, a host another worker holds waits for it, every link is checked
+    once and no lease is left behind."""
+    gate = threading.Event()
+
+    async def held(_request: Any) -> Any:
+        while not gate.is_set():
+            await asyncio.sleep(0.01)
+        return web.Reply(200, PAGE)
+
+    site = web.site("127.0.206.5", {f"/sida{i}": held for i in range(8)}, ip="127.0.206.5")
+    busy = farm(web, "127.0.206.6", 2)
+    mine = [await make_resource(session, url=site.url(f"/sida{i}")) for i in range(8)]
+    theirs = [await make_resource(session, url=busy.url(f"/sida{i}")) for i in range(2)]
+    session.add(CheckLease(host=theirs[0].host, until=utcnow() + timedelta(hours=1),
+                           holder="elsewhere:7"))  # fmt: skip
+    await session.commit()
+    ids = [r.id for r in mine]
+    engine = create_engine(settings.database_url)
+
+    async def claimed() -> int:
+        async with session_factory(engine)() as own:
+            statement = select(func.count()).where(
+                Resource.id.in_(ids), Resource.next_check_at > utcnow()
+            )
+            return (await own.execute(statement)).scalar_one()
+
+    async def checked(resource_ids: list[int]) -> int:
+        async with session_factory(engine)() as own:
+            statement = select(func.count()).where(CheckResult.resource_id.in_(resource_ids))
+            return (await own.execute(statement)).scalar_one()
+
+    async def until(condition: Any, what: str) -> None:
+        deadline = asyncio.get_running_loop().time() + 15
+        while not await condition():
+            assert asyncio.get_running_loop().time() < deadline, what
+            await asyncio.sleep(0.02)
+
+    try:
+        async with Checker(EngineConfig.from_settings(settings)) as checker:
+            run = asyncio.create_task(
+                jobs.run_cycle(session_factory(engine), settings, batch=2, engine=checker)
+            )
+            try:
+                await until(
+                    lambda: _at_least(claimed(), 2 * jobs.PIPELINE),
+                    "the run never claimed the host's next batch while the first was out",
+                )
+                await asyncio.sleep(0.3)  # time enough to claim more, were it unbounded
+                assert await claimed() == 2 * jobs.PIPELINE
+                assert await checked(ids) == 0, "the first batch is still being answered"
+                assert not busy.hits(), "a host another worker holds is left to it"
+                gate.set()
+                await until(lambda: _at_least(checked(ids), len(ids)), "the host's links")
+                async with session_factory(engine)() as own:  # the other worker is done
+                    await own.execute(delete(CheckLease).where(CheckLease.holder == "elsewhere:7"))
+                    await own.commit()
+                finished = await asyncio.wait_for(run, 20)
+            finally:
+                gate.set()
+                if not run.done():
+                    run.cancel()
+    finally:
+        await engine.dispose()
+    assert finished.done == 10
+    assert site.counter.max_open <= settings.checker_per_host
+    session.expunge_all()
+    history = (await session.execute(select(CheckResult.resource_id))).scalars().all()
+    assert sorted(history) == sorted(r.id for r in (*mine, *theirs)), "each link once"
+    assert (await session.execute(select(func.count()).select_from(CheckLease))).scalar_one() == 0
+
+
+async def _at_least(count: Any, least: int) -> bool:
+    return await count >= least
 
 
 async def test_a_slow_producer_does_not_hold_finished_checks_back():

@@ -65,12 +65,37 @@ async def _count_checkable(session: AsyncSession) -> int:
 LEASE_POLL = 0.5  # seconds a foreground run waits for a host another batch is checking
 
 
+class Queued:
+    """How many of a run's claimed links the engine has not answered yet; ``low`` is set
+    while they are at most ``enough`` (time to claim more)."""
+
+    def __init__(self, enough: int) -> None:
+        self.enough = enough
+        self.count = 0
+        self.low = asyncio.Event()
+        self.low.set()
+
+    def add(self, links: int) -> None:
+        self.count += links
+        if self.count <= self.enough:
+            self.low.set()
+        else:
+            self.low.clear()
+
+
 async def _check_claimed(
-    checker: Engine, batches: dict[str, list[service.Claimed]]
+    checker: Engine, batches: dict[str, list[service.Claimed]], queued: Queued | None = None
 ) -> AsyncIterator[tuple[service.Claimed, Any]]:
+    """The claimed links' results; ``queued`` counted them in when they were claimed."""
     claimed = {c.url: c for items in batches.values() for c in items}
-    async for result in checker.check_many(list(claimed)):
-        yield claimed[result.url], result
+    try:
+        async for result in checker.check_many(list(claimed)):
+            if queued is not None:
+                queued.add(-1)
+            yield claimed.pop(result.url), result
+    finally:
+        if queued is not None:  # not checked after all (the run stops): not queued either
+            queued.add(-len(claimed))
 
 
 async def record_chunk(
@@ -83,13 +108,15 @@ async def record_chunk(
     claimed_until: datetime | None,
     finish_at_total: bool = True,
     release: Iterable[str] = (),
+    holder: str | None = None,
 ) -> service.Recorded:
     """Record a chunk of checks and count them into their run, in one transaction.
 
     Fenced checks (their claim was lost or had expired) write nothing but count as done
     for the run: another check has them, or the next dispatch will. ``release`` names
     hosts whose last claimed link is in this chunk: their leases (ending at
-    ``claimed_until``) end in the same transaction, so the next claim may take them.
+    ``claimed_until``, or held by ``holder`` when given) end in the same transaction, so
+    the next claim may take them.
     """
     metadata()  # every domain's tables mapped: revisions point at user accounts
     async with factory() as session:
@@ -114,7 +141,7 @@ async def record_chunk(
                 )
             await runs.count_fenced(session, run_id, recorded.fenced, now=now)
         if claimed_until is not None:
-            await service.release_hosts(session, release, until=claimed_until)
+            await service.release_hosts(session, release, until=claimed_until, holder=holder)
         await session.commit()
         await changes.announce(settings, factory, changes.take(session))
     for check in checks:
@@ -142,7 +169,9 @@ async def record_chunk(
     return recorded
 
 
-PIPELINE = 2  # claims a foreground run has in flight at once (each host in at most one)
+# A foreground run claims the next batch once the engine has at most (PIPELINE - 1)
+# batches of its links left to answer: a batch is always queued behind the one checked.
+PIPELINE = 2
 
 
 def prepare_recording() -> None:
@@ -179,15 +208,29 @@ class _Tally:
 
 
 class HostsLeft:
-    """The hosts of a claim with links still to record; a host is done with its last link.
+    """The hosts with links still to record; a host is done with its last link.
 
     A host's lease ends in the transaction that records its last link, not with the whole
-    claim, so a slow host does not keep the others from the next claim.
+    claim, so a slow host does not keep the others from the next claim. A foreground run
+    keeps one for all its claims (:meth:`add`): a host whose next links a later claim took
+    while the first were being checked is given back only after the last of them.
     """
 
-    def __init__(self, host_of: dict[int, str]) -> None:
-        self._host_of = dict(host_of)
-        self._left = Counter(host_of.values())
+    def __init__(self, host_of: dict[int, str] | None = None) -> None:
+        self._host_of: dict[int, str] = {}
+        self._left: Counter[str] = Counter()
+        self.add(host_of or {})
+
+    def add(self, host_of: dict[int, str]) -> None:
+        """More links to record (a link already here counts once)."""
+        for resource_id, host in host_of.items():
+            if resource_id not in self._host_of:
+                self._host_of[resource_id] = host
+                self._left[host] += 1
+
+    def __len__(self) -> int:
+        """Links still to record."""
+        return len(self._host_of)
 
     def finish(self, resource_ids: Iterable[int]) -> list[str]:
         """Mark these links recorded; the hosts that have none left (once each)."""
@@ -209,17 +252,24 @@ async def _check_claim(
     checker: Engine,
     batches: dict[str, list[service.Claimed]],
     tally: _Tally,
+    left: HostsLeft,
+    queued: Queued,
     *,
     claimed_until: datetime,
     worker: str,
+    holder: str,
     run_id: int | None,
     stop: asyncio.Event,
-    freed: asyncio.Event,
+    progressed: asyncio.Event,
 ) -> None:
-    """Check and record one claim of a foreground run; its hosts go back as they finish."""
-    left = HostsLeft({c.resource_id: host for host, items in batches.items() for c in items})
+    """Check and record one claim of a foreground run; its hosts go back as they finish.
+
+    ``left`` is the run's: a host goes back (its lease held by ``holder``) once none of
+    the run's claims has a link of it still to record.
+    """
+    left.add({c.resource_id: host for host, items in batches.items() for c in items})
     try:
-        async for chunk in in_chunks(_check_claimed(checker, batches), stop):
+        async for chunk in in_chunks(_check_claimed(checker, batches, queued), stop):
             done_hosts = left.finish(item.resource_id for (item, _result), _at in chunk)
             recorded = await record_chunk(
                 factory,
@@ -230,9 +280,9 @@ async def _check_claim(
                 claimed_until=claimed_until,
                 finish_at_total=False,
                 release=done_hosts,
+                holder=holder,
             )
-            if done_hosts:
-                freed.set()
+            progressed.set()
             tally.add(
                 result.status if item.resource_id in recorded.hosts else None
                 for (item, result), _at in chunk
@@ -245,9 +295,11 @@ async def _check_claim(
                 await service.release_claims(
                     session, claimed_ids, claimed_until=claimed_until, now=utcnow()
                 )
-                await service.release_hosts(session, batches, until=claimed_until)
+                await service.release_hosts(
+                    session, left.finish(claimed_ids), until=claimed_until, holder=holder
+                )
                 await session.commit()
-        freed.set()
+        progressed.set()
 
 
 async def run_cycle(
@@ -302,10 +354,17 @@ async def run_cycle(
         await session.commit()
 
     tally = _Tally(total, progress)
+    # The run's own name on its leases: its later claims may take its hosts again (one
+    # engine checks them all, so the per-host limit holds), nobody else's claims may.
+    holder = f"{worker} run {run_id}"
+    left = HostsLeft()
+    queued = Queued((PIPELINE - 1) * batch)
     stop = stop or asyncio.Event()
-    freed = asyncio.Event()  # a claim in flight gave a host back: another claim may take it
+    progressed = asyncio.Event()  # a claim recorded a chunk or gave a host back
     in_flight: set[asyncio.Task[None]] = set()
     prepared = False
+    # A later claim's links may wait behind every link queued before them on their host.
+    claim_for = claim_time(settings, PIPELINE * batch)
     async with contextlib.AsyncExitStack() as stack:
         checker: Engine = (
             engine
@@ -314,25 +373,25 @@ async def run_cycle(
         )
         try:
             while not stop.is_set():
-                freed.clear()
+                progressed.clear()
                 waiting = bool(in_flight)
-                if len(in_flight) < PIPELINE:
+                if queued.low.is_set():
                     claimed_at = utcnow()
-                    claim_for = claim_time(settings, batch)
                     async with factory() as session:
                         batches = await service.claim_due(
                             session, now=claimed_at, limit=batch, claim_for=claim_for,
-                            worker=worker,
+                            worker=holder, own_leases=True,
                         )  # fmt: skip
                         if not batches and not in_flight:
                             # The rest is on hosts a worker is checking now: their turn comes.
                             waiting = await service.due_on_leased_hosts(session, now=claimed_at)
                         await session.commit()
                     if batches:
+                        queued.add(sum(len(items) for items in batches.values()))
                         claim = _check_claim(
-                            factory, settings, checker, batches, tally,
+                            factory, settings, checker, batches, tally, left, queued,
                             claimed_until=claimed_at + claim_for, worker=worker,
-                            run_id=run_id, stop=stop, freed=freed,
+                            holder=holder, run_id=run_id, stop=stop, progressed=progressed,
                         )  # fmt: skip
                         in_flight.add(asyncio.create_task(claim))
                         continue
@@ -341,9 +400,14 @@ async def run_cycle(
                 if not prepared:  # the first claims are being checked meanwhile
                     prepared = True
                     prepare_recording()
-                # Wait for a claim to end or give a host back (or, with nothing in flight,
-                # for another worker's batch on the hosts still due).
-                waits: set[asyncio.Future[Any]] = {*in_flight, asyncio.ensure_future(freed.wait())}
+                # Wait for a claim to record or end (or, with nothing in flight, for
+                # another worker's batch on the hosts still due).
+                waits: set[asyncio.Future[Any]] = {
+                    *in_flight,
+                    asyncio.ensure_future(progressed.wait()),
+                }
+                if not queued.low.is_set():  # woken when it may claim again
+                    waits.add(asyncio.ensure_future(queued.low.wait()))
                 stopping = asyncio.ensure_future(stop.wait())
                 try:
                     timeout = None if in_flight else LEASE_POLL

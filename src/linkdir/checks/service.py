@@ -473,9 +473,12 @@ def _due(now: datetime) -> Any:
     return or_(col(Resource.next_check_at).is_(None), col(Resource.next_check_at) <= now)
 
 
-def _leased_hosts(now: datetime) -> Any:
-    """Hosts with a batch in flight at ``now`` (a subquery)."""
-    return select(col(CheckLease.host)).where(col(CheckLease.until) > now)
+def _leased_hosts(now: datetime, *, except_holder: str | None = None) -> Any:
+    """Hosts with a batch in flight at ``now`` (a subquery), but those ``except_holder`` holds."""
+    statement = select(col(CheckLease.host)).where(col(CheckLease.until) > now)
+    if except_holder is not None:
+        statement = statement.where(col(CheckLease.holder) != except_holder[:200])
+    return statement
 
 
 CLAIM_LOCK = 0x6C64636C  # pg_advisory_xact_lock key: one claim at a time on PostgreSQL
@@ -488,12 +491,15 @@ async def claim_due(
     limit: int,
     claim_for: timedelta,
     worker: str = "",
+    own_leases: bool = False,
 ) -> dict[str, list[Claimed]]:
     """Claim up to ``limit`` due resources for ``claim_for``, grouped by host.
 
     Hosts already leased to a batch in flight are left alone, and each host claimed is
     leased until the claims end, so one host has one batch at a time across every worker
-    (give the lease back with :func:`release_hosts` when the batch is done).
+    (give the lease back with :func:`release_hosts` when the batch is done). With
+    ``own_leases``, hosts leased to ``worker`` itself may be claimed again (a foreground
+    run, whose claims all go to one engine: its per-host limit keeps the host's share).
 
     One ``UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED) RETURNING`` statement
     claims the links; on PostgreSQL a transaction-level advisory lock makes concurrent
@@ -507,7 +513,9 @@ async def claim_due(
         .where(
             col(Resource.state) != ResourceState.retired.value,
             _due(now),
-            col(Resource.host).not_in(_leased_hosts(now)),
+            col(Resource.host).not_in(
+                _leased_hosts(now, except_holder=worker if own_leases else None)
+            ),
         )
         .order_by(col(Resource.next_check_at).asc().nulls_first(), col(Resource.id))
         .limit(limit)
@@ -543,15 +551,20 @@ async def claim_due(
     return batches
 
 
-async def release_hosts(session: AsyncSession, hosts: Iterable[str], *, until: datetime) -> None:
-    """Give back the leases a claim took (those still ending at ``until``: not retaken)."""
+async def release_hosts(
+    session: AsyncSession, hosts: Iterable[str], *, until: datetime, holder: str | None = None
+) -> None:
+    """Give back the leases a claim took: those still ending at ``until`` (not retaken),
+    or, given ``holder``, those still held by it (a foreground run's later claims move
+    its leases' end)."""
     hosts = list(hosts)
     if hosts:
-        await session.execute(
-            delete(CheckLease).where(
-                col(CheckLease.host).in_(hosts), col(CheckLease.until) == until
-            )
+        held = (
+            col(CheckLease.until) == until
+            if holder is None
+            else col(CheckLease.holder) == holder[:200]
         )
+        await session.execute(delete(CheckLease).where(col(CheckLease.host).in_(hosts), held))
 
 
 async def release_claims(
