@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from tests.conftest import make_resource
 from tests.test_cli import LINKDIR, base_env
 
-from linkdir.checks.models import CheckResult
+from linkdir.checks.models import CheckResult, CheckRun
 from linkdir.resources.models import Resource
 
 PAGE = (
@@ -77,3 +77,60 @@ async def test_a_worker_dispatches_due_links_by_host_and_checks_each_once(
     assert history.scalar_one() == 6
     statuses = (await session.execute(select(Resource.link_status))).scalars().all()
     assert set(statuses) == {"ok"}
+
+
+@pytest.mark.slow
+async def test_a_backlog_drains_without_waiting_for_the_next_scheduled_dispatch(
+    web, session, database_url
+):
+    """More due links than one dispatch may claim: when a job's hosts are free again it
+    asks for the next dispatch at once, so the rest are checked in seconds, not one
+    dispatch batch per minute (the schedule's interval here)."""
+    sites = [
+        web.site(f"127.0.203.{n}", {f"/sida{i}": web.Reply(200, PAGE) for i in range(6)},
+                 ip=f"127.0.203.{n}")
+        for n in (4, 5)
+    ]  # fmt: skip
+    for site in sites:
+        for i in range(6):
+            await make_resource(session, url=site.url(f"/sida{i}"))
+    await session.commit()
+    started = time.monotonic()
+    process = subprocess.Popen(
+        [LINKDIR, "worker", "--dispatch-every", "60"],
+        # Four links per dispatch: 12 need three dispatches, and the schedule has one.
+        env=base_env(database_url, LINKDIR_DISPATCH_BATCH="4", LINKDIR_CHECKER_PER_HOST="1"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    checked = 0
+    try:
+        while time.monotonic() - started < 40:
+            await asyncio.sleep(0.5)
+            session.expunge_all()
+            statement = select(func.count()).select_from(CheckResult)
+            checked = (await session.execute(statement)).scalar_one()
+            await session.commit()
+            if checked >= 12:
+                break
+        seconds = time.monotonic() - started
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            _out, errors = process.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            _out, errors = process.communicate(timeout=5)
+    assert checked == 12, f"checked {checked} of 12 before the next scheduled dispatch: {errors}"
+    assert seconds < 40
+    assert "Traceback" not in errors, errors
+    for site in sites:
+        assert all(len(site.hits(f"/sida{i}")) == 1 for i in range(6)), "each link once"
+        assert site.counter.max_open == 1, "one connection per host, across dispatches"
+    runs = (
+        (await session.execute(select(CheckRun.total).where(CheckRun.scope == "scheduled")))
+        .scalars()
+        .all()
+    )
+    assert sum(runs) == 12 and len(runs) >= 3, runs  # each link in exactly one dispatch

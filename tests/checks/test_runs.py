@@ -8,10 +8,11 @@ import contextlib
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 from tests.checks.test_report import signed_in
-from tests.conftest import first_dispatch_done, in_app_loop, make_resource
+from tests.conftest import PG_URL, first_dispatch_done, in_app_loop, make_resource
 
 from linkdir.app import create_app
 from linkdir.checks import jobs, runs
@@ -248,3 +249,29 @@ async def test_the_report_charts_link_health_over_time_with_a_table(client, sess
     assert 'aria-labelledby="health-svg-title health-svg-desc"' in page
     # The table alternative has today's numbers: 2 ok, 1 moved, 0 unverified, 0 suspect, 1 broken.
     assert "<td>2</td><td>1</td><td>0</td><td>0</td><td>1</td><td>0</td>" in page
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+@pytest.mark.skipif(not PG_URL, reason="the dispatch's order is PostgreSQL's")
+async def test_a_job_queued_before_its_dispatch_commits_waits_for_the_claims(
+    web, session, settings
+):
+    """On PostgreSQL a dispatch queues its jobs before its claims commit (a dispatcher that
+    dies between the two then leaves no claim without a job): a job a worker picks up at
+    once must wait for the claims, not find nothing and leave them waiting for expiry."""
+    site = web.site("127.0.204.9", {"/rapport": web.Reply(200, PAGE)}, ip="127.0.204.9")
+    resource = await make_resource(session, url=site.url("/rapport"))
+    await session.commit()
+    now = utcnow()
+    claim_for = jobs.claim_time(settings, 100)
+    async with runtime(settings) as runner:
+        # The dispatch's transaction: claimed, not yet committed.
+        batches = await monitoring.claim_due(session, now=now, limit=100, claim_for=claim_for)
+        assert [c.resource_id for items in batches.values() for c in items] == [resource.id]
+        job = asyncio.create_task(runner.check_batch([resource.id], now + claim_for))
+        await asyncio.sleep(0.5)
+        assert not job.done(), "the job ran before the claims it checks were committed"
+        await session.commit()
+        counts = await asyncio.wait_for(job, 20)
+    assert counts == {"ok": 1}
+    assert len(site.hits("/rapport")) == 1

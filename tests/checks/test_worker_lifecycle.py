@@ -114,8 +114,9 @@ async def test_the_job_store_holds_plain_json_and_never_a_pickle(web, session, d
         assert not bytes(args).startswith(b"\x80"), "a pickle in the job table"
         decoded = json.loads(bytes(args))
         if task_id == "linkdir.check_batch":
-            ids, claimed_until, _run_id, hosts = decoded  # a job holds a few hosts (#18)
+            ids, claimed_until, _run_id, hosts, more = decoded  # a job holds a few hosts (#18)
             assert all(isinstance(i, int) for i in ids)
+            assert isinstance(more, bool)
             assert isinstance(claimed_until, str)
             assert hosts and all(host.startswith("127.0.207.") for host in hosts)
         assert "_apscheduler_json" not in bytes(args).decode(), "only plain values as arguments"

@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 import anyio
 from apscheduler.serializers.json import JSONSerializer
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlmodel import col
 
@@ -30,7 +30,7 @@ from linkdir.checks.chunks import RECORD_CHUNK, RECORD_EVERY, in_chunks
 from linkdir.checks.engine_process import Engine, EngineProcesses, open_engine
 from linkdir.checks.models import CheckRun
 from linkdir.config import Settings
-from linkdir.db import metadata, session_factory, utcnow
+from linkdir.db import is_postgresql, metadata, session_factory, utcnow
 from linkdir.resources.models import Resource
 
 log = logging.getLogger("linkdir.worker")
@@ -46,6 +46,7 @@ TASK_CHECK_BATCH = "linkdir.check_batch"
 TASK_MANUAL_RUN = "linkdir.manual_run"
 START_LOCK = 0x6C696E6B  # pg_advisory_lock key held while a worker sets up the data store
 JOB_POLL_SECONDS = 5.0
+DISPATCH_SOON = 0.05  # seconds a job's call for the next dispatch waits for others' calls
 # After the grace period, batches still running are told to stop; this long is left for
 # them to give their links back before the scheduler cancels what remains.
 RELEASE_SECONDS = 10.0
@@ -242,6 +243,7 @@ class CheckRunner:
         self._schedules: list[ScheduleEntry] = []
         self._loops: list[LoopEntry] = []
         self._stopped = asyncio.Event()
+        self._dispatch_soon = asyncio.Event()  # a job asks for the next dispatch now
 
     # -- registration ----------------------------------------------------------------------
 
@@ -367,6 +369,8 @@ class CheckRunner:
                     stack.push_async_callback(_cancel, asyncio.create_task(self._poll_jobs(poll)))
                 for loop in self._loops:
                     stack.push_async_callback(_cancel, asyncio.create_task(self._loop(loop)))
+                soon = asyncio.create_task(self._dispatch_when_asked())
+                stack.push_async_callback(_cancel, soon)
                 self.started.set()
                 await self._stopping.wait()
                 await self._drain(scheduler)
@@ -470,6 +474,19 @@ class CheckRunner:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), entry.every.total_seconds())
 
+    async def _dispatch_when_asked(self) -> None:
+        """Dispatch as soon as a job asks (its dispatch left due links behind and its hosts
+        are free again), not only on the schedule: a backlog drains at the engine's pace,
+        not ``LINKDIR_DISPATCH_BATCH`` links per ``--dispatch-every``."""
+        while not self.stopping:
+            await self._dispatch_soon.wait()
+            await asyncio.sleep(DISPATCH_SOON)  # jobs that end together ask once
+            self._dispatch_soon.clear()
+            try:
+                await self.dispatch()
+            except Exception:  # a database hiccup: the schedule's dispatch tries again
+                log.exception("a dispatch a job asked for failed")
+
     async def _heartbeat(self) -> None:
         while True:
             now = utcnow()
@@ -533,17 +550,24 @@ class CheckRunner:
             limit = self.settings.dispatch_batch
             claim_for = claim_time(self.settings, limit)
             claimed_until = now + claim_for
+            until = claimed_until.isoformat()
             run_id: int | None = None
+            more = False
+            added = 0
             async with self.factory() as session:
                 await runs.close_cut_short(session, now=now)
                 batches = await service.claim_due(
                     session, now=now, limit=limit, claim_for=claim_for, worker=self.worker
                 )
                 if batches:
+                    claimed = sum(len(items) for items in batches.values())
+                    # Links left due (over the limit, or more of a host just leased): each
+                    # job dispatches again when its hosts are free (see check_batch).
+                    more = claimed >= limit or await service.due_on_leased_hosts(session, now=now)
                     run = await runs.start_run(
                         session,
                         scope="scheduled",
-                        total=sum(len(items) for items in batches.values()),
+                        total=claimed,
                         now=now,
                         worker=self.worker,
                         claimed_until=claimed_until,
@@ -551,16 +575,33 @@ class CheckRunner:
                     run_id = run.id
                 await runs.snapshot_health(session, today=now.date())
                 requested = await take_requested_runs(session, self.worker)
+                if not self.settings.is_sqlite:
+                    # Queued before the claims commit, so a dispatcher that dies between the
+                    # two leaves no claim without its job: its transaction rolls back, and
+                    # jobs already queued find nothing claimed. A job waits for the claim's
+                    # transaction to end first (the claim lock; _check_batch).
+                    added = await self._add_batches(batches, until, run_id, more)
                 await session.commit()
+            if self.settings.is_sqlite:  # one process: its jobs die with it in any case
+                added = await self._add_batches(batches, until, run_id, more)
             for requested_id, everything in requested:
                 await self.add_job(TASK_MANUAL_RUN, [requested_id, everything])
-            until = claimed_until.isoformat()
-            per_job, _jobs = job_hosts(self.settings)
-            added = 0
-            for hosts, ids in job_groups(batches, per_job):
-                await self.add_job(TASK_CHECK_BATCH, [ids, until, run_id, hosts])
-                added += 1
             return added
+
+    async def _add_batches(
+        self,
+        batches: dict[str, list[service.Claimed]],
+        until: str,
+        run_id: int | None,
+        more: bool,
+    ) -> int:
+        """Queue a dispatch's host batches as jobs of a few hosts each; the jobs added."""
+        per_job, _jobs = job_hosts(self.settings)
+        added = 0
+        for hosts, ids in job_groups(batches, per_job):
+            await self.add_job(TASK_CHECK_BATCH, [ids, until, run_id, hosts, more])
+            added += 1
+        return added
 
     async def check_batch(
         self,
@@ -568,6 +609,7 @@ class CheckRunner:
         claimed_until: datetime | str,
         run_id: int | None = None,
         host: str | list[str] | None = None,
+        more: bool = False,
     ) -> dict[str, int]:
         """Check claimed resources of a few hosts, record the results, give the hosts back.
 
@@ -578,7 +620,9 @@ class CheckRunner:
         hosts (one, as jobs queued by earlier versions do, or a list); each host's lease,
         taken with the claims, ends when its last link is recorded, so the next dispatch may
         claim it again while the job's slower hosts are still checked. Links left unchecked
-        (the worker is stopping) are due again at once.
+        (the worker is stopping) are due again at once. ``more``: the dispatch left due
+        links behind, so this job's end (its hosts free again) asks for the next dispatch
+        at once instead of at the next scheduled one.
         """
         until = moment(claimed_until)
         with self._job():
@@ -606,6 +650,8 @@ class CheckRunner:
                         await session.commit()
                     if released:
                         log.info("gave back %d unchecked link(s) of %s", len(released), host)
+                if more and not self.stopping:
+                    self._dispatch_soon.set()
 
     async def _check_batch(
         self, resource_ids: list[int], claimed_until: datetime, run_id: int | None
@@ -616,6 +662,8 @@ class CheckRunner:
         host_of: dict[int, str] = {}
         conditions: dict[str, tuple[str | None, str | None]] = {}
         async with self.factory() as session:
+            if is_postgresql(session):  # the dispatch's claims commit first (see dispatch)
+                await session.execute(select(func.pg_advisory_xact_lock_shared(service.CLAIM_LOCK)))
             if run_id is not None and await session.get(CheckRun, run_id) is None:
                 run_id = None  # the run was deleted meanwhile: check, but count nowhere
             claimed = await session.execute(
