@@ -171,7 +171,7 @@ async def record_chunk(
 
 # A foreground run claims the next batch once the engine has at most (PIPELINE - 1)
 # batches of its links left to answer: a batch is always queued behind the one checked.
-PIPELINE = 2
+PIPELINE = 3
 
 
 def prepare_recording() -> None:
