@@ -21,6 +21,42 @@ PAGE = (
 )
 
 
+def start_worker(database_url: str, *, every: int, batch: int) -> subprocess.Popen[str]:
+    """`linkdir worker` with one connection per host and ``batch`` links per dispatch."""
+    return subprocess.Popen(
+        [LINKDIR, "worker", "--dispatch-every", str(every)],
+        env=base_env(database_url, LINKDIR_DISPATCH_BATCH=str(batch), LINKDIR_CHECKER_PER_HOST="1"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def stop_worker(process: subprocess.Popen[str]) -> str:
+    """Stop it as Ctrl-C does (killed if it hangs); what it wrote to stderr."""
+    process.send_signal(signal.SIGINT)
+    try:
+        _out, errors = process.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        _out, errors = process.communicate(timeout=5)
+    return errors
+
+
+async def count_until(session, statement, wanted: int, *, seconds: float) -> int:
+    """Poll ``statement`` (a count) every 0.5 s until it reaches ``wanted`` or time is up."""
+    deadline = time.monotonic() + seconds
+    counted = 0
+    while time.monotonic() < deadline:
+        await asyncio.sleep(0.5)
+        session.expunge_all()
+        counted = (await session.execute(statement)).scalar_one()
+        await session.commit()
+        if counted >= wanted:
+            break
+    return counted
+
+
 @pytest.mark.slow
 async def test_a_worker_dispatches_due_links_by_host_and_checks_each_once(
     web, session, database_url
@@ -34,40 +70,18 @@ async def test_a_worker_dispatches_due_links_by_host_and_checks_each_once(
         for i in range(3):
             await make_resource(session, url=site.url(f"/sida{i}"))
     await session.commit()
-    process = subprocess.Popen(
-        [LINKDIR, "worker", "--dispatch-every", "1"],
-        # Two links per dispatch: a host's third link waits for its first batch to end.
-        env=base_env(database_url, LINKDIR_DISPATCH_BATCH="2", LINKDIR_CHECKER_PER_HOST="1"),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    # Two links per dispatch: a host's third link waits for its first batch to end.
+    process = start_worker(database_url, every=1, batch=2)
     try:
-        deadline = time.monotonic() + 60
-        checked = 0
-        while time.monotonic() < deadline:
-            await asyncio.sleep(0.5)
-            session.expunge_all()
-            statement = (
-                select(func.count())
-                .select_from(Resource)
-                .where(Resource.last_checked_at.is_not(None))
-            )
-            checked = (await session.execute(statement)).scalar_one()
-            await session.commit()
-            if checked == 6:
-                break
-        if checked != 6:
-            process.kill()
-            raise AssertionError(f"checked {checked} of 6: {process.communicate(timeout=5)[1]}")
-        await asyncio.sleep(2)  # two more dispatch runs find nothing due
+        statement = (
+            select(func.count()).select_from(Resource).where(Resource.last_checked_at.is_not(None))
+        )
+        checked = await count_until(session, statement, 6, seconds=60)
+        if checked == 6:
+            await asyncio.sleep(2)  # two more dispatch runs find nothing due
     finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            _out, errors = process.communicate(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            _out, errors = process.communicate(timeout=5)
+        errors = stop_worker(process)
+    assert checked == 6, f"checked {checked} of 6: {errors}"
     assert "Traceback" not in errors, errors
     for site in sites:
         for i in range(3):
@@ -95,35 +109,15 @@ async def test_a_backlog_drains_without_waiting_for_the_next_scheduled_dispatch(
         for i in range(6):
             await make_resource(session, url=site.url(f"/sida{i}"))
     await session.commit()
-    started = time.monotonic()
-    process = subprocess.Popen(
-        [LINKDIR, "worker", "--dispatch-every", "60"],
-        # Four links per dispatch: 12 need three dispatches, and the schedule has one.
-        env=base_env(database_url, LINKDIR_DISPATCH_BATCH="4", LINKDIR_CHECKER_PER_HOST="1"),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    checked = 0
+    # Four links per dispatch: 12 need three dispatches, and the schedule has one (after
+    # 60 s; the test gives up at 40).
+    process = start_worker(database_url, every=60, batch=4)
     try:
-        while time.monotonic() - started < 40:
-            await asyncio.sleep(0.5)
-            session.expunge_all()
-            statement = select(func.count()).select_from(CheckResult)
-            checked = (await session.execute(statement)).scalar_one()
-            await session.commit()
-            if checked >= 12:
-                break
-        seconds = time.monotonic() - started
+        statement = select(func.count()).select_from(CheckResult)
+        checked = await count_until(session, statement, 12, seconds=40)
     finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            _out, errors = process.communicate(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            _out, errors = process.communicate(timeout=5)
+        errors = stop_worker(process)
     assert checked == 12, f"checked {checked} of 12 before the next scheduled dispatch: {errors}"
-    assert seconds < 40
     assert "Traceback" not in errors, errors
     for site in sites:
         assert all(len(site.hits(f"/sida{i}")) == 1 for i in range(6)), "each link once"
