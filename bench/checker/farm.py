@@ -60,11 +60,23 @@ class HostStats:
     arrivals: list[float] = field(default_factory=list)  # monotonic seconds of each request
 
 
+@dataclass
+class InFlight:
+    """Requests the farm has received and not yet answered, over all hosts, and the peak:
+    the URLs a checker works on at once (open connections count idle keep-alives too)."""
+
+    now: int = 0
+    peak: int = 0
+
+
 class FarmConnection(asyncio.Protocol):
     """Minimal HTTP/1.1 keep-alive server: every answer comes DELAY seconds late."""
 
-    def __init__(self, stats: HostStats, index: bytes, pages: int, page_kb: int) -> None:
+    def __init__(
+        self, stats: HostStats, in_flight: InFlight, index: bytes, pages: int, page_kb: int
+    ) -> None:
         self.stats = stats
+        self.in_flight = in_flight
         self.index = index
         self.pages = pages
         self.page_kb = page_kb
@@ -94,9 +106,12 @@ class FarmConnection(asyncio.Protocol):
             )
             self.stats.requests += 1
             self.stats.arrivals.append(time.monotonic())
+            self.in_flight.now += 1
+            self.in_flight.peak = max(self.in_flight.peak, self.in_flight.now)
             loop.call_later(DELAY, self.respond, method, target, close)
 
     def respond(self, method: bytes, target: bytes, close: bool) -> None:
+        self.in_flight.now -= 1
         if self.transport is None or self.transport.is_closing():
             return
         path = target.split(b"?", 1)[0].decode("latin-1")
@@ -157,13 +172,14 @@ def serve_farm(port: int, count: int, page_kb: int) -> None:
     ).encode()
     pages = -(-count // len(HOSTS))
     stats = {host: HostStats() for host in HOSTS}
+    in_flight = InFlight()
     timeline_start = [time.monotonic()]
 
     async def main() -> None:
         loop = asyncio.get_running_loop()
         for host in HOSTS:
             await loop.create_server(
-                lambda host=host: FarmConnection(stats[host], index, pages, page_kb),
+                lambda host=host: FarmConnection(stats[host], in_flight, index, pages, page_kb),
                 host,
                 port,
                 backlog=1024,
@@ -184,6 +200,7 @@ def serve_farm(port: int, count: int, page_kb: int) -> None:
                     item.max_open = item.open
                     item.requests = 0
                     item.arrivals.clear()
+                in_flight.peak = in_flight.now
                 timeline_start[0] = time.monotonic()
             if command == "timeline":  # requests arrived in each tenth of a second since reset
                 buckets: Counter[int] = Counter(
@@ -198,6 +215,7 @@ def serve_farm(port: int, count: int, page_kb: int) -> None:
                         "max_open_per_host": max(s.max_open for s in stats.values()),
                         "requests": sum(s.requests for s in stats.values()),
                         "open_now": sum(s.open for s in stats.values()),
+                        "peak_in_flight": in_flight.peak,
                     }
                 ),
                 flush=True,

@@ -145,6 +145,7 @@ def listing_round(farm: Farm, urls: list[str], command: list[str]) -> dict[str, 
         "links_per_second": len(urls) / seconds,
         "ms_per_link": 1000 * cpu / len(urls),
         "max_open_per_host": stats["max_open_per_host"],
+        "peak_in_flight": stats["peak_in_flight"],
     }
 
 
@@ -198,6 +199,7 @@ async def check_all_round(url: str, farm: Farm, links: int) -> dict[str, float]:
         "links_per_second": links / seconds,
         "ms_per_link": 1000 * cpu / links,
         "max_open_per_host": stats["max_open_per_host"],
+        "peak_in_flight": stats["peak_in_flight"],
     }
 
 
@@ -276,6 +278,7 @@ async def one_round(
         "seconds": seconds,
         "links_per_second": links / seconds,
         "max_open_per_host": stats["max_open_per_host"],
+        "peak_in_flight": stats["peak_in_flight"],
         "requests": stats["requests"],
         "busy": 100 * (busy_after - busy_before) / max(1, total_after - total_before),
         "worker_ms_per_link": 1000 * worker_cpu / links,
@@ -288,13 +291,14 @@ def monitoring_table(rows: list[tuple[str, dict[str, float]]]) -> None:
     reference = next(run for label, run in rows if label == "check-urls --workers 1")
     print(
         f"{'what':<34} {'seconds':>8} {'links/s':>8} {'vs engine -w1':>13} "
-        f"{'CPU ms/link':>11} {'max/host':>8}"
+        f"{'CPU ms/link':>11} {'max/host':>8} {'at once':>7}"
     )
     for label, run in rows:
         ratio = run["links_per_second"] / reference["links_per_second"]
         print(
             f"{label:<34} {run['seconds']:>8.1f} {run['links_per_second']:>8.1f} "
-            f"{ratio:>12.2f}x {run['ms_per_link']:>11.2f} {run['max_open_per_host']:>8}"
+            f"{ratio:>12.2f}x {run['ms_per_link']:>11.2f} {run['max_open_per_host']:>8} "
+            f"{run['peak_in_flight']:>7}"
         )
 
 

@@ -149,6 +149,71 @@ async def test_check_many_reads_its_input_lazily(web):
     assert pulled <= 2000  # a bounded look-ahead, not the whole input
 
 
+class InFlight:
+    """A route that answers after ``delay`` and counts the requests answered at once,
+    over every site it serves (the checker's concurrency, seen from the servers)."""
+
+    def __init__(self, web: Any, delay: float = 0.05) -> None:
+        self.web, self.delay, self.now, self.peak = web, delay, 0, 0
+
+    async def __call__(self, request: Any) -> Any:
+        self.now += 1
+        self.peak = max(self.peak, self.now)
+        try:
+            await asyncio.sleep(self.delay)
+        finally:
+            self.now -= 1
+        return self.web.html(PAGE)
+
+
+async def test_concurrency_bounds_the_checker_across_calls_made_at_once(web):
+    """A foreground run and a worker feed one checker from several ``check_many`` calls at
+    once (a claim or a job each): LINKDIR_CHECKER_CONCURRENCY bounds them together."""
+    route = InFlight(web)
+    sites = [web.site(f"samtidigt{n}.test", fallback=route) for n in range(6)]
+
+    async def one_call(checker: Checker, mine: list[Any]) -> list[str]:
+        urls = [site.url(f"/sida/{i}") for site in mine for i in range(4)]
+        return [result.url async for result in checker.check_many(urls)]
+
+    async with web.checker(per_host=2, concurrency=6, probe_soft_404=False) as checker:
+        calls = [one_call(checker, sites[n : n + 2]) for n in range(0, 6, 2)]
+        checked = await asyncio.gather(*calls)
+    # Three calls of two hosts each could start 3 x 4 at once; the checker allows six.
+    assert route.peak == 6, route.peak
+    assert [len(urls) for urls in checked] == [8, 8, 8]
+    assert len({url for urls in checked for url in urls}) == 24  # each URL once
+    assert all(len(site.requests) == 4 for site in sites)
+
+
+async def test_a_call_given_up_midway_gives_its_slots_back(web):
+    route = InFlight(web, delay=0.2)
+    first = web.site("forst.test", fallback=route)
+    then = web.site("sedan.test", fallback=route)
+    async with web.checker(per_host=4, concurrency=4, probe_soft_404=False) as checker:
+        stream = checker.check_many([first.url(f"/s/{i}") for i in range(40)])
+        await anext(stream)  # four running, 35 more waiting
+        await stream.aclose()  # the reader stops: its running checks are cancelled
+        route.peak = 0
+        results = [r async for r in checker.check_many([then.url(f"/s/{i}") for i in range(8)])]
+    assert [r.status for r in results] == ["ok"] * 8
+    assert route.peak == 4, "the next call had every slot again"
+
+
+async def test_checks_cancelled_before_they_started_give_their_slots_back(web):
+    route = InFlight(web)
+    site = web.site("aldrig.test", fallback=route)
+    async with web.checker(per_host=8, concurrency=8, probe_soft_404=False) as checker:
+        # Seven checks are set off, then an address with no host is answered at once: the
+        # reader has a result before the seven ever ran, and stops there.
+        stream = checker.check_many([*(site.url(f"/s/{i}") for i in range(7)), "inte en adress"])
+        assert (await anext(stream)).reason == "invalid_url"
+        await stream.aclose()
+        results = [r async for r in checker.check_many([site.url(f"/t/{i}") for i in range(8)])]
+    assert [r.status for r in results] == ["ok"] * 8
+    assert route.peak == 8, "the next call had every slot again"
+
+
 async def test_fetch_page_uses_the_same_guard_and_follows_redirects(web):
     site = web.site(
         "import.test", {"/lista": web.redirect("/lankar", 301), "/lankar": web.html(PAGE)}

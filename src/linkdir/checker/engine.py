@@ -139,11 +139,47 @@ class FetchError(Exception):
         self.detail = detail
 
 
+class Slots:
+    """How many checks of one checker run at once, over all its ``check_many`` calls.
+
+    ``config.concurrency`` is the checker's bound, not each call's: a foreground run and a
+    worker feed one checker from several calls at once (one per claim or job), and without
+    a shared count each would start ``concurrency`` checks of its own. A call that finds
+    no slot free registers its result queue; a slot given back wakes every waiting call
+    (a ``None`` on its queue), and whichever starts first takes it.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.limit = max(1, limit)
+        self.busy = 0
+        self._waiting: list[asyncio.Queue[Any]] = []
+
+    def free(self) -> bool:
+        return self.busy < self.limit
+
+    def wait(self, queue: asyncio.Queue[Any]) -> None:
+        """Wake ``queue`` (put ``None``) when a slot is given back."""
+        if queue not in self._waiting:
+            self._waiting.append(queue)
+
+    def forget(self, queue: asyncio.Queue[Any]) -> None:
+        if queue in self._waiting:
+            self._waiting.remove(queue)
+
+    def give(self) -> None:
+        self.busy -= 1
+        if self._waiting:
+            waiting, self._waiting = self._waiting, []
+            for queue in waiting:
+                queue.put_nowait(None)
+
+
 class Checker:
     """Checks URLs; an async context manager owning the client and the per-host state."""
 
     def __init__(self, config: EngineConfig) -> None:
         self.config = config
+        self.slots = Slots(config.concurrency)
         self._fetcher = Fetcher(config)
         self._probes = SiblingProbes(self._fetcher, config)
         self._sites = SiteNames()
@@ -224,27 +260,35 @@ class Checker:
         """
         source = _aiter(urls)
         per_host = self.config.per_host
+        slots = self.slots  # shared with the checker's other calls
         limit = self.config.concurrency
         lookahead = max(1000, limit * 4)
         queues: dict[str, deque[str]] = {}
         running_for: dict[str, int] = {}
         ready: deque[str] = deque()
         # Finished checks report here: waiting on one queue costs the same for 2 or 2,000
-        # running checks, where asyncio.wait() re-registers on every task each time.
-        finished: asyncio.Queue[tuple[str, CheckResult]] = asyncio.Queue()
+        # running checks, where asyncio.wait() re-registers on every task each time. A
+        # ``None`` says another call gave a slot back.
+        finished: asyncio.Queue[tuple[str, CheckResult] | None] = asyncio.Queue()
         tasks: set[asyncio.Task[None]] = set()
         outstanding = 0  # started and not yet yielded
+        holding = 0  # slots taken for this call's tasks and not given back yet
         buffered = 0
         exhausted = False
 
         async def run_one(url: str, host: str) -> None:
-            etag, last_modified = (conditions or {}).get(url, (None, None))
-            result = await self.check(url, etag=etag, last_modified=last_modified)
+            nonlocal holding
+            try:
+                etag, last_modified = (conditions or {}).get(url, (None, None))
+                result = await self.check(url, etag=etag, last_modified=last_modified)
+            finally:  # before the result goes out, so its reader finds the slot free
+                holding -= 1
+                slots.give()
             finished.put_nowait((host, result))
 
         def start_ready() -> None:
-            nonlocal buffered, outstanding
-            while ready and outstanding < limit:
+            nonlocal buffered, outstanding, holding
+            while ready and slots.free():
                 host = ready.popleft()
                 queue = queues.get(host)
                 if not queue or running_for.get(host, 0) >= per_host:
@@ -254,6 +298,8 @@ class Checker:
                     del queues[host]
                 buffered -= 1
                 outstanding += 1
+                holding += 1
+                slots.busy += 1
                 running_for[host] = running_for.get(host, 0) + 1
                 task = asyncio.ensure_future(run_one(url, host))
                 tasks.add(task)
@@ -279,11 +325,16 @@ class Checker:
                     if running_for.get(host, 0) < per_host:
                         ready.append(host)
                     continue
-                if not outstanding:
+                if ready and not slots.free():  # the checker's other calls hold every slot
+                    slots.wait(finished)
+                elif not outstanding:
                     if exhausted:
                         return
                     continue
-                host, result = await finished.get()
+                item = await finished.get()
+                if item is None:  # a slot came free: try again
+                    continue
+                host, result = item
                 outstanding -= 1
                 running_for[host] -= 1
                 if not running_for[host]:
@@ -292,10 +343,14 @@ class Checker:
                     ready.append(host)
                 yield result
         finally:
+            slots.forget(finished)
             for task in list(tasks):
                 task.cancel()
             if tasks:
                 await asyncio.gather(*tasks, return_exceptions=True)
+            while holding > 0:  # tasks cancelled before they ran never gave theirs back
+                holding -= 1
+                slots.give()
 
     async def fetch_page(self, url: str, *, max_bytes: int) -> FetchedPage:
         """GET a page with the same SSRF guard, politeness and caps; follows HTTP redirects.
