@@ -5,11 +5,16 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
+import signal
+import subprocess
+import time
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from tests.linkdir_cli import base_env, imported_by, run_process
+from tests.linkdir_cli import LINKDIR, base_env, imported_by, run_process
 
 from linkdir.cli import main
 
@@ -150,6 +155,54 @@ def test_worker_processes_split_hosts_and_keep_the_per_host_limit(web):
     assert verdicts[0] == verdicts[1]
     assert len(verdicts[0]) == 90
     assert all(site.counter.max_open <= 2 for site in sites)
+
+
+def children_of(pid: int) -> list[int]:
+    """Process ids whose parent is ``pid`` (from /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def test_a_checker_process_that_dies_ends_the_run_with_status_3_not_a_hang(web, tmp_path):
+    sites = [
+        web.site(f"dor{i}.test", fallback=web.html(PAGE, delay=0.2)) for i in range(6)
+    ]  # about 2 s of answers per host
+    urls = [f"http://{s.ip}:{s.port}/doc/{n}" for n in range(20) for s in sites]
+    listing = tmp_path / "urls.txt"
+    listing.write_text("\n".join(urls))
+    process = subprocess.Popen(
+        [LINKDIR, "check-urls", str(listing), "--format", "json", "--workers", "2"],
+        env={**base_env("sqlite+aiosqlite://"), **ENV},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while not any(site.requests for site in sites) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        helpers = children_of(process.pid)
+        assert len(helpers) == 1, helpers  # --workers 2: this process and one helper
+        os.kill(helpers[0], signal.SIGKILL)
+        out, errors = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 3, errors
+    assert "a checker process failed (a checker process ended with status -9)" in errors
+    assert "the rest were not checked" in errors and "Traceback" not in errors
+    document = json.loads(out)  # still a whole document: what was checked, and the counts
+    checked = len(document["results"])
+    assert checked < len(urls) and sum(document["summary"][v] for v in ("ok", "broken")) == checked
 
 
 def test_check_urls_loads_neither_the_web_app_nor_the_database_layer(tmp_path):

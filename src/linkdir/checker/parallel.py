@@ -31,6 +31,16 @@ BATCH = 128
 _DONE = None
 
 
+class ShardFailed(Exception):
+    """A checker process (a helper, or this process's own shard) stopped before its
+    shard was done: its hosts' remaining URLs were not checked."""
+
+
+@dataclasses.dataclass(frozen=True)
+class _Failed:
+    why: str
+
+
 def loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
     """uvloop where it is installed: it makes the checker about a tenth faster."""
     try:
@@ -77,7 +87,7 @@ class Shards:
     async def check(self, urls: Iterable[str]) -> AsyncIterator[CheckResult]:
         """Results of every shard, as they finish."""
         loop = asyncio.get_running_loop()
-        merged: asyncio.Queue[list[CheckResult] | None] = asyncio.Queue()
+        merged: asyncio.Queue[list[CheckResult] | _Failed | None] = asyncio.Queue()
         threading.Thread(target=self._feed, args=(urls,), daemon=True).start()
         threading.Thread(target=self._collect, args=(loop, merged), daemon=True).start()
         local = asyncio.ensure_future(self._check_local(merged))
@@ -88,6 +98,8 @@ class Shards:
                 if batch is _DONE:
                     pending -= 1
                     continue
+                if isinstance(batch, _Failed):
+                    raise ShardFailed(batch.why)
                 for result in batch:
                     yield result
             await local
@@ -104,8 +116,12 @@ class Shards:
         for process in self._processes:
             process.join(5)
 
-    async def _check_local(self, merged: asyncio.Queue[list[CheckResult] | None]) -> None:
-        await _check_shard(self.config, self._local, merged.put_nowait)
+    async def _check_local(self, merged: asyncio.Queue[list[CheckResult] | _Failed | None]) -> None:
+        try:
+            await _check_shard(self.config, self._local, merged.put_nowait)
+        except Exception as error:
+            merged.put_nowait(_Failed(f"{type(error).__name__}: {error}"))
+            return
         merged.put_nowait(_DONE)
 
     def _feed(self, urls: Iterable[str]) -> None:
@@ -125,22 +141,26 @@ class Shards:
                 box.put(_DONE)
 
     def _collect(
-        self, loop: asyncio.AbstractEventLoop, merged: asyncio.Queue[list[CheckResult] | None]
+        self,
+        loop: asyncio.AbstractEventLoop,
+        merged: asyncio.Queue[list[CheckResult] | _Failed | None],
     ) -> None:
         remaining = len(self._processes)
         while remaining:
             try:
                 kind, payload = self._outbox.get(timeout=1.0)
             except queue.Empty:
-                if any(p.exitcode not in (None, 0) for p in self._processes):
-                    kind, payload = "error", "a checker process died"
+                died = [p.exitcode for p in self._processes if p.exitcode not in (None, 0)]
+                if died:
+                    kind, payload = "error", f"a checker process ended with status {died[0]}"
                 else:
                     continue
             if kind == "results":
                 loop.call_soon_threadsafe(merged.put_nowait, payload)
                 continue
             if kind == "error":
-                sys.stderr.write(f"linkdir: checker process failed: {payload}\n")
+                loop.call_soon_threadsafe(merged.put_nowait, _Failed(payload))
+                return
             remaining -= 1
             loop.call_soon_threadsafe(merged.put_nowait, _DONE)
 

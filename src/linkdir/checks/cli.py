@@ -58,7 +58,8 @@ def check_urls(source: IO[str], output_format: str | None, workers: int | None) 
     """Check the URLs in SOURCE (one a line; `-` reads standard input).
 
     Blank lines and lines starting with # are skipped. Exit status: 0 when nothing is
-    broken, 1 when something is, 2 for usage errors.
+    broken, 1 when something is, 2 for usage errors, 3 when a checker process failed and
+    some URLs were not checked (the output holds those that were).
     """
     settings = _settings()
     out = sys.stdout
@@ -84,12 +85,23 @@ def check_urls(source: IO[str], output_format: str | None, workers: int | None) 
     gc.freeze()
     # Helpers are forked before this process starts its event loop or any thread.
     shards = parallel.Shards(config, workers) if workers > 1 else None
+    failed: parallel.ShardFailed | None = None
     try:
         parallel.run(_run(config, source, writer, counts, shards))
+    except parallel.ShardFailed as error:
+        failed = error
     finally:
         if shards is not None:
             shards.close()
     writer.finish(counts, time.monotonic() - started)
+    if failed is not None:
+        checked = sum(counts.values())
+        click.echo(
+            f"linkdir: a checker process failed ({failed}); the check stopped after "
+            f"{checked} URL(s), and the rest were not checked",
+            err=True,
+        )
+        sys.exit(3)
     sys.exit(1 if counts["broken"] else 0)
 
 
