@@ -263,6 +263,13 @@ class Farm:
         self.process.stdin.flush()
         return dict(json.loads(self.readline()))
 
+    def timeline(self) -> list[int]:
+        """Requests that arrived in each tenth of a second since the last ``reset``."""
+        assert self.process.stdin is not None
+        self.process.stdin.write("timeline\n")
+        self.process.stdin.flush()
+        return list(json.loads(self.readline()))
+
     def close(self) -> None:
         if self.process.stdin is not None:
             self.process.stdin.close()

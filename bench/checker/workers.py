@@ -9,8 +9,10 @@ check-urls --workers 1`, and with its default of one process per core) as the
 reference, the engine with the settings the recording uses (content hashes and
 fingerprints, which `check-urls` leaves off; nothing stored), then `linkdir check --all`
 on SQLite and on PostgreSQL, which records every result; each with its links/s, the
-ratio to the one-process engine and its own CPU time per link (the database server's CPU
-is not counted, the SQLite library's is).
+ratio to the one-process engine, its own CPU time per link (the database server's CPU
+is not counted, the SQLite library's is), the busiest host's peak of open connections and
+the farm's peak of requests answered at once ("at once": all of them must stay within
+LINKDIR_CHECKER_CONCURRENCY = 100, or the comparison is not fair).
 
 Uses the farm of bench/checker/farm.py (100 loopback hosts, each answering after 50 ms) and
 a PostgreSQL database of its own (`linkdir_bench_workers` or `--database`, made afresh from
