@@ -217,6 +217,20 @@ async def test_swedish_letters_spaces_and_idn_hosts_are_encoded_not_broken(web):
     assert site.requests[0].headers["host"].startswith("xn--bibliotek--b6a8r.test")
 
 
+async def test_a_page_whose_content_hash_is_still_the_known_one_is_not_fingerprinted_again(web):
+    """Like a 304 for a server that sends no validators: the content the last good check
+    judged is back, so the drift fingerprint (most of a large page's CPU) is not redone."""
+    site = web.site("samma.test", {"/sida": web.html(PAGE)})
+    async with web.checker() as checker:
+        first = await checker.check(site.url("/sida"))
+        again = await checker.check(site.url("/sida"), known_hash=first.content_hash)
+        site.routes["/sida"] = web.html(PAGE.replace("hela landet", "Norrbottens län"))
+        changed = await checker.check(site.url("/sida"), known_hash=first.content_hash)
+    assert first.fingerprint is not None and first.content_hash
+    assert (again.status, again.content_hash, again.fingerprint) == ("ok", first.content_hash, None)
+    assert changed.content_hash != first.content_hash and changed.fingerprint is not None
+
+
 async def test_conditional_request_answered_304_is_ok_and_unchanged(web):
     def conditional(request):
         if request.headers.get("if-none-match") == '"v1"':

@@ -11,9 +11,10 @@ from sqlalchemy import select
 from tests.checks import rot_pages as rp
 from tests.conftest import make_editor, make_resource
 
-from linkdir.checks import fixes
+from linkdir.checks import fixes, jobs
 from linkdir.checks import service as monitoring
 from linkdir.checks.drift_models import ContentBaseline
+from linkdir.db import create_engine, session_factory
 from linkdir.errors import ValidationFailed
 from linkdir.resources import service as directory
 from linkdir.resources.models import Resource, Revision
@@ -249,3 +250,38 @@ async def test_gradual_edits_are_carried_along(web, session, settings, check):
         site.routes["/digital-agenda"] = web.html(rp.page(title, paragraphs))
         await check(web, session, resource, T0 + (step + 1) * 24 * HOUR, settings)
         assert resource.reason == "ok", step
+
+
+@pytest.mark.both_databases
+async def test_runs_judge_a_page_again_only_when_its_content_changed(web, session, settings):
+    """A run passes the content hash of a link's last good check to the engine: the same
+    page is not fingerprinted again (as with a 304), a replaced one is, and is caught."""
+    # An address, not a name: a run's checker resolves names for real.
+    site = web.site("127.0.204.21", {"/digital-agenda": web.html(rp.agenda())}, ip="127.0.204.21")
+    resource = await make_resource(
+        session,
+        url=site.url("/digital-agenda"),
+        title="Digital agenda för Västerbotten",
+        description="Regionens strategi för digitalisering, med bibliotekens roll.",
+    )
+    await session.commit()
+    engine = create_engine(settings.database_url)
+
+    async def run() -> Resource:
+        await jobs.run_cycle(session_factory(engine), settings, everything=True)
+        session.expire_all()
+        await session.refresh(resource)
+        return resource
+
+    try:
+        first = await run()
+        assert (first.link_status, first.reason) == ("ok", "ok")
+        hash_then = first.content_hash
+        again = await run()  # unchanged (no validators, so a full answer): still fine
+        assert (again.link_status, again.reason, again.content_hash) == ("ok", "ok", hash_then)
+        site.routes["/digital-agenda"] = web.html(rp.page(rp.CASINO_TITLE, rp.CASINO))
+        replaced = await run()
+    finally:
+        await engine.dispose()
+    assert replaced.reason == "content_replaced"
+    assert replaced.consecutive_failures == 1  # a suspect, confirmed over time as ever

@@ -19,7 +19,7 @@ from linkdir.checks import jobs, runs
 from linkdir.checks import service as monitoring
 from linkdir.checks.models import CheckResult, CheckRun
 from linkdir.checks.runner import CheckRunner
-from linkdir.db import create_engine, utcnow
+from linkdir.db import create_engine, session_factory, utcnow
 from linkdir.resources.models import Resource
 
 PAGE = b"<html><head><title>Rapport</title></head><body><main><p>Text.</p></main></body></html>"
@@ -91,6 +91,38 @@ async def test_a_broken_link_is_never_asked_conditionally(web, session, settings
     gets = site.hits("/borta", method="GET")
     assert len(gets) == 2  # checked twice, so the second check could have asked conditionally
     assert [r.headers.get("if-none-match") for r in gets] == [None, None]
+
+
+async def test_a_foreground_run_asks_links_that_were_fine_conditionally_too(web, session, settings):
+    """`linkdir check` and curator-started runs are as polite as a worker's batches."""
+
+    def page(request: Any) -> Any:
+        if request.headers.get("if-none-match") == '"v1"':
+            return web.Reply(304, b"", headers=[("ETag", '"v1"')])
+        return web.Reply(200, PAGE, headers=[("ETag", '"v1"')])
+
+    site = web.site(
+        "127.0.204.20",
+        {"/rapport": page, "/borta": web.Reply(404, b"nope", headers=[("ETag", '"e404"')])},
+        ip="127.0.204.20",
+    )
+    fine = await make_resource(session, url=site.url("/rapport"))
+    await make_resource(session, url=site.url("/borta"))
+    await session.commit()
+    engine = create_engine(settings.database_url)
+    try:
+        for _ in range(2):
+            await jobs.run_cycle(session_factory(engine), settings, everything=True)
+    finally:
+        await engine.dispose()
+    asked = {
+        path: [r.headers.get("if-none-match") for r in site.hits(path, method="GET")]
+        for path in ("/rapport", "/borta")
+    }
+    assert asked == {"/rapport": [None, '"v1"'], "/borta": [None, None]}
+    session.expunge_all()
+    stored = await session.get(Resource, fine.id)
+    assert (stored.link_status, stored.reason) == ("ok", "not_modified")
 
 
 async def test_a_scheduled_run_counts_every_check_and_fenced_links_once(web, session, settings):

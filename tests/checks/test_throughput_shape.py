@@ -18,7 +18,7 @@ def test_a_host_is_given_back_once_and_only_after_its_last_link_is_recorded():
 
 def test_a_dispatch_splits_its_hosts_into_jobs_each_link_in_exactly_one():
     batches = {
-        f"h{n}.se": [Claimed(n * 10 + i, f"https://h{n}.se/{i}", None, None) for i in range(3)]
+        f"h{n}.se": [Claimed(n * 10 + i, f"https://h{n}.se/{i}", None) for i in range(3)]
         for n in range(23)
     }
     groups = list(job_groups(batches, 10))

@@ -113,6 +113,9 @@ from linkdir.checker.transport import Body, classify_error
 from linkdir.checker.types import CheckResult, EngineConfig, Redirect, Status
 
 _MAX_REFRESH_DELAY = 10.0  # longer meta refreshes are auto-reloads, not redirects
+# What is known of a link's last good answer: ETag, Last-Modified, content hash.
+Known = tuple[str | None, str | None, str | None]
+_UNKNOWN: Known = (None, None, None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,9 +214,21 @@ class Checker:
     # ------------------------------------------------------------------ public API
 
     async def check(
-        self, url: str, *, etag: str | None = None, last_modified: str | None = None
+        self,
+        url: str,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        known_hash: str | None = None,
     ) -> CheckResult:
-        """Check one URL; never raises for anything the URL or its server does."""
+        """Check one URL; never raises for anything the URL or its server does.
+
+        ``etag`` and ``last_modified`` make the request conditional (a 304 means
+        unchanged). ``known_hash``, the content hash of the link's last good check, says
+        the same of a full answer: a page whose hash is still that gets no fingerprint
+        (its content is the one already judged, as with a 304), most of a check's CPU on
+        a page of tens of KB.
+        """
         if not self._fetcher.is_open:
             raise RuntimeError("use Checker as `async with Checker(config) as checker:`")
         checked_at = datetime.now(UTC)
@@ -233,6 +248,7 @@ class Checker:
                     started=started,
                     etag=etag,
                     last_modified=last_modified,
+                    known_hash=known_hash,
                     host=parsed.host,
                 )
                 return await self._check(url, parsed, run, conditional, checked_at)
@@ -249,14 +265,14 @@ class Checker:
         self,
         urls: Iterable[str] | AsyncIterable[str],
         *,
-        conditions: Mapping[str, tuple[str | None, str | None]] | None = None,
+        conditions: Mapping[str, Known] | None = None,
     ) -> AsyncIterator[CheckResult]:
         """Check URLs with bounded concurrency, yielding results as they finish.
 
         Input is read lazily into a bounded look-ahead and spread over hosts, so a list
         sorted by host does not leave all workers queueing on one host, and 100,000 URLs
-        take no more memory than 1,000. ``conditions`` maps a URL to the ETag and
-        Last-Modified of its last good answer, for a conditional request.
+        take no more memory than 1,000. ``conditions`` maps a URL to the ETag,
+        Last-Modified and content hash of its last good answer (see :meth:`check`).
         """
         source = _aiter(urls)
         per_host = self.config.per_host
@@ -279,8 +295,10 @@ class Checker:
         async def run_one(url: str, host: str) -> None:
             nonlocal holding
             try:
-                etag, last_modified = (conditions or {}).get(url, (None, None))
-                result = await self.check(url, etag=etag, last_modified=last_modified)
+                etag, last_modified, known = (conditions or {}).get(url, _UNKNOWN)
+                result = await self.check(
+                    url, etag=etag, last_modified=last_modified, known_hash=known
+                )
             finally:  # before the result goes out, so its reader finds the slot free
                 holding -= 1
                 slots.give()
@@ -618,7 +636,9 @@ class Checker:
             other_site=other_site,
             fingerprint=(
                 _fingerprint(answer)
-                if self.config.fingerprints and status in ("ok", "moved")
+                if self.config.fingerprints
+                and status in ("ok", "moved")
+                and (digest is None or digest != run.known_hash)
                 else None
             ),
         )

@@ -116,6 +116,7 @@ class Run:
     attempts: int = 0
     etag: str | None = None
     last_modified: str | None = None
+    known_hash: str | None = None  # the content hash of the last good check
     host: str = ""  # the checked URL's host, to tell whether the answer is on another site
 
     def remaining(self) -> float:

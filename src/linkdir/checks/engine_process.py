@@ -43,7 +43,8 @@ SEND_EVERY = 64  # results a child sends in one line at most
 SEND_AFTER = 0.02  # seconds a finished result waits at most for others to share its line
 STOP_SECONDS = 5.0  # a child told to stop (stdin closed) is killed after this long
 
-Conditions = Mapping[str, tuple[str | None, str | None]]
+# A URL's ETag, Last-Modified and content hash of its last good answer (Checker.check).
+Conditions = Mapping[str, tuple[str | None, str | None, str | None]]
 
 
 class Engine(Protocol):
@@ -375,7 +376,7 @@ async def _serve() -> None:
                 send("results", request_id, pending)
                 pending = []
 
-        asked = {url: (etag, modified) for url, (etag, modified) in conditions.items()}
+        asked = {url: (known[0], known[1], known[2]) for url, known in conditions.items()}
         # A worker's job: its hosts' next batch may go to another worker, which must not find
         # our idle sockets beside its own, so a host's are closed with its last result (before
         # the result is sent: recording it ends the host's lease). The checker itself stays,

@@ -88,8 +88,10 @@ async def _check_claimed(
 ) -> AsyncIterator[tuple[service.Claimed, Any]]:
     """The claimed links' results; ``queued`` counted them in when they were claimed."""
     claimed = {c.url: c for items in batches.values() for c in items}
+    # Links that were fine last time are asked conditionally, as a worker asks them.
+    known = {c.url: c.known for c in claimed.values() if c.known is not None}
     try:
-        async for result in checker.check_many(list(claimed)):
+        async for result in checker.check_many(list(claimed), conditions=known):
             if queued is not None:
                 queued.add(-1)
             yield claimed.pop(result.url), result

@@ -660,7 +660,7 @@ class CheckRunner:
 
         urls: dict[str, int] = {}
         host_of: dict[int, str] = {}
-        conditions: dict[str, tuple[str | None, str | None]] = {}
+        conditions: dict[str, tuple[str | None, str | None, str | None]] = {}
         async with self.factory() as session:
             if is_postgresql(session):  # the dispatch's claims commit first (see dispatch)
                 await session.execute(select(func.pg_advisory_xact_lock_shared(service.CLAIM_LOCK)))
@@ -675,17 +675,19 @@ class CheckRunner:
                     col(Resource.consecutive_failures),
                     col(Resource.etag),
                     col(Resource.last_modified),
+                    col(Resource.content_hash),
                 ).where(
                     col(Resource.id).in_(resource_ids),
                     col(Resource.next_check_at) == claimed_until,
                 )
             )
-            for resource_id, host, url, status, failures, etag, last_modified in claimed.all():
+            for resource_id, host, url, status, failures, *known in claimed.all():
                 assert resource_id is not None
                 urls[url] = resource_id
                 host_of[resource_id] = host
-                if status == "ok" and not failures:
-                    conditions[url] = (etag, last_modified)
+                if status == "ok" and not failures:  # fine last time: what it was is known
+                    etag, last_modified, content = known
+                    conditions[url] = (etag, last_modified, content)
             if run_id is not None and len(urls) < len(resource_ids):
                 fenced = set(resource_ids) - set(urls.values())
                 await runs.count_fenced(session, run_id, sorted(fenced), now=utcnow())

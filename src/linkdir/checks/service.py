@@ -62,12 +62,16 @@ def jittered(interval: timedelta, *, rng: random.Random | None = None) -> timede
 
 @dataclass(frozen=True, slots=True)
 class Claimed:
-    """A resource a worker has claimed for one check."""
+    """A resource a worker has claimed for one check.
+
+    ``known``: the ETag, Last-Modified and content hash of its last answer when that was
+    good (``ok``, nothing failing), for a conditional request and a page not judged again
+    while unchanged (``Checker.check``); None otherwise.
+    """
 
     resource_id: int
     url: str
-    etag: str | None
-    last_modified: str | None
+    known: tuple[str | None, str | None, str | None] | None
 
 
 def _is_stale(modified_on: date | None, at: datetime | None, stale_after: timedelta) -> bool:
@@ -529,16 +533,22 @@ async def claim_due(
             col(Resource.id),
             col(Resource.host),
             col(Resource.url),
+            col(Resource.link_status),
+            col(Resource.consecutive_failures),
             col(Resource.etag),
             col(Resource.last_modified),
+            col(Resource.content_hash),
         )
         .execution_options(synchronize_session=False)
     )
     rows = (await session.execute(statement)).all()
     batches: dict[str, list[Claimed]] = {}
-    for resource_id, host, url, etag, last_modified in sorted(rows, key=lambda row: row[0] or 0):
+    for resource_id, host, url, status, failures, *known in sorted(rows, key=lambda r: r[0] or 0):
         assert resource_id is not None
-        batches.setdefault(host, []).append(Claimed(resource_id, url, etag, last_modified))
+        etag, last_modified, content = known
+        fine = status == LinkStatus.ok.value and not failures
+        claimed = Claimed(resource_id, url, (etag, last_modified, content) if fine else None)
+        batches.setdefault(host, []).append(claimed)
     if batches:
         leases = upsert_into(session, CheckLease)
         await session.execute(
