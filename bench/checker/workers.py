@@ -3,6 +3,7 @@
     python bench/checker/workers.py                 # 3,000 links: engine, check --all, workers
     python bench/checker/workers.py --urls 5000 --rounds 2
     python bench/checker/workers.py --only monitoring   # engine and `check --all` only
+    python bench/checker/workers.py --page-kb 40 --rounds 2   # realistic pages; round 2 rechecks
 
 First, in the same run and on the same farm (issue 18): the bare engine (`linkdir
 check-urls --workers 1`, and with its default of one process per core) as the
@@ -307,6 +308,9 @@ def monitoring_table(rows: list[tuple[str, dict[str, float]]]) -> None:
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--urls", type=int, default=3000)
+    parser.add_argument(
+        "--page-kb", type=int, default=1, help="the farm's page size (1: small pages; 40: real)"
+    )
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--only", choices=["monitoring", "workers"])
     parser.add_argument("--workers", type=int, action="append", help="worker counts (1 and 2)")
@@ -320,7 +324,7 @@ async def main() -> None:
         "--database", default=DATABASE, help="PostgreSQL database to make afresh (dropped first)"
     )
     args = parser.parse_args()
-    farm = Farm(args.urls)
+    farm = Farm(args.urls, args.page_kb)
     monitoring: list[tuple[str, dict[str, float]]] = []
     results: dict[int, list[dict[str, float]]] = {w: [] for w in args.workers or (1, 2)}
     try:
@@ -349,7 +353,8 @@ async def main() -> None:
     finally:
         farm.close()
     print(
-        f"{len(urls)} links, 100 hosts (50 ms each), per host 2, concurrency 100, "
+        f"{len(urls)} links, 100 hosts (50 ms each, {args.page_kb} KB pages), per host 2, "
+        "concurrency 100, "
         f"{os.cpu_count()} CPUs"
     )
     if monitoring:
