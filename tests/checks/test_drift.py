@@ -7,14 +7,16 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from tests.checks import rot_pages as rp
+from tests.checks.test_runs import claim_all
 from tests.conftest import make_editor, make_resource
 
 from linkdir.checks import fixes, jobs
 from linkdir.checks import service as monitoring
 from linkdir.checks.drift_models import ContentBaseline
-from linkdir.db import create_engine, session_factory
+from linkdir.checks.runner import CheckRunner
+from linkdir.db import create_engine, session_factory, utcnow
 from linkdir.errors import ValidationFailed
 from linkdir.resources import service as directory
 from linkdir.resources.models import Resource, Revision
@@ -285,3 +287,53 @@ async def test_runs_judge_a_page_again_only_when_its_content_changed(web, sessio
         await engine.dispose()
     assert replaced.reason == "content_replaced"
     assert replaced.consecutive_failures == 1  # a suspect, confirmed over time as ever
+
+
+@pytest.mark.both_databases
+@pytest.mark.parametrize("how", ["run", "worker"])
+async def test_a_working_link_without_a_baseline_is_asked_in_full_and_gets_one(
+    web, session, settings, how
+):
+    """A link checked before baselines existed (or whose baseline is gone) would answer
+    304 — or the same content hash — for ever, and the first changed page would become
+    its baseline, a casino included. It is asked in full until it has one."""
+    agenda = rp.agenda()
+
+    def page(request: Any) -> Any:
+        if request.headers.get("if-none-match") == '"v1"':
+            return web.Reply(304, b"", headers=[("ETag", '"v1"')])
+        return web.Reply(200, agenda.encode(), headers=[("ETag", '"v1"')])
+
+    ip = "127.0.204.22" if how == "run" else "127.0.204.23"
+    site = web.site(ip, {"/digital-agenda": page}, ip=ip)
+    resource = await make_resource(
+        session,
+        url=site.url("/digital-agenda"),
+        title="Digital agenda för Västerbotten",
+        description="Regionens strategi för digitalisering, med bibliotekens roll.",
+    )
+    await session.commit()
+    engine = create_engine(settings.database_url)
+
+    async def run() -> None:
+        if how == "run":  # linkdir check, a curator-started run
+            await jobs.run_cycle(session_factory(engine), settings, everything=True)
+            return
+        # A worker's batch: claimed by a dispatch, checked by a job.
+        await session.execute(update(Resource).values(next_check_at=utcnow()))
+        await session.commit()
+        ids, claimed_until = await claim_all(session, settings)
+        await CheckRunner(settings, engine, worker="test:1").check_batch(ids, claimed_until)
+
+    try:
+        await run()
+        await session.execute(ContentBaseline.__table__.delete())  # as before baselines
+        await session.commit()
+        await run()  # asked in full: it takes its baseline
+        baseline = (await session.execute(select(ContentBaseline))).scalar_one()
+        await run()  # from now on conditional again
+    finally:
+        await engine.dispose()
+    asked = [r.headers.get("if-none-match") for r in site.hits("/digital-agenda", method="GET")]
+    assert asked == [None, None, '"v1"']
+    assert baseline.url == resource.url and baseline.baseline["title"] == rp.AGENDA_TITLE

@@ -12,7 +12,7 @@ with reason ``content_replaced``: a suspect, confirmed over time like any failur
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -168,6 +168,27 @@ async def read_baselines(
             empty = (resource_id, url, None, None, None, None, None, None)
             rows[resource_id] = BaselineRow(empty, stored=False)
     return rows
+
+
+async def baselined(session: AsyncSession, urls: Mapping[int, str]) -> set[int]:
+    """Of these resources (id: address), those with a baseline taken at that address.
+
+    Only their pages may go unjudged while unchanged (a 304, or the same content hash):
+    one without a baseline (checked before baselines existed, say) is asked in full, so
+    its next good check takes one instead of waiting for the page to change — and then
+    adopting whatever replaced it.
+    """
+    if not urls:
+        return set()
+    table = _baseline_table()
+    statement = select(table.c.resource_id, table.c.url).where(
+        table.c.resource_id.in_(list(urls)), table.c.baseline.is_not(None)
+    )
+    return {
+        resource_id
+        for resource_id, url in (await session.execute(statement)).all()
+        if urls.get(resource_id) == url
+    }
 
 
 async def write_baselines(session: AsyncSession, rows: Iterable[BaselineRow]) -> None:

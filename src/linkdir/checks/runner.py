@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlmodel import col
 
 from linkdir.checker import EngineConfig
-from linkdir.checks import heartbeat, runs, service
+from linkdir.checks import drift, heartbeat, runs, service
 from linkdir.checks.chunks import RECORD_CHUNK, RECORD_EVERY, in_chunks
 from linkdir.checks.engine_process import Engine, EngineProcesses, open_engine
 from linkdir.checks.models import CheckRun
@@ -681,11 +681,21 @@ class CheckRunner:
                     col(Resource.next_check_at) == claimed_until,
                 )
             )
-            for resource_id, host, url, status, failures, *known in claimed.all():
+            rows = claimed.all()
+            # Fine last time, with a baseline: what its page was is known (Claimed.known).
+            fine = await drift.baselined(
+                session,
+                {
+                    row[0]: row[2]
+                    for row in rows
+                    if row[0] is not None and row[3] == "ok" and not row[4]
+                },
+            )
+            for resource_id, host, url, _status, _failures, *known in rows:
                 assert resource_id is not None
                 urls[url] = resource_id
                 host_of[resource_id] = host
-                if status == "ok" and not failures:  # fine last time: what it was is known
+                if resource_id in fine:
                     etag, last_modified, content = known
                     conditions[url] = (etag, last_modified, content)
             if run_id is not None and len(urls) < len(resource_ids):

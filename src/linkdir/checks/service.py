@@ -65,8 +65,9 @@ class Claimed:
     """A resource a worker has claimed for one check.
 
     ``known``: the ETag, Last-Modified and content hash of its last answer when that was
-    good (``ok``, nothing failing), for a conditional request and a page not judged again
-    while unchanged (``Checker.check``); None otherwise.
+    good (``ok``, nothing failing) and its page has a baseline (:func:`drift.baselined`),
+    for a conditional request and a page not judged again while unchanged
+    (``Checker.check``); None otherwise.
     """
 
     resource_id: int
@@ -542,12 +543,21 @@ async def claim_due(
         .execution_options(synchronize_session=False)
     )
     rows = (await session.execute(statement)).all()
+    fine = await drift.baselined(
+        session,
+        {
+            row[0]: row[2]
+            for row in rows
+            if row[0] is not None and row[3] == LinkStatus.ok.value and not row[4]
+        },
+    )
     batches: dict[str, list[Claimed]] = {}
-    for resource_id, host, url, status, failures, *known in sorted(rows, key=lambda r: r[0] or 0):
+    for resource_id, host, url, _status, _failures, *known in sorted(rows, key=lambda r: r[0] or 0):
         assert resource_id is not None
         etag, last_modified, content = known
-        fine = status == LinkStatus.ok.value and not failures
-        claimed = Claimed(resource_id, url, (etag, last_modified, content) if fine else None)
+        claimed = Claimed(
+            resource_id, url, (etag, last_modified, content) if resource_id in fine else None
+        )
         batches.setdefault(host, []).append(claimed)
     if batches:
         leases = upsert_into(session, CheckLease)
