@@ -138,6 +138,15 @@ async def test_topics_are_edited_in_both_languages(client: Client, session: Asyn
         "/manage/topics", data={"csrf_token": csrf, "name_sv": "", "name_en": "Reading"}
     )
     assert bad.status_code == 422 and 'id="error-name_sv"' in bad.text
+    # A name with nothing to make an address from: asked for one, next to the slug field,
+    # in Swedish, the form kept (an empty slug would put the topic at /topics/, the list).
+    nameless = await client.post(
+        "/manage/topics", data={"csrf_token": csrf, "name_sv": "#", "name_en": "#"}
+    )
+    assert nameless.status_code == 422 and 'id="error-slug"' in nameless.text
+    assert "Det går inte att göra en adress av det svenska namnet" in nameless.text
+    assert 'value="#"' in nameless.text
+    assert (await session.execute(select(func.count()).select_from(Topic))).scalar_one() == 0
     created = await client.post(
         "/manage/topics",
         data={"csrf_token": csrf, "name_sv": "Läsfrämjande", "name_en": "Reading promotion"},

@@ -95,6 +95,29 @@ async def test_bookmarks_with_create_topics_as_a_curator_and_published(
     assert unknown.returncode == 1 and "no active account" in unknown.stderr
 
 
+async def test_a_topic_name_with_nothing_to_make_an_address_from_is_noted_not_a_traceback(
+    database_url: str, session: AsyncSession, tmp_path: Path
+) -> None:
+    listing = tmp_path / "amnen.csv"
+    listing.write_text(
+        "url,title,topics\n"
+        "https://www.kb.se/a,Sida A,#\n"
+        "https://www.kb.se/b,Sida B,Сербия\n"
+        "https://www.kb.se/c,Sida C,Läsning\n",
+        "utf-8",
+    )
+    env = base_env(database_url)
+    for args in (["--dry-run"], []):
+        done = run(["import", str(listing), "--format", "csv", "--create-topics", *args], env)
+        assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+        assert "line 2: note: topics: No topic can be made from “#”" in done.stdout
+        assert "line 3: note: topics: No topic can be made from “Сербия”" in done.stdout
+        assert "3 of 3 csv rows" in done.stdout and "new topics: Läsning" in done.stdout
+    session.expunge_all()
+    assert list((await session.execute(select(Topic.slug))).scalars()) == ["läsning"]
+    assert await count(session, Resource) == 3
+
+
 async def test_dry_run_and_a_links_page_from_a_server(
     database_url: str, session: AsyncSession, links_site: LinksSite
 ) -> None:

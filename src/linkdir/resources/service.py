@@ -81,6 +81,11 @@ def clean_text(value: str) -> str:
     return _CONTROL_TEXT.sub("", value).strip()
 
 
+def is_slug(value: str) -> bool:
+    """Whether ``value`` can be a topic's address: lower-case letters, digits, hyphens."""
+    return bool(_SLUG.match(value))
+
+
 def slugify(value: str) -> str:
     value = clean_line(value).casefold()
     value = re.sub(r"[^\wåäöéü]+", "-", value).replace("_", "-")
@@ -791,6 +796,10 @@ async def list_resources(
 # Topics ---------------------------------------------------------------------------------
 
 TOPIC_FIELDS = ("slug", "name_sv", "name_en", "description_sv", "description_en")
+NO_SLUG_FROM_NAME = N_(
+    "No address can be made from the Swedish name (it needs letters a–z, å, ä, ö or "
+    "digits): write one here, e.g. digital-delaktighet."
+)
 
 
 def validate_topic(data: Mapping[str, Any], *, partial: bool) -> dict[str, Any]:
@@ -822,7 +831,11 @@ def validate_topic(data: Mapping[str, Any], *, partial: bool) -> dict[str, Any]:
         else:
             cleaned["slug"] = raw
     elif not partial and "name_sv" in cleaned:
-        cleaned["slug"] = slugify(cleaned["name_sv"])
+        made = slugify(cleaned["name_sv"])
+        if is_slug(made):
+            cleaned["slug"] = made
+        else:  # "#": an empty slug would give the topic the topic list's address
+            errors.append(FieldError("slug", NO_SLUG_FROM_NAME))
     if errors:
         raise ValidationFailed(errors)
     return cleaned

@@ -508,9 +508,14 @@ async def stage_rows(
             continue
         slugs: list[str] = []
         for choice in row.topics:
-            if choice.slug is None and choice.definition is None and not create_topics:
-                report.notes.append(_no_topic(row, choice))
-                continue
+            if choice.slug is None and choice.definition is None:
+                if not create_topics:
+                    report.notes.append(_no_topic(row, choice))
+                    continue
+                name = choice.new_name or choice.suggestion
+                if not resources.is_slug(resources.slugify(name)):
+                    report.notes.append(_no_address(row, name))
+                    continue
             slug = await _topic_slug(session, choice, known, report)
             if slug not in slugs:
                 slugs.append(slug)
@@ -683,6 +688,19 @@ def _no_topic(row: Row, choice: TopicChoice) -> Problem:
     )
 
 
+def _no_address(row: Row, name: str) -> Problem:
+    return Problem(
+        row.draft.line,
+        "topics",
+        N_(
+            "No topic can be made from “%(name)s”: a topic's address needs letters a–z, å, "
+            "ä, ö or digits. Imported without it."
+        ),
+        {"name": name},
+        url=row.url,
+    )
+
+
 def plan_import(
     review: Review, *, create_topics: bool = False, existing_topics: Sequence[str] = ()
 ) -> ImportReport:
@@ -712,6 +730,9 @@ def plan_import(
                 continue
             name = choice.new_name or choice.suggestion
             slug = resources.slugify(name)
+            if not resources.is_slug(slug):
+                report.notes.append(_no_address(row, name))
+                continue
             if slug not in have:
                 have.add(slug)
                 report.topics_planned.append(name)
