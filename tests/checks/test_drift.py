@@ -60,8 +60,13 @@ def check(request: Any) -> Any:
     return check
 
 
-async def agenda_site(web: Any, session: Any, html: str | None = None) -> tuple[Any, Resource]:
-    site = web.site("www.regionvasterbotten.se", {"/digital-agenda": web.html(html or rp.agenda())})
+async def agenda_site(
+    web: Any, session: Any, html: str | None = None, *, ip: str | None = None, route: Any = None
+) -> tuple[Any, Resource]:
+    """The region's digital agenda as a resource. ``ip``: the site is named by its address
+    (a run's checker resolves names for real); ``route``: answers instead of the page."""
+    page = route or web.html(html or rp.agenda())
+    site = web.site(ip or "www.regionvasterbotten.se", {"/digital-agenda": page}, ip=ip)
     resource = await make_resource(
         session,
         url=site.url("/digital-agenda"),
@@ -258,14 +263,7 @@ async def test_gradual_edits_are_carried_along(web, session, settings, check):
 async def test_runs_judge_a_page_again_only_when_its_content_changed(web, session, settings):
     """A run passes the content hash of a link's last good check to the engine: the same
     page is not fingerprinted again (as with a 304), a replaced one is, and is caught."""
-    # An address, not a name: a run's checker resolves names for real.
-    site = web.site("127.0.204.21", {"/digital-agenda": web.html(rp.agenda())}, ip="127.0.204.21")
-    resource = await make_resource(
-        session,
-        url=site.url("/digital-agenda"),
-        title="Digital agenda för Västerbotten",
-        description="Regionens strategi för digitalisering, med bibliotekens roll.",
-    )
+    site, resource = await agenda_site(web, session, ip="127.0.204.21")
     await session.commit()
     engine = create_engine(settings.database_url)
 
@@ -305,13 +303,7 @@ async def test_a_working_link_without_a_baseline_is_asked_in_full_and_gets_one(
         return web.Reply(200, agenda.encode(), headers=[("ETag", '"v1"')])
 
     ip = "127.0.204.22" if how == "run" else "127.0.204.23"
-    site = web.site(ip, {"/digital-agenda": page}, ip=ip)
-    resource = await make_resource(
-        session,
-        url=site.url("/digital-agenda"),
-        title="Digital agenda för Västerbotten",
-        description="Regionens strategi för digitalisering, med bibliotekens roll.",
-    )
+    site, resource = await agenda_site(web, session, ip=ip, route=page)
     await session.commit()
     engine = create_engine(settings.database_url)
 
