@@ -314,6 +314,37 @@ def _checking_processes() -> list[int]:
     ]
 
 
+async def test_a_curator_started_run_on_a_worker_uses_the_worker_s_checking_process(
+    web, session, settings
+):
+    """One process and one concurrency bound for the worker's jobs and a run it takes."""
+    from linkdir.checks import jobs
+
+    site = web.site("127.0.235.3", pages(6, delay=0.3), ip="127.0.235.3")
+    for n in range(6):
+        await make_resource(session, url=site.url(f"/sida-{n}"))
+    await session.execute(
+        Resource.__table__.update().values(next_check_at=utcnow() + timedelta(days=30))  # type: ignore[attr-defined]
+    )
+    await session.commit()
+    async with worker_runner(settings, "test:3") as runner:
+        await first_dispatch_done(runner)
+        run = await jobs.start_manual_run(
+            settings, runner.db_engine, everything=True, runner=runner
+        )
+        seen: set[int] = set()
+        while True:  # while the run is checking (six links, 0.3 s each, two at a time)
+            seen.update(_checking_processes())
+            session.expunge_all()
+            done = await session.get(CheckRun, run.id)
+            await session.commit()
+            if done is not None and done.finished_at is not None:
+                break
+            await asyncio.sleep(0.05)
+    assert done.done == 6 and done.counts == {"ok": 6, "moved": 0, "broken": 0, "unverified": 0}
+    assert len(seen) == 1, f"checking processes seen during the run: {sorted(seen)}"
+
+
 async def test_a_worker_starts_its_checking_process_before_its_first_job(settings):
     """It imports the engine while the worker waits for work, not while due links wait;
     and it ends with the worker."""

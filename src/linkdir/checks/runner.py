@@ -738,16 +738,19 @@ class CheckRunner:
                 recorded = await session.get(CheckRun, run_id)
                 if recorded is None or recorded.finished_at is not None:
                     return {}  # deleted, or given up on and finished meanwhile
-            run = await run_cycle(
-                self.factory,
-                self.settings,
-                everything=everything,
-                engine_config=self.engine_config,
-                worker=self.worker,
-                run_id=run_id,
-                stop=self._abort,
-                engine_processes=self.engine_processes,
-            )
+            # The runner's own checking process (one concurrency bound with its jobs, and
+            # no second process to start), or a checker here when it has none.
+            async with self._job_engine() as checker:
+                run = await run_cycle(
+                    self.factory,
+                    self.settings,
+                    everything=everything,
+                    engine_config=self.engine_config,
+                    worker=self.worker,
+                    run_id=run_id,
+                    stop=self._abort,
+                    engine=checker,
+                )
             return dict(run.counts)
 
 
