@@ -20,6 +20,7 @@ __all__ = [
     "EngineConfig",
     "FetchError",
     "FetchedPage",
+    "Known",
     "Redirect",
     "Status",
 ]

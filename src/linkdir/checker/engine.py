@@ -110,11 +110,9 @@ from linkdir.checker.hosts import host_key
 from linkdir.checker.probe import SiblingProbes
 from linkdir.checker.sites import SiteNames, is_search_address, is_section_of
 from linkdir.checker.transport import Body, classify_error
-from linkdir.checker.types import CheckResult, EngineConfig, Redirect, Status
+from linkdir.checker.types import CheckResult, EngineConfig, Known, Redirect, Status
 
 _MAX_REFRESH_DELAY = 10.0  # longer meta refreshes are auto-reloads, not redirects
-# What is known of a link's last good answer: ETag, Last-Modified, content hash.
-Known = tuple[str | None, str | None, str | None]
 _UNKNOWN: Known = (None, None, None)
 
 

@@ -17,9 +17,12 @@ if TYPE_CHECKING:
     from linkdir.checker.netguard import Resolver
     from linkdir.config import Settings
 
-__all__ = ["CheckResult", "EngineConfig", "Redirect", "Status"]
+__all__ = ["CheckResult", "EngineConfig", "Known", "Redirect", "Status"]
 
 Status = Literal["ok", "moved", "broken", "unverified"]
+# What is known of a link's last good answer: its ETag, Last-Modified and content hash
+# (``Checker.check``: a conditional request, and no new fingerprint while unchanged).
+Known = tuple[str | None, str | None, str | None]
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,7 +34,7 @@ from datetime import date, datetime
 from typing import Any, Protocol
 
 from linkdir.checker.hosts import host_key, shard_of
-from linkdir.checker.types import CheckResult, EngineConfig, Redirect
+from linkdir.checker.types import CheckResult, EngineConfig, Known, Redirect
 
 # The longest line either side sends (a request of a few thousand URLs, a batch of results
 # with fingerprints); asyncio's default of 64 KiB is too small for either.
@@ -43,8 +43,7 @@ SEND_EVERY = 64  # results a child sends in one line at most
 SEND_AFTER = 0.02  # seconds a finished result waits at most for others to share its line
 STOP_SECONDS = 5.0  # a child told to stop (stdin closed) is killed after this long
 
-# A URL's ETag, Last-Modified and content hash of its last good answer (Checker.check).
-Conditions = Mapping[str, tuple[str | None, str | None, str | None]]
+Conditions = Mapping[str, Known]  # by URL
 
 
 class Engine(Protocol):

@@ -382,7 +382,7 @@ async def run_cycle(
                     async with factory() as session:
                         batches = await service.claim_due(
                             session, now=claimed_at, limit=batch, claim_for=claim_for,
-                            worker=holder, own_leases=True,
+                            worker=holder, own_leases=True, known=True,
                         )  # fmt: skip
                         if not batches and not in_flight:
                             # The rest is on hosts a worker is checking now: their turn comes.

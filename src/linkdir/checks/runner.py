@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlmodel import col
 
 from linkdir.checker import EngineConfig
-from linkdir.checks import drift, heartbeat, runs, service
+from linkdir.checks import heartbeat, runs, service
 from linkdir.checks.chunks import RECORD_CHUNK, RECORD_EVERY, in_chunks
 from linkdir.checks.engine_process import Engine, EngineProcesses, open_engine
 from linkdir.checks.models import CheckRun
@@ -660,7 +660,7 @@ class CheckRunner:
 
         urls: dict[str, int] = {}
         host_of: dict[int, str] = {}
-        conditions: dict[str, tuple[str | None, str | None, str | None]] = {}
+
         async with self.factory() as session:
             if is_postgresql(session):  # the dispatch's claims commit first (see dispatch)
                 await session.execute(select(func.pg_advisory_xact_lock_shared(service.CLAIM_LOCK)))
@@ -671,33 +671,19 @@ class CheckRunner:
                     col(Resource.id),
                     col(Resource.host),
                     col(Resource.url),
-                    col(Resource.link_status),
-                    col(Resource.consecutive_failures),
-                    col(Resource.etag),
-                    col(Resource.last_modified),
-                    col(Resource.content_hash),
+                    *service.KNOWN_COLUMNS,
                 ).where(
                     col(Resource.id).in_(resource_ids),
                     col(Resource.next_check_at) == claimed_until,
                 )
             )
             rows = claimed.all()
-            # Fine last time, with a baseline: what its page was is known (Claimed.known).
-            fine = await drift.baselined(
-                session,
-                {
-                    row[0]: row[2]
-                    for row in rows
-                    if row[0] is not None and row[3] == "ok" and not row[4]
-                },
-            )
-            for resource_id, host, url, _status, _failures, *known in rows:
+            answers = await service.known_answers(session, [(r[0], *r[2:]) for r in rows])
+            for resource_id, host, url, *_ in rows:
                 assert resource_id is not None
                 urls[url] = resource_id
                 host_of[resource_id] = host
-                if resource_id in fine:
-                    etag, last_modified, content = known
-                    conditions[url] = (etag, last_modified, content)
+            conditions = {url: answers[id_] for url, id_ in urls.items() if id_ in answers}
             if run_id is not None and len(urls) < len(resource_ids):
                 fenced = set(resource_ids) - set(urls.values())
                 await runs.count_fenced(session, run_id, sorted(fenced), now=utcnow())

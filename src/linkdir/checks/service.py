@@ -64,15 +64,38 @@ def jittered(interval: timedelta, *, rng: random.Random | None = None) -> timede
 class Claimed:
     """A resource a worker has claimed for one check.
 
-    ``known``: the ETag, Last-Modified and content hash of its last answer when that was
-    good (``ok``, nothing failing) and its page has a baseline (:func:`drift.baselined`),
-    for a conditional request and a page not judged again while unchanged
-    (``Checker.check``); None otherwise.
+    ``known``: what :func:`known_answers` knows of its last answer, when the claim asked
+    for it; None otherwise.
     """
 
     resource_id: int
     url: str
-    known: tuple[str | None, str | None, str | None] | None
+    known: engine.Known | None
+
+
+# Read with a claim for known_answers: the link's last verdict and what its answer was.
+KNOWN_COLUMNS = (
+    col(Resource.link_status),
+    col(Resource.consecutive_failures),
+    col(Resource.etag),
+    col(Resource.last_modified),
+    col(Resource.content_hash),
+)
+
+
+async def known_answers(
+    session: AsyncSession, rows: Iterable[Sequence[Any]]
+) -> dict[int, engine.Known]:
+    """The ETag, Last-Modified and content hash to check these links with, by id.
+
+    ``rows``: (id, url, *KNOWN_COLUMNS). Only links that were fine last time (``ok``,
+    nothing failing) and whose page has a baseline at that address
+    (:func:`drift.baselined`) are in it: they are asked conditionally, and an unchanged
+    page of theirs is not judged again (``Checker.check``).
+    """
+    fine = {row[0]: row for row in rows if row[2] == LinkStatus.ok.value and not row[3]}
+    baselined = await drift.baselined(session, {id_: row[1] for id_, row in fine.items()})
+    return {id_: (row[4], row[5], row[6]) for id_, row in fine.items() if id_ in baselined}
 
 
 def _is_stale(modified_on: date | None, at: datetime | None, stale_after: timedelta) -> bool:
@@ -497,6 +520,7 @@ async def claim_due(
     claim_for: timedelta,
     worker: str = "",
     own_leases: bool = False,
+    known: bool = False,
 ) -> dict[str, list[Claimed]]:
     """Claim up to ``limit`` due resources for ``claim_for``, grouped by host.
 
@@ -505,6 +529,8 @@ async def claim_due(
     (give the lease back with :func:`release_hosts` when the batch is done). With
     ``own_leases``, hosts leased to ``worker`` itself may be claimed again (a foreground
     run, whose claims all go to one engine: its per-host limit keeps the host's share).
+    With ``known``, each claim carries what :func:`known_answers` knows (a foreground run
+    checks what it claimed; a worker's job reads its claims again, fenced, and asks then).
 
     One ``UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED) RETURNING`` statement
     claims the links; on PostgreSQL a transaction-level advisory lock makes concurrent
@@ -534,30 +560,16 @@ async def claim_due(
             col(Resource.id),
             col(Resource.host),
             col(Resource.url),
-            col(Resource.link_status),
-            col(Resource.consecutive_failures),
-            col(Resource.etag),
-            col(Resource.last_modified),
-            col(Resource.content_hash),
+            *(KNOWN_COLUMNS if known else ()),
         )
         .execution_options(synchronize_session=False)
     )
     rows = (await session.execute(statement)).all()
-    fine = await drift.baselined(
-        session,
-        {
-            row[0]: row[2]
-            for row in rows
-            if row[0] is not None and row[3] == LinkStatus.ok.value and not row[4]
-        },
-    )
+    answers = await known_answers(session, [(r[0], *r[2:]) for r in rows]) if known else {}
     batches: dict[str, list[Claimed]] = {}
-    for resource_id, host, url, _status, _failures, *known in sorted(rows, key=lambda r: r[0] or 0):
+    for resource_id, host, url, *_ in sorted(rows, key=lambda row: row[0] or 0):
         assert resource_id is not None
-        etag, last_modified, content = known
-        claimed = Claimed(
-            resource_id, url, (etag, last_modified, content) if resource_id in fine else None
-        )
+        claimed = Claimed(resource_id, url, answers.get(resource_id))
         batches.setdefault(host, []).append(claimed)
     if batches:
         leases = upsert_into(session, CheckLease)

@@ -821,7 +821,7 @@ def validate_topic(data: Mapping[str, Any], *, partial: bool) -> dict[str, Any]:
                 cleaned[name] = value
     if "slug" in data:
         raw = data["slug"]
-        if not isinstance(raw, str) or not _SLUG.match(raw):
+        if not isinstance(raw, str) or not is_slug(raw):
             errors.append(
                 FieldError(
                     "slug",

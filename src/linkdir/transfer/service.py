@@ -512,8 +512,8 @@ async def stage_rows(
                 if not create_topics:
                     report.notes.append(_no_topic(row, choice))
                     continue
-                name = choice.new_name or choice.suggestion
-                if not resources.is_slug(resources.slugify(name)):
+                name, made = _new_topic(choice)
+                if made is None:
                     report.notes.append(_no_address(row, name))
                     continue
             slug = await _topic_slug(session, choice, known, report)
@@ -688,6 +688,13 @@ def _no_topic(row: Row, choice: TopicChoice) -> Problem:
     )
 
 
+def _new_topic(choice: TopicChoice) -> tuple[str, str | None]:
+    """The name a new topic for ``choice`` gets, and its slug (None: the name gives none)."""
+    name = choice.new_name or choice.suggestion
+    slug = resources.slugify(name)
+    return name, slug if resources.is_slug(slug) else None
+
+
 def _no_address(row: Row, name: str) -> Problem:
     return Problem(
         row.draft.line,
@@ -728,9 +735,8 @@ def plan_import(
             if not create_topics:
                 report.notes.append(_no_topic(row, choice))
                 continue
-            name = choice.new_name or choice.suggestion
-            slug = resources.slugify(name)
-            if not resources.is_slug(slug):
+            name, slug = _new_topic(choice)
+            if slug is None:
                 report.notes.append(_no_address(row, name))
                 continue
             if slug not in have:
