@@ -5,6 +5,8 @@
     python bench/checker/farm.py --only linkdir --urls 2000
     python bench/checker/farm.py --baseline /tmp/base/src   # an older linkdir beside it
     python bench/checker/farm.py --precompile   # linkdir's .pyc compiled first (both trees)
+    python bench/checker/farm.py --references   # + every page read by bare aiohttp, and
+                                                #   linkdir without its page analysis
 
 The farm runs in its own process: 100 HTTP servers on 127.0.1.1-127.0.1.100 (one port),
 each answering every request after 50 ms and counting its open connections. Pages are
@@ -13,7 +15,9 @@ realistic (``pages.py``: navigation, a script, many paragraphs) of ``--page-kb``
 are spread evenly over the hosts. Each tool checks them in turn; the script prints
 links/s, the most connections one host saw open at once (counted by the farm), and the
 tool's peak RSS (sum over its process tree, sampled from /proc), plus ratios against
-linkinator from the same run. Only loopback addresses are ever targeted.
+linkinator from the same run, and how many answers carried their page ("pages read":
+linkinator asks with HEAD and reads none; linkdir reads every page, which is what it
+judges). Only loopback addresses are ever targeted.
 
 linkinator (npm) and LinkChecker (PyPI) are installed on first use into
 bench/checker/.tools/ (git-ignored): node_modules for linkinator, a throw-away venv
@@ -57,6 +61,7 @@ class HostStats:
     open: int = 0
     max_open: int = 0
     requests: int = 0
+    bodies: int = 0  # answers that carried their page (GET); a HEAD answer carries none
     arrivals: list[float] = field(default_factory=list)  # monotonic seconds of each request
 
 
@@ -121,7 +126,11 @@ class FarmConnection(asyncio.Protocol):
             f"Content-Length: {len(body)}\r\n"
             f"Connection: {'close' if close else 'keep-alive'}\r\n\r\n"
         ).encode()
-        self.transport.write(head if method == b"HEAD" else head + body)
+        if method == b"HEAD":
+            self.transport.write(head)
+        else:
+            self.stats.bodies += 1
+            self.transport.write(head + body)
         if close:
             self.transport.close()
 
@@ -199,6 +208,7 @@ def serve_farm(port: int, count: int, page_kb: int) -> None:
                 for item in stats.values():
                     item.max_open = item.open
                     item.requests = 0
+                    item.bodies = 0
                     item.arrivals.clear()
                 in_flight.peak = in_flight.now
                 timeline_start[0] = time.monotonic()
@@ -214,6 +224,7 @@ def serve_farm(port: int, count: int, page_kb: int) -> None:
                     {
                         "max_open_per_host": max(s.max_open for s in stats.values()),
                         "requests": sum(s.requests for s in stats.values()),
+                        "bodies": sum(s.bodies for s in stats.values()),
                         "open_now": sum(s.open for s in stats.values()),
                         "peak_in_flight": in_flight.peak,
                     }
@@ -334,6 +345,7 @@ class Run:
     cpu_seconds: float
     max_open_per_host: int
     farm_requests: int
+    farm_bodies: int = 0  # requests answered with the page (the rest were HEAD)
     note: str = ""
 
     @property
@@ -377,6 +389,7 @@ def measure(
         cpu_seconds=cpu,
         max_open_per_host=stats["max_open_per_host"],
         farm_requests=stats["requests"],
+        farm_bodies=stats["bodies"],
         note=f"exit {process.returncode}",
     )
     return run, text
@@ -447,6 +460,68 @@ def run_linkdir(
     return run
 
 
+# References (``--references``), each in a process of its own on the same URL list:
+# reading every page with bare aiohttp (2 connections per host, each kept busy, one process):
+# the floor of any Python checker that reads the pages, as linkdir must and linkinator
+# (which sends HEAD) does not;
+READ_PAGES = """
+import asyncio, sys
+from collections import defaultdict
+from urllib.parse import urlsplit
+import aiohttp, uvloop
+
+async def main(urls):
+    by_host = defaultdict(list)
+    for url in urls:
+        by_host[urlsplit(url).netloc].append(url)
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
+        async def lane(queue):  # two lanes per host: 2 connections, each kept busy
+            while queue:
+                async with session.get(queue.pop()) as response:
+                    await response.read()
+        await asyncio.gather(*(lane(q) for q in by_host.values() for _ in range(2)))
+
+uvloop.run(main(open(sys.argv[1]).read().split()))
+"""
+# and linkdir with the page analysis taken out (each page size analysed once, then the
+# same answer reused): what the rest of a check costs. A diagnostic, not a result.
+WITHOUT_ANALYSIS = """
+import sys
+from linkdir.checker import classify
+
+analyse, known = classify.analyse, {}
+
+def cached(body, charset, *, today):
+    key = len(body) // 4096
+    if key not in known:
+        known[key] = analyse(body, charset, today=today)
+    return known[key]
+
+classify.analyse = cached
+from linkdir.cli import main
+main(["check-urls", sys.argv[1], "--format", "json"])
+"""
+
+
+def run_references(farm: Farm, urls: list[str], workdir: Path) -> list[Run]:
+    listing = workdir / "urls.txt"
+    listing.write_text("\n".join(urls) + "\n")
+    env = {"LINKDIR_CHECKER_ALLOW_NETWORKS": "127.0.1.0/24"}
+    read, _ = measure(
+        "aiohttp, pages read", [sys.executable, "-c", READ_PAGES, str(listing)], farm, len(urls)
+    )
+    read.note = "reference: every page read, nothing judged"
+    bare, text = measure(
+        "linkdir, no analyse()",
+        [sys.executable, "-c", WITHOUT_ANALYSIS, str(listing)],
+        farm,
+        len(urls),
+        env=env,
+    )
+    bare.note = "diagnostic: " + str(json.loads(text)["summary"].get("ok")) + " ok"
+    return [read, bare]
+
+
 def run_linkinator(farm: Farm, urls: list[str]) -> Run:
     binary = ensure_linkinator()
     run, text = measure(
@@ -484,7 +559,7 @@ def report(runs: list[Run]) -> str:
     lines = [
         f"{'tool':<22} {'links':>6} {'seconds':>8} {'links/s':>8} {'vs linkinator':>13} "
         f"{'CPU ms/link':>11} {'max conn/host':>13} {'peak RSS MB':>11} {'peak PSS MB':>11} "
-        f"{'requests':>8}  note"
+        f"{'requests':>8} {'pages read':>10}  note"
     ]
     for run in runs:
         ratio = (
@@ -496,7 +571,7 @@ def report(runs: list[Run]) -> str:
             f"{run.tool:<22} {run.links:>6} {run.seconds:>8.2f} {run.links_per_second:>8.0f} "
             f"{ratio:>13} {run.cpu_seconds * 1000 / run.links:>11.2f} "
             f"{run.max_open_per_host:>13} {run.peak_rss_mb:>11.1f} "
-            f"{run.peak_pss_mb:>11.1f} {run.farm_requests:>8}  {run.note}"
+            f"{run.peak_pss_mb:>11.1f} {run.farm_requests:>8} {run.farm_bodies:>10}  {run.note}"
         )
     return "\n".join(lines)
 
@@ -524,6 +599,12 @@ def main() -> None:
         help="compile linkdir's bytecode first (as a wheel install does); without it, an "
         "editable install under PYTHONDONTWRITEBYTECODE=1 compiles its modules at every start",
     )
+    parser.add_argument(
+        "--references",
+        action="store_true",
+        help="also run two references: every page read by bare aiohttp, and linkdir without "
+        "its page analysis",
+    )
     parser.add_argument("--serve-farm", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_farm:
@@ -550,6 +631,10 @@ def main() -> None:
         for _round in range(args.rounds):
             for tool in tools:
                 if tool == "linkdir":
+                    if args.references:
+                        for run in run_references(farm, urls, work):
+                            runs.append(run)
+                            print(report(runs[-1:]).splitlines()[-1], flush=True)
                     for baseline in [args.baseline, None] if args.baseline else [None]:
                         for workers in args.workers or [None]:
                             runs.append(run_linkdir(farm, urls, work, workers, baseline))
