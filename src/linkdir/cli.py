@@ -137,6 +137,38 @@ def main() -> None:
     """linkdir: a curated link directory that checks its own links."""
 
 
+# Commands whose process ends the moment their work is done and reported: every result is
+# recorded or printed, the database and the checking processes are closed, and tearing the
+# interpreter down (every module of the database layer, the engine, the models) would cost
+# ~0.1 s of each run (issue 18). Other commands keep Python's normal exit (atexit hooks,
+# temporary files' finalizers).
+_QUICK_EXIT = frozenset({"check", "check-urls"})
+
+
+def run() -> None:
+    """The ``linkdir`` console script: :func:`main`, with a quick exit for the check commands."""
+    if len(sys.argv) < 2 or sys.argv[1] not in _QUICK_EXIT:
+        main()
+        return
+    try:
+        main()
+    except SystemExit as stop:
+        code = stop.code
+    else:  # pragma: no cover - Click's standalone mode always ends with SystemExit
+        code = 0
+    if code is not None and not isinstance(code, int):
+        raise SystemExit(code)  # a message: Python prints it and exits with status 1
+    import os
+
+    logging.shutdown()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):  # a closed or broken pipe: Python's own exit reports it
+        raise SystemExit(code) from None
+    os._exit(code or 0)
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))

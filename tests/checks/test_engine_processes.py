@@ -84,6 +84,42 @@ async def test_check_all_with_two_engine_processes_records_every_link_once(
     assert (await session.execute(select(func.count()).select_from(CheckLease))).scalar_one() == 0
 
 
+async def test_the_check_command_ends_with_its_summary_told_and_its_checking_process_gone(
+    web, session, database_url
+):
+    # The real console script: `linkdir check` ends without Python's teardown (issue 18),
+    # so what it printed must still reach a pipe, and its child must be gone before it.
+    site = web.site("127.0.233.2", pages(12, delay=0.05), ip="127.0.233.2")
+    ids = [(await make_resource(session, url=site.url(f"/sida-{n}"))).id for n in range(12)]
+    await session.commit()
+    process = subprocess.Popen(
+        [LINKDIR, "check", "--all", "--engine-processes", "1"],
+        env=base_env(database_url),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    children: list[int] = []
+    try:
+        deadline = time.monotonic() + 30
+        while not children and process.poll() is None and time.monotonic() < deadline:
+            children = _children(process.pid)
+            time.sleep(0.01)
+        out, err = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 0, err
+    assert out.strip().splitlines()[-1] == (
+        "checked 12 links: ok 12, moved 0, broken 0, unverified 0"
+    )
+    assert "checked 12/12" in err  # the progress lines on stderr too
+    [child] = children
+    assert not Path(f"/proc/{child}").exists()  # ended and reaped, not left behind
+    assert await history(session) == Counter(dict.fromkeys(ids, 1))
+
+
 def _children(pid: int) -> list[int]:
     path = Path(f"/proc/{pid}/task/{pid}/children")
     return [int(child) for child in path.read_text().split()] if path.exists() else []

@@ -444,6 +444,12 @@ def main() -> None:
 
     with contextlib.suppress(BrokenPipeError, KeyboardInterrupt):
         run(_serve())
+    # Everything this process had to say has reached the parent (its stdout is drained and
+    # closed) and it holds nothing else: it ends here instead of tearing the interpreter
+    # down, ~50 ms the parent waits for at the end of every `linkdir check` (issue 18).
+    with contextlib.suppress(OSError, ValueError):
+        sys.stderr.flush()
+    os._exit(0)
 
 
 if __name__ == "__main__":
