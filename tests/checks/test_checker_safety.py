@@ -186,6 +186,38 @@ async def test_concurrency_bounds_the_checker_across_calls_made_at_once(web):
     assert all(len(site.requests) == 4 for site in sites)
 
 
+async def test_a_host_busy_with_another_call_s_checks_does_not_hold_a_slot(web):
+    """A foreground run's pipelined claims share their hosts: a check of a host whose
+    connections another call is using would only wait for one, so it takes no slot and the
+    call's other hosts go first; per_host holds across the calls."""
+    slow = InFlight(web, delay=0.4)
+    busy = web.site("upptagen.test", fallback=slow)
+    arrived: list[float] = []
+
+    async def quick(request: Any) -> Any:
+        arrived.append(time.monotonic())
+        return web.html(PAGE)
+
+    other = web.site("ledig.test", fallback=quick)
+    async with web.checker(per_host=1, concurrency=2, probe_soft_404=False) as checker:
+        first = asyncio.ensure_future(
+            _collect(checker.check_many([busy.url("/a/1"), busy.url("/a/2")]))
+        )
+        while not slow.now:  # the first call's check of the busy host is running
+            await asyncio.sleep(0.01)
+        started = time.monotonic()
+        second = await _collect(checker.check_many([busy.url("/b/1"), other.url("/b/2")]))
+        await first
+    # The free host was asked at once, not after the busy host's answer (0.4 s).
+    assert arrived and arrived[0] - started < 0.25, arrived[0] - started
+    assert [r.status for r in second] == ["ok", "ok"]
+    assert slow.peak == 1  # one connection to the busy host, over both calls
+
+
+async def _collect(stream: Any) -> list[Any]:
+    return [result async for result in stream]
+
+
 async def test_a_call_given_up_midway_gives_its_slots_back(web):
     route = InFlight(web, delay=0.2)
     first = web.site("forst.test", fallback=route)

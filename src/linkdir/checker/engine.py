@@ -141,38 +141,76 @@ class FetchError(Exception):
 
 
 class Slots:
-    """How many checks of one checker run at once, over all its ``check_many`` calls.
+    """How many checks of one checker run at once, over all its ``check_many`` calls, in
+    all and per host.
 
     ``config.concurrency`` is the checker's bound, not each call's: a foreground run and a
     worker feed one checker from several calls at once (one per claim or job), and without
     a shared count each would start ``concurrency`` checks of its own. A call that finds
     no slot free registers its result queue; a slot given back wakes every waiting call
     (a ``None`` on its queue), and whichever starts first takes it.
+
+    ``config.per_host`` is counted here too, over all calls: a check started for a host
+    whose connections are all in use by another call's checks would hold a slot while it
+    waited for one (a foreground run's pipelined claims share most hosts, and a third of
+    the slots went to checks waiting so). A call leaves such a host until a check of it
+    ends (``(host, HOST_FREE)`` on the call's queue).
     """
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, per_host: int) -> None:
         self.limit = max(1, limit)
+        self.per_host = max(1, per_host)
         self.busy = 0
+        self.hosts: dict[str, int] = {}  # checks running per host
         self._waiting: list[asyncio.Queue[Any]] = []
+        self._host_waiting: dict[str, list[asyncio.Queue[Any]]] = {}
 
     def free(self) -> bool:
         return self.busy < self.limit
+
+    def host_free(self, host: str) -> bool:
+        return self.hosts.get(host, 0) < self.per_host
+
+    def take(self, host: str) -> None:
+        self.busy += 1
+        self.hosts[host] = self.hosts.get(host, 0) + 1
 
     def wait(self, queue: asyncio.Queue[Any]) -> None:
         """Wake ``queue`` (put ``None``) when a slot is given back."""
         if queue not in self._waiting:
             self._waiting.append(queue)
 
+    def wait_host(self, host: str, queue: asyncio.Queue[Any]) -> None:
+        """Wake ``queue`` (put ``(host, HOST_FREE)``) when a check of ``host`` ends."""
+        waiting = self._host_waiting.setdefault(host, [])
+        if queue not in waiting:
+            waiting.append(queue)
+
     def forget(self, queue: asyncio.Queue[Any]) -> None:
         if queue in self._waiting:
             self._waiting.remove(queue)
+        for host in [h for h, waiting in self._host_waiting.items() if queue in waiting]:
+            waiting = self._host_waiting[host]
+            waiting.remove(queue)
+            if not waiting:
+                del self._host_waiting[host]
 
-    def give(self) -> None:
+    def give(self, host: str) -> None:
         self.busy -= 1
+        left = self.hosts[host] - 1
+        if left:
+            self.hosts[host] = left
+        else:
+            del self.hosts[host]
+        for queue in self._host_waiting.pop(host, ()):
+            queue.put_nowait((host, HOST_FREE))
         if self._waiting:
             waiting, self._waiting = self._waiting, []
             for queue in waiting:
                 queue.put_nowait(None)
+
+
+HOST_FREE = object()  # on a call's queue with a host: a check of that host ended elsewhere
 
 
 class Checker:
@@ -180,7 +218,7 @@ class Checker:
 
     def __init__(self, config: EngineConfig) -> None:
         self.config = config
-        self.slots = Slots(config.concurrency)
+        self.slots = Slots(config.concurrency, config.per_host)
         self._fetcher = Fetcher(config)
         self._probes = SiblingProbes(self._fetcher, config)
         self._sites = SiteNames()
@@ -273,54 +311,53 @@ class Checker:
         Last-Modified and content hash of its last good answer (see :meth:`check`).
         """
         source = _aiter(urls)
-        per_host = self.config.per_host
         slots = self.slots  # shared with the checker's other calls
         limit = self.config.concurrency
         lookahead = max(1000, limit * 4)
         queues: dict[str, deque[str]] = {}
-        running_for: dict[str, int] = {}
         ready: deque[str] = deque()
         # Finished checks report here: waiting on one queue costs the same for 2 or 2,000
         # running checks, where asyncio.wait() re-registers on every task each time. A
         # ``None`` says another call gave a slot back.
-        finished: asyncio.Queue[tuple[str, CheckResult] | None] = asyncio.Queue()
+        finished: asyncio.Queue[tuple[str, Any] | None] = asyncio.Queue()
         tasks: set[asyncio.Task[None]] = set()
         outstanding = 0  # started and not yet yielded
-        holding = 0  # slots taken for this call's tasks and not given back yet
+        held: dict[str, int] = {}  # slots taken for this call's tasks, not given back yet
         buffered = 0
         exhausted = False
 
         async def run_one(url: str, host: str) -> None:
-            nonlocal holding
             try:
                 etag, last_modified, known = (conditions or {}).get(url, _UNKNOWN)
                 result = await self.check(
                     url, etag=etag, last_modified=last_modified, known_hash=known
                 )
             finally:  # before the result goes out, so its reader finds the slot free
-                holding -= 1
-                slots.give()
+                held[host] -= 1
+                slots.give(host)
             finished.put_nowait((host, result))
 
         def start_ready() -> None:
-            nonlocal buffered, outstanding, holding
+            nonlocal buffered, outstanding
             while ready and slots.free():
                 host = ready.popleft()
                 queue = queues.get(host)
-                if not queue or running_for.get(host, 0) >= per_host:
+                if not queue:
+                    continue
+                if not slots.host_free(host):  # until one of its checks ends, here or not
+                    slots.wait_host(host, finished)
                     continue
                 url = queue.popleft()
                 if not queue:
                     del queues[host]
                 buffered -= 1
                 outstanding += 1
-                holding += 1
-                slots.busy += 1
-                running_for[host] = running_for.get(host, 0) + 1
+                held[host] = held.get(host, 0) + 1
+                slots.take(host)
                 task = asyncio.ensure_future(run_one(url, host))
                 tasks.add(task)
                 task.add_done_callback(tasks.discard)
-                if host in queues and running_for[host] < per_host:
+                if host in queues and slots.host_free(host):
                     ready.append(host)
 
         try:
@@ -336,14 +373,16 @@ class Checker:
                     if host is None:
                         yield await self.check(url)
                         continue
-                    queues.setdefault(host, deque()).append(url)
+                    queue = queues.get(host)
+                    if queue is None:
+                        queues[host] = queue = deque()
+                        ready.append(host)  # (a host with a queue is ready or waited for)
+                    queue.append(url)
                     buffered += 1
-                    if running_for.get(host, 0) < per_host:
-                        ready.append(host)
                     continue
                 if ready and not slots.free():  # the checker's other calls hold every slot
                     slots.wait(finished)
-                elif not outstanding:
+                elif not outstanding and not queues:
                     if exhausted:
                         return
                     continue
@@ -351,22 +390,21 @@ class Checker:
                 if item is None:  # a slot came free: try again
                     continue
                 host, result = item
-                outstanding -= 1
-                running_for[host] -= 1
-                if not running_for[host]:
-                    del running_for[host]
+                if result is not HOST_FREE:
+                    outstanding -= 1
                 if host in queues:
                     ready.append(host)
-                yield result
+                if result is not HOST_FREE:
+                    yield result
         finally:
             slots.forget(finished)
             for task in list(tasks):
                 task.cancel()
             if tasks:
                 await asyncio.gather(*tasks, return_exceptions=True)
-            while holding > 0:  # tasks cancelled before they ran never gave theirs back
-                holding -= 1
-                slots.give()
+            for host, count in held.items():  # tasks cancelled before they ran kept theirs
+                for _ in range(count):
+                    slots.give(host)
 
     async def fetch_page(self, url: str, *, max_bytes: int) -> FetchedPage:
         """GET a page with the same SSRF guard, politeness and caps; follows HTTP redirects.
