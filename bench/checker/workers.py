@@ -4,6 +4,7 @@
     python bench/checker/workers.py --urls 5000 --rounds 2
     python bench/checker/workers.py --only monitoring   # engine and `check --all` only
     python bench/checker/workers.py --page-kb 40 --rounds 2   # realistic pages; round 2 rechecks
+    python bench/checker/workers.py --only monitoring --baseline /tmp/base/src  # before/after
 
 First, in the same run and on the same farm (issue 18): the bare engine (`linkdir
 check-urls --workers 1`, and with its default of one process per core) as the
@@ -179,16 +180,24 @@ def engine_as_recorded_round(farm: Farm, urls: list[str]) -> dict[str, float]:
     return listing_round(farm, urls, [sys.executable, "-c", ENGINE_AS_RECORDED])
 
 
-async def check_all_round(url: str, farm: Farm, links: int) -> dict[str, float]:
+def baseline_check(src: Path) -> tuple[list[str], dict[str, str]]:
+    """`linkdir check --all` of another source tree (``git archive REV src | tar -x``), as
+    its own console script ran it; its checking process finds that tree too (PYTHONPATH)."""
+    code = "from linkdir.cli import main; main()"
+    return [sys.executable, "-c", code, "check", "--all"], {"PYTHONPATH": str(src)}
+
+
+async def check_all_round(
+    url: str, farm: Farm, links: int, baseline: Path | None = None
+) -> dict[str, float]:
     """`linkdir check --all`: the same links, every result recorded."""
     engine = create_async_engine(url)
     async with engine.begin() as connection:
         await connection.execute(text("DELETE FROM check_result"))
         await connection.execute(text("DELETE FROM check_run"))
     farm.command("reset")
-    seconds, cpu = await asyncio.to_thread(
-        timed_command, [LINKDIR, "check", "--all"], linkdir_env(url)
-    )
+    command, extra = baseline_check(baseline) if baseline else ([LINKDIR, "check", "--all"], {})
+    seconds, cpu = await asyncio.to_thread(timed_command, command, {**linkdir_env(url), **extra})
     async with engine.connect() as connection:
         recorded = (
             await connection.execute(select(func.count()).select_from(CheckResult))
@@ -323,6 +332,12 @@ async def main() -> None:
     parser.add_argument(
         "--database", default=DATABASE, help="PostgreSQL database to make afresh (dropped first)"
     )
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="also run `check --all` of this src directory (an older commit) in each round, "
+        "just before this tree's",
+    )
     args = parser.parse_args()
     farm = Farm(args.urls, args.page_kb)
     monitoring: list[tuple[str, dict[str, float]]] = []
@@ -339,10 +354,12 @@ async def main() -> None:
                                        engine_round(farm, urls, None)))  # fmt: skip
                     monitoring.append(("engine as recorded (no database)",
                                        engine_as_recorded_round(farm, urls)))  # fmt: skip
-                    runs = await check_all_round(sqlite_url, farm, len(urls))
-                    monitoring.append(("check --all, SQLite", runs))
-                    runs = await check_all_round(url, farm, len(urls))
-                    monitoring.append(("check --all, PostgreSQL", runs))
+                    for label, database in (("SQLite", sqlite_url), ("PostgreSQL", url)):
+                        if args.baseline:
+                            runs = await check_all_round(database, farm, len(urls), args.baseline)
+                            monitoring.append((f"baseline check --all, {label}", runs))
+                        runs = await check_all_round(database, farm, len(urls))
+                        monitoring.append((f"check --all, {label}", runs))
                 if args.only != "monitoring":
                     for workers in results:
                         results[workers].append(
