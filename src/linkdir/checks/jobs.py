@@ -385,8 +385,10 @@ async def run_cycle(
                             worker=holder, own_leases=True, known=True,
                         )  # fmt: skip
                         if not batches and not in_flight:
-                            # The rest is on hosts a worker is checking now: their turn comes.
-                            waiting = await service.due_on_leased_hosts(session, now=claimed_at)
+                            # Links still due are on hosts a worker is checking now (their
+                            # turn comes), or claimable since the claim looked (a lease
+                            # given back meanwhile): wait, and claim again.
+                            waiting = await service.any_due(session, now=claimed_at)
                         await session.commit()
                     if batches:
                         queued.add(sum(len(items) for items in batches.values()))

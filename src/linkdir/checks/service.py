@@ -28,7 +28,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import bindparam, column, delete, func, insert, or_, select, update, values
+from sqlalchemy import cast as cast_to
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -316,12 +317,7 @@ async def _record_loaded(
         revisions += await _apply(session, resource, result, silence, at, settings, spread)
     plain = [resource for resource, _result, _at in judged if isinstance(resource, _Row)]
     if plain:
-        table = _resource_table()
-        new = {name: bindparam(f"new_{name}", type_=table.c[name].type) for name in _WRITTEN}
-        await session.execute(
-            update(table).where(table.c.id == bindparam("row_id")).values(new),
-            [row.changes() for row in plain],
-        )
+        await _write_rows(session, plain)
     await drift.write_baselines(session, baselines.values())
     for revision in revisions:
         session.add(revision)
@@ -338,6 +334,39 @@ _WRITTEN = (
     "next_check_at", "link_status", "status_since", "moved_to",
 )  # fmt: skip
 _READ = ("id", "host", "url", "title", "description", "updated_at", *_WRITTEN)
+
+
+# Rows one UPDATE … FROM (VALUES …) writes on PostgreSQL: 15 parameters a row, well
+# within asyncpg's 32,767.
+_ROWS_PER_UPDATE = 1000
+
+
+async def _write_rows(session: AsyncSession, rows: list[_Row]) -> None:
+    """Write the checked columns of ``rows`` back: on PostgreSQL in one ``UPDATE … FROM
+    (VALUES …)`` statement per 1,000 rows (an executemany is a round trip a row: ~0.1 ms
+    of a check's ~0.5, issue 18); SQLite, in process, runs its executemany as fast."""
+    table = _resource_table()
+    if not is_postgresql(session):
+        new = {name: bindparam(f"new_{name}", type_=table.c[name].type) for name in _WRITTEN}
+        await session.execute(
+            update(table).where(table.c.id == bindparam("row_id")).values(new),
+            [row.changes() for row in rows],
+        )
+        return
+    for start in range(0, len(rows), _ROWS_PER_UPDATE):
+        chunk = rows[start : start + _ROWS_PER_UPDATE]
+        given = values(
+            column("row_id", table.c.id.type),
+            *(column(name, table.c[name].type) for name in _WRITTEN),
+            name="checked",
+        ).data([(row.id, *(getattr(row, name) for name in _WRITTEN)) for row in chunk])
+        await session.execute(
+            update(table)
+            .where(table.c.id == given.c.row_id)
+            # A column that is NULL in every row would be text to PostgreSQL: cast back.
+            .values({name: cast_to(given.c[name], table.c[name].type) for name in _WRITTEN})
+            .execution_options(synchronize_session=False)
+        )
 
 
 def _resource_table() -> Any:
@@ -628,6 +657,16 @@ async def due_on_leased_hosts(session: AsyncSession, *, now: datetime) -> bool:
             _due(now),
             col(Resource.host).in_(_leased_hosts(now)),
         )
+        .limit(1)
+    )
+    return (await session.execute(statement)).first() is not None
+
+
+async def any_due(session: AsyncSession, *, now: datetime) -> bool:
+    """Whether any resource is due for a check (claimable or on a leased host)."""
+    statement = (
+        select(col(Resource.id))
+        .where(col(Resource.state) != ResourceState.retired.value, _due(now))
         .limit(1)
     )
     return (await session.execute(statement)).first() is not None
