@@ -483,7 +483,7 @@ async def main(urls):
 
 uvloop.run(main(open(sys.argv[1]).read().split()))
 """
-# and linkdir with the page analysis taken out (each page size analysed once, then the
+# and linkdir with the page analysis taken out (each kind of page analysed once, then the
 # same answer reused): what the rest of a check costs. A diagnostic, not a result.
 WITHOUT_ANALYSIS = """
 import sys
@@ -492,7 +492,7 @@ from linkdir.checker import classify
 analyse, known = classify.analyse, {}
 
 def cached(body, charset, *, today):
-    key = len(body) // 4096
+    key = (len(body) // 4096, body[:200])  # a page of the farm's, or its 404 (the probe)
     if key not in known:
         known[key] = analyse(body, charset, today=today)
     return known[key]
