@@ -341,7 +341,7 @@ _READ = ("id", "host", "url", "title", "description", "updated_at", *_WRITTEN)
 _ROWS_PER_UPDATE = 1000
 
 
-async def _write_rows(session: AsyncSession, rows: list[_Row]) -> None:
+async def _write_rows(session: AsyncSession, rows: Sequence[_Row]) -> None:
     """Write the checked columns of ``rows`` back: on PostgreSQL in one ``UPDATE … FROM
     (VALUES …)`` statement per 1,000 rows (an executemany is a round trip a row: ~0.1 ms
     of a check's ~0.5, issue 18); SQLite, in process, runs its executemany as fast."""
