@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, select
-from tests.conftest import first_dispatch_done, make_resource
+from tests.conftest import PG_URL, first_dispatch_done, make_resource
 from tests.linkdir_cli import LINKDIR, base_env, run
 
 from linkdir.checker import Checker, EngineConfig
@@ -379,6 +379,41 @@ async def test_a_curator_started_run_on_a_worker_uses_the_worker_s_checking_proc
             await asyncio.sleep(0.05)
     assert done.done == 6 and done.counts == {"ok": 6, "moved": 0, "broken": 0, "unverified": 0}
     assert len(seen) == 1, f"checking processes seen during the run: {sorted(seen)}"
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+@pytest.mark.skipif(not PG_URL, reason="web nodes hand runs to workers on PostgreSQL")
+async def test_a_run_a_web_node_hands_to_the_workers_starts_at_once(web, session, settings):
+    """A curator starts a run on a web node (no scheduler there): a worker takes it within
+    moments, not at its next scheduled dispatch (an hour away here; a minute by default)."""
+    from linkdir.checks import jobs
+
+    site = web.site("127.0.235.4", pages(3, delay=0.05), ip="127.0.235.4")
+    for n in range(3):
+        await make_resource(session, url=site.url(f"/sida-{n}"))
+    await session.execute(
+        Resource.__table__.update().values(next_check_at=utcnow() + timedelta(days=30))  # type: ignore[attr-defined]
+    )
+    await session.commit()
+    web_node = create_engine(settings.database_url)
+    try:
+        async with worker_runner(settings, "test:4") as runner:
+            await first_dispatch_done(runner)
+            run = await jobs.start_manual_run(settings, web_node, everything=True)
+            assert run.worker == "", "waiting for a worker to take it"
+            deadline = time.monotonic() + 15
+            while True:
+                session.expunge_all()
+                done = await session.get(CheckRun, run.id)
+                await session.commit()
+                if done is not None and done.finished_at is not None:
+                    break
+                assert time.monotonic() < deadline, "the run waited for the next dispatch"
+                await asyncio.sleep(0.1)
+    finally:
+        await web_node.dispose()
+    assert (done.worker, done.done) == ("test:4", 3)
+    assert all(len(site.hits(f"/sida-{n}")) == 1 for n in range(3))
 
 
 async def test_a_worker_starts_its_checking_process_before_its_first_job(settings):

@@ -171,6 +171,11 @@ async def record_chunk(
     return recorded
 
 
+# PostgreSQL: a web node that hands a curator-started run to the workers says so on this
+# channel (NOTIFY, sent with the run's commit); each worker dispatches at once on hearing it
+# instead of at its next ``--dispatch-every`` (a minute by default).
+DISPATCH_CHANNEL = "linkdir_dispatch"
+
 # A foreground run claims the next batch once the engine has at most (PIPELINE - 1)
 # batches of its links left to answer: a batch is always queued behind the one checked.
 PIPELINE = 3
@@ -520,6 +525,8 @@ async def start_manual_run(
         run = await runs.start_run(
             session, scope="all" if everything else "due", total=0, now=now, worker=worker
         )
+        if handed_to_workers:  # delivered with the commit: the run is there to be taken
+            await session.execute(select(func.pg_notify(DISPATCH_CHANNEL, "")))
         await session.commit()
         await session.refresh(run)
     assert run.id is not None

@@ -371,6 +371,9 @@ class CheckRunner:
                     stack.push_async_callback(_cancel, asyncio.create_task(self._loop(loop)))
                 soon = asyncio.create_task(self._dispatch_when_asked())
                 stack.push_async_callback(_cancel, soon)
+                if not self.settings.is_sqlite:
+                    listening = asyncio.create_task(self._listen_for_dispatch())
+                    stack.push_async_callback(_cancel, listening)
                 self.started.set()
                 await self._stopping.wait()
                 await self._drain(scheduler)
@@ -486,6 +489,46 @@ class CheckRunner:
                 await self.dispatch()
             except Exception:  # a database hiccup: the schedule's dispatch tries again
                 log.exception("a dispatch a job asked for failed")
+
+    async def _listen_for_dispatch(self) -> None:
+        """PostgreSQL: dispatch as soon as a web node hands over a curator-started run
+        (``NOTIFY linkdir_dispatch``), not at the next scheduled dispatch. On one connection
+        of the pool, taken again if it is lost; the schedule still dispatches meanwhile."""
+        from linkdir.checks.jobs import DISPATCH_CHANNEL
+
+        def heard(*_notice: Any) -> None:
+            self._dispatch_soon.set()
+
+        while not self.stopping:
+            lost = asyncio.Event()
+            try:
+                async with self.db_engine.connect() as connection:
+                    raw = await connection.get_raw_connection()
+                    listener = raw.driver_connection
+                    assert listener is not None
+                    await listener.add_listener(DISPATCH_CHANNEL, heard)
+                    ended_here = functools.partial(_set_event, lost)
+                    listener.add_termination_listener(ended_here)
+                    try:
+                        stopping = asyncio.ensure_future(self._stopping.wait())
+                        ended = asyncio.ensure_future(lost.wait())
+                        try:
+                            await asyncio.wait(
+                                {stopping, ended}, return_when=asyncio.FIRST_COMPLETED
+                            )
+                        finally:
+                            stopping.cancel()
+                            ended.cancel()
+                    finally:
+                        listener.remove_termination_listener(ended_here)
+                        if not listener.is_closed():
+                            with contextlib.suppress(Exception):
+                                await listener.remove_listener(DISPATCH_CHANNEL, heard)
+            except Exception:  # the database went away: the schedule dispatches meanwhile
+                log.warning("not listening for dispatch requests; trying again", exc_info=True)
+            if not self.stopping:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stopping.wait(), JOB_POLL_SECONDS)
 
     async def _heartbeat(self) -> None:
         while True:
@@ -738,6 +781,10 @@ class CheckRunner:
                     engine=checker,
                 )
             return dict(run.counts)
+
+
+def _set_event(event: asyncio.Event, *_args: Any) -> None:
+    event.set()
 
 
 async def _dispatch_job(runner: CheckRunner) -> int:
