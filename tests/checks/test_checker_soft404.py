@@ -196,6 +196,31 @@ async def test_walls_are_unverified_never_broken(web):
     assert len(site.hits("/challenge503")) == 1  # a challenge is not retried
 
 
+async def test_a_wall_is_known_by_its_markers_and_a_page_about_walls_is_not_one(web):
+    """A bot wall under the site's own title gives itself away by its vendor's markers,
+    and says next to nothing else; an article that names those vendors is an article."""
+    wall = (
+        "<html><head><title>bibliotek.test</title>"
+        "<script src='https://ct.captcha-delivery.com/c.js'></script></head>"
+        "<body><p>Please enable JS and disable any ad blocker</p></body></html>"
+    )
+    paragraph = (
+        "<p>Många webbplatser skyddar sig mot automatiska besök med tjänster som DataDome "
+        "(skripten hämtas från captcha-delivery.com) och ddos-guard. För bibliotekets "
+        "användare betyder det ibland en extra fråga innan sidan visas.</p>"
+    )
+    article = (
+        "<html><head><title>Robotspärrar och tillgänglighet</title></head><body><main>"
+        "<h1>Robotspärrar och tillgänglighet</h1>" + paragraph * 20 + "</main></body></html>"
+    )
+    site = web.site("murar.test", {"/wall": web.html(wall), "/om-sparrar": web.html(article)})
+    async with web.checker() as checker:
+        walled = await checker.check(site.url("/wall"))
+        about = await checker.check(site.url("/om-sparrar"))
+    assert (walled.status, walled.reason) == ("unverified", "bot_wall")
+    assert about.status == "ok", about.reason
+
+
 async def test_redirect_to_a_login_page_is_unverified(web):
     idp = web.site(
         "idp.test",

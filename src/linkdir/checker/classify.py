@@ -332,11 +332,7 @@ def analyse(body: bytes, charset: str | None, *, today: date) -> Page | None:
             parking_script = parking_script or _host_matches(
                 element.get("src") or "", PARKING_HOSTS
             )
-    # Challenge pages are small and carry their markers up front.
-    lowered = body[:24576].lower()
-    challenge = bool(_CHALLENGE_TITLES.match(title)) or any(
-        m in lowered for m in _CHALLENGE_MARKERS
-    )
+    challenge = bool(_CHALLENGE_TITLES.match(title))
 
     for element in list(doc.iter(*_NOISE_TAGS)):
         _drop(element)
@@ -364,6 +360,11 @@ def analyse(body: bytes, charset: str | None, *, today: date) -> Page | None:
     first_heading = headings.split(" | ", 1)[0]
     # Enough of the head for the status window under the first heading and the dates.
     main_words = MainText(_TEXTS(main), max(_HEAD, 2 * len(first_heading) + _SHORT + 8))
+    # A bot wall says next to nothing and carries its vendor's markers up front; a page
+    # with a text of its own that names one (an article about captchas) is not a wall.
+    if not challenge and main_words.shorter_than(_STATUS_PAGE):
+        lowered = body[:24576].lower()
+        challenge = any(m in lowered for m in _CHALLENGE_MARKERS)
 
     meta_modified, meta_published = freshness.meta_dates(metas, today=today)
     ld_modified, ld_published = freshness.json_ld_dates(json_ld, today=today)
