@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import ast
 import asyncio
+import contextlib
 import logging
 import os
 import socket
 import subprocess
 import sys
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -97,6 +99,21 @@ def run_process(
     return subprocess.run(
         [LINKDIR, *args], input=stdin, env=env, capture_output=True, text=True, timeout=120
     )
+
+
+@contextlib.contextmanager
+def started(args: list[str], env: dict[str, str]) -> Iterator[subprocess.Popen[str]]:
+    """`linkdir ARGS` started as a real process (stdout and stderr piped, as text) for a
+    test to watch or signal; killed if it still runs when the block ends."""
+    process = subprocess.Popen(
+        [LINKDIR, *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
 
 
 def imported_by(code: str, watched: set[str], *, packages: bool = False) -> tuple[list[str], str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import logging
+import os
 import sys
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -158,8 +159,6 @@ def run() -> None:
         code = 0
     if code is not None and not isinstance(code, int):
         raise SystemExit(code)  # a message: Python prints it and exits with status 1
-    import os
-
     logging.shutdown()
     try:
         sys.stdout.flush()

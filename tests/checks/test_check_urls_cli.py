@@ -8,13 +8,12 @@ import json
 import os
 import re
 import signal
-import subprocess
 import time
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from tests.linkdir_cli import LINKDIR, base_env, imported_by, run_process
+from tests.linkdir_cli import base_env, imported_by, run_process, started
 
 from linkdir.cli import main
 
@@ -178,14 +177,10 @@ def test_a_checker_process_that_dies_ends_the_run_with_status_3_not_a_hang(web, 
     urls = [f"http://{s.ip}:{s.port}/doc/{n}" for n in range(20) for s in sites]
     listing = tmp_path / "urls.txt"
     listing.write_text("\n".join(urls))
-    process = subprocess.Popen(
-        [LINKDIR, "check-urls", str(listing), "--format", "json", "--workers", "2"],
-        env={**base_env("sqlite+aiosqlite://"), **ENV},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
+    env = {**base_env("sqlite+aiosqlite://"), **ENV}
+    with started(
+        ["check-urls", str(listing), "--format", "json", "--workers", "2"], env
+    ) as process:
         deadline = time.monotonic() + 20
         while not any(site.requests for site in sites) and time.monotonic() < deadline:
             time.sleep(0.05)
@@ -193,10 +188,6 @@ def test_a_checker_process_that_dies_ends_the_run_with_status_3_not_a_hang(web, 
         assert len(helpers) == 1, helpers  # --workers 2: this process and one helper
         os.kill(helpers[0], signal.SIGKILL)
         out, errors = process.communicate(timeout=30)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.communicate()
     assert process.returncode == 3, errors
     assert "a checker process failed (a checker process ended with status -9)" in errors
     assert "the rest were not checked" in errors and "Traceback" not in errors

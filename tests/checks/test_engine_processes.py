@@ -8,7 +8,6 @@ import contextlib
 import dataclasses
 import os
 import signal
-import subprocess
 import time
 from collections import Counter
 from collections.abc import AsyncIterator
@@ -19,7 +18,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 from tests.conftest import PG_URL, first_dispatch_done, make_resource
-from tests.linkdir_cli import LINKDIR, base_env, run
+from tests.linkdir_cli import base_env, run, started
 
 from linkdir.checker import Checker, EngineConfig
 from linkdir.checks.engine_process import EngineDied, EngineProcesses
@@ -92,24 +91,13 @@ async def test_the_check_command_ends_with_its_summary_told_and_its_checking_pro
     site = web.site("127.0.233.2", pages(12, delay=0.05), ip="127.0.233.2")
     ids = [(await make_resource(session, url=site.url(f"/sida-{n}"))).id for n in range(12)]
     await session.commit()
-    process = subprocess.Popen(
-        [LINKDIR, "check", "--all", "--engine-processes", "1"],
-        env=base_env(database_url),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
     children: list[int] = []
-    try:
+    with started(["check", "--all", "--engine-processes", "1"], base_env(database_url)) as process:
         deadline = time.monotonic() + 30
         while not children and process.poll() is None and time.monotonic() < deadline:
             children = _children(process.pid)
             time.sleep(0.01)
         out, err = process.communicate(timeout=60)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
     assert process.returncode == 0, err
     assert out.strip().splitlines()[-1] == (
         "checked 12 links: ok 12, moved 0, broken 0, unverified 0"
@@ -133,14 +121,7 @@ async def test_a_killed_engine_process_fails_the_run_loudly_and_loses_no_link(
     ids = [(await make_resource(session, url=site.url(f"/sida-{n}"))).id for n in range(40)]
     await session.commit()
     env = base_env(database_url, LINKDIR_CHECKER_PER_HOST="1", LINKDIR_LOG_LEVEL="warning")
-    process = subprocess.Popen(
-        [LINKDIR, "check", "--all", "--engine-processes", "1"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
+    with started(["check", "--all", "--engine-processes", "1"], env) as process:
         deadline = time.monotonic() + 60
         while not sum((await history(session)).values()):  # some links recorded
             assert process.poll() is None, process.communicate()
@@ -150,10 +131,6 @@ async def test_a_killed_engine_process_fails_the_run_loudly_and_loses_no_link(
         [child] = _children(process.pid)
         os.kill(child, signal.SIGKILL)
         out, err = process.communicate(timeout=60)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
     assert process.returncode == 1, (out, err)
     assert "a checking process ended" in err and "due again" in err
     await session.commit()
@@ -342,6 +319,34 @@ async def worker_runner(settings: Any, name: str) -> AsyncIterator[CheckRunner]:
         await engine.dispose()
 
 
+async def links_not_due(session: Any, site: Any, count: int) -> None:
+    """``count`` links of ``site`` (``/sida-N``), none of them due for a month."""
+    for n in range(count):
+        await make_resource(session, url=site.url(f"/sida-{n}"))
+    await session.execute(
+        Resource.__table__.update().values(next_check_at=utcnow() + timedelta(days=30))  # type: ignore[attr-defined]
+    )
+    await session.commit()
+
+
+async def run_finished(
+    session: Any, run: CheckRun, seconds: float, meanwhile: Any = None
+) -> CheckRun:
+    """``run`` as recorded once it has finished (``meanwhile()`` called while it goes);
+    fails when it has not within ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while True:
+        if meanwhile is not None:
+            meanwhile()
+        session.expunge_all()
+        done = await session.get(CheckRun, run.id)
+        await session.commit()
+        if done is not None and done.finished_at is not None:
+            return done
+        assert time.monotonic() < deadline, f"run {run.id} not finished in {seconds} s"
+        await asyncio.sleep(0.05)
+
+
 def _checking_processes() -> list[int]:
     return [
         pid
@@ -357,26 +362,17 @@ async def test_a_curator_started_run_on_a_worker_uses_the_worker_s_checking_proc
     from linkdir.checks import jobs
 
     site = web.site("127.0.235.3", pages(6, delay=0.3), ip="127.0.235.3")
-    for n in range(6):
-        await make_resource(session, url=site.url(f"/sida-{n}"))
-    await session.execute(
-        Resource.__table__.update().values(next_check_at=utcnow() + timedelta(days=30))  # type: ignore[attr-defined]
-    )
-    await session.commit()
+    await links_not_due(session, site, 6)
+    seen: set[int] = set()
     async with worker_runner(settings, "test:3") as runner:
         await first_dispatch_done(runner)
         run = await jobs.start_manual_run(
             settings, runner.db_engine, everything=True, runner=runner
         )
-        seen: set[int] = set()
-        while True:  # while the run is checking (six links, 0.3 s each, two at a time)
-            seen.update(_checking_processes())
-            session.expunge_all()
-            done = await session.get(CheckRun, run.id)
-            await session.commit()
-            if done is not None and done.finished_at is not None:
-                break
-            await asyncio.sleep(0.05)
+        # While the run is checking (six links, 0.3 s each, two at a time).
+        done = await run_finished(
+            session, run, 60, meanwhile=lambda: seen.update(_checking_processes())
+        )
     assert done.done == 6 and done.counts == {"ok": 6, "moved": 0, "broken": 0, "unverified": 0}
     assert len(seen) == 1, f"checking processes seen during the run: {sorted(seen)}"
 
@@ -389,27 +385,14 @@ async def test_a_run_a_web_node_hands_to_the_workers_starts_at_once(web, session
     from linkdir.checks import jobs
 
     site = web.site("127.0.235.4", pages(3, delay=0.05), ip="127.0.235.4")
-    for n in range(3):
-        await make_resource(session, url=site.url(f"/sida-{n}"))
-    await session.execute(
-        Resource.__table__.update().values(next_check_at=utcnow() + timedelta(days=30))  # type: ignore[attr-defined]
-    )
-    await session.commit()
+    await links_not_due(session, site, 3)
     web_node = create_engine(settings.database_url)
     try:
         async with worker_runner(settings, "test:4") as runner:
             await first_dispatch_done(runner)
             run = await jobs.start_manual_run(settings, web_node, everything=True)
             assert run.worker == "", "waiting for a worker to take it"
-            deadline = time.monotonic() + 15
-            while True:
-                session.expunge_all()
-                done = await session.get(CheckRun, run.id)
-                await session.commit()
-                if done is not None and done.finished_at is not None:
-                    break
-                assert time.monotonic() < deadline, "the run waited for the next dispatch"
-                await asyncio.sleep(0.1)
+            done = await run_finished(session, run, 15)  # not the dispatch an hour away
     finally:
         await web_node.dispose()
     assert (done.worker, done.done) == ("test:4", 3)

@@ -493,42 +493,38 @@ class CheckRunner:
     async def _listen_for_dispatch(self) -> None:
         """PostgreSQL: dispatch as soon as a web node hands over a curator-started run
         (``NOTIFY linkdir_dispatch``), not at the next scheduled dispatch. On one connection
-        of the pool, taken again if it is lost; the schedule still dispatches meanwhile."""
+        of the pool, taken again if it is lost; the schedule still dispatches meanwhile.
+        Ends when the runner cancels it at shutdown."""
+        while not self.stopping:
+            try:
+                await self._listen_until_lost()
+            except Exception:  # the database went away: the schedule dispatches meanwhile
+                log.warning("not listening for dispatch requests; trying again", exc_info=True)
+            await asyncio.sleep(JOB_POLL_SECONDS)
+
+    async def _listen_until_lost(self) -> None:
         from linkdir.checks.jobs import DISPATCH_CHANNEL
+
+        lost = asyncio.Event()
 
         def heard(*_notice: Any) -> None:
             self._dispatch_soon.set()
 
-        while not self.stopping:
-            lost = asyncio.Event()
+        def ended(_connection: Any) -> None:
+            lost.set()
+
+        async with self.db_engine.connect() as connection:
+            listener = (await connection.get_raw_connection()).driver_connection
+            assert listener is not None
+            await listener.add_listener(DISPATCH_CHANNEL, heard)
+            listener.add_termination_listener(ended)
             try:
-                async with self.db_engine.connect() as connection:
-                    raw = await connection.get_raw_connection()
-                    listener = raw.driver_connection
-                    assert listener is not None
-                    await listener.add_listener(DISPATCH_CHANNEL, heard)
-                    ended_here = functools.partial(_set_event, lost)
-                    listener.add_termination_listener(ended_here)
-                    try:
-                        stopping = asyncio.ensure_future(self._stopping.wait())
-                        ended = asyncio.ensure_future(lost.wait())
-                        try:
-                            await asyncio.wait(
-                                {stopping, ended}, return_when=asyncio.FIRST_COMPLETED
-                            )
-                        finally:
-                            stopping.cancel()
-                            ended.cancel()
-                    finally:
-                        listener.remove_termination_listener(ended_here)
-                        if not listener.is_closed():
-                            with contextlib.suppress(Exception):
-                                await listener.remove_listener(DISPATCH_CHANNEL, heard)
-            except Exception:  # the database went away: the schedule dispatches meanwhile
-                log.warning("not listening for dispatch requests; trying again", exc_info=True)
-            if not self.stopping:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._stopping.wait(), JOB_POLL_SECONDS)
+                await lost.wait()
+            finally:
+                listener.remove_termination_listener(ended)
+                if not listener.is_closed():
+                    with contextlib.suppress(Exception):
+                        await listener.remove_listener(DISPATCH_CHANNEL, heard)
 
     async def _heartbeat(self) -> None:
         while True:
@@ -781,10 +777,6 @@ class CheckRunner:
                     engine=checker,
                 )
             return dict(run.counts)
-
-
-def _set_event(event: asyncio.Event, *_args: Any) -> None:
-    event.set()
 
 
 async def _dispatch_job(runner: CheckRunner) -> int:

@@ -571,8 +571,7 @@ async def claim_due(
     candidates = (
         select(col(Resource.id))
         .where(
-            col(Resource.state) != ResourceState.retired.value,
-            _due(now),
+            *_due_checkable(now),
             col(Resource.host).not_in(
                 _leased_hosts(now, except_holder=worker if own_leases else None)
             ),
@@ -652,11 +651,7 @@ async def due_on_leased_hosts(session: AsyncSession, *, now: datetime) -> bool:
     """Whether due links wait for a host's batch in flight (a run should wait, not stop)."""
     statement = (
         select(col(Resource.id))
-        .where(
-            col(Resource.state) != ResourceState.retired.value,
-            _due(now),
-            col(Resource.host).in_(_leased_hosts(now)),
-        )
+        .where(*_due_checkable(now), col(Resource.host).in_(_leased_hosts(now)))
         .limit(1)
     )
     return (await session.execute(statement)).first() is not None
@@ -664,22 +659,19 @@ async def due_on_leased_hosts(session: AsyncSession, *, now: datetime) -> bool:
 
 async def any_due(session: AsyncSession, *, now: datetime) -> bool:
     """Whether any resource is due for a check (claimable or on a leased host)."""
-    statement = (
-        select(col(Resource.id))
-        .where(col(Resource.state) != ResourceState.retired.value, _due(now))
-        .limit(1)
-    )
+    statement = select(col(Resource.id)).where(*_due_checkable(now)).limit(1)
     return (await session.execute(statement)).first() is not None
 
 
 async def count_due(session: AsyncSession, *, now: datetime) -> int:
     """How many resources are due for a check."""
-    statement = (
-        select(func.count())
-        .select_from(Resource)
-        .where(col(Resource.state) != ResourceState.retired.value, _due(now))
-    )
+    statement = select(func.count()).select_from(Resource).where(*_due_checkable(now))
     return int((await session.execute(statement)).scalar_one())
+
+
+def _due_checkable(now: datetime) -> tuple[Any, Any]:
+    """Resources due for a check: not retired, and due (see ``_due``)."""
+    return col(Resource.state) != ResourceState.retired.value, _due(now)
 
 
 async def history_of(session: AsyncSession, resource_id: int, limit: int = 50) -> list[CheckResult]:
