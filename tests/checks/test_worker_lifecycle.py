@@ -308,3 +308,56 @@ async def test_the_job_lease_setting_is_the_schedulers_lease(database_url: str) 
         assert default.lease_duration == timedelta(seconds=30)
     finally:
         await engine.dispose()
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+@pytest.mark.skipif(not PG_URL, reason="the shared job store is PostgreSQL's")
+async def test_workers_go_on_dispatching_when_one_dies_or_stops_holding_the_dispatch(
+    web, session, database_url
+):
+    """A worker killed (or stopped) while it held the dispatch schedule: the others take it
+    over once its lease is over, and a worker that stops gives what it holds back at once.
+    (APScheduler 4.0.0a6 alone waits for good: it sleeps until the next fire time of the
+    schedules nobody holds, and there is none; found when a worker started beside a
+    stopping one never dispatched.)"""
+    from tests.conftest import make_settings
+
+    from linkdir.checks.runner import DISPATCH_SCHEDULE, CheckRunner
+    from linkdir.db import create_engine
+
+    schedule = text(
+        "SELECT acquired_by FROM linkdir_scheduler.schedules WHERE id = :id"
+    ).bindparams(id=DISPATCH_SCHEDULE)
+    hold = text(
+        "UPDATE linkdir_scheduler.schedules SET acquired_by = :holder,"
+        " acquired_until = now() + make_interval(secs => :lease),"
+        " next_fire_time = now() + make_interval(secs => :fires) WHERE id = :id"
+    )
+    checked = select(func.count()).select_from(CheckResult)
+    engine = create_engine(database_url)
+    settings = make_settings(database_url)
+    runner = CheckRunner(
+        settings, engine, worker="test:alive", dispatch_every=timedelta(seconds=0.5)
+    )
+    running = asyncio.create_task(runner.run())
+    try:
+        await asyncio.wait_for(runner.started.wait(), 30)
+        # A worker that died holding it, due now, its lease 2 s more: the live one looks,
+        # finds it held, and has nothing left to wake up for.
+        await session.execute(
+            hold.bindparams(holder="test:killed", lease=2.0, fires=0.0, id=DISPATCH_SCHEDULE)
+        )
+        await session.commit()
+        await asyncio.sleep(1.0)
+        await slow_links(web, session, hosts=1, per_host=2, delay=0)
+        await wait_for(lambda: _at_least(session, checked, 2), 20, "the live worker's dispatch")
+        # It holds the schedule as it stops (its next fire an hour away): given back.
+        await session.execute(
+            hold.bindparams(holder="test:alive", lease=3600.0, fires=3600.0, id=DISPATCH_SCHEDULE)
+        )
+        await session.commit()
+    finally:
+        await runner.stop()
+        await asyncio.wait_for(running, 30)
+        await engine.dispose()
+    assert await scalar(session, schedule) is None

@@ -366,7 +366,7 @@ class CheckRunner:
                 stack.push_async_callback(_cancel, beating)
                 if not self.settings.is_sqlite:
                     poll = min(self.dispatch_every.total_seconds(), JOB_POLL_SECONDS)
-                    stack.push_async_callback(_cancel, asyncio.create_task(self._poll_jobs(poll)))
+                    stack.push_async_callback(_cancel, asyncio.create_task(self._poll_store(poll)))
                 for loop in self._loops:
                     stack.push_async_callback(_cancel, asyncio.create_task(self._loop(loop)))
                 soon = asyncio.create_task(self._dispatch_when_asked())
@@ -380,6 +380,8 @@ class CheckRunner:
                 await scheduler.stop()
                 await scheduler.wait_until_stopped()
         finally:
+            if self.scheduler is not None and not self.settings.is_sqlite:
+                await self._release_schedules()  # its processing has ended with the stack
             self.scheduler = None
             with anyio.CancelScope(shield=True), anyio.move_on_after(5):
                 await self._forget_heartbeat()
@@ -549,22 +551,54 @@ class CheckRunner:
         except Exception:
             log.exception("could not remove the worker heartbeat")
 
-    async def _poll_jobs(self, every: float) -> None:
-        """Make the scheduler look for jobs in the shared store every ``every`` seconds.
+    async def _poll_store(self, every: float) -> None:
+        """Make the scheduler look for jobs and due schedules in the shared store every
+        ``every`` seconds.
 
         Workers wake on each other's jobs through NOTIFY, but a notice can be missed (a
         reconnect, a worker that started a moment later); a local nudge bounds how long a
         job waits for a free worker, and takes over a dead worker's jobs once their leases
-        expire.
+        expire. Schedules need the same: APScheduler 4.0.0a6 sleeps until the next fire
+        time of the schedules *nobody holds*, so while another worker holds the dispatch
+        schedule (for a moment, or for good when it was killed or stopped holding it) it
+        has no time to wake at and waits for a notice that never comes; its every later
+        dispatch would be lost. The nudge makes it try again, and it takes the schedule
+        over once the holder's lease has expired.
         """
         from uuid import uuid4
 
-        from apscheduler import JobAdded
+        from apscheduler import JobAdded, ScheduleUpdated
 
         while True:
             await asyncio.sleep(every)
-            nudge = JobAdded(job_id=uuid4(), task_id="linkdir-poll", schedule_id=None)
-            await self.scheduler.event_broker.publish_local(nudge)
+            broker = self.scheduler.event_broker
+            await broker.publish_local(
+                JobAdded(job_id=uuid4(), task_id="linkdir-poll", schedule_id=None)
+            )
+            await broker.publish_local(
+                ScheduleUpdated(
+                    schedule_id="linkdir-poll", task_id="linkdir-poll", next_fire_time=utcnow()
+                )  # fmt: skip
+            )
+
+    async def _release_schedules(self) -> None:
+        """Give back the schedules this worker holds as it stops (APScheduler cancels its
+        schedule processing between taking a schedule and giving it back, e.g. when a
+        worker started beside it replaces the schedules and wakes it while it drains), so
+        the other workers fire them at once instead of after the lease."""
+        with anyio.CancelScope(shield=True), anyio.move_on_after(RELEASE_SECONDS):
+            try:
+                async with self.db_engine.begin() as connection:
+                    await connection.execute(
+                        text(
+                            f"UPDATE {SCHEDULER_SCHEMA}.schedules"
+                            " SET acquired_by = NULL, acquired_until = NULL"
+                            " WHERE acquired_by = :me"
+                        ),
+                        {"me": self.worker},
+                    )
+            except Exception:  # the others take it over once the lease has expired
+                log.warning("could not give the schedules back", exc_info=True)
 
     async def add_job(self, task: str, args: list[Any]) -> None:
         """Queue one job of ``task`` with plain ``args`` (ids, strings, numbers)."""
