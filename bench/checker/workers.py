@@ -109,7 +109,7 @@ def linkdir_env(url: str | None) -> dict[str, str]:
         "LINKDIR_CHECKER_ALLOW_NETWORKS": "127.0.1.0/24",
         "LINKDIR_CHECKER_PER_HOST": "2",
         "LINKDIR_CHECKER_CONCURRENCY": "100",
-        "LINKDIR_LOG_LEVEL": "warning",
+        "LINKDIR_LOG_LEVEL": os.environ.get("BENCH_LOG_LEVEL", "warning"),  # traces: info
     }
 
 
@@ -144,6 +144,8 @@ def listing_round(farm: Farm, urls: list[str], command: list[str]) -> dict[str, 
         farm.command("reset")
         seconds, cpu = timed_command([*command, listing.name], linkdir_env(None))
     stats = farm.command("stats")
+    if os.environ.get("BENCH_TIMELINE"):  # requests per 0.1 s from "due", for traces
+        print("timeline:", " ".join(map(str, farm.timeline())), flush=True)
     return {
         "seconds": seconds,
         "links_per_second": len(urls) / seconds,
@@ -183,7 +185,8 @@ def engine_as_recorded_round(farm: Farm, urls: list[str]) -> dict[str, float]:
 def baseline_check(src: Path) -> tuple[list[str], dict[str, str]]:
     """`linkdir check --all` of another source tree (``git archive REV src | tar -x``), as
     its own console script ran it; its checking process finds that tree too (PYTHONPATH)."""
-    code = "from linkdir.cli import main; main()"
+    # Its console script's function: `run` (which ends `check` with os._exit) where it has one.
+    code = "import linkdir.cli as cli; getattr(cli, 'run', cli.main)()"
     return [sys.executable, "-c", code, "check", "--all"], {"PYTHONPATH": str(src)}
 
 
@@ -261,8 +264,9 @@ async def one_round(
         idle_cpu = sum(process_seconds(p.pid) for p in processes)
         busy_before, total_before = machine_ticks()
         started = time.monotonic()
+        due_at = utcnow()
         async with engine.begin() as connection:
-            await connection.execute(update(Resource).values(next_check_at=utcnow()))
+            await connection.execute(update(Resource).values(next_check_at=due_at))
         while True:
             async with engine.connect() as connection:
                 done = (
@@ -282,10 +286,18 @@ async def one_round(
                     select(CheckResult.worker, func.count()).group_by(CheckResult.worker)
                 )
             ).all()
+            # When the first and the last results were recorded, from the moment all were due.
+            first, last = (
+                await connection.execute(
+                    select(func.min(CheckResult.checked_at), func.max(CheckResult.checked_at))
+                )
+            ).one()
     finally:
         stop(processes)
         await engine.dispose()
     stats = farm.command("stats")
+    if os.environ.get("BENCH_TIMELINE"):  # requests per 0.1 s from "due", for traces
+        print("timeline:", " ".join(map(str, farm.timeline())), flush=True)
     return {
         "seconds": seconds,
         "links_per_second": links / seconds,
@@ -295,6 +307,8 @@ async def one_round(
         "busy": 100 * (busy_after - busy_before) / max(1, total_after - total_before),
         "worker_ms_per_link": 1000 * worker_cpu / links,
         "ms_per_link": 1000 * worker_cpu / links,
+        "first_recorded": (first - due_at).total_seconds(),
+        "last_recorded": (last - due_at).total_seconds(),
         "split": "/".join(str(count) for _, count in sorted(split, key=lambda r: -r[1])),
     }
 
@@ -347,7 +361,12 @@ async def main() -> None:
         with tempfile.TemporaryDirectory() as scratch:
             sqlite_url = await fresh_database(urls, Path(scratch) / "bench.db")
             url = await fresh_database(urls, database=args.database)
-            for _ in range(args.rounds):
+            if args.only != "workers":
+                # Untimed: every timed run is then a recheck (the common case, most links
+                # unchanged since their last check), whichever runs first.
+                for database in (sqlite_url, url):
+                    await check_all_round(database, farm, len(urls))
+            for round_number in range(args.rounds):
                 if args.only != "workers":
                     monitoring.append(("check-urls --workers 1", engine_round(farm, urls, 1)))
                     monitoring.append(("check-urls (one process per core)",
@@ -355,11 +374,18 @@ async def main() -> None:
                     monitoring.append(("engine as recorded (no database)",
                                        engine_as_recorded_round(farm, urls)))  # fmt: skip
                     for label, database in (("SQLite", sqlite_url), ("PostgreSQL", url)):
+                        # With a baseline, the two take turns going first from round to round.
+                        trees = [None, args.baseline] if args.baseline else [None]
+                        if round_number % 2 == 0:
+                            trees.reverse()
+                        measured = {}
+                        for tree in trees:
+                            measured[tree] = await check_all_round(database, farm, len(urls), tree)
                         if args.baseline:
-                            runs = await check_all_round(database, farm, len(urls), args.baseline)
-                            monitoring.append((f"baseline check --all, {label}", runs))
-                        runs = await check_all_round(database, farm, len(urls))
-                        monitoring.append((f"check --all, {label}", runs))
+                            monitoring.append(
+                                (f"baseline check --all, {label}", measured[args.baseline])
+                            )
+                        monitoring.append((f"check --all, {label}", measured[None]))
                 if args.only != "monitoring":
                     for workers in results:
                         results[workers].append(
@@ -381,15 +407,17 @@ async def main() -> None:
     if args.only == "monitoring":
         return
     print(
-        f"{'workers':>7} {'seconds':>8} {'links/s':>8} {'max/host':>8} {'requests':>8} "
-        f"{'CPU busy':>8} {'worker CPU/link':>15}  split"
+        f"{'workers':>7} {'seconds':>8} {'links/s':>8} {'max/host':>8} {'at once':>8} "
+        f"{'requests':>8} {'CPU busy':>8} {'worker CPU/link':>15} {'recorded':>11}  split"
     )
     for workers, runs in results.items():
         for run in runs:
             print(
                 f"{workers:>7} {run['seconds']:>8.1f} {run['links_per_second']:>8.1f} "
-                f"{run['max_open_per_host']:>8} {run['requests']:>8} {run['busy']:>7.0f}% "
-                f"{run['worker_ms_per_link']:>12.1f} ms  {run['split']}"
+                f"{run['max_open_per_host']:>8} {run['peak_in_flight']:>8} "
+                f"{run['requests']:>8} {run['busy']:>7.0f}% "
+                f"{run['worker_ms_per_link']:>12.1f} ms "
+                f"{run['first_recorded']:>4.1f}–{run['last_recorded']:.1f} s  {run['split']}"
             )
     if 1 in results and 2 in results:
         best = {w: max(r["links_per_second"] for r in runs) for w, runs in results.items()}
