@@ -5,6 +5,8 @@
     python bench/checker/workers.py --only monitoring   # engine and `check --all` only
     python bench/checker/workers.py --page-kb 40 --rounds 2   # realistic pages; round 2 rechecks
     python bench/checker/workers.py --only monitoring --baseline /tmp/base/src  # before/after
+    BENCH_TIMELINE=1 BENCH_LOG_LEVEL=info python bench/checker/workers.py --only workers
+        # traces: the farm's requests per 0.1 s of each worker round, the workers' logs
 
 First, in the same run and on the same farm (issue 18): the bare engine (`linkdir
 check-urls --workers 1`, and with its default of one process per core) as the
