@@ -103,6 +103,32 @@ async def test_the_report_counts_every_status_and_shows_evidence_per_tab(client,
     assert "Länkrapport" in swedish and "Trasig (1)" in swedish
 
 
+async def test_an_empty_tab_names_the_tabs_with_links_waiting(client, session):
+    """A curator who lands on an empty Broken tab while links wait elsewhere (suspects
+    waiting for their confirming checks, say) is pointed to them, in their language."""
+    found = await problems(session)
+    found["broken"].link_status = "ok"  # failing still, not yet confirmed: a suspect
+    await session.commit()
+    await signed_in(client, session)
+    html = (await client.get("/manage/links?lang=en")).text
+    assert "No confirmed broken links." in html
+    waiting = html[html.index("Links are waiting in other tabs:") :]
+    waiting = waiting[: waiting.index("</p>")]
+    named = re.findall(r'<a href="([^"]+)">([^<]+)</a>', waiting)
+    assert [label for _href, label in named] == [
+        "Suspect (1)",
+        "Moved (1)",
+        "Unverified (1)",
+        "Review due (1)",
+        "Stale (1)",
+    ]
+    assert all("tab=" in href for href, _label in named)
+    swedish = (await client.get("/manage/links?lang=sv")).text
+    assert "Länkar väntar i andra flikar:" in swedish and ">Flyttad (1)</a>" in swedish
+    # A tab with links of its own shows them, not the pointer.
+    assert "Links are waiting" not in (await client.get("/manage/links?tab=moved&lang=en")).text
+
+
 async def test_filters_by_topic_and_host(client, session):
     found = await problems(session)
     await signed_in(client, session)
