@@ -4,6 +4,7 @@ process shows it (serve, the password read from a pipe, a refused start)."""
 from __future__ import annotations
 
 import importlib
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -95,6 +96,23 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict
         output = served.stop()
     assert "using the generated LINKDIR_SECRET_KEY kept in" in output
     assert "Traceback" not in output
+
+
+def test_the_first_run_address_is_the_one_served_on_whatever_the_port(tmp_path: Path) -> None:
+    """`make run PORT=8123`, or a port the system chose: the printed setup address is that
+    server's (it said 127.0.0.1:8000, LINKDIR_BASE_URL's default, whatever the port), and
+    it opens the form that creates the first administrator."""
+    env = base_env(f"sqlite+aiosqlite:///{tmp_path}/linkdir.db", LINKDIR_ENV="development")
+    served = start_serve(env, tmp_path / "serve.log", "--no-scheduler", cwd=tmp_path)
+    try:
+        printed = re.search(r"first administrator at (\S+)", served.log.read_text())
+        assert printed is not None, served.log.read_text()
+        address = printed.group(1)
+        assert address.startswith(f"{served.base}/setup?token="), address
+        form = httpx.get(address)
+        assert form.status_code == 200 and 'name="password"' in form.text
+    finally:
+        served.stop()
 
 
 def test_serve_runs_migrations_loads_the_demo_and_answers(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import importlib
 import logging
 import os
@@ -72,6 +73,13 @@ def _announce_setup(settings: Settings, log: logging.Logger) -> None:
             "are mailed%s",
             " (development: mails are printed to this log)" if settings.is_development else "",
         )
+
+
+def _served_at(host: str, port: int) -> str:
+    """The address a browser on this machine reaches ``linkdir serve`` at."""
+    if host in {"", "0.0.0.0", "::"}:  # every interface: this machine's own
+        host = "127.0.0.1"
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
 def _fail(message: str, status: int = 1) -> None:
@@ -209,10 +217,6 @@ def serve(host: str, port: int, fd: int | None, no_scheduler: bool, migrate: boo
             "survive restarts). Set LINKDIR_SECRET_KEY for anything else.",
             DEVELOPMENT_KEY_FILE,
         )
-    if migrate if migrate is not None else (settings.run_migrations or settings.is_sqlite):
-        upgrade(settings.database_url)
-    _announce_setup(settings, log)
-    app = create_app(settings, run_scheduler=not no_scheduler)
     listening = None
     if fd is not None:
         import socket
@@ -220,6 +224,12 @@ def serve(host: str, port: int, fd: int | None, no_scheduler: bool, migrate: boo
         # A socket someone else bound (a test with port 0, systemd, a supervisor).
         listening = socket.socket(fileno=fd)
         host, port = listening.getsockname()[:2]
+    if "LINKDIR_BASE_URL" not in os.environ:  # the address served on, whatever --port says
+        settings = dataclasses.replace(settings, base_url=_served_at(host, port))
+    if migrate if migrate is not None else (settings.run_migrations or settings.is_sqlite):
+        upgrade(settings.database_url)
+    _announce_setup(settings, log)
+    app = create_app(settings, run_scheduler=not no_scheduler)
     log.info(
         "serving on http://%s:%d (database: %s)", host, port, settings.database_url.split("://")[0]
     )

@@ -61,7 +61,9 @@ class Settings:
         default="http://127.0.0.1:8000",
         metadata=_doc(
             "Public address of the site, used in feeds, links in e-mails and the checker's "
-            "User-Agent. `https://` turns on Secure cookies.",
+            "User-Agent. `https://` turns on Secure cookies. Unset, `linkdir serve` uses the "
+            "address it listens on (`--host`, `--port`), so the first-run setup address works "
+            "on any port.",
         ),
     )
     demo: bool = field(
