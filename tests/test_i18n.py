@@ -57,6 +57,20 @@ def test_every_swedish_entry_is_translated_with_the_same_placeholders(repo_root:
             assert set(PLACEHOLDER.findall(string)) <= set(PLACEHOLDER.findall(msgid)), msgid
 
 
+def test_no_swedish_entry_carries_another_message_s_english(repo_root: Path) -> None:
+    """Merged catalogs once glued a neighbour's English onto two translations: a Swedish
+    visitor read "… du behöver inget konto.Done: you will get no more digests …" under
+    the report form. Neither another message's English nor two sentences run together."""
+    catalog = swedish_catalog(repo_root)
+    long_ids = [msgid for msgid in catalog if len(msgid) >= 20]
+    run_together = re.compile(r"[a-zåäö][.!?][A-ZÅÄÖ][a-zåäö]")
+    for msgid, msgstr in catalog.items():
+        for string in list(msgstr) if isinstance(msgstr, tuple) else [msgstr]:
+            glued = [other for other in long_ids if other != msgid and other in string]
+            assert not glued, f"{msgid!r} carries {glued}"
+            assert not run_together.search(string) or run_together.search(msgid), string
+
+
 def test_catalogs_load_for_both_languages() -> None:
     assert translations("sv").gettext("Skip to main content") == "Gå till huvudinnehållet"
     assert translations("en").gettext("Skip to main content") == "Skip to main content"
