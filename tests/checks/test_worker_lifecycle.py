@@ -361,3 +361,62 @@ async def test_workers_go_on_dispatching_when_one_dies_or_stops_holding_the_disp
         await asyncio.wait_for(running, 30)
         await engine.dispose()
     assert await scalar(session, schedule) is None
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+@pytest.mark.skipif(not PG_URL, reason="the claim lock is PostgreSQL's")
+async def test_a_job_waits_for_its_own_dispatch_to_commit_and_for_no_other(
+    web, session, database_url
+):
+    """A dispatch queues its jobs before its claims commit: a job that starts first waits
+    for that transaction, then checks what it claimed. A job whose claims are committed
+    does not wait behind another dispatch holding the claim lock (it did: each wave of jobs
+    waited for the dispatch that the ends of the wave before had asked for)."""
+    from sqlalchemy import update
+    from tests.conftest import make_settings
+
+    from linkdir.checks import service
+    from linkdir.checks.runner import CheckRunner
+    from linkdir.db import create_engine, session_factory
+
+    ip = "127.0.207.40"
+    site = web.site(ip, {f"/s{i}": web.Reply(200, PAGE) for i in range(4)}, ip=ip)
+    ids = [(await make_resource(session, url=site.url(f"/s{i}"))).id for i in range(4)]
+    later = utcnow() + timedelta(days=1)
+    await session.execute(update(Resource).values(next_check_at=later))
+    await session.commit()
+    engine = create_engine(database_url)
+    factory = session_factory(engine)
+    runner = CheckRunner(make_settings(database_url), engine, worker="test:jobs")
+    claim_for = timedelta(minutes=5)
+
+    async def claim(dispatcher: Any, some: list[int]) -> tuple[list[int], Any, list[str]]:
+        now = utcnow()
+        due = update(Resource).where(Resource.id.in_(some)).values(next_check_at=now)  # type: ignore[attr-defined]
+        await dispatcher.execute(due)
+        batches = await service.claim_due(
+            dispatcher, now=now, limit=10, claim_for=claim_for, worker="test:jobs"
+        )
+        claimed = [item.resource_id for items in batches.values() for item in items]
+        return claimed, now + claim_for, list(batches)
+
+    try:
+        async with factory() as dispatcher:  # its own dispatch, not committed yet
+            claimed, until, hosts = await claim(dispatcher, ids[:2])
+            job = asyncio.create_task(runner.check_batch(claimed, until, None, hosts))
+            await asyncio.sleep(0.5)
+            assert not job.done() and site.hits() == [], "it waits for the claims"
+            await dispatcher.commit()
+        assert sum((await asyncio.wait_for(job, 20)).values()) == 2
+        async with factory() as dispatcher:
+            claimed, until, hosts = await claim(dispatcher, ids[2:])
+            await dispatcher.commit()
+        async with factory() as other:  # another dispatch going on meanwhile
+            await other.execute(select(func.pg_advisory_xact_lock(service.CLAIM_LOCK)))
+            counts = await asyncio.wait_for(runner.check_batch(claimed, until, None, hosts), 10)
+            await other.rollback()
+        assert sum(counts.values()) == 2
+    finally:
+        await engine.dispose()
+    checked = select(func.count()).select_from(CheckResult)
+    assert await scalar(session, checked) == 4

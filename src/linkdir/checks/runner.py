@@ -734,23 +734,20 @@ class CheckRunner:
         urls: dict[str, int] = {}
         host_of: dict[int, str] = {}
 
+        claims = select(
+            col(Resource.id), col(Resource.host), col(Resource.url), *service.KNOWN_COLUMNS
+        ).where(col(Resource.id).in_(resource_ids), col(Resource.next_check_at) == claimed_until)
         async with self.factory() as session:
-            if is_postgresql(session):  # the dispatch's claims commit first (see dispatch)
+            rows = (await session.execute(claims)).all()
+            if len(rows) < len(resource_ids) and is_postgresql(session):
+                # Its dispatch queues it before the claims commit (see dispatch): wait for
+                # that transaction to end (it holds the claim lock), then read again. Only
+                # then: waiting every time held each job up behind any dispatch going on,
+                # a whole wave of jobs behind the one their ends asked for.
                 await session.execute(select(func.pg_advisory_xact_lock_shared(service.CLAIM_LOCK)))
+                rows = (await session.execute(claims)).all()
             if run_id is not None and await session.get(CheckRun, run_id) is None:
                 run_id = None  # the run was deleted meanwhile: check, but count nowhere
-            claimed = await session.execute(
-                select(
-                    col(Resource.id),
-                    col(Resource.host),
-                    col(Resource.url),
-                    *service.KNOWN_COLUMNS,
-                ).where(
-                    col(Resource.id).in_(resource_ids),
-                    col(Resource.next_check_at) == claimed_until,
-                )
-            )
-            rows = claimed.all()
             answers = await service.known_answers(session, [(r[0], *r[2:]) for r in rows])
             for resource_id, host, url, *_ in rows:
                 assert resource_id is not None
