@@ -72,6 +72,14 @@ def status_label(value: str) -> str:
     return verdict_label(value)
 
 
+def check_label(value: str) -> str:
+    """A check's result in words ("Failed"): a run counts checks, and a failed check is
+    not yet a broken link (that is :func:`status_label`'s "Broken")."""
+    from linkdir.checks.charts import CHECK_LABELS
+
+    return _label(CHECK_LABELS, value)
+
+
 def action_label(value: str) -> str:
     return _label(ACTIONS, value)
 
@@ -128,6 +136,7 @@ def type_pair(code: str) -> tuple[str, str]:
 FILTERS = {
     "state_label": state_label,
     "status_label": status_label,
+    "check_label": check_label,
     "action_label": action_label,
     "field_label": field_label,
     "type_label": type_label,

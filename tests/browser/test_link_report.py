@@ -383,3 +383,25 @@ def test_120_broken_links_paginate_and_select_all_retire_asks_first(
         no_violations(retired, server.axe_judged)
     finally:
         retired.close()
+
+
+# Each one-word header of a table, with the number of lines its text takes.
+HEADER_LINES = """() => Array.from(document.querySelectorAll('thead th'))
+  .filter(th => !/\\s/.test(th.innerText.trim()))
+  .map(th => { const r = document.createRange(); r.selectNodeContents(th);
+               const tops = new Set(Array.from(r.getClientRects()).map(b => Math.round(b.top)));
+               return [th.innerText.trim(), tops.size]; })"""
+
+
+@pytest.mark.parametrize("lang", ["en", "sv"])
+def test_the_runs_table_keeps_its_headers_whole_on_a_wide_screen(
+    curator_page: Page, server: ReportLinkdir, lang: str
+) -> None:
+    """At 1280 px the runs table's short columns were squeezed by the progress column until
+    their headers broke inside the word ("Work|ed", "Fail|ed")."""
+    page = curator_page
+    page.goto(server.base_url + f"/manage/checks?lang={lang}")
+    assert page.locator("tbody tr").count() >= 1, "the server's own check is a run"
+    headers = page.evaluate(HEADER_LINES)
+    assert headers, "one-word headers"
+    assert all(lines == 1 for _text, lines in headers), headers

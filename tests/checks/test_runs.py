@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -266,6 +267,14 @@ async def test_the_runs_page_starts_a_run_and_shows_it_finished(web, client, ses
         await asyncio.sleep(0.1)
     page = await client.get("/manage/checks?lang=en")
     assert "1 of 1 links" in page.text and "finished" in page.text
+    # A run counts checks: a failed check is not a broken link (the report's word), so the
+    # columns say what the checks did, as the report's checks-per-day chart does.
+    heads = re.findall(r'<th scope="col">([^<]+)</th>', page.text)
+    assert {"Worked", "Failed", "Could not be verified"} <= set(heads), heads
+    assert "Broken" not in heads and "Works" not in heads
+    swedish = (await client.get("/manage/checks?lang=sv")).text
+    assert '<th scope="col">Misslyckades</th>' in swedish
+    assert 'data-label="Fungerade">1</td>' in swedish
 
 
 async def test_the_report_charts_link_health_over_time_with_a_table(client, session):
