@@ -102,6 +102,13 @@ async def fresh_database(
     return url
 
 
+def print_timeline(farm: Farm) -> None:
+    """With BENCH_TIMELINE set: the requests that reached the farm in each 0.1 s since its
+    last reset (for traces of where a round waited)."""
+    if os.environ.get("BENCH_TIMELINE"):
+        print("timeline:", " ".join(map(str, farm.timeline())), flush=True)
+
+
 def linkdir_env(url: str | None) -> dict[str, str]:
     database = {"LINKDIR_DATABASE_URL": url} if url else {}
     return {
@@ -146,8 +153,7 @@ def listing_round(farm: Farm, urls: list[str], command: list[str]) -> dict[str, 
         farm.command("reset")
         seconds, cpu = timed_command([*command, listing.name], linkdir_env(None))
     stats = farm.command("stats")
-    if os.environ.get("BENCH_TIMELINE"):  # requests per 0.1 s from "due", for traces
-        print("timeline:", " ".join(map(str, farm.timeline())), flush=True)
+    print_timeline(farm)
     return {
         "seconds": seconds,
         "links_per_second": len(urls) / seconds,
@@ -298,8 +304,7 @@ async def one_round(
         stop(processes)
         await engine.dispose()
     stats = farm.command("stats")
-    if os.environ.get("BENCH_TIMELINE"):  # requests per 0.1 s from "due", for traces
-        print("timeline:", " ".join(map(str, farm.timeline())), flush=True)
+    print_timeline(farm)
     return {
         "seconds": seconds,
         "links_per_second": links / seconds,

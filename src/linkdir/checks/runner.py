@@ -578,7 +578,7 @@ class CheckRunner:
             await broker.publish_local(
                 ScheduleUpdated(
                     schedule_id="linkdir-poll", task_id="linkdir-poll", next_fire_time=utcnow()
-                )  # fmt: skip
+                )
             )
 
     async def _release_schedules(self) -> None:

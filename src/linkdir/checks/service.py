@@ -342,9 +342,9 @@ async def _write_rows(session: AsyncSession, rows: Sequence[_Row]) -> None:
     ~0.1 ms of a check's ~0.5, issue 18; a ``VALUES`` list of the rows was compiled anew
     for every chunk, a third of a worker's CPU); SQLite, in process, runs its executemany
     as fast."""
-    table = _resource_table()
     if not rows:
         return
+    table = _resource_table()
     if not is_postgresql(session):
         new = {name: bindparam(f"new_{name}", type_=table.c[name].type) for name in _WRITTEN}
         await session.execute(
@@ -352,10 +352,8 @@ async def _write_rows(session: AsyncSession, rows: Sequence[_Row]) -> None:
             [row.changes() for row in rows],
         )
         return
-    arrays = {"row_id": [row.id for row in rows]}
-    for name in _WRITTEN:
-        arrays[name] = [getattr(row, name) for row in rows]
-    await session.execute(_unnest_update(), arrays)
+    arrays = {name: [getattr(row, name) for row in rows] for name in _WRITTEN}
+    await session.execute(_unnest_update(), {"row_id": [row.id for row in rows], **arrays})
 
 
 @functools.cache
