@@ -294,7 +294,11 @@ class LiveLinkdir:
         self.served: Served | None = None
         # One client for every request of this test process: each httpx client builds a
         # TLS context (~20 ms of CPU loading the roots), a request of its own each time.
-        self.client = httpx.Client(timeout=30)
+        # Idle connections are dropped after 2 s, well before uvicorn closes them (5 s): a
+        # request sent on a connection the server is closing that instant fails with
+        # "Server disconnected without sending a response" (CI saw it once, on a busy
+        # server, after a browser flow of about 5 s between two API calls).
+        self.client = httpx.Client(timeout=30, limits=httpx.Limits(keepalive_expiry=2.0))
         self.ids: dict[str, int] = {}
         self.token = ""
         self.log_path = workdir / "serve.log"
