@@ -66,6 +66,55 @@ def test_healthcheck_follows_the_database(database_url: str, refused_port: int) 
     assert down.returncode == 1 and "unhealthy" in down.stderr
 
 
+def test_commands_on_a_database_they_cannot_use_say_why_and_what_to_do(
+    tmp_path: Path, refused_port: int
+) -> None:
+    """A sysadmin who runs a command before `linkdir db upgrade` (or after rolling back to
+    an older linkdir) gets the reason and the mend, not a traceback from the driver; a
+    worker stops at once instead of logging one failed job after another."""
+    import sqlite3
+
+    from linkdir.db import head_revisions
+
+    path = tmp_path / "linkdir.db"
+    env = base_env(f"sqlite+aiosqlite:///{path}")
+    never = "has no linkdir tables yet: run `linkdir db upgrade` first"
+    # Real processes: the console script's own way out (check's quick exit, the worker).
+    for args in (["check", "--all"], ["worker"], ["user", "list"]):
+        done = run_process(args, env)
+        assert done.returncode == 2, (args, done.stderr)
+        assert never in done.stderr and "Traceback" not in done.stderr, (args, done.stderr)
+    health = run(["healthcheck"], env)
+    assert health.returncode == 1 and "unhealthy: the database at sqlite" in health.stderr
+    assert never in health.stderr
+
+    assert run(["db", "upgrade", "--revision", "0001"], env).returncode == 0
+    behind = run(["check", "--all"], env)
+    assert behind.returncode == 2
+    needs = ", ".join(sorted(head_revisions()))
+    assert f"is at migration 0001 and this linkdir needs {needs}: run `linkdir db upgrade`" in (
+        behind.stderr
+    )
+    with sqlite3.connect(path) as connection:  # as a newer linkdir would have left it
+        connection.execute("UPDATE alembic_version SET version_num = '0099'")
+    ahead = run(["export", "--format", "json"], env)
+    assert ahead.returncode == 2 and "0099, which this linkdir does not know" in ahead.stderr
+    with sqlite3.connect(path) as connection:
+        connection.execute("UPDATE alembic_version SET version_num = '0001'")
+    assert run(["db", "upgrade"], env).returncode == 0
+    listed = run(["user", "list"], env)
+    assert listed.returncode == 0 and listed.stderr == "", listed.stderr
+    assert run(["healthcheck"], env).returncode == 0
+
+    # A server that does not answer: the driver's reason, and never the password.
+    down = run(
+        ["user", "list"],
+        base_env(f"postgresql+asyncpg://postgres:hemligt-ord@127.0.0.1:{refused_port}/x"),
+    )
+    assert down.returncode == 2 and "does not answer: " in down.stderr
+    assert "postgres:***@127.0.0.1" in down.stderr and "hemligt-ord" not in down.stderr
+
+
 def test_production_without_a_secret_key_refuses_to_start(
     tmp_path: Path, refused_port: int
 ) -> None:

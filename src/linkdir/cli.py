@@ -136,6 +136,31 @@ class _LazyGroup(click.Group):
             self.add_command(command, cmd_name)
         return super().get_command(ctx, cmd_name)
 
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except Exception as error:
+            # A command that met a database it cannot use (never migrated, behind or ahead
+            # of this version, not answering) says so and how to mend it, not a traceback.
+            problem = _database_problem(error)
+            if problem is None:
+                raise
+            _fail(problem, 2)
+
+
+def _database_problem(error: BaseException) -> str | None:
+    """What is wrong with the configured database, when ``error`` came from it."""
+    exc = sys.modules.get("sqlalchemy.exc")
+    if exc is None or not isinstance(error, (exc.DBAPIError, OSError)):
+        return None
+    from linkdir.db import schema_problem
+
+    try:
+        settings = load_settings()
+        return asyncio.run(schema_problem(settings.database_url))
+    except Exception:
+        return None
+
 
 _LISTING = "linkdir.listing_commands"
 
@@ -255,7 +280,7 @@ def db() -> None:
 @db.command("upgrade")
 @click.option("--revision", default="head", show_default=True)
 def db_upgrade(revision: str) -> None:
-    """Apply Alembic migrations up to REVISION."""
+    """Apply Alembic migrations up to --revision (default: the newest)."""
     from linkdir.db import upgrade
 
     settings = load_settings()
@@ -427,24 +452,23 @@ def healthcheck(url: str | None, worker_check: bool) -> None:
             _fail(f"unhealthy: {url} answered {response.status_code}", 1)
         click.echo("healthy")
         return
-    from linkdir.db import create_engine, ping, session_factory
+    from linkdir.db import create_engine, schema_problem, session_factory
     from linkdir.ops.health import WorkerHealth, worker_health
 
-    async def check() -> tuple[bool, WorkerHealth | None]:
+    async def check() -> tuple[str | None, WorkerHealth | None]:
+        problem = await schema_problem(settings.database_url)
+        if problem is not None or not worker_check:
+            return problem, None
         engine = create_engine(settings.database_url)
         try:
-            if not await ping(engine):
-                return False, None
-            if not worker_check:
-                return True, None
             async with session_factory(engine)() as session:
-                return True, await worker_health(session)
+                return None, await worker_health(session)
         finally:
             await engine.dispose()
 
-    answers, workers = asyncio.run(check())
-    if not answers:
-        _fail("unhealthy: the database does not answer", 1)
+    problem, workers = asyncio.run(check())
+    if problem is not None:
+        _fail(f"unhealthy: {problem}", 1)
     if workers is not None and not workers.healthy:
         if workers.stale:
             name, age = max(workers.stale, key=lambda item: -item[1])
@@ -546,6 +570,14 @@ def worker(dispatch_every: float, engine_processes: int | None) -> None:
     processes = default_processes() if engine_processes is None else engine_processes
     _configure_logging(settings)
     worker_log = logging.getLogger("linkdir.worker")
+    from linkdir.db import schema_problem
+
+    # A worker does not migrate (the web process or `linkdir db upgrade` does): on a
+    # database it cannot use it stops at once with the reason, rather than logging one
+    # failed job after another (a supervisor restarts it until the database is ready).
+    problem = asyncio.run(schema_problem(settings.database_url))
+    if problem is not None:
+        _fail(problem, 2)
 
     def dump_tasks(runner: CheckRunner) -> None:
         # SIGUSR1: what is this worker waiting for? (each task's stack, to the log)

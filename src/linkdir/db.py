@@ -169,17 +169,23 @@ def alembic_config(database_url: str) -> Any:
 _REVISION_LINE = re.compile(r"^(revision|down_revision)\s*(?::[^=\n]*)?=\s*(.+)$", re.MULTILINE)
 
 
-def head_revisions() -> frozenset[str]:
-    """The migration scripts' heads: what Alembic's ``ScriptDirectory.get_heads()`` gives,
-    read from each script's ``revision``/``down_revision`` lines instead of importing
-    Alembic and executing every script (a test holds the two equal)."""
+def _script_revisions() -> tuple[frozenset[str], frozenset[str]]:
+    """Every migration script's revision, and every revision some script follows."""
     revisions: set[str] = set()
     parents: set[str] = set()
     for script in (MIGRATIONS_DIR / "versions").glob("*.py"):
         lines = dict(_REVISION_LINE.findall(script.read_text(encoding="utf-8")))
         revisions.update(re.findall(r"[\"']([^\"']+)[\"']", lines.get("revision", "")))
         parents.update(re.findall(r"[\"']([^\"']+)[\"']", lines.get("down_revision", "")))
-    return frozenset(revisions - parents)
+    return frozenset(revisions), frozenset(parents)
+
+
+def head_revisions() -> frozenset[str]:
+    """The migration scripts' heads: what Alembic's ``ScriptDirectory.get_heads()`` gives,
+    read from each script's ``revision``/``down_revision`` lines instead of importing
+    Alembic and executing every script (a test holds the two equal)."""
+    revisions, parents = _script_revisions()
+    return revisions - parents
 
 
 async def applied_revisions(engine: AsyncEngine) -> set[str]:
@@ -200,6 +206,57 @@ async def current_revisions(database_url: str) -> frozenset[str] | None:
         return None
     finally:
         await engine.dispose()
+
+
+def shown_url(database_url: str) -> str:
+    """The database address for a message: its password never printed."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(database_url).render_as_string(hide_password=True)
+    except Exception:
+        return "(LINKDIR_DATABASE_URL)"
+
+
+async def schema_problem(database_url: str) -> str | None:
+    """Why this linkdir cannot work with the database at ``database_url``, for a person
+    (it does not answer, it was never migrated, it is behind this version's migrations or
+    ahead of them); None when it answers and is at this version's head."""
+    engine = create_engine(database_url)
+    try:
+        try:
+            async with engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+        except Exception as error:
+            # The driver's own words (its first line: no SQL, no parameters, no password).
+            cause = getattr(error, "orig", None) or error
+            why = str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__
+            return f"the database at {shown_url(database_url)} does not answer: {why}"
+        try:
+            applied = frozenset(await applied_revisions(engine))
+        except Exception:
+            applied = frozenset()
+    finally:
+        await engine.dispose()
+    heads = head_revisions()
+    if applied == heads:
+        return None
+    if not applied:
+        return (
+            f"the database at {shown_url(database_url)} has no linkdir tables yet: run "
+            "`linkdir db upgrade` first (`linkdir serve` does it as it starts)"
+        )
+    known, _parents = _script_revisions()
+    at, needs = ", ".join(sorted(applied)), ", ".join(sorted(heads))
+    if applied <= known:
+        return (
+            f"the database is at migration {at} and this linkdir needs {needs}: run "
+            "`linkdir db upgrade`"
+        )
+    return (
+        f"the database is at migration {at}, which this linkdir does not know (a newer "
+        f"linkdir migrated it; this one needs {needs}): run that version or a newer one"
+    )
 
 
 def upgrade(database_url: str, revision: str = "head") -> None:
