@@ -31,6 +31,8 @@ PAGES: list[PageType] = [
     # Public pages, anonymous.
     PageType("home", "/"),
     PageType("home, second page", "/?page=2"),
+    PageType("topics", "/topics"),
+    PageType("tags", "/tags"),
     PageType("topic", "/topics/digital-delaktighet"),
     PageType("tag", "/tags/rapport"),
     PageType("search with results", "/search?q=rapport"),

@@ -47,6 +47,8 @@ async def seeded(session: AsyncSession) -> dict[str, Any]:
 
 PAGES = [
     "/",
+    "/topics",
+    "/tags",
     "/topics/digital-delaktighet",
     "/tags/statistik",
     "/search?q=internet",
@@ -122,6 +124,78 @@ async def test_language_switch_keeps_the_page_and_query(
     assert switch.get("href") == "/search?q=internet&lang=en"
     current = page.xpath("//nav[contains(@class,'language')]//a[@aria-current]")[0]
     assert current.get("hreflang") == "sv"
+
+
+async def test_the_topics_and_tags_indexes_lead_to_every_topic_and_followable_tag(
+    client: Client, session: AsyncSession
+) -> None:
+    """A visitor who shortens /topics/mik to /topics (or follows the breadcrumbs or the
+    main menu) finds every topic and tag instead of a 404 page."""
+    empty_topics = parse((await client.get("/topics")).text)
+    assert text_of(empty_topics, "//main//p[not(ancestor::nav)]")[0] == "Det finns inga ämnen än."
+    empty_tags = parse((await client.get("/tags?lang=en")).text)
+    assert "No published resource carries a tag yet." in text_of(empty_tags, "//main//p")
+    client.cookies.clear()  # back to Swedish
+
+    await seeded(session)
+    await make_topic(session, slug="mik", name_sv="Medie- och informationskunnighet")
+    for tag in ("ökad-tillgång", "ålder", "äldre", "zon", "abc"):
+        await make_resource(session, title=f"Om {tag}", topics=["mik"], tags=[tag])
+    await make_resource(session, title="Bara utkast", state="draft", tags=["utkasttagg"])
+    # Written beside the site, not through it: the topic counts show within 30 s (the
+    # page cache, as on the home page); a test does not wait.
+    client.app.state.page_cache.clear()
+
+    topics = parse((await client.get("/topics")).text)
+    assert text_of(topics, "//main//li/h2") == [
+        "Digital delaktighet",
+        "Medie- och informationskunnighet",
+    ]
+    assert text_of(topics, "//main//li/p[@class='count']") == ["2 resurser", "5 resurser"]
+    assert "Alla ska kunna vara med." in text_of(topics, "//main//li/p")
+    assert topics.xpath("//main//li/h2/a/@href") == ["/topics/digital-delaktighet", "/topics/mik"]
+    assert topics.xpath("//nav[@aria-label]//a[@href='/topics'][@aria-current='page']")
+    english = parse((await client.get("/topics?lang=en")).text)
+    assert text_of(english, "//h1") == ["Topics"]
+    assert text_of(english, "//main//li/h2")[0] == "Digital participation"
+    assert "Everyone should be able to take part." in text_of(english, "//main//li/p")
+    client.cookies.clear()
+
+    tag_index = parse((await client.get("/tags")).text)
+    # Only tags a visitor can follow (a draft's tag is not shown), A to Ö the Swedish way.
+    assert text_of(tag_index, "//ul[contains(@class,'tag-index')]/li") == [
+        "#abc (1 resurs)",
+        "#statistik (2 resurser)",
+        "#zon (1 resurs)",
+        "#ålder (1 resurs)",
+        "#äldre (1 resurs)",
+        "#ökad-tillgång (1 resurs)",
+    ]
+    assert "/tags/%C3%B6kad-tillg%C3%A5ng" in tag_index.xpath("//main//li/a/@href")
+    assert "utkasttagg" not in (await client.get("/tags")).text
+
+    # The breadcrumbs of a topic and of a tag lead back to the indexes.
+    topic_page = parse((await client.get("/topics/mik")).text)
+    assert text_of(topic_page, "//nav[contains(@class,'breadcrumbs')]//a") == [
+        "Startsida",
+        "Ämnen",
+        "Medie- och informationskunnighet",
+    ]
+    assert topic_page.xpath("//nav[contains(@class,'breadcrumbs')]//a[@href='/topics']")
+    tag_page = parse((await client.get("/tags/statistik")).text)
+    assert tag_page.xpath("//nav[contains(@class,'breadcrumbs')]//a[@href='/tags']")
+    # A topic or tag that is not there: its not-found page leads to the index.
+    gone = await client.get("/topics/finns-inte")
+    assert gone.status_code == 404
+    assert parse(gone.text).xpath("//main//a[@href='/topics']")[0].text_content() == (
+        "Se alla ämnen"
+    )
+    gone_tag = await client.get("/tags/finns-inte?lang=en")
+    assert gone_tag.status_code == 404
+    assert parse(gone_tag.text).xpath("//main//a[@href='/tags']")[0].text_content() == (
+        "See every tag"
+    )
+    assert not parse((await client.get("/finns/inte")).text).xpath("//main//a[@href='/tags']")
 
 
 async def test_topic_and_tag_pages_are_paginated(client: Client, session: AsyncSession) -> None:

@@ -11,7 +11,7 @@ from litestar.params import FromPath, FromQuery
 
 from linkdir.auth.guards import CurrentUser, provide_user
 from linkdir.errors import NotFound
-from linkdir.resources import service
+from linkdir.resources import service, tags
 from linkdir.resources.models import LANGUAGES, ResourceState, ResourceType
 from linkdir.resources.suggest import forgiving_search
 from linkdir.resources.tag_routes import follow_old_tag
@@ -28,16 +28,21 @@ async def _decorate(session: DbSession, items: list[Any]) -> dict[str, Any]:
     }
 
 
-@get("/", include_in_schema=False)
-async def home(
-    request: Request[Any, Any, Any], session: DbSession, page: FromQuery[str | None] = None
-) -> Response[str]:
+async def _topic_counts(request: Request[Any, Any, Any], session: DbSession) -> Any:
     cache = request.app.state.page_cache
     topics = cache.get("topic-counts")
     if topics is None:
         # Counting every published resource per topic is the slowest part of the home page.
         topics = await service.list_topics(session)
         cache.put("topic-counts", topics)
+    return topics
+
+
+@get("/", include_in_schema=False)
+async def home(
+    request: Request[Any, Any, Any], session: DbSession, page: FromQuery[str | None] = None
+) -> Response[str]:
+    topics = await _topic_counts(request, session)
     newest = await service.list_resources(session, page=page_number(page), per_page=PER_PAGE)
     return render(
         request,
@@ -45,6 +50,21 @@ async def home(
         topics=topics,
         listing=newest,
         **await _decorate(session, newest.items),
+    )
+
+
+@get("/topics", include_in_schema=False)
+async def topics_page(request: Request[Any, Any, Any], session: DbSession) -> Response[str]:
+    """Every topic with what it is about and how many resources it holds (a visitor who
+    shortens /topics/mik to /topics lands here, and the breadcrumbs lead here)."""
+    return render(request, "resources/topics.html", topics=await _topic_counts(request, session))
+
+
+@get("/tags", include_in_schema=False)
+async def tags_index(request: Request[Any, Any, Any], session: DbSession) -> Response[str]:
+    """Every tag that published resources carry, with their number, A to Ö."""
+    return render(
+        request, "resources/tags.html", tags=await tags.list_tags(session, published_only=True)
     )
 
 
@@ -203,4 +223,13 @@ async def accessibility_page(request: Request[Any, Any, Any]) -> Response[str]:
     return render(request, "about/accessibility.html", reviewed=ACCESSIBILITY_REVIEWED)
 
 
-page_handlers = [home, topic_page, tag_page, search_page, resource_page, accessibility_page]
+page_handlers = [
+    home,
+    topics_page,
+    tags_index,
+    topic_page,
+    tag_page,
+    search_page,
+    resource_page,
+    accessibility_page,
+]

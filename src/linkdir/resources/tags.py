@@ -42,8 +42,15 @@ class MergePlan:
     aliases: list[str]  # earlier names of the source, redirected to the target from now on
 
 
-async def list_tags(session: AsyncSession, query: str = "") -> list[TagCount]:
-    """Every tag whose slug contains ``query``, with published and total resource counts."""
+_SWEDISH_ORDER = str.maketrans({"å": "{", "ä": "|", "ö": "}", "é": "e", "ü": "y"})
+
+
+async def list_tags(
+    session: AsyncSession, query: str = "", *, published_only: bool = False
+) -> list[TagCount]:
+    """Every tag whose slug contains ``query``, with published and total resource counts;
+    ``published_only``: only the tags a visitor can follow (published resources carry
+    them)."""
     published = func.sum(case((col(Resource.state) == ResourceState.published.value, 1), else_=0))
     stmt = (
         select(col(Tag.slug), func.coalesce(published, 0), func.count(col(Resource.id)))
@@ -52,11 +59,16 @@ async def list_tags(session: AsyncSession, query: str = "") -> list[TagCount]:
         .group_by(col(Tag.id), col(Tag.slug))
         .order_by(col(Tag.slug))
     )
+    if published_only:
+        stmt = stmt.having(published > 0)
     wanted = service.slugify(query[:MAX_QUERY])
     if wanted:
         stmt = stmt.where(col(Tag.slug).contains(wanted, autoescape=True))
     rows = await session.execute(stmt)
-    return [TagCount(slug, int(pub), int(total)) for slug, pub, total in rows]
+    found = [TagCount(slug, int(pub), int(total)) for slug, pub, total in rows]
+    # A to Ö as a Swedish reader expects (å, ä, ö after z), whatever the database's
+    # collation: SQLite's byte order puts ä before å, PostgreSQL's may ignore the dots.
+    return sorted(found, key=lambda tag: tag.slug.translate(_SWEDISH_ORDER))
 
 
 async def get_tag(session: AsyncSession, slug: str) -> Tag:
