@@ -80,9 +80,7 @@ def _error_page(
 ) -> Response[Any]:
     if _is_api(request):
         return problem(request, status, title, detail)
-    return render(
-        request, "errors/error.html", status_code=status, status=status, title=title, detail=detail
-    )
+    return render(request, "errors/error.html", status_code=status, title=title, detail=detail)
 
 
 def handle_validation_failed(

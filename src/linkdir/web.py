@@ -191,6 +191,7 @@ def render(
             url_with=lambda **changes: url_with(request, **changes),
             user=getattr(request.state, "user", None),
             csrf_token=getattr(request.state, "csrf_token", ""),
+            status_code=status_code,
             **context,
         )
     )

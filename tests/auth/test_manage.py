@@ -95,6 +95,26 @@ async def test_a_curator_adds_fixes_publishes_and_reviews_history(
     assert changed["Taggar"] == ["kurs, källkritik", "källkritik"]
 
 
+async def test_a_form_the_handler_refuses_answers_a_page_that_says_why(
+    client: Client, session: AsyncSession
+) -> None:
+    """A refused form that no page handles itself (here a state action no button sends)
+    gets the error page with the field and the reason, in the curator's language."""
+    resource = await make_resource(session, title="KB")
+    await account(session)
+    await sign_in(client, "kurator@region.se")
+    csrf = csrf_of((await client.get(f"/manage/resources/{resource.id}")).text)
+    refused = await client.post(
+        f"/manage/resources/{resource.id}/state", data={"csrf_token": csrf, "action": "radera"}
+    )
+    assert refused.status_code == 422
+    page = lxml.html.fromstring(refused.text)
+    assert page.xpath("//h1")[0].text_content() == "Några fält är inte rätt ifyllda."
+    detail = page.xpath("//main//h1/following-sibling::p")[0].text_content()
+    assert detail.startswith("action: Välj ett av följande: publish, ")
+    assert page.xpath("//main//a[@href='/']")
+
+
 async def test_duplicate_address_points_to_the_existing_resource(
     client: Client, session: AsyncSession
 ) -> None:
