@@ -104,6 +104,12 @@ def test_commands_on_a_database_they_cannot_use_say_why_and_what_to_do(
     assert run(["db", "upgrade"], env).returncode == 0
     listed = run(["user", "list"], env)
     assert listed.returncode == 0 and listed.stderr == "", listed.stderr
+    # A server told not to migrate does not start on a database it would answer with errors.
+    empty = base_env(f"sqlite+aiosqlite:///{tmp_path}/empty.db")
+    refused = run_process(["serve", "--no-migrate", "--port", str(refused_port)], empty)
+    assert refused.returncode == 2, refused.stderr
+    assert never in refused.stderr and "(or start this server with --migrate)" in refused.stderr
+    assert "Traceback" not in refused.stderr
     assert run(["healthcheck"], env).returncode == 0
 
     # A server that does not answer: the driver's reason, and never the password.

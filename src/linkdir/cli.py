@@ -157,9 +157,10 @@ def _database_problem(error: BaseException) -> str | None:
 
     try:
         settings = load_settings()
-        return asyncio.run(schema_problem(settings.database_url))
+        problem = asyncio.run(schema_problem(settings.database_url))
     except Exception:
         return None
+    return problem.message if problem is not None else None
 
 
 _LISTING = "linkdir.listing_commands"
@@ -253,6 +254,14 @@ def serve(host: str, port: int, fd: int | None, no_scheduler: bool, migrate: boo
         settings = dataclasses.replace(settings, base_url=_served_at(host, port))
     if migrate if migrate is not None else (settings.run_migrations or settings.is_sqlite):
         upgrade(settings.database_url)
+    else:
+        from linkdir.db import schema_problem
+
+        # Not migrating: a database without this version's tables would answer every page
+        # with an error. One that does not answer yet may come up (/health/ready says so).
+        problem = asyncio.run(schema_problem(settings.database_url))
+        if problem is not None and problem.kind != "unreachable":
+            _fail(f"{problem.message} (or start this server with --migrate)", 2)
     _announce_setup(settings, log)
     app = create_app(settings, run_scheduler=not no_scheduler)
     log.info(
@@ -458,7 +467,7 @@ def healthcheck(url: str | None, worker_check: bool) -> None:
     async def check() -> tuple[str | None, WorkerHealth | None]:
         problem = await schema_problem(settings.database_url)
         if problem is not None or not worker_check:
-            return problem, None
+            return problem.message if problem is not None else None, None
         engine = create_engine(settings.database_url)
         try:
             async with session_factory(engine)() as session:
@@ -577,7 +586,7 @@ def worker(dispatch_every: float, engine_processes: int | None) -> None:
     # failed job after another (a supervisor restarts it until the database is ready).
     problem = asyncio.run(schema_problem(settings.database_url))
     if problem is not None:
-        _fail(problem, 2)
+        _fail(problem.message, 2)
 
     def dump_tasks(runner: CheckRunner) -> None:
         # SIGUSR1: what is this worker waiting for? (each task's stack, to the log)

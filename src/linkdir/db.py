@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -218,10 +219,21 @@ def shown_url(database_url: str) -> str:
         return "(LINKDIR_DATABASE_URL)"
 
 
-async def schema_problem(database_url: str) -> str | None:
-    """Why this linkdir cannot work with the database at ``database_url``, for a person
-    (it does not answer, it was never migrated, it is behind this version's migrations or
-    ahead of them); None when it answers and is at this version's head."""
+@dataclass(frozen=True, slots=True)
+class SchemaProblem:
+    """Why this linkdir cannot work with a database: ``kind`` is ``unreachable``, ``empty``
+    (never migrated), ``behind`` or ``ahead`` (a newer linkdir migrated it); ``message``
+    says it to a person, with what to do."""
+
+    kind: str
+    message: str
+
+
+async def schema_problem(database_url: str) -> SchemaProblem | None:
+    """What keeps this linkdir from the database at ``database_url`` (it does not answer,
+    it was never migrated, it is behind this version's migrations or ahead of them); None
+    when it answers and is at this version's head."""
+    shown = shown_url(database_url)
     engine = create_engine(database_url)
     try:
         try:
@@ -231,7 +243,7 @@ async def schema_problem(database_url: str) -> str | None:
             # The driver's own words (its first line: no SQL, no parameters, no password).
             cause = getattr(error, "orig", None) or error
             why = str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__
-            return f"the database at {shown_url(database_url)} does not answer: {why}"
+            return SchemaProblem("unreachable", f"the database at {shown} does not answer: {why}")
         try:
             applied = frozenset(await applied_revisions(engine))
         except Exception:
@@ -242,20 +254,23 @@ async def schema_problem(database_url: str) -> str | None:
     if applied == heads:
         return None
     if not applied:
-        return (
-            f"the database at {shown_url(database_url)} has no linkdir tables yet: run "
-            "`linkdir db upgrade` first (`linkdir serve` does it as it starts)"
+        return SchemaProblem(
+            "empty",
+            f"the database at {shown} has no linkdir tables yet: run `linkdir db upgrade` "
+            "first (`linkdir serve` does it as it starts on SQLite, or with --migrate)",
         )
     known, _parents = _script_revisions()
     at, needs = ", ".join(sorted(applied)), ", ".join(sorted(heads))
     if applied <= known:
-        return (
+        return SchemaProblem(
+            "behind",
             f"the database is at migration {at} and this linkdir needs {needs}: run "
-            "`linkdir db upgrade`"
+            "`linkdir db upgrade`",
         )
-    return (
+    return SchemaProblem(
+        "ahead",
         f"the database is at migration {at}, which this linkdir does not know (a newer "
-        f"linkdir migrated it; this one needs {needs}): run that version or a newer one"
+        f"linkdir migrated it; this one needs {needs}): run that version or a newer one",
     )
 
 

@@ -42,6 +42,16 @@ async def test_ready_says_503_while_the_database_lags_behind_the_code(client, se
         await session.commit()
 
 
+async def test_ready_says_a_database_that_was_never_migrated_answers_but_is_behind(tmp_path):
+    # It answers: the load balancer's operator should look at the migrations, not the
+    # database server (this said "database: unavailable" before).
+    app = create_app(make_settings(f"sqlite+aiosqlite:///{tmp_path}/empty.db"))
+    async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:
+        ready = await client.get("/health/ready")
+        assert ready.status_code == 503
+        assert ready.json() == {"status": "unavailable", "database": "ok", "migrations": "behind"}
+
+
 async def test_ready_includes_the_in_process_schedulers_heartbeat(settings):
     app = create_app(settings, run_scheduler=True)
     async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:

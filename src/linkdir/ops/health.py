@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from linkdir import __version__
 from linkdir.checks import heartbeat
-from linkdir.db import applied_revisions, head_revisions, utcnow
+from linkdir.db import applied_revisions, head_revisions, ping, utcnow
 from linkdir.web import NO_STORE
 
 
@@ -37,11 +37,14 @@ async def readiness(
     try:
         applied = await applied_revisions(engine)
     except Exception:
+        applied = None
+    if applied is None and not await ping(engine):
         found.checks["database"] = "unavailable"
         found.checks["migrations"] = "unknown"
     else:
+        # A database that answers without an alembic_version was never migrated: behind.
         found.checks["database"] = "ok"
-        found.checks["migrations"] = "ok" if applied == heads else "behind"
+        found.checks["migrations"] = "ok" if applied is not None and heads == applied else "behind"
     if scheduler:
         fresh = last_beat is not None and utcnow() - last_beat <= heartbeat.STALE_AFTER
         found.checks["scheduler"] = "ok" if fresh else "stale"
