@@ -15,7 +15,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
-from urllib.parse import quote, unquote, urlsplit, urlunsplit
+from urllib.parse import SplitResult, quote, unquote, urlsplit, urlunsplit
 
 import idna
 
@@ -178,7 +178,7 @@ def public_http_url(
         raise InvalidUrl(
             FieldError(field, N_("The address is not valid: check the host and port."))
         ) from None
-    if parts.username is not None or parts.password is not None or "@" in parts.netloc:
+    if _carries_credentials(parts):
         raise InvalidUrl(
             FieldError(field, N_("Addresses with a user name or password cannot be listed."))
         )
@@ -212,6 +212,19 @@ def public_http_url(
 
 # The name resources and imports have always called; the same rule.
 normalise_url = public_http_url
+
+
+def _carries_credentials(parts: SplitResult) -> bool:
+    return parts.username is not None or parts.password is not None or "@" in parts.netloc
+
+
+def carries_credentials(url: str) -> bool:
+    """Whether ``url`` holds a user name or password (``https://user:pw@host/``), which
+    no fetch may send on: such an address is refused, never asked."""
+    try:
+        return _carries_credentials(urlsplit(url.strip().replace("\\", "/")))
+    except ValueError:
+        return False
 
 
 def _refuse_private(field: str) -> InvalidUrl:

@@ -100,6 +100,23 @@ async def test_a_private_address_is_refused_without_allow_networks(
     assert "private or local network" in str(refused.value)
 
 
+async def test_a_links_page_address_with_a_password_is_refused_unasked(
+    links_site: LinksSite, settings: Settings
+) -> None:
+    page_url = links_site.url("/utvecklingsomraden/digital-delaktighet/")
+    for address in (
+        page_url.replace("http://", "http://anna:hemligt@"),
+        page_url.replace("http://", "http://anna@"),
+    ):
+        with pytest.raises(ParseFailed) as refused:
+            await service.fetch_links_page(address, settings)
+        assert "user name or password cannot be listed" in str(refused.value)
+    assert links_site.hits == []
+    with pytest.raises(ParseFailed) as scheme:
+        await service.fetch_links_page("ftp://example.se/", settings)
+    assert "not ftp:" in str(scheme.value)
+
+
 @pytest.mark.parametrize(
     ("path", "expected"),
     [("/finns-inte", "HTTP status 404"), ("/rapport.pdf", "application/pdf")],

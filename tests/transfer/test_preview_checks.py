@@ -116,6 +116,28 @@ async def test_the_preview_checks_every_link_and_unselects_the_broken_one(
     assert await count(session, Resource) == before + 2
 
 
+async def test_an_address_with_a_password_is_never_asked(
+    client: Client, session: AsyncSession, links_site: LinksSite
+) -> None:
+    """A spreadsheet row with https://user:password@host/ is refused (the row says why)
+    and not checked: the check would send the password to that host."""
+    links_site.pages["/fungerar"] = (200, "text/html; charset=utf-8", b"<h1>Hej</h1>" * 50)
+    secret = links_site.url("/hemlig").replace("http://", "http://anna:hemligt@")
+    csv = f"url;title\r\n{links_site.url('/fungerar')};Fungerar\r\n{secret};Hemlig\r\n"
+    csrf = await signed_in(client, session)
+    preview = await upload(client, csrf, csv.encode())
+    assert preview.status_code == 200, preview.text
+    body = await finished(client, token_of(preview.text))
+    assert [item["url"] for item in body["verdicts"]] == [links_site.url("/fungerar")]
+    assert (body["total"], body["done"]) == (1, 1)
+    assert "/hemlig" not in links_site.hits
+    doc = lxml.html.fromstring(preview.text)
+    assert "user name or password" in doc.get_element_by_id("d1-url-error").text_content()
+    assert doc.get_element_by_id("d1-verdict").text_content() == (
+        "Not checked: the address cannot be used as it is (see below)."
+    )
+
+
 async def test_the_verdicts_are_in_swedish_for_a_swedish_curator(
     client: Client, session: AsyncSession, links_site: LinksSite
 ) -> None:

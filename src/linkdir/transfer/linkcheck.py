@@ -40,6 +40,7 @@ from linkdir.db import session_scope, utcnow
 from linkdir.labels import status_label
 from linkdir.reasons import reason_label
 from linkdir.transfer.models import PreviewCheckJob, PreviewCheckVerdict
+from linkdir.urls import carries_credentials
 
 log = logging.getLogger(__name__)
 
@@ -390,8 +391,11 @@ class PreviewChecks:
         return job
 
     async def ensure(self, token: str, urls: Iterable[str], owner: int) -> CheckJob:
-        """The job ``token``, checking any of ``urls`` it has not got; or a new job."""
-        wanted = unique(urls)
+        """The job ``token``, checking any of ``urls`` it has not got; or a new job.
+
+        An address with a user name or password is not asked (the row says why it cannot
+        be imported): a check would hand the password to its host."""
+        wanted = [url for url in unique(urls) if not carries_credentials(url)]
         async with session_scope(self.factory) as session:
             row = await session.get(PreviewCheckJob, token) if token else None
             if row is None or row.owner_id != owner or row.expires_at <= utcnow():

@@ -47,6 +47,7 @@ from linkdir.transfer.bounds import vet_draft
 from linkdir.transfer.drafts import Draft, Parsed, ParseFailed, Problem, TopicDefinition, fold
 from linkdir.transfer.near import Known, find_near
 from linkdir.transfer.pages import extract_links
+from linkdir.urls import InvalidUrl, public_http_url
 
 FILE_FORMATS = ("bookmarks", "csv", "json")
 IMPORT_FORMATS = ("page", *FILE_FORMATS)
@@ -100,9 +101,16 @@ def read_source(data: bytes, fmt: str, *, max_bytes: int) -> Parsed:
 
 
 async def fetch_links_page(url: str, settings: Settings) -> Parsed:
-    """Fetch a links page with the checker's guarded fetcher and extract its links."""
+    """Fetch a links page with the checker's guarded fetcher and extract its links.
+
+    The address obeys the URL rule first (http or https, a public host, no user name or
+    password: the fetch would send them on)."""
     from linkdir.checker import Checker, EngineConfig, FetchError
 
+    try:
+        url = public_http_url(url, allow_networks=settings.checker_allow_networks)
+    except InvalidUrl as invalid:
+        raise ParseFailed(invalid.error.message, invalid.error.params) from None
     config = EngineConfig.from_settings(settings, probe_soft_404=False)
     try:
         async with Checker(config) as checker:
