@@ -51,6 +51,30 @@ async def test_a_duplicate_address_is_refused_with_409_keeping_what_was_typed(
     assert await count(session, User) == 2
 
 
+async def test_an_address_with_an_invisible_character_is_refused_not_stored(
+    client: Client, session: AsyncSession
+) -> None:
+    """A NUL or a right-to-left mark cannot be typed at sign-in (the account would be
+    unusable) and shows the address reversed in the list of accounts."""
+    await account(session, "chef@region.se", "admin")
+    await sign_in(client, "chef@region.se")
+    csrf = csrf_of((await client.get("/manage/users")).text)
+    for address in ("ny@region.se\x00", "\u202eny@region.se", "ny\u200b@region.se"):
+        refused = await client.post(
+            "/manage/users",
+            data={"csrf_token": csrf, "email": address, "password": PASSWORD, "role": "editor"},
+        )
+        assert refused.status_code == 422, address
+        assert "E-postadressen innehåller ett osynligt tecken eller ett styrtecken." in (
+            refused.text
+        )
+        invited = await client.post(
+            "/manage/users/invite", data={"csrf_token": csrf, "email": address, "role": "editor"}
+        )
+        assert invited.status_code == 422, (address, invited.text[:300])
+    assert await count(session, User) == 1
+
+
 async def test_an_admin_cannot_disable_their_own_account(
     client: Client, session: AsyncSession
 ) -> None:

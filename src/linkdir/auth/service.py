@@ -6,6 +6,7 @@ import functools
 import hashlib
 import re
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -83,7 +84,19 @@ def verify_password(password_hash: str, password: str) -> bool:
 
 
 def normalise_email(email: str) -> str:
-    email = email.strip().lower()
+    email = unicodedata.normalize("NFC", email.strip()).lower()
+    # Control and format characters (NUL, right-to-left marks, zero-width spaces) are
+    # invisible: an address stored with one cannot be typed at sign-in, and one that
+    # shows reversed misleads the admin who reads the list of accounts.
+    if any(unicodedata.category(char)[0] == "C" for char in email):
+        raise ValidationFailed(
+            [
+                FieldError(
+                    "email",
+                    N_("The e-mail address contains an invisible or control character."),
+                )
+            ]
+        )
     if not _EMAIL.match(email) or len(email) > 254:
         raise ValidationFailed([FieldError("email", N_("Enter a valid e-mail address."))])
     return email
@@ -91,7 +104,11 @@ def normalise_email(email: str) -> str:
 
 async def find_user(session: AsyncSession, email: str) -> User | None:
     return (
-        await session.execute(select(User).where(col(User.email) == email.strip().lower()))
+        await session.execute(
+            select(User).where(
+                col(User.email) == unicodedata.normalize("NFC", email.strip()).lower()
+            )
+        )
     ).scalar_one_or_none()
 
 
