@@ -6,6 +6,7 @@ import re
 from datetime import timedelta
 from typing import Any
 
+import lxml.html
 import pytest
 from litestar.testing import AsyncTestClient
 from sqlalchemy import func, select, update
@@ -338,11 +339,20 @@ async def test_manage_pages_are_not_cached(client: Client, session: AsyncSession
     assert (await client.get("/login")).headers["cache-control"] == "no-store"
 
 
-async def test_api_docs_page_describes_the_api_without_scripts(client: Client) -> None:
+async def test_api_docs_page_describes_the_api_without_scripts(
+    client: Client, session: AsyncSession
+) -> None:
     page = await client.get("/api/docs")
     assert page.status_code == 200
     assert "/api/v1/resources" in page.text
     assert "<script" not in page.text
+    # The header to send is readable, its placeholder too (it was taken for a tag).
+    lead = lxml.html.fromstring(page.text).xpath("//p[@class='lead']")[0].text_content()
+    assert "”Authorization: Bearer <token>”" in lead
+    await account(session)
+    await sign_in(client, "kurator@region.se")
+    tokens = lxml.html.fromstring((await client.get("/manage/tokens?lang=en")).text)
+    assert "“Authorization: Bearer <token>”" in tokens.xpath("//main")[0].text_content()
 
 
 def test_settings_for_sessions_have_safe_defaults() -> None:
