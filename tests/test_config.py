@@ -80,11 +80,31 @@ def test_development_generates_a_secret_key_and_says_so() -> None:
         ("LINKDIR_DATABASE_URL", "mysql://x", r"sqlite\+aiosqlite"),
         ("LINKDIR_ENV", "staging", "development"),
         ("LINKDIR_JOB_LEASE", "1", "LINKDIR_JOB_LEASE must be at least 2 seconds"),
+        ("LINKDIR_CHECKER_TIMEOUT", "nan", "LINKDIR_CHECKER_TIMEOUT must be a positive number"),
+        ("LINKDIR_CHECKER_TIMEOUT", "inf", "LINKDIR_CHECKER_TIMEOUT must be a positive number"),
+        ("LINKDIR_SMTP_TIMEOUT", "nan", "LINKDIR_SMTP_TIMEOUT must be a positive number"),
+        ("LINKDIR_LOG_LEVEL", "bogus", "LINKDIR_LOG_LEVEL must be one of DEBUG, INFO"),
+        ("LINKDIR_LOG_LEVEL", "", "LINKDIR_LOG_LEVEL must be one of"),
+        ("LINKDIR_CHECKER_USER_AGENT", "länkkoll", "LINKDIR_CHECKER_USER_AGENT must be ASCII"),
+        ("LINKDIR_STALE_AFTER", "99999999999y", "LINKDIR_STALE_AFTER.*too long a duration"),
     ],
 )
 def test_bad_values_name_the_variable(variable: str, value: str, words: str) -> None:
     with pytest.raises(SettingsError, match=words):
         Settings.from_env({"LINKDIR_SECRET_KEY": STRONG, variable: value})
+
+
+def test_a_swedish_host_name_in_the_base_url_reaches_the_user_agent_as_idna() -> None:
+    """The User-Agent header holds ASCII only: with LINKDIR_BASE_URL on länkar.… every
+    check failed (UnicodeEncodeError in each checking process)."""
+    settings = Settings.from_env(
+        {"LINKDIR_SECRET_KEY": STRONG, "LINKDIR_BASE_URL": "https://länkar.region.se/om/åäö"}
+    )
+    assert settings.user_agent.endswith(
+        "(+https://xn--lnkar-gra.region.se/om/%C3%A5%C3%A4%C3%B6; link checker)"
+    )
+    assert settings.user_agent.isascii()
+    assert settings.base_url == "https://länkar.region.se/om/åäö"  # links keep it readable
 
 
 def test_durations() -> None:

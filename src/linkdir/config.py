@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import ipaddress
+import math
 import os
 import re
 import secrets
@@ -20,6 +21,27 @@ from typing import Any
 PREFIX = "LINKDIR_"
 MIN_SECRET_KEY_LENGTH = 32
 _WEAK_SECRETS = {"secret", "changeme", "change-me", "password", "linkdir", "development", "dev"}
+
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def _ascii_url(url: str) -> str:
+    """``url`` with an internationalised host in IDNA and other non-ASCII percent-encoded."""
+    if url.isascii():
+        return url
+    from urllib.parse import quote, urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    try:
+        ascii_host = host.encode("idna").decode("ascii")
+    except UnicodeError:
+        ascii_host = quote(host)
+    netloc = ascii_host + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(
+        (parts.scheme, netloc, quote(parts.path, safe="/%"), quote(parts.query, safe="=&%"), "")
+    )
 
 
 class SettingsError(ValueError):
@@ -61,7 +83,8 @@ class Settings:
         default="http://127.0.0.1:8000",
         metadata=_doc(
             "Public address of the site, used in feeds, links in e-mails and the checker's "
-            "User-Agent. `https://` turns on Secure cookies. Unset, `linkdir serve` uses the "
+            "User-Agent (a Swedish host name goes there as IDNA). `https://` turns on Secure "
+            "cookies. Unset, `linkdir serve` uses the "
             "address it listens on (`--host`, `--port`), so the first-run setup address works "
             "on any port.",
         ),
@@ -90,7 +113,10 @@ class Settings:
             example="tillganglighet@bibliotek.se",
         ),
     )
-    log_level: str = field(default="INFO", metadata=_doc("Python logging level."))
+    log_level: str = field(
+        default="INFO",
+        metadata=_doc("Python logging level: DEBUG, INFO, WARNING, ERROR or CRITICAL."),
+    )
     log_format: str = field(
         default="text",
         metadata=_doc(
@@ -334,8 +360,9 @@ class Settings:
     def user_agent(self) -> str:
         from linkdir import __version__
 
+        # A header holds ASCII only: a Swedish host name (länkar.region.se) goes as IDNA.
         return self.checker_user_agent or (
-            f"linkdir/{__version__} (+{self.base_url}; link checker)"
+            f"linkdir/{__version__} (+{_ascii_url(self.base_url)}; link checker)"
         )
 
     @classmethod
@@ -375,6 +402,15 @@ class Settings:
         ):
             if getattr(self, name) < 1:
                 raise SettingsError(f"{PREFIX}{name.upper()} must be at least 1.")
+        if self.log_level.upper() not in LOG_LEVELS:
+            raise SettingsError(
+                f"LINKDIR_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, not {self.log_level!r}."
+            )
+        if not self.checker_user_agent.isascii():
+            raise SettingsError(
+                "LINKDIR_CHECKER_USER_AGENT must be ASCII (it is sent as an HTTP header), "
+                f"not {self.checker_user_agent!r}."
+            )
         if self.log_format not in {"text", "json"}:
             raise SettingsError(
                 f"LINKDIR_LOG_FORMAT must be 'text' or 'json', not {self.log_format!r}."
@@ -390,13 +426,13 @@ class Settings:
             )
         if not 0 <= self.digest_hour <= 23:
             raise SettingsError("LINKDIR_DIGEST_HOUR must be an hour from 0 to 23.")
-        if self.smtp_timeout <= 0:
+        if not self.smtp_timeout > 0 or not math.isfinite(self.smtp_timeout):
             raise SettingsError("LINKDIR_SMTP_TIMEOUT must be a positive number of seconds.")
         if self.site_logo and not self.site_logo.lower().endswith(LOGO_SUFFIXES):
             raise SettingsError(
                 "LINKDIR_SITE_LOGO must be a .png, .svg, .jpg, .jpeg or .webp file."
             )
-        if self.checker_timeout <= 0:
+        if not self.checker_timeout > 0 or not math.isfinite(self.checker_timeout):
             raise SettingsError("LINKDIR_CHECKER_TIMEOUT must be a positive number of seconds.")
         if self.job_lease < timedelta(seconds=2):
             raise SettingsError("LINKDIR_JOB_LEASE must be at least 2 seconds.")
@@ -499,7 +535,10 @@ def parse_duration(raw: str) -> timedelta:
     match = _DURATION.match(raw.strip().lower())
     if not match:
         raise ValueError(f"not a duration: {raw!r} (use e.g. 90, 30m, 48h, 7d)")
-    return timedelta(seconds=float(match.group(1)) * _UNIT_SECONDS[match.group(2)])
+    try:
+        return timedelta(seconds=float(match.group(1)) * _UNIT_SECONDS[match.group(2)])
+    except OverflowError:
+        raise ValueError(f"too long a duration: {raw!r}") from None
 
 
 def _parse(spec: dataclasses.Field[Any], raw: str, name: str) -> Any:
