@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -147,3 +148,38 @@ async def test_export_formats_to_stdout_and_file(database_url: str, tmp_path: Pa
     assert "<opml" in opml.stdout
     wrong = run(["export", "--format", "xml"], env)
     assert wrong.returncode == 2
+
+
+async def test_export_to_a_link_a_pipe_or_a_missing_folder_does_what_a_sysadmin_means(
+    database_url: str, tmp_path: Path
+) -> None:
+    """-o follows a symbolic link (a backup script's "latest.json"), writes into a pipe
+    instead of replacing it with a file, keeps a file's permissions, and a folder that is
+    not there is a message, not a traceback."""
+    import stat
+    import threading
+
+    env = base_env(database_url)
+    run(["import", str(FIXTURES / "firefox_bookmarks.html")], env)
+    real = tmp_path / "katalog-2026-12-08.json"
+    real.write_text("gammal")
+    real.chmod(0o600)
+    link = tmp_path / "senaste.json"
+    link.symlink_to(real.name)
+    assert run(["export", "-o", str(link)], env).returncode == 0
+    assert link.is_symlink() and "Svenskarna och internet 2025" in real.read_text()
+    assert stat.S_IMODE(real.stat().st_mode) == 0o600
+    assert not list(tmp_path.glob("*.partial"))
+
+    pipe = tmp_path / "till-backup"
+    os.mkfifo(pipe)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(pipe.read_bytes()))
+    reader.start()
+    assert run(["export", "-o", str(pipe)], env).returncode == 0
+    reader.join(10)
+    assert stat.S_ISFIFO(pipe.stat().st_mode) and b"Svenskarna" in received[0]
+
+    missing = run(["export", "-o", str(tmp_path / "finns-inte" / "k.json")], env)
+    assert missing.returncode == 1
+    assert missing.stderr.startswith("linkdir: cannot write ") and "No such file" in missing.stderr

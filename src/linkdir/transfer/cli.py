@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import sys
 from pathlib import Path
 from typing import Any
@@ -202,6 +203,32 @@ def export_command(fmt: str, output: str | None) -> None:
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
         return
-    tmp = f"{output}.partial"
-    Path(tmp).write_bytes(data)
-    os.replace(tmp, output)  # a reader never sees half a file
+    try:
+        write_export(Path(output), data)
+    except OSError as error:
+        click.echo(f"linkdir: cannot write {output}: {error.strerror or error}", err=True)
+        sys.exit(1)
+
+
+def write_export(target: Path, data: bytes) -> None:
+    """Write ``data`` to ``target`` as a sysadmin expects of ``-o``.
+
+    A regular file (or none yet) is replaced whole, so a reader never sees half a file:
+    written beside it and renamed over it, keeping an existing file's permission bits. A
+    symbolic link is followed (its target is written, the link stays). Anything else that
+    already exists (a pipe, a device such as /dev/null) is written into, never replaced.
+    """
+    real = Path(os.path.realpath(target))
+    if real.exists() and not real.is_file():
+        with real.open("wb") as stream:
+            stream.write(data)
+        return
+    tmp = real.with_name(f"{real.name}.partial")
+    try:
+        tmp.write_bytes(data)
+        if real.exists():
+            shutil.copymode(real, tmp)
+        os.replace(tmp, real)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
