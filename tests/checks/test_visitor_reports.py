@@ -12,6 +12,7 @@ from tests.conftest import make_resource, make_topic
 
 from linkdir.checks.visitors import COMMENT_MAX, REPORTS_PER_ADDRESS
 from linkdir.db import utcnow
+from linkdir.resources import service
 
 
 async def open_form(client: Any, resource_id: int) -> dict[str, str]:
@@ -143,7 +144,11 @@ async def test_a_fix_closes_the_reports_of_its_link(client, session):
 
 async def test_a_retired_resource_answers_a_friendly_410_that_links_to_its_topic(client, session):
     topic = await make_topic(session, slug="lasframjande", name_sv="Läsfrämjande")
-    resource = await make_resource(session, state="retired", topics=[topic.slug], title="Gammal")
+    resource = await make_resource(session, topics=[topic.slug], title="Gammal")  # public
+    await service.update_resource(
+        session, resource.id, {"state": "retired"}, by=service.Actor("tests")
+    )
+    await session.commit()
     answer = await client.get(f"/resources/{resource.id}")
     assert answer.status_code == 410
     page = lxml.html.fromstring(answer.text)
@@ -152,3 +157,9 @@ async def test_a_retired_resource_answers_a_friendly_410_that_links_to_its_topic
     assert "Gammal" in page.text_content()
     refused = await client.post(f"/resources/{resource.id}/report", data={"comment": "x"})
     assert refused.status_code in {403, 404, 410}
+    # A draft retired before it was ever published was never public: its title is not shown.
+    never = await make_resource(session, state="draft", title="Hemligt utkast")
+    await service.update_resource(session, never.id, {"state": "retired"}, by=service.Actor("t"))
+    await session.commit()
+    hidden = await client.get(f"/resources/{never.id}")
+    assert hidden.status_code == 404 and "Hemligt utkast" not in hidden.text

@@ -183,8 +183,10 @@ async def render_resource_page(
     resource = await service.get_resource(session, resource_id, states=service.ALL_STATES)
     decoration = await _decorate(session, [resource])
     topics = decoration["topics_by_id"][resource.id]
-    if resource.state == ResourceState.retired.value:
+    if resource.state == ResourceState.retired.value and resource.published_at is not None:
         # The address was public: say what happened and where to look, not a bare 404.
+        # (A draft retired before it was ever published was never public: a 404, and its
+        # title is not shown.)
         return render(request, "resources/retired.html", status_code=410, resource=resource,
                       topics=topics)  # fmt: skip
     if resource.state != ResourceState.published.value:
