@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import lxml.html
 from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 from tests.auth.test_sessions import account, csrf_of, sign_in
@@ -188,11 +189,16 @@ async def test_one_click_fixes_in_the_ui_record_revisions(client, session):
     assert last.changes["url"] == ["https://gammal.example.se/guide", "https://ny.example.se/guide"]
 
     broken_id = found["broken"].id
-    await client.post(
-        f"/manage/links/{broken_id}/fix", data={"action": "mark_ok", "csrf_token": csrf}
+    marked = await client.post(
+        f"/manage/links/{broken_id}/fix",
+        data={"action": "mark_ok", "csrf_token": csrf, "back": "/manage/links?tab=broken"},
     )
     resource = await fresh(session, broken_id)
     assert (resource.link_status, resource.consecutive_failures) == ("ok", 0)
+    # Its row left the tab: the page it returns to says the fix was done, at the top.
+    notice = lxml.html.fromstring(marked.text).get_element_by_id("fixed-elsewhere")
+    assert notice.text_content().startswith("Åtgärdat. Länken har lämnat den här fliken")
+    assert notice.xpath(".//a/@href") == [f"/manage/resources/{broken_id}"]
     assert (await revisions(session, broken_id))[-1].changes["link_status"] == ["broken", "ok"]
 
     stale_id = found["stale"].id

@@ -137,7 +137,7 @@ async def links_page(
         refused_id=query.get("refused"),
         # Words are looked up while rendering, in the reader's language.
         refusal_message=fixes.refusal_message,
-        fixed=query.get("fixed"),
+        fixed=query.get("fixed") if (query.get("fixed") or "").isdigit() else None,
         chart=stacked_bars(
             await monitoring.checks_per_day(session, today=today),
             monitoring.CHART_VERDICTS,
