@@ -165,6 +165,43 @@ async def test_filters_combine(session: AsyncSession) -> None:
     assert broken.total == 0
 
 
+async def test_the_link_status_filter_lists_what_the_column_shows(
+    session: AsyncSession,
+) -> None:
+    """A link whose checks fail but are not confirmed shows *suspect* in the list, so
+    choosing "Misstänkt" lists it and "Inte kontrollerad än" does not (the filter read
+    the stored status: 44 of 48 "unchecked" rows said suspect in the demo)."""
+    from sqlalchemy import update
+
+    from linkdir.resources.models import Resource
+
+    failing = await make_resource(session, title="Svarar inte")
+    fresh = await make_resource(session, title="Ny")
+    confirmed = await make_resource(session, title="Trasig")
+    working = await make_resource(session, title="Fungerar")
+    for resource, status, failures in (
+        (failing, "unchecked", 2),
+        (fresh, "unchecked", 0),
+        (confirmed, "broken", 3),
+        (working, "ok", 0),
+    ):
+        await session.execute(
+            update(Resource)
+            .where(Resource.id == resource.id)
+            .values(link_status=status, consecutive_failures=failures)
+        )
+    await session.commit()
+
+    async def titles(status: str) -> list[str]:
+        found = await curating.find(session, curating.filters_from({"link_status": status}))
+        return sorted(r.title for r in found.items)
+
+    assert await titles("suspect") == ["Svarar inte"]
+    assert await titles("unchecked") == ["Ny"]
+    assert await titles("broken") == ["Trasig"]
+    assert await titles("ok") == ["Fungerar"]
+
+
 async def test_sorting_and_pages(session: AsyncSession) -> None:
     for title in ("Bravo", "alfa", "Charlie"):
         await make_resource(session, title=title)

@@ -16,10 +16,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, not_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from linkdir.checks.vocabulary import Verdict
 from linkdir.db import utcnow
 from linkdir.errors import N_, Conflict, FieldError, NotFound, ValidationFailed
 from linkdir.inbound import in_id_range
@@ -27,7 +28,6 @@ from linkdir.resources import search, service
 from linkdir.resources.models import (
     LANGUAGES,
     ChangeBatch,
-    LinkStatus,
     Resource,
     ResourceState,
     ResourceTag,
@@ -84,6 +84,18 @@ def _one_of(value: str | None, allowed: Sequence[str]) -> str | None:
     return value if value in allowed else None
 
 
+def shown_status_is(value: str) -> Any:
+    """Resources whose link status *as shown* is ``value`` (``Verdict``): failing checks not
+    yet confirmed make a link *suspect* whatever its stored status, as every list shows it
+    (checks.vocabulary.shown_status), so the filter and the column agree."""
+    failing = col(Resource.consecutive_failures) > 0
+    if value == Verdict.suspect.value:
+        return and_(failing, col(Resource.link_status) != Verdict.broken.value)
+    if value == Verdict.broken.value:
+        return col(Resource.link_status) == value
+    return and_(col(Resource.link_status) == value, not_(failing))
+
+
 def filters_from(params: Mapping[str, str | None]) -> Filters:
     """Filters from a page's query string; a value that is not a choice is left out."""
     sort = params.get("sort") or None
@@ -95,7 +107,7 @@ def filters_from(params: Mapping[str, str | None]) -> Filters:
         state=_one_of(params.get("state"), service.ALL_STATES),
         topic=(params.get("topic") or None),
         tag=(params.get("tag") or None),
-        link_status=_one_of(params.get("link_status"), [s.value for s in LinkStatus]),
+        link_status=_one_of(params.get("link_status"), [v.value for v in Verdict]),
         resource_type=_one_of(params.get("type"), [t.value for t in ResourceType]),
         language=_one_of(params.get("language"), LANGUAGES),
         review_due=params.get("review_due") in {"1", "true", "on"},
@@ -141,7 +153,7 @@ async def find(
             )
         )
     if filters.link_status is not None:
-        stmt = stmt.where(col(Resource.link_status) == filters.link_status)
+        stmt = stmt.where(shown_status_is(filters.link_status))
     if filters.resource_type is not None:
         stmt = stmt.where(col(Resource.resource_type) == filters.resource_type)
     if filters.language is not None:

@@ -15,10 +15,11 @@ from litestar.params import FromPath
 from litestar.response import Redirect
 
 from linkdir.auth.guards import Editor, actor_of, provide_editor, provide_user, read_form
+from linkdir.checks.vocabulary import Verdict
 from linkdir.errors import Conflict, FieldError, ValidationFailed
 from linkdir.i18n import gettext
 from linkdir.resources import curating, service
-from linkdir.resources.models import LANGUAGES, LinkStatus, ResourceType
+from linkdir.resources.models import LANGUAGES, ResourceType
 from linkdir.web import NO_STORE, DbSession, page_number, render, same_site_path
 
 DEPENDENCIES = {"user": Provide(provide_user), "editor": Provide(provide_editor)}
@@ -100,7 +101,7 @@ async def _list_page(
         params=params,
         topics=await service.all_topics(session),
         states=service.ALL_STATES,
-        statuses=[s.value for s in LinkStatus],
+        statuses=[v.value for v in Verdict],
         types=[t.value for t in ResourceType],
         languages=LANGUAGES,
         sort_keys=curating.SORT_KEYS,
