@@ -315,6 +315,21 @@ async def test_topics_api_round_trip(
         "/api/v1/topics", headers=headers, json={"name_sv": "#", "name_en": "–", "slug": "hash"}
     )
     assert given.status_code == 201 and given.json()["slug"] == "hash"
+    # A slug longer than a resource's topics may be would break export and import again.
+    long = await client.post(
+        "/api/v1/topics",
+        headers={**headers, "Accept-Language": "en"},
+        json={"name_sv": "Lång", "name_en": "Long", "slug": "y" * 81},
+    )
+    assert long.status_code == 422
+    assert long.json()["errors"] == [
+        {"field": "slug", "message": "Too long: at most 80 characters (now 81)."}
+    ]
+    renamed_long = await client.patch(
+        "/api/v1/topics/hash", headers=headers, json={"slug": "z" * 500}
+    )
+    assert renamed_long.status_code == 422
+    assert (await client.get("/api/v1/topics/hash")).status_code == 200
 
 
 async def test_openapi_schema_documents_the_api(client: Client) -> None:

@@ -821,7 +821,17 @@ def validate_topic(data: Mapping[str, Any], *, partial: bool) -> dict[str, Any]:
                 cleaned[name] = value
     if "slug" in data:
         raw = data["slug"]
-        if not isinstance(raw, str) or not is_slug(raw):
+        if isinstance(raw, str) and len(raw) > MAX_NAME:
+            # As a resource's topics are read (an export holding a longer one would not
+            # import again), refused with the limit, not cut.
+            errors.append(
+                FieldError(
+                    "slug",
+                    N_("Too long: at most %(max)d characters (now %(length)d)."),
+                    {"max": MAX_NAME, "length": len(raw)},
+                )
+            )
+        elif not isinstance(raw, str) or not is_slug(raw):
             errors.append(
                 FieldError(
                     "slug",
