@@ -186,6 +186,18 @@ async def test_idle_and_expired_sessions_send_the_curator_to_sign_in_again(
     assert "expired=1" in response.headers["location"]
 
 
+async def test_a_link_in_english_signs_in_in_english(client: Client) -> None:
+    """A curator following /manage/links?lang=en while signed out: the redirect set no
+    cookie, and the sign-in page came in Swedish."""
+    response = await client.get("/manage/links?lang=en", follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/login?next=%2Fmanage%2Flinks%3Flang%3Den&lang=en"
+    login = await client.get(response.headers["location"])
+    assert lxml.html.fromstring(login.text).get("lang") == "en"
+    odd = await client.get("/manage/links?lang=xx", follow_redirects=False)
+    assert odd.headers["location"] == "/login?next=%2Fmanage%2Flinks%3Flang%3Dxx"
+
+
 async def test_sign_out_ends_the_session(client: Client, session: AsyncSession) -> None:
     await account(session)
     await sign_in(client, "kurator@region.se")

@@ -18,6 +18,7 @@ from litestar.di import NamedDependency
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from linkdir import i18n
 from linkdir.auth.models import Role, User
 from linkdir.auth.service import session_user, user_for_token
 from linkdir.config import Settings
@@ -149,4 +150,8 @@ def actor_of(user: User) -> Actor:
 
 def login_url(request: Request[Any, Any, Any]) -> str:
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return "/login?next=" + quote(target, safe="")
+    # A language chosen in the address (a link to ?lang=en) holds on the sign-in page too:
+    # the redirect sets no cookie of its own.
+    lang = request.query_params.get("lang")
+    chosen = f"&lang={lang}" if lang in i18n.LOCALES else ""
+    return "/login?next=" + quote(target, safe="") + chosen
