@@ -94,3 +94,22 @@ def test_locale_negotiation(
     query: str | None, cookie: str | None, header: str | None, expected: str
 ) -> None:
     assert negotiate(query, cookie, header) == expected
+
+
+def test_dates_read_day_first_and_short_ones_as_iso_in_both_languages() -> None:
+    """A Swedish reader of the English pages took "12/8/26" for 12 August."""
+    from datetime import UTC, date, datetime
+
+    from linkdir.i18n import format_day, format_moment, set_locale
+
+    day = date(2026, 12, 8)
+    try:
+        set_locale("en")
+        assert format_day(day) == "8 December 2026"
+        assert format_day(day, "short") == "2026-12-08"
+        assert format_moment(datetime(2026, 12, 8, 9, 5, tzinfo=UTC)).startswith("8 Dec 2026")
+        set_locale("sv")
+        assert format_day(day) == "8 december 2026"
+        assert format_day(day, "short") == "2026-12-08"
+    finally:
+        set_locale("sv")

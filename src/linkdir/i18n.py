@@ -127,20 +127,32 @@ _ = gettext
 __all__ = ["N_", "gettext", "ngettext", "pgettext", "negotiate", "translations"]
 
 
+# How dates read in each language: English as written in Europe (8 December 2026), not
+# the United States' month first.
+_DATE_LOCALES = {"en": "en_GB"}
+
+
+def _date_locale() -> Locale:
+    current = _current.get()
+    return Locale.parse(_DATE_LOCALES.get(current, current))
+
+
 def format_day(value: date | datetime | None, style: str = "long") -> str:
+    """A date in the reader's language; ``short`` is ISO 8601 (2026-12-08) in every
+    language, as Swedish writes it, never an ambiguous 12/8/26."""
     if value is None:
         return ""
     if isinstance(value, datetime):
         value = value.date()
-    return format_date(value, format=style, locale=Locale.parse(_current.get()))
+    if style == "short":
+        return value.isoformat()
+    return format_date(value, format=style, locale=_date_locale())
 
 
 def format_moment(value: datetime | None, style: str = "medium") -> str:
     if value is None:
         return ""
-    return format_datetime(
-        value, format=style, tzinfo=_STOCKHOLM, locale=Locale.parse(_current.get())
-    )
+    return format_datetime(value, format=style, tzinfo=_STOCKHOLM, locale=_date_locale())
 
 
 def format_number(value: int | float) -> str:
