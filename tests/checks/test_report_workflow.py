@@ -260,9 +260,29 @@ async def test_change_address_is_validated_checked_at_once_and_recorded(
     )
     assert bad.status_code == 303 and "why=invalid_address" in bad.headers["location"]
     page = (await client.get(bad.headers["location"].split("#")[0] + "&lang=en")).text
-    assert "That is not a web address that can be used." in page
+    # The URL rule's own reason, and what was typed back in its field.
+    assert "Only http and https addresses can be listed, not javascript:." in page
     assert row(page, gone.id).xpath(".//details[@open]")  # the address field stays open
+    typed = row(page, gone.id).xpath(f".//input[@id='new-url-{gone.id}']/@value")
+    assert typed == ["javascript:alert(1)"]
     assert (await fresh(session, gone.id)).url == link_site.url("/gammal-rapport")
+    private = await client.post(
+        f"/manage/links/{gone.id}/fix",
+        data={
+            "action": "change_address",
+            "url": "http://169.254.169.254/latest",
+            "csrf_token": csrf,
+            "back": back + "&lang=en",
+        },
+    )  # it starts with http://: "write the whole address, beginning with https://" was wrong
+    assert "private or local network" in row(private.text, gone.id).text_content()
+    assert "beginning with https://" not in private.text
+    api = await client.post(
+        f"/api/v1/resources/{gone.id}/fix",
+        json={"action": "change_address"},
+        headers={"X-CSRF-Token": csrf},
+    )
+    assert api.status_code == 422 and api.json()["errors"][0]["field"] == "url"
 
     new_url = link_site.url("/ny-rapport")
     good = await client.post(

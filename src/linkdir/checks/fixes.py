@@ -78,9 +78,22 @@ class FixRefused(ValidationFailed):
         super().__init__([detail or FieldError("action", REFUSALS[self.code])])
 
 
-def refusal_message(code: str | None) -> str:
-    """Words for a refusal code ("" for none), in the reader's language."""
+def refusal_message(
+    code: str | None, *, tried: str = "", allow_networks: tuple[str, ...] = ()
+) -> str:
+    """Words for a refusal code ("" for none), in the reader's language. For an address
+    that was refused, ``tried`` (what the curator typed) gives the URL rule's own reason
+    (a private network, a password in it, no host…) instead of the general one."""
+    if code == "invalid_address" and tried.strip():
+        try:
+            public_http_url(tried, allow_networks=allow_networks)
+        except InvalidUrl as invalid:
+            return invalid.error.render(gettext)
     return gettext(REFUSALS[code]) if code in REFUSALS else ""
+
+
+# The refusals of a typed address: the row's address field comes back with what was typed.
+ADDRESS_REFUSALS = frozenset({"invalid_address", "same_address", "address_taken"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,7 +219,7 @@ async def _change_address(
 ) -> Resource:
     url = (context.url or "").strip()
     if not url:
-        raise FixRefused("invalid_address")
+        raise FixRefused("invalid_address", FieldError("url", N_("Enter an address (URL).")))
     assert resource.id is not None
     try:
         cleaned = directory.validate_resource(
@@ -215,7 +228,7 @@ async def _change_address(
     except ValidationFailed as error:
         raise FixRefused("invalid_address", error.errors[0]) from error
     if cleaned["url"] == resource.url:
-        raise FixRefused("same_address")
+        raise FixRefused("same_address", FieldError("url", REFUSALS["same_address"]))
     try:
         updated = await directory.update_resource(
             session,
@@ -226,7 +239,7 @@ async def _change_address(
             action="fix",
         )
     except Conflict as error:
-        raise FixRefused("address_taken") from error
+        raise FixRefused("address_taken", FieldError("url", REFUSALS["address_taken"])) from error
     await _note_fix(session, updated, "change_address")
     # A curator who typed a new address wants to know at once whether it works.
     await check_now(session, updated, settings=context.settings, worker=f"fix:{context.by.label}")

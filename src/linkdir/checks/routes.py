@@ -135,8 +135,12 @@ async def links_page(
         reason_label=reason_label,
         select_page=query.get("select") == "page",
         refused_id=query.get("refused"),
-        # Words are looked up while rendering, in the reader's language.
-        refusal_message=fixes.refusal_message,
+        refusal_text=fixes.refusal_message(
+            query.get("why"),
+            tried=(query.get("tried") or "")[:2048],
+            allow_networks=request.app.state.settings.checker_allow_networks,
+        ),
+        tried=(query.get("tried") or "")[:2048],
         fixed=query.get("fixed") if (query.get("fixed") or "").isdigit() else None,
         chart=stacked_bars(
             await monitoring.checks_per_day(session, today=today),
@@ -209,7 +213,10 @@ async def links_fix(
         )
     except fixes.FixRefused as refused:
         await session.rollback()
-        return _to_row(back, resource_id, refused=resource_id, why=refused.code)
+        # A typed address comes back in its field, with the rule's own reason.
+        typed = str(form.get("url") or "")[:2048] if refused.code in fixes.ADDRESS_REFUSALS else ""
+        extra = {"tried": typed} if typed else {}
+        return _to_row(back, resource_id, refused=resource_id, why=refused.code, **extra)
     except NotFound:
         await session.rollback()
         return _to_row(back, resource_id, refused=resource_id, why="not_found")
