@@ -405,3 +405,25 @@ def test_the_runs_table_keeps_its_headers_whole_on_a_wide_screen(
     headers = page.evaluate(HEADER_LINES)
     assert headers, "one-word headers"
     assert all(lines == 1 for _text, lines in headers), headers
+
+
+# Each one-word cell of a table body (no spaces), with the number of lines it takes.
+CELL_LINES = """() => Array.from(document.querySelectorAll('tbody td'))
+  .filter(td => td.children.length === 0 && /^\\S{2,}$/.test(td.innerText.trim()))
+  .map(td => { const r = document.createRange(); r.selectNodeContents(td);
+               const tops = new Set(Array.from(r.getClientRects()).map(b => Math.round(b.top)));
+               return [td.innerText.trim(), tops.size]; })"""
+
+
+@pytest.mark.parametrize("lang", ["en", "sv"])
+def test_the_resource_list_keeps_its_cells_words_whole_on_a_wide_screen(
+    curator_page: Page, server: ReportLinkdir, lang: str
+) -> None:
+    """At 1280 px the curators' resource list read "Public|erad", "Utkas|t" and
+    "2026-12-|07": every cell could break anywhere, and the title column squeezed them."""
+    page = curator_page
+    page.goto(server.base_url + f"/manage/resources?lang={lang}")
+    cells = page.evaluate(CELL_LINES)
+    assert len(cells) >= 4, cells
+    assert all(lines == 1 for _text, lines in cells), [c for c in cells if c[1] > 1]
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
