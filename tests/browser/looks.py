@@ -141,6 +141,7 @@ class Keys:
     # and one more.
     steps: list[dict[str, Any] | None] = field(default_factory=list)
     focus_after_skip: str = ""  # the focused element's id after Enter on the skip link
+    curator_menu: bool = False  # the page has the curator pages' menu (.manage-nav)
 
 
 def tab_through(page: Page) -> Keys:
@@ -164,6 +165,7 @@ def tab_through(page: Page) -> Keys:
     page.locator(".skip-link").first.focus()
     page.keyboard.press("Enter")
     keys.focus_after_skip = str(page.evaluate("() => document.activeElement.id"))
+    keys.curator_menu = bool(page.evaluate("() => !!document.querySelector('.manage-nav')"))
     return keys
 
 
