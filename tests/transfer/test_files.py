@@ -173,6 +173,27 @@ def test_broken_json_fails_as_a_whole(text: str) -> None:
         service.read_source(text.encode(), "json", max_bytes=LIMIT)
 
 
+@pytest.mark.parametrize(
+    ("text", "swedish"),
+    [
+        ('{"items": [', "ett värde saknas på rad 1, kolumn 12"),
+        ("{items: []}", "ett namn inom dubbla citattecken saknas på rad 1, kolumn 2"),
+        ('[{"url": "a"} {"url": "b"}]', "ett kommatecken saknas på rad 1, kolumn 15"),
+        ('{"url" "a"}', "ett kolon saknas på rad 1, kolumn 8"),
+        ('["abc', "en text inom citattecken avslutas inte, från rad 1, kolumn 2"),
+        ("[]\n[]", "det kommer mer efter datan på rad 2, kolumn 1"),
+    ],
+)
+def test_broken_json_says_where_and_why_in_the_readers_language(text: str, swedish: str) -> None:
+    """The parser's English ("Expecting value") read inside the Swedish sentence."""
+    from linkdir.i18n import gettext, set_locale
+
+    with pytest.raises(ParseFailed) as failed:
+        service.read_source(text.encode(), "json", max_bytes=LIMIT)
+    set_locale("sv")
+    assert failed.value.render(gettext) == f"Filen är inte giltig JSON: {swedish}."
+
+
 async def test_json_rows_report_their_line_and_valid_rows_go_through(
     session: AsyncSession,
 ) -> None:

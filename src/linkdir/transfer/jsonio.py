@@ -37,6 +37,57 @@ _LINK_DATETIMES = ("status_since", "last_checked_at")
 _TEXT_FIELDS = ("language", "resource_type", "publisher", "state")
 
 
+# json.JSONDecodeError's reasons (its msg, from the standard library's scanner) in words.
+_JSON_REASONS = (
+    (
+        "Expecting value",
+        N_("The file is not valid JSON: a value is missing at line %(line)d, column %(column)d."),
+    ),
+    (
+        "Expecting property name",
+        N_(
+            "The file is not valid JSON: a name in double quotes is missing at line "
+            "%(line)d, column %(column)d."
+        ),
+    ),
+    (
+        "Expecting ',' delimiter",
+        N_("The file is not valid JSON: a comma is missing at line %(line)d, column %(column)d."),
+    ),
+    (
+        "Expecting ':' delimiter",
+        N_("The file is not valid JSON: a colon is missing at line %(line)d, column %(column)d."),
+    ),
+    (
+        "Unterminated string",
+        N_(
+            "The file is not valid JSON: a text in quotes is not closed, from line "
+            "%(line)d, column %(column)d."
+        ),
+    ),
+    (
+        "Invalid control character",
+        N_(
+            "The file is not valid JSON: a text holds a control character at line "
+            "%(line)d, column %(column)d."
+        ),
+    ),
+    (
+        "Invalid \\",
+        N_(
+            "The file is not valid JSON: a backslash escape is not valid at line "
+            "%(line)d, column %(column)d."
+        ),
+    ),
+    (
+        "Extra data",
+        N_(
+            "The file is not valid JSON: more follows the data at line %(line)d, column %(column)d."
+        ),
+    ),
+)
+
+
 def iso(value: datetime | date | None) -> str | None:
     """A timestamp as the API writes it: ISO 8601 in UTC with ``Z``."""
     if value is None:
@@ -173,10 +224,13 @@ def parse_json(text: str) -> Parsed:
     try:
         document = json.loads(text)
     except json.JSONDecodeError as error:
-        raise ParseFailed(
-            N_("The file is not valid JSON: %(reason)s at line %(line)d, column %(column)d."),
-            {"reason": error.msg, "line": error.lineno, "column": error.colno},
-        ) from None
+        # The parser's words are English: each of its reasons has a sentence of its own in
+        # the catalog ("Expecting value" read inside a Swedish sentence before).
+        message = next(
+            (said for start, said in _JSON_REASONS if error.msg.startswith(start)),
+            N_("The file is not valid JSON: it breaks off at line %(line)d, column %(column)d."),
+        )
+        raise ParseFailed(message, {"line": error.lineno, "column": error.colno}) from None
     key: str | None
     if isinstance(document, list):
         items, key = document, None
