@@ -99,9 +99,22 @@ def test_commands_on_a_database_they_cannot_use_say_why_and_what_to_do(
         connection.execute("UPDATE alembic_version SET version_num = '0099'")
     ahead = run(["export", "--format", "json"], env)
     assert ahead.returncode == 2 and "0099, which this linkdir does not know" in ahead.stderr
+    not_down = run(["db", "upgrade"], env)
+    assert not_down.returncode == 2 and "0099, which this linkdir does not know" in not_down.stderr
     with sqlite3.connect(path) as connection:
         connection.execute("UPDATE alembic_version SET version_num = '0001'")
-    assert run(["db", "upgrade"], env).returncode == 0
+    upgraded = run(["db", "upgrade"], env)
+    assert upgraded.returncode == 0 and upgraded.stdout.endswith(
+        f"migration {needs} (the newest)\n"
+    )
+    # Asked for what it cannot do, it says so (a traceback, or "database is at 0001" while
+    # it stayed where it was, before).
+    back = run(["db", "upgrade", "--revision", "0001"], env)
+    assert back.returncode == 1
+    assert f"stays at migration {needs}: upgrade does not go back to 0001" in back.stderr
+    unknown = run(["db", "upgrade", "--revision", "nosuch"], env)
+    assert unknown.returncode == 2 and "no migration 'nosuch'" in unknown.stderr
+    assert "Traceback" not in back.stderr + unknown.stderr
     listed = run(["user", "list"], env)
     assert listed.returncode == 0 and listed.stderr == "", listed.stderr
     # A server told not to migrate does not start on a database it would answer with errors.

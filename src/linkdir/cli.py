@@ -290,11 +290,34 @@ def db() -> None:
 @click.option("--revision", default="head", show_default=True)
 def db_upgrade(revision: str) -> None:
     """Apply Alembic migrations up to --revision (default: the newest)."""
-    from linkdir.db import upgrade
+    from linkdir.db import (
+        current_revisions,
+        head_revisions,
+        known_revisions,
+        schema_problem,
+        upgrade,
+    )
 
     settings = load_settings()
-    upgrade(settings.database_url, revision)
-    click.echo(f"database is at {revision}")
+    problem = asyncio.run(schema_problem(settings.database_url))
+    if problem is not None and problem.kind in {"unreachable", "ahead"}:
+        _fail(problem.message, 2)  # nothing to migrate with, or from a newer linkdir
+    wanted = revision if revision != "head" else None
+    if wanted is not None and wanted not in known_revisions():
+        known = ", ".join(sorted(known_revisions()))
+        _fail(f"no migration {revision!r}: this linkdir knows {known} (or head)", 2)
+    from alembic.util import CommandError
+
+    try:
+        upgrade(settings.database_url, revision)
+    except CommandError as error:  # e.g. asked for an older revision: that is a downgrade
+        _fail(f"could not migrate to {revision}: {error}", 2)
+    at = asyncio.run(current_revisions(settings.database_url)) or frozenset()
+    shown = ", ".join(sorted(at)) or "none"
+    if wanted is not None and wanted not in at:
+        _fail(f"the database stays at migration {shown}: upgrade does not go back to {wanted}", 1)
+    newest = " (the newest)" if at == head_revisions() else ""
+    click.echo(f"database is at migration {shown}{newest}")
 
 
 @main.group()

@@ -181,6 +181,11 @@ def _script_revisions() -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(revisions), frozenset(parents)
 
 
+def known_revisions() -> frozenset[str]:
+    """Every revision this linkdir's migration scripts know."""
+    return _script_revisions()[0]
+
+
 def head_revisions() -> frozenset[str]:
     """The migration scripts' heads: what Alembic's ``ScriptDirectory.get_heads()`` gives,
     read from each script's ``revision``/``down_revision`` lines instead of importing
@@ -259,7 +264,7 @@ async def schema_problem(database_url: str) -> SchemaProblem | None:
             f"the database at {shown} has no linkdir tables yet: run `linkdir db upgrade` "
             "first (`linkdir serve` does it as it starts on SQLite, or with --migrate)",
         )
-    known, _parents = _script_revisions()
+    known = known_revisions()
     at, needs = ", ".join(sorted(applied)), ", ".join(sorted(heads))
     if applied <= known:
         return SchemaProblem(
