@@ -254,3 +254,11 @@ def test_help_lists_every_command_without_importing_the_lazy_ones() -> None:
         assert " ".join(command.help.split("\n\n")[0].split()) == line, name
     # A lazy command still runs as itself after a listing.
     assert isinstance(main.get_command(click.Context(main), "check-urls"), click.Command)
+
+
+def test_serve_on_a_descriptor_that_is_no_socket_says_so(tmp_path: Path) -> None:
+    env = base_env(f"sqlite+aiosqlite:///{tmp_path}/x.db")
+    refused = run_process(["serve", "--fd", "99"], env)  # not open in the child
+    assert refused.returncode == 2, refused.stderr
+    assert "--fd 99 is not a listening socket" in refused.stderr
+    assert "Traceback" not in refused.stderr

@@ -107,6 +107,13 @@ def test_a_swedish_host_name_in_the_base_url_reaches_the_user_agent_as_idna() ->
     assert settings.base_url == "https://länkar.region.se/om/åäö"  # links keep it readable
 
 
+def test_a_binary_secret_key_file_is_refused_with_what_to_put_there(tmp_path: Path) -> None:
+    key = tmp_path / "key"
+    key.write_bytes(bytes(range(128, 256)))  # `openssl rand 48 > key`: not text
+    with pytest.raises(SettingsError, match="is not text .UTF-8.; put a printable secret"):
+        Settings.from_env({"LINKDIR_SECRET_KEY_FILE": str(key)})
+
+
 def test_durations() -> None:
     assert parse_duration("90") == timedelta(seconds=90)
     assert parse_duration("48h") == timedelta(hours=48)

@@ -248,8 +248,11 @@ def serve(host: str, port: int, fd: int | None, no_scheduler: bool, migrate: boo
         import socket
 
         # A socket someone else bound (a test with port 0, systemd, a supervisor).
-        listening = socket.socket(fileno=fd)
-        host, port = listening.getsockname()[:2]
+        try:
+            listening = socket.socket(fileno=fd)
+            host, port = listening.getsockname()[:2]
+        except OSError as error:
+            _fail(f"--fd {fd} is not a listening socket: {error.strerror or error}", 2)
     if "LINKDIR_BASE_URL" not in os.environ:  # the address served on, whatever --port says
         settings = dataclasses.replace(settings, base_url=_served_at(host, port))
     if migrate if migrate is not None else (settings.run_migrations or settings.is_sqlite):

@@ -524,6 +524,12 @@ def _read_secret_file(path: str, name: str) -> str:
         return Path(path).read_text(encoding="utf-8").strip()
     except OSError as error:
         raise SettingsError(f"{name}: cannot read {path!r}: {error.strerror}.") from None
+    except UnicodeDecodeError:
+        raise SettingsError(
+            f"{name}: {path!r} is not text (UTF-8); put a printable secret in it, e.g. "
+            "`python -c 'import secrets; print(secrets.token_urlsafe(48))'` "
+            "or `openssl rand -base64 48`."
+        ) from None
 
 
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)\s*([smhdwy]?)$")
