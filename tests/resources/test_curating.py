@@ -525,6 +525,25 @@ async def test_retire_from_the_list_offers_undo_and_expiry_is_explained(
     )
     assert restored.status_code == 303
     assert (await fresh(session, resource.id)).state == "published"
+    # From its own page: it says so there; a second click is no dead end either.
+    edit = f"/manage/resources/{resource.id}"
+    await client.post(edit + "/state", data={"csrf_token": csrf, "action": "retire", "back": edit})
+    again = await client.post(
+        edit + "/restore",
+        data={"csrf_token": csrf, "back": edit},
+        headers={"Accept-Language": "en"},
+    )
+    assert (
+        "The resource is restored"
+        in lxml.html.fromstring(again.text).get_element_by_id("restored-notice").text_content()
+    )
+    twice = await client.post(edit + "/restore", data={"csrf_token": csrf, "back": edit})
+    assert twice.status_code == 200  # the resource's page, not a 409 with no way on
+    notice = lxml.html.fromstring(twice.text).get_element_by_id("not-retired-notice")
+    assert (
+        notice.text_content()
+        == "Resursen är inte arkiverad (längre): det fanns inget att återställa."
+    )
 
 
 async def test_bulk_pages_need_a_signed_in_curator_and_csrf(

@@ -26,7 +26,7 @@ DEPENDENCIES = {"user": Provide(provide_user), "editor": Provide(provide_editor)
 PER_PAGE = 50
 LIST_PATH = "/manage/resources"
 # Notices of a finished action: not filters, so a "back" address drops them.
-NOTICE_PARAMS = ("undo", "undone", "restored")
+NOTICE_PARAMS = ("undo", "undone", "restored", "not_retired")
 
 
 def _errors(request: Request[Any, Any, Any], failures: list[FieldError]) -> dict[str, str]:
@@ -227,8 +227,14 @@ async def resource_restore(
 ) -> Response[Any]:
     """Bring a retired resource back (with a revision in its history)."""
     form = await read_form(request)
-    await curating.restore(session, resource_id, by=actor_of(editor))
     back = same_site_path(str(form.get("back") or ""), prefix="/manage/", default=LIST_PATH)
+    try:
+        await curating.restore(session, resource_id, by=actor_of(editor))
+    except Conflict:
+        # Not retired (a second click, another curator's restore, a stale tab): back where
+        # the curator was, told so, not an error page with no way on.
+        await session.rollback()
+        return Redirect(_with_notice(back, not_retired=resource_id), status_code=303)
     return Redirect(_with_notice(back, restored=resource_id), status_code=303)
 
 
