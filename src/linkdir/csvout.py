@@ -49,12 +49,3 @@ def excel_csv(header: Iterable[object], rows: Iterable[Iterable[object]]) -> byt
     writer.writerow(header)
     writer.writerows(rows)
     return b"\xef\xbb\xbf" + out.getvalue().encode("utf-8")
-
-
-def plain_csv(header: Iterable[object], rows: Iterable[Iterable[object]]) -> str:
-    """A whole file with ``,`` and CRLF (the csv module's default dialect)."""
-    out = io.StringIO(newline="")
-    writer = SafeWriter(out)
-    writer.writerow(header)
-    writer.writerows(rows)
-    return out.getvalue()

@@ -149,7 +149,10 @@ async def test_csv_export_has_the_evidence_of_the_tab(client, session):
     response = await client.get("/manage/links.csv?tab=broken")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/csv")
-    rows = list(csv.DictReader(io.StringIO(response.text)))
+    # For Swedish Excel: a BOM, ";" between columns.
+    assert response.content.startswith(b"\xef\xbb\xbfid;title;url;")
+    text = response.content.decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text), delimiter=";"))
     assert [row["url"] for row in rows] == [found["broken"].url]
     assert rows[0]["http_status"] == "404" and rows[0]["reason"] == "http_404"
 

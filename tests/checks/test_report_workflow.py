@@ -314,15 +314,16 @@ async def test_change_address_is_validated_checked_at_once_and_recorded(
 async def test_the_csv_has_the_reason_in_words_beside_its_code(client, session):
     await many_broken(session, 1)
     await curator(client, session)
-    rows = list(
-        csv.DictReader(io.StringIO((await client.get("/manage/links.csv?tab=broken&lang=en")).text))
-    )
+
+    def parsed(answer: Any) -> list[dict[str, str]]:
+        text = answer.content.decode("utf-8-sig")
+        return list(csv.DictReader(io.StringIO(text), delimiter=";"))
+
+    rows = parsed(await client.get("/manage/links.csv?tab=broken&lang=en"))
     assert rows[0]["reason"] == "http_404"
     assert rows[0]["reason_label"] == "The page does not exist (HTTP 404)"
     assert rows[0]["shown_status_label"] == "Broken"
-    swedish = list(
-        csv.DictReader(io.StringIO((await client.get("/manage/links.csv?tab=broken&lang=sv")).text))
-    )
+    swedish = parsed(await client.get("/manage/links.csv?tab=broken&lang=sv"))
     assert swedish[0]["reason_label"] != rows[0]["reason_label"]
 
 

@@ -22,7 +22,7 @@ from linkdir.checks.charts import CHECK_LABELS, stacked_bars
 from linkdir.checks.visitor_routes import visitor_handlers
 from linkdir.checks.vocabulary import TABS, Tab, status_of
 from linkdir.config import Settings
-from linkdir.csvout import plain_csv
+from linkdir.csvout import excel_csv
 from linkdir.db import utcnow
 from linkdir.errors import NotFound
 from linkdir.inbound import in_id_range
@@ -164,14 +164,15 @@ async def links_csv(
     tab: FromQuery[str | None] = None,
     topic: FromQuery[str | None] = None,
     host: FromQuery[str | None] = None,
-) -> Response[str]:
+) -> Response[bytes]:
     chosen_tab = report.tab_name(tab)
     found = await _report(
         request, session, tab=chosen_tab, topic=topic, host=host, page=1, per_page=report.CSV_LIMIT
     )
     rows = report.csv_rows(found.items)
     return Response(
-        plain_csv(rows[0], rows[1:]),  # formulas neutralised (issue 20)
+        # For Swedish Excel, as the directory's export: ";", a BOM, formulas neutralised.
+        excel_csv(rows[0], rows[1:]),
         media_type="text/csv; charset=utf-8",
         headers={
             **NO_STORE,
