@@ -149,6 +149,13 @@ def tab_through(page: Page) -> Keys:
     page.evaluate(
         "() => { document.activeElement.blur(); window.scrollTo(0, 0); document.body.focus(); }"
     )
+    # A page that focused something itself (the error summary after a refused form) keeps
+    # it as the browser's starting point for Tab even once blurred: focusing a stand-in at
+    # the very top of the body, then taking it away, moves that point back to the top.
+    page.evaluate(
+        """() => { const mark = document.createElement('span'); mark.tabIndex = -1;
+                   document.body.prepend(mark); mark.focus(); mark.blur(); mark.remove(); }"""
+    )
     keys = Keys(
         positive_tabindex=not page.evaluate(
             "() => [...document.querySelectorAll('[tabindex]')].every(el => el.tabIndex <= 0)"

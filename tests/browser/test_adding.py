@@ -263,3 +263,21 @@ def test_the_account_page_with_the_bookmarklet_reflows_at_320_px(
     assert page.get_by_role("heading", name="Lägg till sidan du är på").is_visible()
     overflowing = page.evaluate(OVERFLOWING)
     assert not overflowing, "\n".join(overflowing[:8])
+
+
+def test_a_refused_save_puts_focus_on_the_list_of_what_to_correct(
+    no_script: BrowserContext, live: LiveLinkdir
+) -> None:
+    """After the server refuses a form, focus stood at the top of the page: a keyboard or
+    screen-reader user had to find the errors. Now the error summary takes it (no script)."""
+    page = no_script.new_page()
+    try:
+        page.goto(live.base_url + "/manage/resources/new?lang=sv")
+        page.get_by_label("Adress (URL)").fill("javascript:alert(1)")
+        page.get_by_label("Titel").fill("Något")
+        page.get_by_label("Titel").press("Enter")
+        page.locator(".error-summary").wait_for()
+        focused = page.evaluate("() => document.activeElement.className")
+        assert focused == "error-summary", focused
+    finally:
+        page.close()
