@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from linkdir.errors import N_
@@ -103,10 +104,14 @@ def show_value(value: Any) -> str:
     return str(value)
 
 
-def show_change(value: Any, field: str) -> str:
-    """One side of a revision's change to ``field``, in words (no codes)."""
-    if value is None or value == "":
+def show_change(value: Any, field: str, topic_names: Mapping[str, str] | None = None) -> str:
+    """One side of a revision's change to ``field``, in words (no codes); ``topic_names``
+    (slug → name in the reader's language) names the topics a change lists by slug."""
+    if value is None or value == "" or value == []:
         return "—"
+    if field == "topics" and topic_names is not None:
+        slugs = value if isinstance(value, list) else str(value).split(", ")
+        return ", ".join(topic_names.get(str(slug), str(slug)) for slug in slugs)
     if field == "link_status":
         return status_label(str(value))
     if field == "reason":

@@ -93,6 +93,18 @@ async def test_a_curator_adds_fixes_publishes_and_reviews_history(
         "Källkritik för folkbibliotekarier",
     ]
     assert changed["Taggar"] == ["kurs, källkritik", "källkritik"]
+    # A topics change reads as the topics' names (the history showed their slugs).
+    await make_topic(session, slug="natverk-och-samverkan", name_sv="Nätverk och samverkan")
+    moved = await client.post(
+        resource_path, data={**data, "topics": ["mik", "natverk-och-samverkan"]}
+    )
+    assert moved.status_code == 200
+    newest = lxml.html.fromstring((await client.get(f"{resource_path}/history")).text)
+    topics_row = {
+        " ".join(r.xpath("th")[0].text_content().split()): [c.text_content() for c in r.xpath("td")]
+        for r in newest.xpath("//ol[@class='history']/li[1]//tbody/tr")
+    }["Ämnen"]
+    assert topics_row == ["MIK", "MIK, Nätverk och samverkan"]
 
 
 async def test_a_form_the_handler_refuses_answers_a_page_that_says_why(

@@ -19,7 +19,7 @@ from linkdir.auth.guards import (
 )
 from linkdir.config import Settings
 from linkdir.errors import N_, Conflict, FieldError, ValidationFailed
-from linkdir.i18n import gettext
+from linkdir.i18n import current_locale, gettext
 from linkdir.resources import curating, lookup, service
 from linkdir.resources.curating_pages import curating_handlers
 from linkdir.resources.models import LANGUAGES, ResourceState, ResourceType
@@ -262,7 +262,15 @@ async def resource_history(
 ) -> Response[str]:
     resource = await service.get_resource(session, resource_id, states=service.ALL_STATES)
     revisions = await service.revisions_of(session, resource_id)
-    response = render(request, "manage/history.html", resource=resource, revisions=revisions)
+    locale = current_locale()
+    response = render(
+        request,
+        "manage/history.html",
+        resource=resource,
+        revisions=revisions,
+        # A topics change is stored as slugs; people read the topics' names.
+        topic_names={t.slug: t.name(locale) for t in await service.all_topics(session)},
+    )
     response.headers.update(NO_STORE)
     return response
 
