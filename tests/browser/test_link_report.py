@@ -385,12 +385,12 @@ def test_120_broken_links_paginate_and_select_all_retire_asks_first(
         retired.close()
 
 
-# Each one-word header of a table, with the number of lines its text takes.
-HEADER_LINES = """() => Array.from(document.querySelectorAll('thead th'))
-  .filter(th => !/\\s/.test(th.innerText.trim()))
-  .map(th => { const r = document.createRange(); r.selectNodeContents(th);
-               const tops = new Set(Array.from(r.getClientRects()).map(b => Math.round(b.top)));
-               return [th.innerText.trim(), tops.size]; })"""
+# Each one-word cell matching a selector, with the number of lines its text takes.
+WORD_LINES = """(selector) => Array.from(document.querySelectorAll(selector))
+  .filter(cell => /^\\S{2,}$/.test(cell.innerText.trim()))
+  .map(cell => { const r = document.createRange(); r.selectNodeContents(cell);
+                 const tops = new Set(Array.from(r.getClientRects()).map(b => Math.round(b.top)));
+                 return [cell.innerText.trim(), tops.size]; })"""
 
 
 @pytest.mark.parametrize("lang", ["en", "sv"])
@@ -402,17 +402,9 @@ def test_the_runs_table_keeps_its_headers_whole_on_a_wide_screen(
     page = curator_page
     page.goto(server.base_url + f"/manage/checks?lang={lang}")
     assert page.locator("tbody tr").count() >= 1, "the server's own check is a run"
-    headers = page.evaluate(HEADER_LINES)
+    headers = page.evaluate(WORD_LINES, "thead th")
     assert headers, "one-word headers"
     assert all(lines == 1 for _text, lines in headers), headers
-
-
-# Each one-word cell of a table body (no spaces), with the number of lines it takes.
-CELL_LINES = """() => Array.from(document.querySelectorAll('tbody td'))
-  .filter(td => td.children.length === 0 && /^\\S{2,}$/.test(td.innerText.trim()))
-  .map(td => { const r = document.createRange(); r.selectNodeContents(td);
-               const tops = new Set(Array.from(r.getClientRects()).map(b => Math.round(b.top)));
-               return [td.innerText.trim(), tops.size]; })"""
 
 
 @pytest.mark.parametrize("lang", ["en", "sv"])
@@ -423,7 +415,7 @@ def test_the_resource_list_keeps_its_cells_words_whole_on_a_wide_screen(
     "2026-12-|07": every cell could break anywhere, and the title column squeezed them."""
     page = curator_page
     page.goto(server.base_url + f"/manage/resources?lang={lang}")
-    cells = page.evaluate(CELL_LINES)
+    cells = page.evaluate(WORD_LINES, "tbody td")
     assert len(cells) >= 4, cells
     assert all(lines == 1 for _text, lines in cells), [c for c in cells if c[1] > 1]
     assert page.evaluate("document.documentElement.scrollWidth") <= 1280
