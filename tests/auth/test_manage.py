@@ -105,6 +105,9 @@ async def test_a_curator_adds_fixes_publishes_and_reviews_history(
         for r in newest.xpath("//ol[@class='history']/li[1]//tbody/tr")
     }["Ämnen"]
     assert topics_row == ["MIK", "MIK, Nätverk och samverkan"]
+    # On a phone the stacked cells say which is which.
+    labels = newest.xpath("//ol[@class='history']/li[1]//tbody/tr[1]/td/@data-label")
+    assert labels == ["Före", "Efter"]
 
 
 async def test_a_form_the_handler_refuses_answers_a_page_that_says_why(
