@@ -49,15 +49,22 @@ def _failing() -> Any:
     return col(Resource.consecutive_failures) > 0
 
 
+def shown_status_is(value: str) -> Any:
+    """Resources whose link status *as shown* (:func:`vocabulary.shown_status`) is
+    ``value``: failing checks not yet confirmed make a link *suspect* whatever its stored
+    status, so a moved link that now fails is one row, one status. The report's tabs and
+    the curators' resource filter both read this."""
+    if value == Verdict.suspect.value:
+        return (col(Resource.link_status) != LinkStatus.broken.value) & _failing()
+    if value == Verdict.broken.value:
+        return col(Resource.link_status) == LinkStatus.broken.value
+    return (col(Resource.link_status) == value) & ~_failing()
+
+
 def tab_condition(tab: str, *, today: date, stale_after: timedelta) -> Any:
     """The one definition of which resources a tab holds (rows and counts alike)."""
-    if tab == Tab.suspect:
-        return (col(Resource.link_status) != LinkStatus.broken.value) & _failing()
-    if tab == Tab.broken:
-        return col(Resource.link_status) == LinkStatus.broken.value
-    if tab in {Tab.moved, Tab.unverified}:
-        # A moved link that now fails is a suspect first: one row, one status.
-        return (col(Resource.link_status) == tab) & ~_failing()
+    if tab in {Tab.suspect, Tab.broken, Tab.moved, Tab.unverified}:
+        return shown_status_is(tab)
     if tab == Tab.reported:
         return col(Resource.id).in_(_open_reports())
     if tab == Tab.review_due:

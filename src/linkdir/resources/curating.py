@@ -16,10 +16,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, not_, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from linkdir.checks import report
 from linkdir.checks.vocabulary import Verdict
 from linkdir.db import utcnow
 from linkdir.errors import N_, Conflict, FieldError, NotFound, ValidationFailed
@@ -84,18 +85,6 @@ def _one_of(value: str | None, allowed: Sequence[str]) -> str | None:
     return value if value in allowed else None
 
 
-def shown_status_is(value: str) -> Any:
-    """Resources whose link status *as shown* is ``value`` (``Verdict``): failing checks not
-    yet confirmed make a link *suspect* whatever its stored status, as every list shows it
-    (checks.vocabulary.shown_status), so the filter and the column agree."""
-    failing = col(Resource.consecutive_failures) > 0
-    if value == Verdict.suspect.value:
-        return and_(failing, col(Resource.link_status) != Verdict.broken.value)
-    if value == Verdict.broken.value:
-        return col(Resource.link_status) == value
-    return and_(col(Resource.link_status) == value, not_(failing))
-
-
 def filters_from(params: Mapping[str, str | None]) -> Filters:
     """Filters from a page's query string; a value that is not a choice is left out."""
     sort = params.get("sort") or None
@@ -153,7 +142,7 @@ async def find(
             )
         )
     if filters.link_status is not None:
-        stmt = stmt.where(shown_status_is(filters.link_status))
+        stmt = stmt.where(report.shown_status_is(filters.link_status))
     if filters.resource_type is not None:
         stmt = stmt.where(col(Resource.resource_type) == filters.resource_type)
     if filters.language is not None:
