@@ -147,12 +147,20 @@ async def session_scope(
 
 async def ping(engine: AsyncEngine) -> bool:
     """True when the database answers a trivial query."""
+    return await unanswered(engine) is None
+
+
+async def unanswered(engine: AsyncEngine) -> str | None:
+    """Why the database does not answer a trivial query, in the driver's own words (its
+    first line: no SQL, no parameters, no password); None when it answers."""
     try:
         async with engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
-        return True
-    except Exception:
-        return False
+    except Exception as error:
+        cause = getattr(error, "orig", None) or error
+        said = str(cause).strip()
+        return said.splitlines()[0] if said else type(cause).__name__
+    return None
 
 
 def alembic_config(database_url: str) -> Any:
@@ -241,13 +249,8 @@ async def schema_problem(database_url: str) -> SchemaProblem | None:
     shown = shown_url(database_url)
     engine = create_engine(database_url)
     try:
-        try:
-            async with engine.connect() as connection:
-                await connection.execute(text("SELECT 1"))
-        except Exception as error:
-            # The driver's own words (its first line: no SQL, no parameters, no password).
-            cause = getattr(error, "orig", None) or error
-            why = str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__
+        why = await unanswered(engine)
+        if why is not None:
             return SchemaProblem("unreachable", f"the database at {shown} does not answer: {why}")
         try:
             applied = frozenset(await applied_revisions(engine))
